@@ -1,0 +1,47 @@
+# Two commands do all set-up on a fresh machine with Python 3.11+ and make:
+#   make run    create .venv if absent, install, start the bot (token from env or .env)
+#   make test   create .venv if absent, install with test extras, run the tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test chat check-content eval bench container-e2e clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(BIN)/stridecoach run
+
+chat: $(VENV)/.installed-run
+	$(BIN)/stridecoach chat
+
+check-content: $(VENV)/.installed-run
+	$(BIN)/stridecoach check-content
+
+eval: $(VENV)/.installed-run
+	$(BIN)/stridecoach eval ../shared/qa/dev.jsonl
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench_qa.py
+	$(BIN)/python benchmarks/bench_sessions.py
+	$(BIN)/python benchmarks/bench_reminders.py
+
+# Builds the Docker image with podman and runs the end-to-end scenario against it (not in CI).
+container-e2e: $(VENV)/.installed-test
+	STRIDECOACH_CONTAINER_E2E=1 $(BIN)/python -m pytest -q -m container
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

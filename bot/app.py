@@ -1,0 +1,108 @@
+"""The composition root: builds the Application and registers every handler.
+
+Handler groups run in order and each update visits every group:
+  -2  flood guard (may stop a burst before anything else runs)
+  -1  runner bookkeeping (creates the runner row on first contact)
+   0  the one handler that answers the update
+Within group 0 the first matching handler wins, so the order below matters:
+commands, then buttons, then plain text, then everything else.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot import features
+from bot.handlers import common, questions, router
+from bot.services import BotApplication, BotContext, Services
+from bot.ui import questions as questions_ui
+from bot.ui.common import bot_commands
+
+log = logging.getLogger(__name__)
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+def build_application(services: Services, *, request: BaseRequest | None = None) -> BotApplication:
+    """Build the Application around ready services.
+
+    Args:
+        services: settings, database, content, matcher and clock.
+        request: a custom network layer (the fake Bot API in tests and `stridecoach chat`);
+            None means real HTTP to Telegram or to TELEGRAM_API_BASE_URL.
+    """
+    settings = services.settings
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        ApplicationBuilder()
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else "0:fake"
+    builder = builder.token(token)
+    if settings.telegram_api_base_url:
+        builder = builder.base_url(settings.telegram_api_base_url)
+    if settings.telegram_api_file_url:
+        builder = builder.base_file_url(settings.telegram_api_file_url)
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application: BotApplication = builder.build()
+    application.bot_data["services"] = services
+    _register_handlers(application, services)
+    return application
+
+
+def _register_handlers(application: BotApplication, services: Services) -> None:
+    features.register_guards(application, services)
+    application.add_handler(TypeHandler(Update, common.track_runner), group=-1)
+
+    application.add_handler(CommandHandler("start", common.start, filters=PRIVATE))
+    application.add_handler(CommandHandler("help", common.help_command, filters=PRIVATE))
+    application.add_handler(CommandHandler("topics", questions.topics, filters=PRIVATE))
+    services.intent_handlers["help"] = lambda update, context, _result: common.help_command(
+        update, context
+    )
+    # Sessions, reminders and operations add their commands, buttons and text claimers.
+    features.register_features(application, services)
+
+    application.add_handler(
+        CallbackQueryHandler(questions.open_topic, pattern=f"^{questions_ui.TOPIC_PREFIX}")
+    )
+    application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command))
+    application.add_handler(MessageHandler(PRIVATE & filters.TEXT, router.route_text))
+    application.add_handler(MessageHandler(PRIVATE & ~filters.TEXT, common.non_text))
+    # Groups, channels: the bot coaches in private chats only.
+    application.add_handler(MessageHandler(~PRIVATE, common.group_chat))
+    application.add_error_handler(common.on_error)
+
+
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    await application.bot.set_my_commands(bot_commands())
+    services: Services = application.bot_data["services"]
+    await features.start_background_jobs(application, services)
+    log.info("StrideCoach is up as @%s", application.bot.username)
+
+
+async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    services: Services = application.bot_data["services"]
+    services.db.close()
+    log.info("database closed")

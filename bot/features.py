@@ -1,0 +1,33 @@
+"""Feature wiring: each feature module registers its own handlers here, in a fixed order.
+
+Kept apart from bot/app.py so that adding a feature is one line in each list
+below and never reorders the core handlers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.handlers import operations, reminders, sessions
+from bot.services import Services
+
+
+def register_guards(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Handlers in group -2 that may stop an update early (flood guard)."""
+    operations.register_guards(application, services)
+
+
+def register_features(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    # Order of text claimers: a pending schedule question first, then an active session.
+    reminders.register(application, services)
+    sessions.register(application, services)
+    operations.register(application, services)
+
+
+async def start_background_jobs(
+    application: Application[Any, Any, Any, Any, Any, Any], services: Services
+) -> None:
+    await reminders.start_jobs(application, services)
+    await sessions.start_jobs(application, services)

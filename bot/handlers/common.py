@@ -1,0 +1,89 @@
+"""Handlers every runner meets: /start, /help, bad input, and the error handler."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot.services import BotContext
+from bot.ui import common as ui
+from storage import runners
+
+log = logging.getLogger(__name__)
+
+
+async def send_text(
+    update: Update,
+    context: BotContext,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """Send HTML text to the update's chat, split to Telegram's limit.
+
+    The keyboard goes on the last chunk, where the runner's eyes are.
+    """
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    chunks = ui.split_message(text)
+    sent: Message | None = None
+    for index, chunk in enumerate(chunks):
+        markup = keyboard if index == len(chunks) - 1 else None
+        sent = await context.bot.send_message(
+            chat.id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+    return sent
+
+
+async def track_runner(update: Update, context: BotContext) -> None:
+    """Make sure a runner row exists for whoever wrote in a private chat (group -1)."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != "private":
+        return
+    with context.services.db.session() as session:
+        runners.ensure_runner(session, user_id=user.id, chat_id=chat.id, first_name=user.first_name)
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Welcome the runner and say what the bot does."""
+    user = update.effective_user
+    name = html.escape(user.first_name) if user and user.first_name else "runner"
+    await send_text(update, context, ui.WELCOME.format(name=name))
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    await send_text(update, context, ui.HELP)
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    command = (message.text or "").split()[0] if message and message.text else "/"
+    command = command.split("@", 1)[0][:64]
+    await send_text(update, context, ui.UNKNOWN_COMMAND.format(command=html.escape(command)))
+
+
+async def non_text(update: Update, context: BotContext) -> None:
+    """Stickers, photos, voice notes, locations...: a friendly pointer to words."""
+    await send_text(update, context, ui.NON_TEXT)
+
+
+async def group_chat(update: Update, context: BotContext) -> None:
+    """The bot coaches one runner at a time; in groups it says so once per command."""
+    log.info("ignored a message from a %s chat", update.effective_chat.type if update.effective_chat else "?")
+    message = update.effective_message
+    if message is not None and message.text and message.text.startswith("/"):
+        await send_text(update, context, ui.GROUP_CHAT)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log first (so we see it even if replying fails), then apologise to the runner."""
+    log.error("unhandled error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(update.effective_chat.id, ui.SOMETHING_WENT_WRONG)
+        except TelegramError:
+            log.warning("could not tell the runner about the error")

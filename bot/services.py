@@ -1,0 +1,60 @@
+"""What every handler needs, built once at start-up and reached through the context.
+
+`context.services` (see `BotContext`) replaces loose `bot_data["..."]` keys: one
+typed object holding the settings, the database, the loaded content, the
+matcher and the clock. The clock is injectable so that tests never sleep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.settings import Settings
+from content.matcher import Matcher, MatchResult
+from content.model import Library
+from storage.db import Database
+
+Clock = Callable[[], datetime]
+# A feature that may take a text message before the question matcher sees it.
+TextClaimer = Callable[[Update, "BotContext", str], Awaitable[bool]]
+IntentHandler = Callable[[Update, "BotContext", MatchResult], Awaitable[None]]
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    library: Library
+    matcher: Matcher
+    clock: Clock = system_clock
+    # Filled by each feature's register(); see bot/handlers/router.py for the order.
+    text_claimers: list[TextClaimer] = field(default_factory=list)
+    intent_handlers: dict[str, IntentHandler] = field(default_factory=dict)
+    # Per-feature scratch space that must not be persisted (e.g. the flood guard's counters).
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """CallbackContext with a typed `services` property."""
+
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data["services"]  # type: ignore[no-any-return]
+
+
+BotApplication = Application[
+    ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
+]

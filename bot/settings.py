@@ -1,0 +1,75 @@
+"""Settings, read once from the environment (and an optional .env file).
+
+Every knob an operator can turn lives here and in `.env.example`; nothing else
+reads os.environ. The token is a SecretStr so that it never shows up in a repr,
+a log line or an error message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///data/stridecoach.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    # PTB appends the token to base_url, e.g. "http://127.0.0.1:8081/bot".
+    telegram_api_base_url: str | None = None
+    telegram_api_file_url: str | None = None
+
+    database_url: str = DEFAULT_DATABASE_URL
+
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    admin_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+
+    # Reminders (issue 4): owed reminders older than the grace window are dropped.
+    reminder_grace_minutes: int = Field(default=60, ge=0)
+    reminder_send_rate: float = Field(default=25.0, gt=0)  # messages per second
+    reminder_tick_seconds: float = Field(default=60.0, gt=0)
+
+    # Guided sessions (issue 3): an untouched session ends on its own after this.
+    session_timeout_hours: float = Field(default=6.0, gt=0)
+
+    # Webhook mode (issue 5). Off unless webhook_url is set or --webhook is given.
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_path: str = "telegram"
+    webhook_secret_token: SecretStr | None = None
+    health_port: int | None = None
+
+    # Per-runner flood guard (issue 5).
+    flood_max_messages: int = Field(default=20, ge=1)
+    flood_window_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    def sqlite_path(self) -> Path | None:
+        """The database file when DATABASE_URL points at a SQLite file, else None."""
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            return Path(self.database_url[len(prefix) :])
+        return None

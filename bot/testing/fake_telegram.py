@@ -1,0 +1,437 @@
+"""An in-process stand-in for the Telegram Bot API.
+
+`FakeTelegram` keeps what a real Bot API server would: the messages the bot sent
+(with their inline keyboards, edited in place), the files it uploaded, and the
+updates waiting for getUpdates. `FakeRequest` plugs it into python-telegram-bot
+as a `BaseRequest`, so the real `Application`, `ExtBot`, rate limiter and
+handlers run unchanged and nothing leaves the process.
+
+Tests (and `stridecoach chat`) play the runner through `FakeTelegram`:
+`make_text_update` / `make_callback_update` build the JSON Telegram would send.
+Failures are injected per method with `fail_next` (403, 429 with retry_after,
+500, or a timeout).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.error import TimedOut
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 7_000_000_001
+BOT_USERNAME = "StrideCoachBot"
+
+
+@dataclass
+class SentMessage:
+    """A message the bot sent, as the runner's app would show it."""
+
+    chat_id: int
+    message_id: int
+    text: str = ""
+    reply_markup: dict[str, Any] | None = None
+    parse_mode: str | None = None
+    document: tuple[str, bytes] | None = None  # (file name, content)
+    photo: bytes | None = None
+    caption: str | None = None
+    deleted: bool = False
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(text, callback_data) of every inline button, row by row."""
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [(b.get("text", ""), b.get("callback_data", "")) for row in rows for b in row]
+
+    @property
+    def button_texts(self) -> list[str]:
+        return [text for text, _ in self.buttons]
+
+
+@dataclass
+class ApiCall:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class _Failure:
+    status: int
+    description: str
+    retry_after: int | None = None
+    timeout: bool = False
+    chat_id: int | None = None
+
+
+@dataclass
+class FakeTelegram:
+    """The state of a fake Bot API server."""
+
+    bot_id: int = BOT_ID
+    bot_username: str = BOT_USERNAME
+    calls: list[ApiCall] = field(default_factory=list)
+    messages: dict[tuple[int, int], SentMessage] = field(default_factory=dict)
+    commands: list[dict[str, str]] = field(default_factory=list)
+    pending_updates: list[dict[str, Any]] = field(default_factory=list)
+    webhook_url: str = ""
+    # Called with every message the bot sends or edits (used by `stridecoach chat`).
+    on_message: Callable[[SentMessage], None] | None = None
+
+    def __post_init__(self) -> None:
+        self._update_ids = itertools.count(1)
+        self._message_ids: dict[int, itertools.count[int]] = {}
+        self._failures: dict[str, list[_Failure]] = {}
+
+    # ------------------------------------------------------------------ the runner's side
+
+    def next_update_id(self) -> int:
+        return next(self._update_ids)
+
+    def _new_message_id(self, chat_id: int) -> int:
+        counter = self._message_ids.setdefault(chat_id, itertools.count(1))
+        return next(counter)
+
+    def make_text_update(
+        self, user_id: int, text: str, *, first_name: str = "Runner", chat_type: str = "private"
+    ) -> dict[str, Any]:
+        """The update Telegram sends when the runner types `text` in the bot's chat."""
+        message = self._incoming_message(user_id, first_name, chat_type)
+        message["text"] = text
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return {"update_id": self.next_update_id(), "message": message}
+
+    def make_message_update(
+        self, user_id: int, content: dict[str, Any], *, first_name: str = "Runner"
+    ) -> dict[str, Any]:
+        """A message with no text: pass e.g. {"sticker": {...}} or {"location": {...}}."""
+        message = self._incoming_message(user_id, first_name, "private")
+        message.update(content)
+        return {"update_id": self.next_update_id(), "message": message}
+
+    def make_callback_update(
+        self, user_id: int, message: SentMessage, data: str, *, first_name: str = "Runner"
+    ) -> dict[str, Any]:
+        """The update Telegram sends when the runner presses an inline button."""
+        return {
+            "update_id": self.next_update_id(),
+            "callback_query": {
+                "id": f"cb{self.next_update_id()}",
+                "from": self._user(user_id, first_name),
+                "chat_instance": str(user_id),
+                "data": data,
+                "message": {
+                    "message_id": message.message_id,
+                    "date": int(time.time()),
+                    "chat": {"id": message.chat_id, "type": "private"},
+                    "from": self._user(self.bot_id, "StrideCoach", is_bot=True),
+                    "text": message.text or message.caption or "",
+                },
+            },
+        }
+
+    def _incoming_message(self, user_id: int, first_name: str, chat_type: str) -> dict[str, Any]:
+        chat_id = user_id if chat_type == "private" else -abs(user_id) - 1_000_000
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if chat_type == "private":
+            chat["first_name"] = first_name
+        else:
+            chat["title"] = "Running club"
+        return {
+            "message_id": self._new_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self._user(user_id, first_name),
+        }
+
+    def _user(self, user_id: int, first_name: str, *, is_bot: bool = False) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": user_id, "is_bot": is_bot, "first_name": first_name}
+        if is_bot:
+            user["username"] = self.bot_username
+        return user
+
+    # ------------------------------------------------------------------ what the bot sent
+
+    def chat(self, chat_id: int) -> list[SentMessage]:
+        """Messages the bot sent to a chat, oldest first (deleted ones left out)."""
+        return [
+            m for (cid, _), m in sorted(self.messages.items()) if cid == chat_id and not m.deleted
+        ]
+
+    def last(self, chat_id: int) -> SentMessage:
+        sent = self.chat(chat_id)
+        if not sent:
+            raise AssertionError(f"the bot sent nothing to chat {chat_id}")
+        return sent[-1]
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [c for c in self.calls if c.method == method]
+
+    # ------------------------------------------------------------------ failure injection
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 500,
+        description: str = "Internal Server Error",
+        retry_after: int | None = None,
+        timeout: bool = False,
+        chat_id: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` calls of `method` fail (only for `chat_id`, if given)."""
+        failure = _Failure(status, description, retry_after, timeout, chat_id)
+        self._failures.setdefault(method, []).extend([failure] * times)
+
+    def block(self, chat_id: int, method: str = "sendMessage", times: int = 1_000_000) -> None:
+        """The runner blocked the bot: every send to them answers 403."""
+        self.fail_next(
+            method,
+            status=403,
+            description="Forbidden: bot was blocked by the user",
+            chat_id=chat_id,
+            times=times,
+        )
+
+    def _take_failure(self, method: str, params: dict[str, Any]) -> _Failure | None:
+        queue = self._failures.get(method) or []
+        for index, failure in enumerate(queue):
+            if failure.chat_id is None or failure.chat_id == _as_int(params.get("chat_id")):
+                return queue.pop(index)
+        return None
+
+    # ------------------------------------------------------------------ the Bot API itself
+
+    def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Answer one Bot API call: (HTTP status, JSON body)."""
+        params = _normalise(params)
+        self.calls.append(ApiCall(method, params))
+        failure = self._take_failure(method, params)
+        if failure is not None:
+            if failure.timeout:
+                raise TimedOut("fake Bot API: timed out")
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": failure.status,
+                "description": failure.description,
+            }
+            if failure.retry_after is not None:
+                body["parameters"] = {"retry_after": failure.retry_after}
+            return failure.status, body
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return 200, {"ok": True, "result": True}
+        return 200, {"ok": True, "result": handler(params)}
+
+    def _api_getMe(self, _params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **self._user(self.bot_id, "StrideCoach", is_bot=True),
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        self.commands = list(params.get("commands", []))
+        return True
+
+    def _api_getMyCommands(self, _params: dict[str, Any]) -> list[dict[str, str]]:
+        return self.commands
+
+    def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = _as_int(params.get("offset")) or 0
+        # Updates below the offset are confirmed and forgotten, as on the real server.
+        self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= offset]
+        limit = _as_int(params.get("limit")) or 100
+        return self.pending_updates[:limit]
+
+    def _api_setWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook_url = str(params.get("url", ""))
+        return True
+
+    def _api_deleteWebhook(self, _params: dict[str, Any]) -> bool:
+        self.webhook_url = ""
+        return True
+
+    def _api_getWebhookInfo(self, _params: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self.webhook_url, "has_custom_certificate": False, "pending_update_count": 0}
+
+    def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = _as_int(params["chat_id"])
+        text = str(params.get("text", ""))
+        if not text.strip():
+            raise _BadRequest("Bad Request: message text is empty")
+        if len(text) > 4096:
+            raise _BadRequest("Bad Request: message is too long")
+        message = SentMessage(
+            chat_id=chat_id,
+            message_id=self._new_message_id(chat_id),
+            text=text,
+            reply_markup=params.get("reply_markup"),
+            parse_mode=params.get("parse_mode"),
+        )
+        return self._store(message)
+
+    def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = _as_int(params["chat_id"])
+        upload = params.get("document")
+        name, content = upload if isinstance(upload, tuple) else ("file", b"")
+        message = SentMessage(
+            chat_id=chat_id,
+            message_id=self._new_message_id(chat_id),
+            document=(name, content),
+            caption=params.get("caption"),
+            reply_markup=params.get("reply_markup"),
+        )
+        result = self._store(message)
+        result["document"] = {"file_id": f"doc{message.message_id}", "file_unique_id": "u",
+                              "file_name": name}
+        return result
+
+    def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = _as_int(params["chat_id"])
+        upload = params.get("photo")
+        content = upload[1] if isinstance(upload, tuple) else b""
+        message = SentMessage(
+            chat_id=chat_id,
+            message_id=self._new_message_id(chat_id),
+            photo=content,
+            caption=params.get("caption"),
+            reply_markup=params.get("reply_markup"),
+        )
+        result = self._store(message)
+        result["photo"] = [{"file_id": f"ph{message.message_id}", "file_unique_id": "u",
+                            "width": 1, "height": 1}]
+        return result
+
+    def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._existing(params)
+        message.text = str(params.get("text", ""))
+        message.reply_markup = params.get("reply_markup")
+        message.parse_mode = params.get("parse_mode")
+        return self._store(message)
+
+    def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._existing(params)
+        message.reply_markup = params.get("reply_markup")
+        return self._store(message)
+
+    def _api_deleteMessage(self, params: dict[str, Any]) -> bool:
+        self._existing(params).deleted = True
+        return True
+
+    def _existing(self, params: dict[str, Any]) -> SentMessage:
+        key = (_as_int(params.get("chat_id")), _as_int(params.get("message_id")))
+        message = self.messages.get(key)
+        if message is None:
+            raise _BadRequest("Bad Request: message to edit not found")
+        return message
+
+    def _store(self, message: SentMessage) -> dict[str, Any]:
+        self.messages[(message.chat_id, message.message_id)] = message
+        if self.on_message is not None:
+            self.on_message(message)
+        result: dict[str, Any] = {
+            "message_id": message.message_id,
+            "date": int(time.time()),
+            "chat": {"id": message.chat_id, "type": "private"},
+            "from": self._user(self.bot_id, "StrideCoach", is_bot=True),
+        }
+        if message.text:
+            result["text"] = message.text
+        if message.caption:
+            result["caption"] = message.caption
+        if message.reply_markup:
+            result["reply_markup"] = message.reply_markup
+        return result
+
+
+class _BadRequest(Exception):
+    """Raised inside a fake API method; answered as HTTP 400."""
+
+
+class FakeRequest(BaseRequest):
+    """python-telegram-bot's network layer, answered by a `FakeTelegram`."""
+
+    def __init__(self, telegram: FakeTelegram) -> None:
+        self.telegram = telegram
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = _request_params(request_data)
+        try:
+            status, body = self.telegram.handle(api_method, params)
+        except _BadRequest as exc:
+            status, body = 400, {"ok": False, "error_code": 400, "description": str(exc)}
+        return status, json.dumps(body).encode()
+
+
+def _request_params(request_data: RequestData | None) -> dict[str, Any]:
+    if request_data is None:
+        return {}
+    params: dict[str, Any] = dict(request_data.parameters)
+    if request_data.contains_files:
+        # Uploaded files arrive as InputFile objects; keep (file name, bytes).
+        for name, (filename, content, _mime) in request_data.multipart_data.items():
+            field_name = name if name in ("document", "photo") else None
+            if field_name:
+                params[field_name] = (filename, content)
+            elif isinstance(params.get(name), str) and params[name].startswith("attach://"):
+                params[name] = (filename, content)
+        for key in ("document", "photo"):
+            value = params.get(key)
+            if isinstance(value, str) and value.startswith("attach://"):
+                attached = request_data.multipart_data.get(value.removeprefix("attach://"))
+                if attached:
+                    params[key] = (attached[0], attached[1])
+    return params
+
+
+def _normalise(params: dict[str, Any]) -> dict[str, Any]:
+    """Accept both in-process values and form/JSON-encoded ones (the HTTP emulator's)."""
+    out = dict(params)
+    for key in ("reply_markup", "commands", "entities", "allowed_updates"):
+        value = out.get(key)
+        if isinstance(value, str):
+            try:
+                out[key] = json.loads(value)
+            except ValueError:
+                pass
+    return out
+
+
+def _as_int(value: Any) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return 0

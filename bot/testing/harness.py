@@ -1,0 +1,90 @@
+"""Drive the real Application through the fake Bot API: the runner's side of a chat.
+
+Used by the tests and the benchmarks:
+
+    async with BotHarness(services) as bot:
+        replies = await bot.send(USER, "how do I do a hollow body hold")
+        await bot.press(USER, "Done ✅")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.services import BotApplication, Services
+from bot.testing.fake_telegram import FakeRequest, FakeTelegram, SentMessage
+
+
+@dataclass
+class FakeClock:
+    """A clock the test moves by hand: no sleeping, no flaky timing."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now = self.now + timedelta(**delta)
+        return self.now
+
+    def set(self, when: datetime) -> None:
+        self.now = when
+
+
+class BotHarness:
+    """The real Application, initialised, with a fake Telegram behind it."""
+
+    def __init__(self, services: Services, fake: FakeTelegram | None = None) -> None:
+        self.services = services
+        self.fake = fake or FakeTelegram()
+        self.app: BotApplication = build_application(services, request=FakeRequest(self.fake))
+
+    async def __aenter__(self) -> BotHarness:
+        await self.app.initialize()
+        if self.app.post_init is not None:
+            await self.app.post_init(self.app)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.app.job_queue is not None and self.app.job_queue.scheduler.running:
+            await self.app.job_queue.stop(wait=False)
+        await self.app.shutdown()
+        if self.app.post_shutdown is not None:
+            await self.app.post_shutdown(self.app)
+
+    async def feed(self, payload: dict[str, Any]) -> list[SentMessage]:
+        """Process one raw update; returns the messages the bot sent while handling it."""
+        before = set(self.fake.messages)
+        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        return [m for key, m in sorted(self.fake.messages.items()) if key not in before]
+
+    async def send(self, user_id: int, text: str, **kwargs: Any) -> list[SentMessage]:
+        """The runner types `text`."""
+        return await self.feed(self.fake.make_text_update(user_id, text, **kwargs))
+
+    async def press(
+        self, user_id: int, label: str, message: SentMessage | None = None
+    ) -> list[SentMessage]:
+        """The runner presses the button whose text contains `label` (latest message first)."""
+        target, data = self.find_button(user_id, label, message)
+        return await self.feed(self.fake.make_callback_update(user_id, target, data))
+
+    def find_button(
+        self, user_id: int, label: str, message: SentMessage | None = None
+    ) -> tuple[SentMessage, str]:
+        candidates = [message] if message else list(reversed(self.fake.chat(user_id)))
+        for candidate in candidates:
+            for text, data in candidate.buttons:
+                if label.lower() in text.lower():
+                    return candidate, data
+        shown = [m.button_texts for m in candidates if m.buttons]
+        raise AssertionError(f"no button {label!r} in chat {user_id}; buttons shown: {shown}")
+
+    def last_text(self, user_id: int) -> str:
+        return self.fake.last(user_id).text

@@ -1,0 +1,49 @@
+"""How answers, "did you mean" offers and "I don't know" look in the chat."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.ui.common import CAPABILITIES, COACH_NOTE
+from content.model import Entry, Library
+
+TOPIC_PREFIX = "q:"  # callback data "q:<entry id>" opens that answer
+
+DONT_KNOW = (
+    "I don't know that one, sorry: my knowledge is limited to two coaching articles "
+    "on calf strength and lower back pain for runners.\n\n"
+    "Here's what I can help with:\n" + CAPABILITIES + "\n\nSend /topics to browse everything I know."
+)
+DID_YOU_MEAN = "I'm not sure I understood. Did you mean one of these?"
+TOPICS_INTRO = "<b>Exercises</b> and <b>topics</b> I can explain. Tap one:"
+STALE_TOPIC = "That button is from an older version of me; send /topics for a fresh list."
+SAFETY_FOOTER = "\n\n<i>" + html.escape(COACH_NOTE) + "</i>"
+
+
+def render_answer(entry: Entry, *, safety: bool = False) -> str:
+    """An entry's answer, titled. Safety answers carry the coaches-not-doctors note too."""
+    text = f"<b>{html.escape(entry.title)}</b>\n\n{html.escape(entry.answer)}"
+    if safety and entry.id != "see-a-professional":
+        text += SAFETY_FOOTER
+    return text
+
+
+def topic_keyboard(entries: list[Entry], columns: int = 2) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(entry.title[:60], callback_data=f"{TOPIC_PREFIX}{entry.id}")
+        for entry in entries
+    ]
+    rows = [buttons[i : i + columns] for i in range(0, len(buttons), columns)]
+    return InlineKeyboardMarkup(rows)
+
+
+def did_you_mean_keyboard(library: Library, ids: list[str]) -> InlineKeyboardMarkup:
+    entries = [entry for entry in (library.get(i) for i in ids[:3]) if entry is not None]
+    return topic_keyboard(entries, columns=1)
+
+
+def browse_entries(library: Library) -> list[Entry]:
+    """What /topics lists: exercises first (in file order), then topics, then routines."""
+    return library.all_entries()

@@ -1,0 +1,149 @@
+"""SQLModel tables. Every instant is stored in UTC.
+
+The unique constraints carry the exactly-once guarantees:
+- completed_set (update_id): a redelivered "done" never counts twice;
+- completed_set (session_id, position): the button of set k records set k once;
+- processed_update (update_id): a state-changing update is applied once;
+- reminder (runner_id, due_at): each owed reminder is recorded and sent once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, DateTime, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: SQLite keeps no zone, so we never let one in."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def _utc_column(*, nullable: bool = True, index: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Runner(SQLModel, table=True):
+    """A Telegram user who talked to the bot (private chats only)."""
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    first_name: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    # What free text we are waiting for, e.g. "schedule:time"; None when nothing.
+    pending_input: str | None = None
+    # Set when Telegram answers 403 (the runner blocked the bot): reminders stop.
+    blocked: bool = False
+
+
+class WorkoutSession(SQLModel, table=True):
+    """One guided session; its row IS the state machine's state."""
+
+    __tablename__ = "workout_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    runner_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    routine_id: str
+    position: int = 0
+    status: str = Field(default="active", index=True)
+    version: int = 0
+    sets_done: int = 0
+    sets_skipped: int = 0
+    started_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    last_activity_at: datetime = Field(
+        default_factory=utcnow, sa_column=_utc_column(nullable=False, index=True)
+    )
+    timer_started_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    finished_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    # The message that carries the current set's buttons, so they can be removed.
+    prompt_message_id: int | None = None
+
+
+class CompletedSet(SQLModel, table=True):
+    """One row per completed set."""
+
+    __tablename__ = "completed_set"
+    __table_args__ = (
+        UniqueConstraint("session_id", "position", name="uq_completed_set_session_position"),
+        UniqueConstraint("update_id", name="uq_completed_set_update_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    runner_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    session_id: int = Field(foreign_key="workout_session.id", index=True)
+    routine_id: str
+    exercise_id: str = Field(index=True)
+    set_no: int
+    position: int
+    amount: str = ""
+    load_amount: float | None = None
+    load_unit: str | None = None
+    completed_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    update_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Telegram update ids already applied (at-least-once delivery guard)."""
+
+    __tablename__ = "processed_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    processed_at: datetime = Field(
+        default_factory=utcnow, sa_column=_utc_column(nullable=False, index=True)
+    )
+
+
+class Schedule(SQLModel, table=True):
+    """A runner's training days and reminder time. One per runner."""
+
+    runner_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    days_mask: int = 0  # bit d set = weekday d (Monday = 0)
+    local_time: str = "18:00"  # HH:MM in the runner's zone
+    zone: str = "UTC"
+    enabled: bool = True
+    paused: bool = False
+    # The next reminder instant; the tick selects on this column.
+    next_reminder_at: datetime | None = Field(default=None, sa_column=_utc_column(index=True))
+    snooze_until: datetime | None = Field(default=None, sa_column=_utc_column(index=True))
+    skip_date: date | None = None  # a local date the runner said "skip today" for
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+class Reminder(SQLModel, table=True):
+    """Each reminder owed, recorded before it is sent."""
+
+    __table_args__ = (UniqueConstraint("runner_id", "due_at", name="uq_reminder_runner_due"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    runner_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    due_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    kind: str = "scheduled"  # scheduled | snooze
+    status: str = Field(default="pending", index=True)  # pending | sent | dropped | failed
+    sent_at: datetime | None = Field(default=None, sa_column=_utc_column())
+
+
+class SchemaMigration(SQLModel, table=True):
+    __tablename__ = "schema_migration"
+
+    version: int = Field(primary_key=True)
+    applied_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))

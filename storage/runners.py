@@ -1,0 +1,41 @@
+"""Runner rows: created on first contact, deleted with everything else on /forget."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, update
+from sqlmodel import Session
+
+from storage.db import insert_ignore
+from storage.models import CompletedSet, Reminder, Runner, Schedule, WorkoutSession, utcnow
+
+
+def ensure_runner(session: Session, *, user_id: int, chat_id: int, first_name: str = "") -> None:
+    """Create the runner on first contact; cheap and idempotent for every later update."""
+    insert_ignore(
+        session,
+        Runner,
+        {"id": user_id, "chat_id": chat_id, "first_name": first_name[:64], "created_at": utcnow(),
+         "blocked": False},
+    )
+    # A runner who writes to us has (un)blocked nothing: reminders may reach them again.
+    session.exec(  # type: ignore[call-overload]
+        update(Runner).where(Runner.id == user_id, Runner.blocked.is_(True)).values(blocked=False)  # type: ignore[arg-type,attr-defined]
+    )
+
+
+def get_runner(session: Session, user_id: int) -> Runner | None:
+    return session.get(Runner, user_id)
+
+
+def set_pending_input(session: Session, user_id: int, pending: str | None) -> None:
+    runner = session.get(Runner, user_id)
+    if runner is not None:
+        runner.pending_input = pending
+        session.add(runner)
+
+
+def delete_runner_data(session: Session, user_id: int) -> None:
+    """Delete everything stored about one runner, children first."""
+    for model in (CompletedSet, WorkoutSession, Reminder, Schedule):
+        session.exec(delete(model).where(model.runner_id == user_id))  # type: ignore[call-overload,attr-defined]
+    session.exec(delete(Runner).where(Runner.id == user_id))  # type: ignore[call-overload,arg-type]

@@ -1,0 +1,59 @@
+"""Shared fixtures: a fresh SQLite file per test, a hand-moved clock, the real bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.runtime import build_services
+from bot.services import Services
+from bot.settings import Settings
+from bot.testing import FakeTelegram
+from bot.testing.harness import BotHarness, FakeClock
+from storage.db import Database
+
+RUNNER = 4242
+OTHER_RUNNER = 4343
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'stridecoach.db'}"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(_env_file=None, database_url=database_url, telegram_bot_token=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def services(settings: Settings, clock: FakeClock) -> Iterator[Services]:
+    built = build_services(settings, clock=clock)
+    yield built
+    built.db.close()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    database.migrate()
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def fake() -> FakeTelegram:
+    return FakeTelegram()
+
+
+@pytest.fixture
+async def bot(services: Services, fake: FakeTelegram) -> AsyncIterator[BotHarness]:
+    async with BotHarness(services, fake) as harness:
+        yield harness
