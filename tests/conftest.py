@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.runtime import build_services
-from bot.services import Services
 from bot.settings import Settings
 from bot.testing import FakeTelegram
-from bot.testing.harness import BotHarness, FakeClock
+from bot.testing.harness import FakeClock
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from bot.testing.harness import BotHarness
 
 RUNNER = 4242
 OTHER_RUNNER = 4343
@@ -35,6 +38,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def services(settings: Settings, clock: FakeClock) -> Iterator[Services]:
+    from bot.runtime import build_services
+
     built = build_services(settings, clock=clock)
     yield built
     built.db.close()
@@ -55,5 +60,7 @@ def fake() -> FakeTelegram:
 
 @pytest.fixture
 async def bot(services: Services, fake: FakeTelegram) -> AsyncIterator[BotHarness]:
+    from bot.testing.harness import BotHarness
+
     async with BotHarness(services, fake) as harness:
         yield harness

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 
-from bot.app import build_application
-from bot.services import BotApplication, Services
 from bot.testing.fake_telegram import FakeRequest, FakeTelegram, SentMessage
+
+if TYPE_CHECKING:
+    from bot.services import BotApplication, Services
 
 
 @dataclass
@@ -41,6 +42,8 @@ class BotHarness:
     """The real Application, initialised, with a fake Telegram behind it."""
 
     def __init__(self, services: Services, fake: FakeTelegram | None = None) -> None:
+        from bot.app import build_application
+
         self.services = services
         self.fake = fake or FakeTelegram()
         self.app: BotApplication = build_application(services, request=FakeRequest(self.fake))

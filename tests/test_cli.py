@@ -1,0 +1,69 @@
+"""The command line as an operator or a runner uses it (real subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV_SET = ROOT.parent / "shared" / "qa" / "dev.jsonl"
+
+
+def _run(args: list[str], tmp_path: Path, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    clean_env.update(env)
+    clean_env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,  # no .env file here
+        env=clean_env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_run_without_a_token_explains_how_to_get_one(tmp_path: Path) -> None:
+    result = _run(["run"], tmp_path)
+    assert result.returncode != 0
+    assert "@BotFather" in result.stderr
+    assert "stridecoach chat" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_ask_prints_the_answer_a_runner_would_read(tmp_path: Path) -> None:
+    result = _run(["ask", "how do I do a hollow body hold"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "hollow" in result.stdout.lower()
+    assert "10" in result.stdout  # the article's 10-second holds
+
+
+def test_ask_json_reads_many_questions_from_stdin_in_order(tmp_path: Path) -> None:
+    questions = ["hollow hold", "tell me a joke", "I have sciatica, what should I do"]
+    result = _run(["ask", "--json", "-"], tmp_path, stdin="\n".join(questions) + "\n")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["id"] for row in rows] == ["hollow-body-hold", None, "see-a-professional"]
+    assert rows[2]["safety"] is True and rows[0]["safety"] is False
+    for row in rows:
+        assert set(row) >= {"id", "score", "alternatives", "safety", "answer"}
+        assert row["answer"]
+
+
+def test_check_content_summarises_the_library(tmp_path: Path) -> None:
+    result = _run(["check-content"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "calf-routine" in result.stdout and "back-routine" in result.stdout
+
+
+@pytest.mark.skipif(not DEV_SET.exists(), reason="shared dev set not beside the repo")
+def test_eval_reports_accuracy_and_misses(tmp_path: Path) -> None:
+    result = _run(["eval", str(DEV_SET)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "%" in result.stdout

@@ -1,0 +1,104 @@
+"""Storage on a fresh SQLite file per test: schema, idempotent writes, deletion."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from storage import runners
+from storage.db import Database, insert_ignore
+from storage.migrations import LATEST_VERSION
+from storage.models import CompletedSet, Runner, Schedule, WorkoutSession
+
+
+def test_fresh_database_is_created_at_latest_version_and_migrate_is_repeatable(db: Database) -> None:
+    assert db.migrate() == LATEST_VERSION
+    with db.engine.connect() as conn:
+        versions = conn.execute(text("SELECT version FROM schema_migration")).scalars().all()
+    assert versions == [LATEST_VERSION]
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(db: Database) -> None:
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_datetimes_come_back_in_utc(db: Database) -> None:
+    berlin_noon = datetime.fromisoformat("2026-07-01T12:00:00+02:00")
+    with db.session() as session:
+        session.add(Runner(id=1, chat_id=1, created_at=berlin_noon))
+    with db.session() as session:
+        runner = session.get(Runner, 1)
+        assert runner is not None
+        assert runner.created_at == berlin_noon
+        assert runner.created_at.tzinfo == timezone.utc
+
+
+def test_ensure_runner_is_idempotent_and_clears_blocked(db: Database) -> None:
+    with db.session() as session:
+        runners.ensure_runner(session, user_id=7, chat_id=7, first_name="Ada")
+        runners.ensure_runner(session, user_id=7, chat_id=7, first_name="Ada")
+    with db.session() as session:
+        runner = session.get(Runner, 7)
+        assert runner is not None
+        runner.blocked = True
+        session.add(runner)
+    with db.session() as session:
+        runners.ensure_runner(session, user_id=7, chat_id=7)
+    with db.session() as session:
+        assert len(session.exec(select(Runner)).all()) == 1
+        assert session.get(Runner, 7).blocked is False  # type: ignore[union-attr]
+
+
+def _set(session_id: int, position: int, update_id: int | None) -> dict[str, object]:
+    return {
+        "runner_id": 7, "session_id": session_id, "routine_id": "back-routine",
+        "exercise_id": "hollow-body-hold", "set_no": position + 1, "position": position,
+        "amount": "10 s", "completed_at": datetime.now(timezone.utc), "update_id": update_id,
+    }
+
+
+def test_a_set_is_stored_once_per_update_and_once_per_position(db: Database) -> None:
+    with db.session() as session:
+        session.add(WorkoutSession(id=1, runner_id=7, routine_id="back-routine"))
+    with db.session() as session:
+        assert insert_ignore(session, CompletedSet, _set(1, 0, update_id=100)) is True
+        # Redelivered update: same update id.
+        assert insert_ignore(session, CompletedSet, _set(1, 1, update_id=100)) is False
+        # A second press of the same set's button: new update id, same position.
+        assert insert_ignore(session, CompletedSet, _set(1, 0, update_id=101)) is False
+        assert insert_ignore(session, CompletedSet, _set(1, 1, update_id=102)) is True
+    with db.session() as session:
+        assert len(session.exec(select(CompletedSet)).all()) == 2
+
+
+def test_failed_unit_of_work_rolls_back(db: Database) -> None:
+    with pytest.raises(IntegrityError):
+        with db.session() as session:
+            session.add(Runner(id=9, chat_id=9))
+            session.flush()
+            session.add(Runner(id=9, chat_id=9))
+    with db.session() as session:
+        assert session.get(Runner, 9) is None
+
+
+def test_delete_runner_data_removes_only_that_runner(db: Database) -> None:
+    with db.session() as session:
+        for user in (7, 8):
+            runners.ensure_runner(session, user_id=user, chat_id=user)
+            session.add(WorkoutSession(id=user, runner_id=user, routine_id="back-routine"))
+            session.add(Schedule(runner_id=user, days_mask=0b10101))
+    with db.session() as session:
+        insert_ignore(session, CompletedSet, {**_set(7, 0, 1), "runner_id": 7})
+        insert_ignore(session, CompletedSet, {**_set(8, 0, 2), "runner_id": 8})
+    with db.session() as session:
+        runners.delete_runner_data(session, 7)
+    with db.session() as session:
+        assert session.get(Runner, 7) is None and session.get(Schedule, 7) is None
+        assert [s.runner_id for s in session.exec(select(CompletedSet)).all()] == [8]
+        assert session.get(Runner, 8) is not None and session.get(Schedule, 8) is not None
