@@ -1,0 +1,157 @@
+"""Commands typed as free text: "start calf workout", "stop the reminders".
+
+Rules, not fuzzy scores, because the two failure modes are both bad: starting a
+session when the runner asked "what's in the back routine", or answering an
+article topic when they said "turn off reminders". Each rule needs an action
+verb *and* its object, and questions ("how/what/which ...") never start a
+session. Patterns run on ``clean()`` output (lower case, "can't" -> "cannot",
+"lower back" -> "lowback", "work out" -> "workout").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from content.normalize import clean
+
+START_SESSION = "start-session"
+PROGRESS = "progress"
+REMINDERS_OFF = "reminders-off"
+SCHEDULE = "schedule"
+HELP = "help"
+HISTORY = "history"
+EXPORT = "export"
+FORGET = "forget"
+
+INTENTS = (START_SESSION, PROGRESS, REMINDERS_OFF, SCHEDULE, HELP, HISTORY, EXPORT, FORGET)
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    routine: str | None = None  # "calf-routine" / "back-routine" when named
+
+
+_W = r"(?:\s+\w+){0,3}?"  # up to three filler words ("stop all the reminders")
+_QUESTION_START = re.compile(
+    r"^(?:how|what|whats|which|why|when|where|who|is|are|does|do|did|should|would|will|am|was|were)\b"
+)
+# Polite requests are commands even though they look like questions.
+_POLITE = re.compile(r"^(?:can|could|would|will|shall) (?:we|you|u|i)\b|^(?:please|pls|plz)\b")
+
+_SESSION_NOUN = r"(?:routine|routines|workout|workouts|session|sessions|training|circuit|exercises|drills|set|sets)"
+_START_VERB = (
+    r"(?:start|starting|begin|beginning|launch|kick off|kickoff|commence|resume|run|lets do|let us do"
+    r"|lets go|lets start|let us start|lets begin|lets get|lets crack on with|crack on with|get going with"
+    r"|take me through|walk me through|guide me through|coach me through|talk me through the"
+    r"|want to do|wanna do|would like to do|like to do|ready for|ready to do|ready to start|time for"
+    r"|time to do|do my|do the|do a|do todays|doing my|doing the|up for|going to do|gonna do|start me on)"
+)
+_START_RES = (
+    re.compile(rf"\b{_START_VERB}\b{_W}\s+{_SESSION_NOUN}\b"),
+    # "start calf", "let's do back": the routine's name is enough at the end
+    re.compile(rf"\b{_START_VERB}\b{_W}\s+(?:calf|calves|back|lowback|core)\s*$"),
+    re.compile(r"^(?:start|go|begin|lets go|lets do this|lets do it|im ready|i am ready|ready|start now|new session|start session|start workout|workout time|train me)$"),
+)
+
+_RULES: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
+    (
+        REMINDERS_OFF,
+        (
+            re.compile(
+                rf"\b(?:stop|turn off|switch off|shut off|disable|cancel|pause|mute|silence|no more|unsubscribe from"
+                rf"|end|remove|delete|clear|kill|opt out of|do not want|dont want|no longer want|get rid of)\b{_W}"
+                rf"\s+(?:reminders?|notifications?|alerts?|pings?|nudges?|reminder messages)\b"
+            ),
+            re.compile(r"\b(?:stop|quit|enough) (?:reminding|pinging|nagging|notifying|messaging|bugging|spamming) me\b"),
+            re.compile(r"\b(?:reminders?|notifications?) off\b|^unsubscribe$|\bdo not remind me\b|\bdont remind me\b"),
+        ),
+    ),
+    (
+        FORGET,
+        (
+            re.compile(
+                r"\b(?:delete|erase|remove|wipe|clear|destroy|purge)\b(?:\s+\w+){0,3}?\s+"
+                r"(?:data|account|profile|everything|info|information|details|records)\b"
+            ),
+            re.compile(r"\bforget (?:about )?(?:me|my data|everything|all about me)\b|\bgdpr\b|\bright to be forgotten\b"),
+        ),
+    ),
+    (
+        EXPORT,
+        (
+            re.compile(
+                r"\b(?:export|download|backup|back up|send me|email me|get a copy of|copy of)\b(?:\s+\w+){0,3}?\s+"
+                r"(?:data|history|logs?|csv|records|workouts|sessions|progress)\b"
+            ),
+            re.compile(r"^(?:export|csv|download)(?: data)?$"),
+        ),
+    ),
+    (
+        SCHEDULE,
+        (
+            re.compile(
+                rf"\b(?:set|add|create|schedule|change|edit|update|move|reschedule|new|turn on|switch on|enable|start)\b{_W}"
+                rf"\s+(?:reminders?|schedule|alarms?|notifications?|reminder time|training days)\b"
+            ),
+            re.compile(r"\bremind me\b|\breschedule\b|\bmy schedule\b|\breminders? on\b|^(?:schedule|reminders?)$"),
+        ),
+    ),
+    (
+        PROGRESS,
+        (
+            re.compile(r"\b(?:my|show|see|view|check)\b(?:\s+\w+){0,2}?\s+(?:progress|stats|statistics|streak|totals)\b"),
+            re.compile(r"\bhow am i doing\b|\bhow (?:have|has) (?:i|my training) been (?:doing|going)\b|^(?:progress|stats|streak)$"),
+            re.compile(r"\bhow many (?:sessions|workouts|sets) (?:have i|did i)\b"),
+        ),
+    ),
+    (
+        HISTORY,
+        (
+            re.compile(r"\bhistory\b"),
+            re.compile(r"\b(?:past|previous|last|recent|completed|logged) (?:sessions?|workouts?)\b"),
+            re.compile(r"\b(?:my|show) (?:workout )?logs?\b|\bwhat did i do (?:last time|yesterday|last week)\b"),
+        ),
+    ),
+    (
+        HELP,
+        (
+            re.compile(r"^(?:help|help me|menu|commands|options|info|about|i need help|need help|assist|start over)$"),
+            re.compile(
+                r"\bwhat (?:can|do) you do\b|\bhow (?:does|do) (?:this|you|stridecoach)(?: bot)? work\b"
+                r"|\bhow do i use (?:you|this|the bot|stridecoach)\b|\bwhat are (?:your|the) commands\b"
+                r"|\bwho are you\b|\bwhat can i ask\b|\bwhat do you know\b|\bwhat are you\b"
+            ),
+        ),
+    ),
+)
+
+
+def _routine_hint(text: str) -> str | None:
+    calf = re.search(r"\b(?:calf|calves|calve|lower leg)\b", text)
+    back = re.search(r"\b(?:back|lowback|core|hip|hips)\b", text)
+    if calf and not back:
+        return "calf-routine"
+    if back and not calf:
+        return "back-routine"
+    return None
+
+
+def detect_intent(text: str) -> Intent | None:
+    """The command ``text`` asks for, or None when it is not a command."""
+    cleaned = clean(text)
+    if not cleaned:
+        return None
+    question = bool(_QUESTION_START.search(cleaned)) and not _POLITE.search(cleaned)
+    for name, patterns in _RULES:
+        if any(p.search(cleaned) for p in patterns):
+            # Help/progress phrasings are themselves questions ("what can you
+            # do", "how am I doing"); the others must not be plain questions
+            # such as "what history of injuries ...".
+            if question and name not in (HELP, PROGRESS, SCHEDULE, EXPORT, FORGET):
+                continue
+            return Intent(name)
+    if not question and any(p.search(cleaned) for p in _START_RES):
+        return Intent(START_SESSION, _routine_hint(cleaned))
+    return None

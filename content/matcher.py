@@ -1,0 +1,230 @@
+"""Match a runner's free-text question to one content entry, or decline.
+
+Order of decisions (first that applies wins):
+
+1. safety: red-flag symptoms always get "see-a-professional";
+2. intent: commands such as "start calf workout" or "stop the reminders";
+3. retrieval: score every entry, then answer, offer "did you mean", or decline.
+
+Retrieval scores the question against each *short* text of an entry (title,
+each phrasing, each keyword), never against the answer: fuzzy-matching whole
+passages makes every passage that shares a word look alike (see
+qa-baselines.md). A short text scores by how much of it the question covers
+(recall) and how much of the question it explains (precision), both weighted
+by how rare each word is across entries. Words the library has never seen
+count against a match, and words naming things the articles never cover
+("lunges", "marathon", "plank") count heavily, which is what lets near-miss
+questions decline.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from content.intents import Intent, detect_intent
+from content.model import Library
+from content.normalize import Normalizer, content_words, stem
+from content.safety import is_red_flag
+from content.synonyms import GENERIC, OFF_TOPIC
+
+Decision = Literal["answer", "did-you-mean", "dont-know", "intent"]
+
+SAFETY_ID = "see-a-professional"
+
+# Score cut-offs (0-100), tuned on dev.jsonl plus tests/data/extra_questions.jsonl.
+ANSWER_AT = 46.0  # at or above: answer with the top entry
+SUGGEST_AT = 30.0  # at or above (but below ANSWER_AT): "did you mean" buttons
+MAX_ALTERNATIVES = 3
+
+# Longer questions are mostly chat ("my kids think it's hilarious"), so unknown
+# words there matter less than in a three-word question where the unknown word
+# is the subject.
+OOV_WEIGHT_SHORT = 2.5
+OOV_WEIGHT_LONG = 0.35
+OFF_TOPIC_WEIGHT_SHORT = 12.0
+OFF_TOPIC_WEIGHT_LONG = 2.0
+# Evidence from the best single text versus from the entry's whole vocabulary.
+BEST_TEXT_SHARE = 0.75
+# A text's score is recall**RECALL_EXP * precision**PRECISION_EXP. Recall
+# counts more: a question should cover most of some phrasing ("knee" alone is
+# half of "knee push" and is usually about knees, not the exercise).
+RECALL_EXP = 1.0
+PRECISION_EXP = 0.5
+# Recall is measured against at least this much word weight, so one common
+# word ("time", "walk") cannot fully match a one-word keyword by itself, while
+# one rare word ("psoas", "soleus") still nearly does.
+MIN_TEXT_WEIGHT = 5.0
+# Field weights: keywords are single words, a weaker signal than a phrasing.
+FIELD_WEIGHT = {"title": 1.0, "phrasing": 1.0, "keyword": 0.9}
+GENERIC_CAP = 1.0  # weight ceiling for everyday words (synonyms.GENERIC)
+# Retrieval reads at most this much of a message (cost stays bounded); the
+# safety check reads the whole Telegram message (4096 characters), because a
+# symptom mentioned at the end of a long story must still be caught.
+MAX_QUERY_CHARS = 1000
+MAX_SAFETY_CHARS = 4096
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    id: str | None
+    score: float
+    alternatives: list[str] = field(default_factory=list)
+    safety: bool = False
+    intent: str | None = None
+    decision: Decision = "dont-know"
+    routine: str | None = None  # routine hint for the start-session intent
+
+
+@dataclass(frozen=True)
+class _Doc:
+    entry: str
+    tokens: frozenset[str]
+    weight: float  # field weight
+    text: str  # normalised, for the whole-string fuzzy check
+
+
+class Matcher:
+    """Index built once from a Library; ``match`` is pure and cheap."""
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        self._docs: list[_Doc] = []
+        self._entry_vocab: dict[str, frozenset[str]] = {}
+        words: set[str] = set()
+        for entry in library.all_entries():
+            texts = [("title", entry.title), ("title", entry.id.replace("-", " "))]
+            texts += [("phrasing", p) for p in entry.phrasings]
+            texts += [("keyword", k) for k in entry.keywords]
+            vocab: set[str] = set()
+            for kind, text in texts:
+                plain = content_words(text)
+                words.update(plain)
+                toks = [stem(w) for w in plain]
+                if not toks:
+                    continue
+                vocab.update(toks)
+                self._docs.append(_Doc(entry.id, frozenset(toks), FIELD_WEIGHT[kind], " ".join(toks)))
+            self._entry_vocab[entry.id] = frozenset(vocab)
+        n_entries = len(self._entry_vocab)
+        df: dict[str, int] = {}
+        for vocab in self._entry_vocab.values():
+            for tok in vocab:
+                df[tok] = df.get(tok, 0) + 1
+        # Rarer across entries -> more telling. Smoothed so shared words keep some weight.
+        self._idf = {t: math.log(1.0 + n_entries / d) for t, d in df.items()}
+        for word in GENERIC:
+            tok = stem(word)
+            if tok in self._idf:
+                self._idf[tok] = min(self._idf[tok], GENERIC_CAP)
+        self._postings: dict[str, list[int]] = {}
+        for i, doc in enumerate(self._docs):
+            for tok in doc.tokens:
+                self._postings.setdefault(tok, []).append(i)
+        self._doc_weight = [sum(self._idf[t] for t in d.tokens) for d in self._docs]
+        self._doc_texts = [d.text for d in self._docs]
+        self._recall_base = [max(w, MIN_TEXT_WEIGHT) for w in self._doc_weight]
+        self._field_weight = [d.weight for d in self._docs]
+        self._doc_entry = [d.entry for d in self._docs]
+        # Off-topic words keep their heavy weight even when some entry uses them
+        # ("lunge" appears in the hip twist), so only a text that explains them helps.
+        self._off_topic = frozenset(stem(w) for w in OFF_TOPIC)
+        # Off-topic words count as known so typo repair never turns "plank"
+        # into a library word.
+        self.normalizer = Normalizer(set(df) | self._off_topic, words | set(OFF_TOPIC))
+
+    # -- public -----------------------------------------------------------
+
+    def match(self, text: str) -> MatchResult:
+        text = text or ""
+        if is_red_flag(text[:MAX_SAFETY_CHARS]):
+            return MatchResult(SAFETY_ID, 100.0, [], safety=True, decision="answer")
+        text = text[:MAX_QUERY_CHARS]
+        intent = detect_intent(text)
+        if intent is not None:
+            return self._intent_result(intent)
+        ranked = self.rank(text)
+        if not ranked or ranked[0][1] < SUGGEST_AT:
+            alts = [i for i, s in ranked[:MAX_ALTERNATIVES] if s >= SUGGEST_AT * 0.75]
+            return MatchResult(None, ranked[0][1] if ranked else 0.0, alts, decision="dont-know")
+        top_id, top = ranked[0]
+        if top >= ANSWER_AT:
+            alts = [i for i, _ in ranked[1 : 1 + MAX_ALTERNATIVES]]
+            return MatchResult(top_id, top, alts, decision="answer")
+        alts = [i for i, s in ranked[:MAX_ALTERNATIVES] if s >= SUGGEST_AT * 0.75]
+        return MatchResult(None, top, alts, decision="did-you-mean")
+
+    def rank(self, text: str) -> list[tuple[str, float]]:
+        """Entries scored 0-100 for ``text``, best first (no safety/intent step)."""
+        tokens = list(dict.fromkeys(self.normalizer.tokens(text)))
+        if not tokens:
+            return []
+        weights = self._query_weights(tokens, len(text.split()))
+        total = sum(weights.values())
+        # Accumulate matched weight per text through the postings: one add per
+        # (question word, text containing it) instead of a set intersection per
+        # text. Recall uses the word's library weight; precision the question
+        # weight capped at it, so an off-topic word that a text happens to
+        # contain ("lunge") cannot become strong evidence.
+        idf = self._idf
+        recall_acc: dict[int, float] = {}
+        precision_acc: dict[int, float] = {}
+        for tok in tokens:
+            postings = self._postings.get(tok)
+            if not postings:
+                continue
+            r, p = idf[tok], min(weights[tok], idf[tok])
+            for i in postings:
+                recall_acc[i] = recall_acc.get(i, 0.0) + r
+                precision_acc[i] = precision_acc.get(i, 0.0) + p
+        best: dict[str, float] = {}
+        for i, matched in recall_acc.items():
+            recall = matched / self._recall_base[i]
+            precision = precision_acc[i] / total
+            score = self._field_weight[i] * recall**RECALL_EXP * precision**PRECISION_EXP
+            entry = self._doc_entry[i]
+            if score > best.get(entry, 0.0):
+                best[entry] = score
+        if not best:
+            return []
+        # A near-verbatim phrasing ("hollw bodyhold") is strong evidence on its
+        # own, whatever the word weights say.
+        joined = " ".join(tokens)
+        hit = process.extractOne(joined, self._doc_texts, scorer=fuzz.ratio, score_cutoff=88)
+        if hit is not None:
+            doc = self._docs[hit[2]]
+            # Scaled like recall, so a text that is one everyday word ("run")
+            # cannot claim a perfect match.
+            capacity = min(1.0, self._doc_weight[hit[2]] / MIN_TEXT_WEIGHT)
+            best[doc.entry] = max(best.get(doc.entry, 0.0), doc.weight * capacity * hit[1] / 100.0)
+        scored = []
+        for entry, b in best.items():
+            vocab = self._entry_vocab[entry]
+            coverage = sum(min(w, self._idf[t]) for t, w in weights.items() if t in vocab) / total
+            scored.append((entry, round(100.0 * (BEST_TEXT_SHARE * b + (1 - BEST_TEXT_SHARE) * coverage), 2)))
+        scored.sort(key=lambda p: -p[1])
+        return scored
+
+    # -- helpers ----------------------------------------------------------
+
+    def _query_weights(self, tokens: list[str], n_words: int) -> dict[str, float]:
+        # Up to 5 words: full penalty for unknown words; 20+ words: mostly chat.
+        ratio = min(1.0, max(0.0, (n_words - 5) / 15))
+        oov = OOV_WEIGHT_SHORT + (OOV_WEIGHT_LONG - OOV_WEIGHT_SHORT) * ratio
+        off = OFF_TOPIC_WEIGHT_SHORT + (OFF_TOPIC_WEIGHT_LONG - OFF_TOPIC_WEIGHT_SHORT) * ratio
+        weights = {}
+        for tok in tokens:
+            if tok in self._off_topic:
+                weights[tok] = max(off, self._idf.get(tok, 0.0))
+            elif tok in self._idf:
+                weights[tok] = self._idf[tok]
+            else:
+                weights[tok] = oov
+        return weights
+
+    @staticmethod
+    def _intent_result(intent: Intent) -> MatchResult:
+        return MatchResult(None, 100.0, [], intent=intent.name, decision="intent", routine=intent.routine)

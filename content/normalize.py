@@ -1,0 +1,158 @@
+"""Turn free text into comparable tokens.
+
+The same pipeline runs over the content (once, at index time) and over every
+question, so the two sides always agree: clean -> phrase synonyms -> token
+synonyms -> stop words -> stem. Only questions get the last step, typo
+correction against the index vocabulary (see ``Normalizer``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from content.synonyms import PHRASES, STOP_WORDS, TOKENS
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+# Contractions first, so "can't" does not become the stop word "can" plus "t".
+_CONTRACTIONS = (
+    (re.compile(r"\bcan't\b"), "cannot"),
+    (re.compile(r"\bwon't\b"), "will not"),
+    (re.compile(r"n't\b"), " not"),
+    (re.compile(r"'(s|re|ve|m|ll|d)\b"), ""),
+)
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+# "skipping" is both the British name for jumping rope and the verb "to omit"
+# ("skipping my cool-down"). Followed by an object it is the verb.
+_SKIP_VERB = re.compile(
+    r"\bskip(?:ping|s)?\b(?=\s+(?:my|the|a|an|your|his|her|their|it|this|that|these|those|cross|cool|cooldown"
+    r"|warm|warmup|meals?|breakfast|lunch|dinner|workouts?|runs?|sessions?|calf|calves|stretch\w*|strength"
+    r"|rest|days?|class\w*|over|out|ahead|any|some|all|every|mobility|training)\b)|\bskipped\b"
+)
+# All phrase synonyms in one alternation (longest first), so cleaning costs one
+# regex pass instead of one per phrase.
+_PHRASE_MAP = dict(PHRASES)
+_PHRASE_RE = re.compile(
+    r"\b(?:" + "|".join(re.escape(p) for p in sorted(_PHRASE_MAP, key=len, reverse=True)) + r")\b"
+)
+
+
+@lru_cache(maxsize=4096)
+def clean(text: str) -> str:
+    """Lower-case ASCII words separated by single spaces; everything else dropped.
+
+    Accents are folded (NFKD) so "naïve" matches "naive"; emoji, punctuation
+    and other scripts simply vanish, which is what makes them decline safely.
+    """
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = text.lower().translate(_APOSTROPHES)
+    for pattern, repl in _CONTRACTIONS:
+        text = pattern.sub(repl, text)
+    text = _NON_WORD.sub(" ", text).strip()
+    text = _SKIP_VERB.sub("omit", text)
+    return _PHRASE_RE.sub(lambda m: _PHRASE_MAP[m.group(0)], text)
+
+
+_DOUBLE_OK = frozenset("lsz")
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    """A tiny suffix stripper: plural, -ing, -ed, -ment, final e.
+
+    It only has to be consistent (both sides go through it), not linguistic.
+    """
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if word.endswith("ment") and len(word) > 6:
+        word = word[:-4]
+    for suffix, minimum in (("ing", 6), ("ed", 5)):
+        if word.endswith(suffix) and len(word) >= minimum:
+            word = word[: -len(suffix)]
+            if len(word) > 2 and word[-1] == word[-2] and word[-1] not in _DOUBLE_OK:
+                word = word[:-1]  # running -> runn -> run
+            break
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    return word
+
+
+def _expand(word: str) -> list[str]:
+    mapped = TOKENS.get(word, word)
+    return mapped.split() if " " in mapped else [mapped]
+
+
+def content_words(text: str) -> list[str]:
+    """Unstemmed topic words of ``text`` (after the synonym maps)."""
+    # Bare numbers ("9 to 5", "3 sets") are context, never what tells entries
+    # apart; "10k" or "5k" stay (they name races, which we do not cover).
+    return [
+        w for raw in clean(text).split() for w in _expand(raw) if w not in STOP_WORDS and not w.isdigit()
+    ]
+
+
+def content_tokens(text: str) -> list[str]:
+    """Stemmed topic words of ``text``, in order, stop words removed."""
+    return [stem(w) for w in content_words(text)]
+
+
+class Normalizer:
+    """Question-side normalisation with typo repair against a known vocabulary.
+
+    ``vocabulary`` holds stems (what the index stores); ``words`` the unstemmed
+    words they came from, which typo repair compares against: "engagemnt" is
+    one edit from "engagement" but four from the stem "engag".
+    """
+
+    def __init__(self, vocabulary: set[str], words: set[str] = frozenset()) -> None:
+        self.vocabulary = frozenset(vocabulary)
+        self._by_letter: dict[str, list[str]] = {}
+        for word in set(words) | self.vocabulary:
+            if word.isalpha() and len(word) >= 3:
+                self._by_letter.setdefault(word[0], []).append(word)
+        # One cache per instance: the vocabulary decides the answer.
+        self.repair = lru_cache(maxsize=16384)(self._repair)
+
+    def _repair(self, word: str) -> tuple[str, ...]:
+        """Map an unknown word to known stems, or return its stem unchanged.
+
+        Tries a dropped g ("skippin"), a fused compound ("bodyhold" -> "body
+        hold"), then one edit (two for long words) with transpositions counted
+        once (OSA distance). Candidates must share the first letter: people
+        rarely mistype it, and the rule stops "pace" turning into "race".
+        """
+        stemmed = stem(word)
+        if stemmed in self.vocabulary or not 4 <= len(word) <= 20 or not word.isalpha():
+            return (stemmed,)
+        if word.endswith("in"):
+            for full in _expand(word + "g"):
+                if stem(full) in self.vocabulary:
+                    return (stem(full),)
+        for cut in range(3, len(word) - 2):
+            left, right = stem(word[:cut]), stem(word[cut:])
+            if left in self.vocabulary and right in self.vocabulary:
+                return (left, right)
+        max_edits = 1 if len(word) < 8 else 2
+        candidates = self._by_letter.get(word[0], [])
+        best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=max_edits)
+        if best is None and stemmed != word:
+            best = process.extractOne(stemmed, candidates, scorer=OSA.distance, score_cutoff=max_edits)
+        if best is None:
+            return (stemmed,)
+        fixed = stem(best[0])
+        return (fixed,) if fixed in self.vocabulary else (stemmed,)
+
+    def tokens(self, text: str) -> list[str]:
+        out: list[str] = []
+        for word in content_words(text):
+            stemmed = stem(word)
+            out.extend((stemmed,) if stemmed in self.vocabulary else self.repair(word))
+        return out

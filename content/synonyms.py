@@ -1,0 +1,228 @@
+"""Word lists the normaliser uses: spelling variants, slang, stop words.
+
+Kept as plain data so a coach (or a reviewer) can extend them without reading
+the matcher. Everything here maps *to* the words the content files use.
+"""
+
+from __future__ import annotations
+
+# Multi-word phrases, rewritten on the joined text before tokenising. Order
+# matters: longer phrases first. Right-hand sides are ordinary words that the
+# per-token map and the stemmer then process like any other.
+PHRASES: tuple[tuple[str, str], ...] = (
+    ("pins and needles", "tingling"),
+    # other exercises, fused so they read as one off-topic word, not "pull"/"push"
+    # frequency: "3 times a week", "per week", "how often" all mean one thing
+    ("times a week", "often"), ("times per week", "often"), ("times each week", "often"),
+    ("days a week", "often"), ("days per week", "often"), ("x a week", "often"),
+    ("per week", "often"), ("a week", "often"), ("each week", "often"), ("every week", "often"),
+    ("how frequently", "often"), ("how regularly", "often"),
+    # Other exercises and treatments whose names share our words ("russian
+    # twist", "step ups", "kettlebell swing"). Fused into one off-topic word.
+    ("box jumps", "boxjump"), ("box jump", "boxjump"),
+    ("russian twists", "russiantwist"), ("russian twist", "russiantwist"),
+    ("wall sits", "wallsit"), ("wall sit", "wallsit"), ("glute bridges", "glutebridge"),
+    ("glute bridge", "glutebridge"), ("hip bridges", "glutebridge"), ("hip bridge", "glutebridge"),
+    ("hip thrusts", "hipthrust"), ("hip thrust", "hipthrust"), ("side planks", "plank"),
+    ("side plank", "plank"), ("bird dogs", "birddog"), ("bird dog", "birddog"),
+    ("dead bugs", "deadbug"), ("dead bug", "deadbug"), ("leg press", "legpress"),
+    ("hanging leg raises", "legraise"), ("hanging leg raise", "legraise"),
+    ("lying leg raises", "legraise"), ("lying leg raise", "legraise"),
+    ("straight leg raises", "legraise"), ("straight leg raise", "legraise"),
+    ("knee raises", "legraise"), ("knee raise", "legraise"), ("goblet squats", "gymsquat"), ("goblet squat", "gymsquat"),
+    ("back squats", "gymsquat"), ("back squat", "gymsquat"), ("front squats", "gymsquat"),
+    ("front squat", "gymsquat"), ("split squats", "gymsquat"), ("split squat", "gymsquat"),
+    ("barbell squats", "gymsquat"), ("barbell squat", "gymsquat"),
+    ("squats with a barbell", "gymsquat"), ("step ups", "stepup"), ("step up", "stepup"),
+    ("kettlebell swings", "kbswing"), ("kettlebell swing", "kbswing"),
+    ("jumping jacks", "jumpingjack"), ("jumping jack", "jumpingjack"),
+    ("mountain climbers", "mountainclimber"), ("mountain climber", "mountainclimber"),
+    ("high knees", "highknees"), ("butt kicks", "buttkick"), ("butt kickers", "buttkick"),
+    ("clam shells", "clamshell"), ("clamshells", "clamshell"), ("clam shell", "clamshell"),
+    ("calf stretch against a wall", "wallstretch"), ("wall calf stretch", "wallstretch"),
+    ("pull ups", "pullup"), ("pull up", "pullup"), ("push ups", "pushup"), ("push up", "pushup"),
+    ("press ups", "pushup"), ("press up", "pushup"), ("sit ups", "situp"), ("sit up", "situp"),
+    ("chin ups", "chinup"), ("chin up", "chinup"), ("dead lifts", "deadlift"), ("dead lift", "deadlift"),
+    ("skipping rope", "jumprope"),
+    ("skip rope", "jumprope"),
+    ("jump rope", "jumprope"),
+    ("jumping rope", "jumprope"),
+    ("rope jumping", "jumprope"),
+    ("lower back", "lowback"),
+    ("low back", "lowback"),
+    ("lower backs", "lowback"),
+    ("bottom of my back", "lowback"),
+    ("small of my back", "lowback"),
+    ("tippy toes", "tiptoe"),
+    ("tippy toe", "tiptoe"),
+    ("tip toes", "tiptoe"),
+    ("tip toe", "tiptoe"),
+    # "one leg raises", "double leg raises": calf raises by another name
+    ("single leg raises", "single leg calf raise"), ("single leg raise", "single leg calf raise"),
+    ("one leg raises", "single leg calf raise"), ("one leg raise", "single leg calf raise"),
+    ("one legged raises", "single leg calf raise"), ("double leg raises", "double leg calf raise"),
+    ("double leg raise", "double leg calf raise"), ("two leg raises", "double leg calf raise"),
+    ("heel raises", "calf raise"),
+    ("heel raise", "calf raise"),
+    ("heel lifts", "calf raise"),
+    ("heel lift", "calf raise"),
+    ("toe raises", "calf raise"),
+    ("hip flexer", "hip flexor"),
+    ("hip flexers", "hip flexor"),
+    ("hip flexsors", "hip flexor"),
+    ("hip flexsor", "hip flexor"),
+    ("work out", "workout"),
+    ("warm up", "warmup"),
+    ("cool down", "cooldown"),
+    ("shin splints", "shinsplint"),
+    ("shin splint", "shinsplint"),
+    ("ice baths", "icebath"),
+    ("ice bath", "icebath"),
+    ("no equipment", "noequipment"),
+    ("without equipment", "noequipment"),
+    ("no kit", "noequipment"),
+    ("no gear", "noequipment"),
+    ("without any gear", "noequipment"),
+    ("without any equipment", "noequipment"),
+    ("body weight", "bodyweight"),
+    ("squat rack", "squatrack"),
+    ("table top", "tabletop"),
+    ("tabletop", "tabletop"),
+    ("at home", "athome"),
+    ("from home", "athome"),
+    ("in my living room", "athome"),
+)
+
+# Single tokens: spelling (British/American), slang, common typos, compounds.
+# A value may hold several words ("lowerback" -> "lowback").
+TOKENS: dict[str, str] = {
+    # calves
+    "calves": "calf", "calfs": "calf", "calve": "calf", "claf": "calf", "clafs": "calf",
+    "caff": "calf", "calfe": "calf",
+    # compounds people type as one word
+    "jumprope": "jumprope", "jumpropes": "jumprope", "skipping": "jumprope",
+    "skip": "jumprope", "skips": "jumprope",
+    "lowerback": "lowback", "lowback": "lowback", "lumbar": "lowback",
+    "bodyhold": "body hold", "hollowbody": "hollow body", "hollowhold": "hollow hold",
+    "tiptoe": "tiptoe", "tiptoes": "tiptoe", "tippytoes": "tiptoe", "toewalking": "toe walk",
+    "toewalk": "toe walk", "hipflexor": "hip flexor", "hipflexors": "hip flexor",
+    "calfraise": "calf raise", "calfraises": "calf raise", "kneepush": "knee push",
+    "kneepushes": "knee push", "warmup": "warmup", "cooldown": "cooldown",
+    # body-part slang
+    "butt": "glute", "bum": "glute", "booty": "glute", "buttock": "glute", "buttocks": "glute",
+    "bottom": "glute", "gluteus": "glute", "glutes": "glute", "glutei": "glute", "arse": "glute",
+    "ass": "glute",
+    "abs": "core", "ab": "core", "abdominal": "core", "abdominals": "core", "tummy": "core",
+    "stomach": "core", "midsection": "core", "belly": "core",
+    "achilles": "achilles", "achillies": "achilles", "achilies": "achilles", "achiles": "achilles",
+    "shins": "shin", "hammies": "hamstring", "hammys": "hamstring", "quads": "quad",
+    "hips": "hip",
+    "flexer": "flexor", "flexers": "flexor", "flexsor": "flexor", "flexsors": "flexor",
+    "flexors": "flexor",
+    # British / American and other spellings
+    "mobilising": "mobilizing", "mobilise": "mobilize", "mobilisation": "mobilization",
+    "stabiliser": "stabilizer", "stabilisers": "stabilizer", "stabilizers": "stabilizer",
+    "favourite": "favorite", "programme": "program", "emphasise": "emphasize",
+    "tyres": "tire", "practise": "practice", "centre": "center", "metres": "meter",
+    "trainers": "shoe", "sneakers": "shoe", "shoes": "shoe", "kit": "equipment",
+    "gear": "equipment",
+    # exercise words and their misspellings
+    "excersise": "exercise", "excersises": "exercise", "excercise": "exercise",
+    "excercises": "exercise", "exersize": "exercise", "exersizes": "exercise",
+    "exercices": "exercise", "exercize": "exercise", "exercizes": "exercise",
+    "excersize": "exercise", "exercises": "exercise", "drills": "drill", "moves": "exercise",
+    "workout": "routine", "workouts": "routine", "session": "routine", "sessions": "routine",
+    "circuit": "routine", "regime": "routine", "regimen": "routine", "program": "routine",
+    "reps": "rep", "repetitions": "rep", "repetition": "rep", "rounds": "set", "round": "set",
+    "sets": "set",
+    "minutes": "minute", "mins": "minute", "min": "minute", "minits": "minute", "minuts": "minute",
+    "seconds": "second", "secs": "second", "sec": "second",
+    "weekly": "week", "weeks": "week", "wk": "week",
+    "dumbell": "dumbbell", "dumbells": "dumbbell", "dumbbells": "dumbbell", "db": "dumbbell",
+    "dbs": "dumbbell", "bar": "barbell", "barbel": "barbell",
+    "stairs": "step", "stair": "step", "steps": "step",
+    "lunges": "lunge",
+    "weighted": "weight", "weights": "weight", "heavier": "heavy",
+    # symptoms: ordinary ache words collapse to "pain"; severity is safety's job
+    "hurt": "pain", "hurts": "pain", "hurting": "pain", "ache": "pain", "aches": "pain",
+    "aching": "pain", "achy": "pain", "painful": "pain", "pains": "pain", "sore": "sore",
+    "soreness": "sore", "niggle": "pain", "niggles": "pain", "grumpy": "pain",
+    "stiff": "tight", "stiffness": "tight", "tightness": "tight", "tighter": "tight",
+    "bricks": "tight", "brick": "tight", "rocks": "tight", "concrete": "tight",
+    "wrecked": "sore", "knackered": "sore", "trashed": "sore", "fried": "sore",
+    "frequently": "often", "frequency": "often", "regularly": "often",
+    "strengthen": "strength", "strengthening": "strength", "stronger": "strength",
+    "strong": "strength", "last": "take", "lasts": "take", "lead": "cause", "leads": "cause",
+    "reason": "why", "reasons": "why", "purpose": "why",
+    "important": "matter", "importance": "matter", "matters": "matter", "crucial": "matter",
+    "critical": "matter", "essential": "matter", "vital": "matter", "key": "matter",
+    # sitting
+    "sitting": "sit", "seated": "sit", "sits": "sit", "sat": "sit", "desk": "sit",
+    "office": "sit", "sofa": "sit", "couch": "sit", "wfh": "sit", "sedentary": "sit",
+    # runners
+    "runner": "run", "runners": "run", "running": "run", "runs": "run", "ran": "run",
+    "jog": "run", "jogging": "run", "jogs": "run",
+    "forefoot": "forefoot", "striker": "strike", "strikers": "strike",
+}
+
+# Function words that carry no topic. Most question words go too: "how do I"
+# does not tell us *which* entry is meant. "why" stays: it separates the
+# explanations ("why core strength matters") from the exercises ("strengthen
+# my core"). Negations ("not", "no") stay out of this list on purpose.
+STOP_WORDS: frozenset[str] = frozenset(
+    """
+    a an the and or but if so of to in on at by for with from into onto about as than then
+    i me my mine myself we us our you your yours he she it its they them their this that these
+    those there here is are was were be been being am do does did doing done have has had having
+    will would shall should can could may might must ought cannot get gets got getting go goes
+    going what whats which who whom whose when where how whats hows wheres
+    problem problems issue issues trouble
+    just really very quite pretty bit lot lots much many some any all also too even still ever
+    again only ok okay yes yeah hey hi hello hiya thanks thank please pls plz lol haha
+    im ive id ill youre thats theres dont doesnt didnt isnt arent wasnt cant wont
+    up out off over under after before during while like one thing things stuff kind sort
+    want wanna gonna need know tell give show explain mean means actually basically honestly
+    well way good best right proper properly correct correctly make makes do
+    keep keeps kept feel feels felt feeling try trying tried guess think thought say said says saw
+    seen lately recently recent couple year years today yesterday tomorrow morning evening night
+    quick question anyway someone something anything friend friends maybe probably definitely
+    literally totally kinda sorta bit little lil omit omitting because since though although
+    cos coz cuz else enough sometimes usually always never
+    ugh argh meh hmm hmmm oof ow ouch wow omg damn dang sigh yay cheers mate guys buddy coach
+    """.split()
+)
+
+# Words that name things the articles never cover. When a question contains one
+# and the entry it resembles does not explain it, that counts heavily against
+# the match: "walking lunges with dumbbells" shares two words with toe walking
+# but is about lunges (see matcher.py).
+OFF_TOPIC: frozenset[str] = frozenset(
+    """
+    eat eating food diet nutrition carb carbs calorie calories protein breakfast meal drink
+    marathon 5k 10k 21k 42k pace tempo interval intervals fartlek plan plans mileage
+    race racing pb pr faster speed
+    boxjump quad quads hamstring hamstrings pullup pullups pushup pushups chinup plank planks deadlift deadlifts
+    boxjump russiantwist wallsit glutebridge hipthrust birddog deadbug legpress legraise gymsquat
+    stepup kbswing jumpingjack mountainclimber highknees buttkick clamshell wallstretch
+    tape taping strapping brace kinesio bandage
+    lunge lunges bench burpee burpees situp situps crunch crunches yoga pilates swim swimming
+    cycling bike
+    plantar fasciitis insole insoles orthotic orthotics shoe shoes flat arches knee knees itb
+    weather rain joke translate spanish french capital
+    cold flu covid sleep lose
+    """.split()
+)
+
+# Everyday words that happen to occur in only one or two entries. Weights come
+# from 21 entries, which cannot know that "time" or "day" is common English, so
+# these are capped (see matcher.GENERIC_CAP): "best time of day to go running"
+# must not match "how many minutes a day" on "time" and "day".
+GENERIC: frozenset[str] = frozenset(
+    """
+    time times day days week weeks long longer work working first start started need needs help
+    use using put body coach train training strength set sets rep reps minute minutes
+    second seconds side sides each every top form new old big small lot home gym doing go around
+    around front forward end thing way part bring stay stand stands standing lie lying
+    bad worse better fine normal benefit benefits
+    """.split()
+)
