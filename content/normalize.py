@@ -26,6 +26,8 @@ _CONTRACTIONS = (
     (re.compile(r"'(s|re|ve|m|ll|d)\b"), ""),
 )
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_WITHOUT = re.compile(r"\bw/o\b|\bwo/")
+_WITH = re.compile(r"\bw/(?=\s|[a-z])")
 # "skipping" is both the British name for jumping rope and the verb "to omit"
 # ("skipping my cool-down"). Followed by an object it is the verb.
 _SKIP_VERB = re.compile(
@@ -50,6 +52,9 @@ def clean(text: str) -> str:
     """
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = text.lower().translate(_APOSTROPHES)
+    # Chat shorthand: "w/o weights", "w/ dumbbells".
+    text = _WITHOUT.sub(" without ", text)
+    text = _WITH.sub(" with ", text)
     for pattern, repl in _CONTRACTIONS:
         text = pattern.sub(repl, text)
     text = _NON_WORD.sub(" ", text).strip()

@@ -84,6 +84,9 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ("no gear", "noequipment"),
     ("without any gear", "noequipment"),
     ("without any equipment", "noequipment"),
+    ("without weights", "noequipment"), ("without weight", "noequipment"),
+    ("without dumbbells", "noequipment"), ("no weights", "noequipment"),
+    ("no weight", "noequipment"), ("no dumbbells", "noequipment"),
     ("body weight", "bodyweight"),
     ("squat rack", "squatrack"),
     ("table top", "tabletop"),
@@ -204,7 +207,7 @@ OFF_TOPIC: frozenset[str] = frozenset(
     boxjump quad quads hamstring hamstrings pullup pullups pushup pushups chinup plank planks deadlift deadlifts
     boxjump russiantwist wallsit glutebridge hipthrust birddog deadbug legpress legraise gymsquat
     stepup kbswing jumpingjack mountainclimber highknees buttkick clamshell wallstretch
-    tape taping strapping brace kinesio bandage
+    tape taping strapping brace kinesio bandage foam roller rolling massage
     lunge lunges bench burpee burpees situp situps crunch crunches yoga pilates swim swimming
     cycling bike
     plantar fasciitis insole insoles orthotic orthotics shoe shoes flat arches knee knees itb

@@ -24,7 +24,7 @@ SAFETY_FOOTER = "\n\n<i>" + html.escape(COACH_NOTE) + "</i>"
 
 def render_answer(entry: Entry, *, safety: bool = False) -> str:
     """An entry's answer, titled. Safety answers carry the coaches-not-doctors note too."""
-    text = f"<b>{html.escape(entry.title)}</b>\n\n{html.escape(entry.answer)}"
+    text = f"<b>{html.escape(entry.title, quote=False)}</b>\n\n{html.escape(entry.answer, quote=False)}"
     if safety and entry.id != "see-a-professional":
         text += SAFETY_FOOTER
     return text

@@ -1,0 +1,141 @@
+"""A runner asking questions through the real Application and the fake Bot API."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.testing.harness import BotHarness
+from bot.ui.common import MAX_MESSAGE_LENGTH, split_message
+from tests.conftest import RUNNER
+
+
+async def test_start_welcomes_and_carries_the_coaches_not_doctors_note(bot: BotHarness) -> None:
+    [reply] = await bot.send(RUNNER, "/start", first_name="Ada <3")
+    assert "StrideCoach" in reply.text
+    assert "Ada &lt;3" in reply.text  # the runner's name is escaped for HTML
+    assert "not doctors" in reply.text
+    assert reply.parse_mode == "HTML"
+
+
+async def test_command_menu_is_registered_at_start_up(bot: BotHarness) -> None:
+    names = [c["command"] for c in bot.fake.commands]
+    assert {"start", "help", "topics", "session", "progress", "schedule"} <= set(names)
+
+
+async def test_help_lists_what_the_bot_can_do(bot: BotHarness) -> None:
+    [reply] = await bot.send(RUNNER, "/help")
+    assert "/session" in reply.text and "/topics" in reply.text
+
+
+async def test_plain_question_gets_the_articles_answer(bot: BotHarness) -> None:
+    [reply] = await bot.send(RUNNER, "how do I do a hollow body hold")
+    assert "Hollow" in reply.text
+    assert "10 s" in reply.text or "10 seconds" in reply.text
+    assert "6" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("hollow hold??", "Hollow"),
+        ("calf raises w/o weights", "double-leg"),
+        ("jumprope how many sets", "rope"),
+        ("my lower back kills after long runs", "back"),
+    ],
+)
+async def test_everyday_wording_and_typos_find_the_answer(
+    bot: BotHarness, question: str, expected: str
+) -> None:
+    [reply] = await bot.send(RUNNER, question)
+    assert expected.lower() in reply.text.lower()
+    assert "I don't know" not in reply.text
+
+
+async def test_nerve_symptoms_always_bring_see_a_professional(bot: BotHarness) -> None:
+    [reply] = await bot.send(RUNNER, "shooting pain down my leg during the hollow body hold")
+    assert "doctor" in reply.text.lower() or "physical therap" in reply.text.lower()
+
+
+async def test_off_topic_question_gets_an_honest_dont_know_with_what_it_can_do(
+    bot: BotHarness,
+) -> None:
+    [reply] = await bot.send(RUNNER, "what should I eat before a half marathon")
+    assert "don't know" in reply.text
+    assert "/session" in reply.text and "/topics" in reply.text
+
+
+async def test_topics_buttons_open_answers(bot: BotHarness) -> None:
+    [menu] = await bot.send(RUNNER, "/topics")
+    assert len(menu.buttons) >= 19  # every outline exercise and topic is browsable
+    [answer] = await bot.press(RUNNER, "Toe walking", menu)
+    assert "90 seconds" in answer.text
+    assert bot.fake.calls_to("answerCallbackQuery"), "the button spinner must be stopped"
+
+
+async def test_did_you_mean_offers_at_most_three_buttons_that_answer(bot: BotHarness) -> None:
+    result = bot.services.matcher.match("calf")
+    replies = await bot.send(RUNNER, "calf")
+    reply = replies[-1]
+    if result.decision == "did-you-mean":
+        assert 1 <= len(reply.buttons) <= 3
+        answer = await bot.press(RUNNER, reply.button_texts[0], reply)
+        assert answer and "I don't know" not in answer[-1].text
+    else:
+        assert reply.text  # answered or declined, but always a reply
+
+
+async def test_stale_topic_button_is_answered_politely(bot: BotHarness) -> None:
+    [menu] = await bot.send(RUNNER, "/topics")
+    payload = bot.fake.make_callback_update(RUNNER, menu, "q:no-such-topic")
+    [reply] = await bot.feed(payload)
+    assert "/topics" in reply.text
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"sticker": {"file_id": "s", "file_unique_id": "s", "width": 1, "height": 1,
+                     "is_animated": False, "is_video": False, "type": "regular"}},
+        {"photo": [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]},
+        {"voice": {"file_id": "v", "file_unique_id": "v", "duration": 2}},
+        {"location": {"latitude": 52.5, "longitude": 13.4}},
+    ],
+    ids=["sticker", "photo", "voice", "location"],
+)
+async def test_messages_without_text_get_a_friendly_pointer(bot: BotHarness, content: dict) -> None:
+    [reply] = await bot.feed(bot.fake.make_message_update(RUNNER, content))
+    assert "text" in reply.text.lower()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["   ", "🏃‍♀️💪🔥", "Как делать подъёмы на носки?", "小腿训练怎么做", "x" * 4096,
+     "<script>alert(1)</script>"],
+    ids=["blank", "emoji", "cyrillic", "chinese", "4096-chars", "html"],
+)
+async def test_odd_text_gets_one_short_friendly_reply(bot: BotHarness, text: str) -> None:
+    replies = await bot.send(RUNNER, text)
+    assert len(replies) == 1
+    assert 0 < len(replies[0].text) <= MAX_MESSAGE_LENGTH
+    assert "<script>" not in replies[0].text
+
+
+async def test_unknown_command_and_junk_arguments(bot: BotHarness) -> None:
+    [reply] = await bot.send(RUNNER, "/frobnicate <b>now</b>")
+    assert "/frobnicate" in reply.text and "/help" in reply.text
+    [reply] = await bot.send(RUNNER, "/help me please &&&")
+    assert "/session" in reply.text
+
+
+async def test_group_chats_are_not_coached(bot: BotHarness) -> None:
+    replies = await bot.send(RUNNER, "/start", chat_type="group")
+    assert len(replies) == 1 and "private" in replies[0].text
+
+
+def test_long_replies_are_split_at_line_breaks_under_the_limit() -> None:
+    paragraph = "A calf set done well. " * 40
+    text = "\n\n".join([paragraph] * 12)
+    chunks = split_message(text)
+    assert len(chunks) > 1
+    assert all(len(chunk) <= MAX_MESSAGE_LENGTH for chunk in chunks)
+    assert "".join(chunks).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
