@@ -45,5 +45,12 @@ def did_you_mean_keyboard(library: Library, ids: list[str]) -> InlineKeyboardMar
 
 
 def browse_entries(library: Library) -> list[Entry]:
-    """What /topics lists: exercises first (in file order), then topics, then routines."""
-    return library.all_entries()
+    """What /topics lists: exercises in the order the routines walk them, then the
+    remaining exercises, the topics and the routines."""
+    ordered: list[Entry] = []
+    # The calf article comes first in the source, so its routine does too.
+    routines = sorted(library.routines.values(), key=lambda r: r.id != "calf-routine")
+    for routine in routines:
+        ordered += [library.exercises[s.exercise_id] for s in routine.steps]
+    ordered += [e for e in library.exercises.values() if e not in ordered]
+    return ordered + list(library.topics.values()) + routines
