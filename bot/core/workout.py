@@ -1,0 +1,503 @@
+"""The guided-session state machine: one set per message, pure and total.
+
+:func:`transition` takes the current :class:`SessionState` (or ``None``), one
+event, the content library and the current time, and returns an
+:class:`Outcome`: the new state plus *semantic* outputs (``PromptSet``,
+``Recorded``, ``Summary``...). It does no I/O and never raises for any event
+in any state; the Telegram shell renders the outputs and the storage layer
+persists the state and the ``Recorded`` completions.
+
+Split for readability: events, loads and the text parser live in
+``workout_events``, ``SetSlot``/``flatten`` in ``workout_slots``, the output
+objects in ``workout_outputs``. Everything public is re-exported here, so the
+shell and storage import from ``bot.core.workout`` only.
+
+The full rules (what each event does in each status, and why) are in
+docs/sessions.md; the short version is in the docstrings below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from bot.core.workout_events import (
+    EVENT_TYPES,
+    MAX_LOAD,
+    MAX_LOAD_KG,
+    MAX_LOAD_LB,
+    MAX_LOAD_PLATES,
+    MIN_LOAD,
+    Back,
+    Done,
+    Event,
+    Expire,
+    Load,
+    LoadUnit,
+    Pause,
+    RefusalReason,
+    Repeat,
+    Resume,
+    Skip,
+    Start,
+    StartTimer,
+    Stop,
+    TimerUp,
+    WhereAmI,
+    check_load,
+    parse_session_text,
+)
+from bot.core.workout_outputs import (
+    AlreadyFinished,
+    AlreadyPaused,
+    AtFirstSet,
+    Expired,
+    NoSession,
+    NotTimed,
+    Outcome,
+    Output,
+    Paused,
+    Position,
+    PromptReason,
+    PromptSet,
+    Recorded,
+    Refused,
+    Resumed,
+    RoutineUnavailable,
+    SessionInProgress,
+    Skipped,
+    StaleButton,
+    Started,
+    Stopped,
+    Summary,
+    TimerFinished,
+    TimerStarted,
+)
+from bot.core.workout_slots import SetSlot, flatten
+from content.model import Library
+
+__all__ = [
+    # events and loads (re-exported so the shell needs one import)
+    "Back", "Done", "Event", "EVENT_TYPES", "Expire", "Load", "LoadUnit", "Pause", "Repeat",
+    "Resume", "Skip", "Start", "StartTimer", "Stop", "TimerUp", "WhereAmI", "check_load",
+    "parse_session_text", "MAX_LOAD", "MAX_LOAD_KG", "MAX_LOAD_LB", "MAX_LOAD_PLATES", "MIN_LOAD",
+    "RefusalReason",
+    # state
+    "ABANDON_AFTER", "LIVE_STATUSES", "TERMINAL_STATUSES", "SessionStatus", "SessionState",
+    "SetSlot", "flatten", "is_abandoned", "button_applies", "expected_position",
+    # outputs
+    "Outcome", "Output", "Started", "PromptSet", "Recorded", "Skipped", "Summary", "Paused",
+    "AlreadyPaused", "Resumed", "Stopped", "Expired", "TimerStarted", "TimerFinished",
+    "NotTimed", "NoSession", "AlreadyFinished", "SessionInProgress", "Refused", "Position",
+    "AtFirstSet", "StaleButton", "RoutineUnavailable",
+    "transition",
+]
+
+# A session with no runner activity for this long is abandoned: the sweeper
+# sends Expire, and any later message finds it expired. Six hours covers a
+# long break (a run between the calf and back work) but not "next morning".
+ABANDON_AFTER = timedelta(hours=6)
+
+SessionStatus = Literal["active", "paused", "finished", "stopped", "expired"]
+LIVE_STATUSES: frozenset[str] = frozenset({"active", "paused"})
+TERMINAL_STATUSES: frozenset[str] = frozenset({"finished", "stopped", "expired"})
+
+
+# --- the state ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """One guided session, as plain columns (``storage.models.WorkoutSession``).
+
+    Invariant: the sets at positions ``0 .. sets_done + sets_skipped - 1`` are
+    resolved (done or skipped) and ``position`` never passes that mark; after
+    "back", ``position`` is below it (a revisit).
+
+    Attributes:
+        routine_id: The routine being walked.
+        position: Index into ``flatten(routine)`` of the current set.
+        status: "active" | "paused" | "finished" | "stopped" | "expired".
+        started_at: When the session started (aware UTC).
+        last_activity_at: Last runner event (aware UTC); drives expiry.
+        timer_started_at: When the current set's timer started, if running.
+        sets_done: Sets recorded as done.
+        sets_skipped: Sets skipped.
+        version: +1 on every change of state; storage can use it for
+            compare-and-swap updates. Starts at 0.
+        finished_at: When the session ended (finished, stopped or expired).
+        skipped_mask: Bit ``p`` set when position ``p`` was skipped, so that
+            doing a skipped set after "back" moves it from skipped to done.
+            Needs an integer column (default 0); without it the only effect
+            is that such a set stays counted as skipped.
+    """
+
+    routine_id: str
+    position: int
+    status: SessionStatus
+    started_at: datetime
+    last_activity_at: datetime
+    timer_started_at: datetime | None = None
+    sets_done: int = 0
+    sets_skipped: int = 0
+    version: int = 0
+    finished_at: datetime | None = None
+    skipped_mask: int = 0
+
+    @property
+    def live(self) -> bool:
+        """Active or paused: the session still takes sets."""
+        return self.status in LIVE_STATUSES
+
+    @property
+    def resolved(self) -> int:
+        """How many leading positions are already done or skipped."""
+        return self.sets_done + self.sets_skipped
+
+    def as_columns(self) -> dict[str, Any]:
+        """The state as a column → value dict, for the storage layer."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_record(cls, record: Any) -> SessionState:
+        """Build a state from any object with attributes named like the fields.
+
+        Missing optional attributes (e.g. ``skipped_mask`` on an older table)
+        take their defaults.
+        """
+        values = {}
+        for f in fields(cls):
+            if hasattr(record, f.name):
+                values[f.name] = getattr(record, f.name)
+        return cls(**values)
+
+
+def is_abandoned(state: SessionState | None, now: datetime, timeout: timedelta = ABANDON_AFTER) -> bool:
+    """Whether a live session has seen no runner activity for ``timeout``.
+
+    Args:
+        state: The session, or ``None``.
+        now: Current time (aware UTC).
+        timeout: Inactivity that counts as abandoned (default 6 hours).
+
+    Returns:
+        ``False`` for no session or a session that already ended.
+    """
+    return state is not None and state.live and now - state.last_activity_at >= timeout
+
+
+def expected_position(state: SessionState | None) -> int | None:
+    """The position a set button must carry to act, or ``None`` if no button can."""
+    return state.position if state is not None and state.live else None
+
+
+def button_applies(state: SessionState | None, position: int) -> bool:
+    """Whether a button sent with set ``position`` may act on this session.
+
+    The shell tags every set button with (session id, position) and checks the
+    id itself. A press for another position (a second press of Done after set k
+    moved on, or a button from an older message) must not act: it would record
+    or skip a set the runner was not looking at.
+    """
+    return expected_position(state) == position
+
+
+# --- the transition -----------------------------------------------------------
+
+
+def transition(
+    state: SessionState | None,
+    event: Event,
+    library: Library,
+    now: datetime,
+    *,
+    button_position: int | None = None,
+) -> Outcome:
+    """Apply one event to a session. Pure, and defined for every event in every state.
+
+    Args:
+        state: The runner's latest session (any status), or ``None``.
+        event: What happened.
+        library: Content: the routines and exercises (``Library``).
+        now: Current time, aware UTC.
+        button_position: For events from a set button, the position the button
+            was sent with; a press that does not match the live session's
+            position changes nothing and yields ``StaleButton``.
+
+    Returns:
+        The new state and the outputs.
+
+    Raises:
+        ValueError: ``now`` is naive (a caller bug; storage keeps UTC only).
+    """
+    if now.tzinfo is None:
+        raise ValueError("transition needs an aware UTC datetime")
+
+    if isinstance(event, Start):
+        return _start(state, event, library, now)
+
+    if state is None or not state.live:
+        return _no_live_session(state, event, library)
+
+    slots = _slots(state.routine_id, library)
+    repaired = _repair(state, slots, now)
+    if repaired is not None:
+        return repaired
+
+    if isinstance(event, Expire):
+        timeout = event.timeout if event.timeout is not None else ABANDON_AFTER
+        return _expire(state, slots) if is_abandoned(state, now, timeout) else Outcome(state)
+    if isinstance(event, TimerUp):
+        return _timer_up(state, event, slots)
+
+    # A runner event on a session abandoned long ago: close it first, so
+    # "done" the next day does not record into yesterday's session.
+    if is_abandoned(state, now):
+        expired = _expire(state, slots)
+        return expired + _no_live_session(expired.state, event, library)
+
+    if button_position is not None and not button_applies(state, button_position):
+        return Outcome(state, (StaleButton(button_position, _position(state, slots)),))
+
+    return _live_event(state, event, slots, now)
+
+
+def _repair(state: SessionState, slots: list[SetSlot], now: datetime) -> Outcome | None:
+    """End a live session the content no longer supports; ``None`` if it is fine.
+
+    Both cases come from a deploy under a live session: the routine was
+    removed (stop, tell the runner), or it got shorter than the position
+    (nothing left to walk: finish).
+    """
+    if not slots:
+        ended = _touch(state, now, status="stopped", timer_started_at=None, finished_at=now)
+        return Outcome(ended, (RoutineUnavailable(state.routine_id),))
+    if state.position >= len(slots):
+        return _finish(_touch(state, now), slots, now)
+    return None
+
+
+def _slots(routine_id: str, library: Library) -> list[SetSlot]:
+    routine = library.routines.get(routine_id)
+    return flatten(routine, library.exercises) if routine is not None else []
+
+
+def _touch(state: SessionState, now: datetime, **changes: Any) -> SessionState:
+    """A runner event: record activity and bump the version."""
+    return replace(state, version=state.version + 1, last_activity_at=now, **changes)
+
+
+def _start(state: SessionState | None, event: Start, library: Library, now: datetime) -> Outcome:
+    """Start a session, unless one is live (then offer to continue it)."""
+    if state is not None and state.live:
+        slots = _slots(state.routine_id, library)
+        closed = _repair(state, slots, now)
+        if closed is None and is_abandoned(state, now):
+            closed = _expire(state, slots)
+        if closed is not None:  # the old session could not go on: start afresh
+            return closed + _start(closed.state, event, library, now)
+        return Outcome(
+            state,
+            (
+                SessionInProgress(
+                    state.routine_id,
+                    slots[state.position],
+                    state.position,
+                    len(slots),
+                    paused=state.status == "paused",
+                ),
+            ),
+        )
+
+    slots = _slots(event.routine_id, library)
+    if not slots:
+        return Outcome(state, (RoutineUnavailable(event.routine_id),))
+    fresh = SessionState(
+        routine_id=event.routine_id,
+        position=0,
+        status="active",
+        started_at=now,
+        last_activity_at=now,
+    )
+    routine = library.routines[event.routine_id]
+    return Outcome(
+        fresh,
+        (
+            Started(event.routine_id, len(slots), len(routine.steps)),
+            PromptSet(slots[0], 0, len(slots), reason="start"),
+        ),
+    )
+
+
+def _no_live_session(state: SessionState | None, event: Event, library: Library) -> Outcome:
+    """Any non-Start event with no live session."""
+    if isinstance(event, (TimerUp, Expire)):
+        return Outcome(state)  # background jobs for a session that is over: silence
+    if state is not None and state.status == "finished":
+        return Outcome(state, (AlreadyFinished(_summary(state, len(_slots(state.routine_id, library)))),))
+    return Outcome(state, (NoSession(state.status if state is not None else None),))
+
+
+def _live_event(state: SessionState, event: Event, slots: list[SetSlot], now: datetime) -> Outcome:
+    """A runner event on an active or paused session."""
+    if isinstance(event, WhereAmI):
+        touched = _touch(state, now)
+        return Outcome(touched, (_position(touched, slots),))
+    if isinstance(event, Stop):
+        ended = _touch(state, now, status="stopped", timer_started_at=None, finished_at=now)
+        return Outcome(ended, (Stopped(_summary(ended, len(slots))),))
+    if isinstance(event, Pause):
+        if state.status == "paused":
+            return Outcome(_touch(state, now), (AlreadyPaused(),))
+        paused = _touch(state, now, status="paused", timer_started_at=None)
+        return Outcome(paused, (Paused(slots[state.position], state.position, len(slots)),))
+    if isinstance(event, Resume):
+        resumed = _touch(state, now, status="active")
+        prompt = _prompt(resumed, slots, reason="resume")
+        return Outcome(resumed, ((Resumed(), prompt) if state.status == "paused" else (prompt,)))
+
+    # Every other runner event means "I'm working on the set": a paused
+    # session resumes implicitly rather than asking "resume first?".
+    prefix: tuple[Output, ...] = ()
+    if state.status == "paused":
+        prefix = (Resumed(),)
+    active = _touch(state, now, status="active")
+    result = _set_event(active, event, slots, now)
+    return Outcome(result.state, prefix + result.outputs)
+
+
+def _set_event(state: SessionState, event: Event, slots: list[SetSlot], now: datetime) -> Outcome:
+    """Done, Skip, Repeat, Back, StartTimer on an active (already touched) session."""
+    slot = slots[state.position]
+    if isinstance(event, Done):
+        return _done(state, event, slots, now)
+    if isinstance(event, Skip):
+        return _skip(state, slots, now)
+    if isinstance(event, Repeat):
+        again = replace(state, timer_started_at=None)
+        return Outcome(again, (_prompt(again, slots, reason="repeat"),))
+    if isinstance(event, Back):
+        if state.position == 0:
+            return Outcome(state, (AtFirstSet(), _prompt(state, slots, reason="back")))
+        back = replace(state, position=state.position - 1, timer_started_at=None)
+        return Outcome(back, (_prompt(back, slots, reason="back"),))
+    if isinstance(event, StartTimer):
+        if slot.timer_seconds is None:
+            return Outcome(state, (NotTimed(slot),))
+        timing = replace(state, timer_started_at=now)
+        return Outcome(timing, (TimerStarted(slot.timer_seconds, state.position, now),))
+    raise AssertionError(f"unhandled event {event!r}")  # pragma: no cover - Event is closed
+
+
+def _done(state: SessionState, event: Done, slots: list[SetSlot], now: datetime) -> Outcome:
+    """Record the current set (checking a load on a loggable set) and move on."""
+    slot = slots[state.position]
+    load: Load | None = None
+    if slot.loggable_load:
+        if event.unparsed_load is not None and event.load is None:
+            return Outcome(state, (Refused("unclear", event.unparsed_load),))
+        if event.load is not None:
+            reason = check_load(event.load)
+            if reason is not None:
+                limit = Load(MAX_LOAD[event.load.unit], event.load.unit) if reason == "too_heavy" else None
+                return Outcome(state, (Refused(reason, _load_text(event.load), limit),))
+            load = event.load
+    # On any other set a load is ignored: the set still counts as done.
+
+    bit = 1 << state.position
+    if state.position >= state.resolved:  # first time at this set
+        counted = replace(state, sets_done=state.sets_done + 1)
+        recorded = Recorded(slot, state.position, load)
+    elif state.skipped_mask & bit:  # went back to a skipped set and did it
+        counted = replace(
+            state,
+            sets_done=state.sets_done + 1,
+            sets_skipped=state.sets_skipped - 1,
+            skipped_mask=state.skipped_mask & ~bit,
+        )
+        recorded = Recorded(slot, state.position, load)
+    else:  # went back to a done set and did it again: same row, new load/time
+        counted = state
+        recorded = Recorded(slot, state.position, load, replaces=True)
+    return Outcome(counted, (recorded,)) + _advance(counted, slots, now)
+
+
+def _skip(state: SessionState, slots: list[SetSlot], now: datetime) -> Outcome:
+    """Skip the current set; on a revisit the earlier result stands."""
+    slot = slots[state.position]
+    if state.position >= state.resolved:
+        counted = replace(
+            state,
+            sets_skipped=state.sets_skipped + 1,
+            skipped_mask=state.skipped_mask | (1 << state.position),
+        )
+        return Outcome(counted, (Skipped(slot, state.position),)) + _advance(counted, slots, now)
+    return Outcome(state, (Skipped(slot, state.position, counted=False),)) + _advance(state, slots, now)
+
+
+def _advance(state: SessionState, slots: list[SetSlot], now: datetime) -> Outcome:
+    """Move to the next set, or finish after the last one."""
+    nxt = replace(state, position=state.position + 1, timer_started_at=None)
+    if nxt.position >= len(slots):
+        return _finish(nxt, slots, now)
+    return Outcome(nxt, (_prompt(nxt, slots, reason="next"),))
+
+
+def _finish(state: SessionState, slots: list[SetSlot], now: datetime) -> Outcome:
+    done = replace(state, status="finished", timer_started_at=None, finished_at=now)
+    return Outcome(done, (_summary(done, len(slots)),))
+
+
+def _expire(state: SessionState, slots: list[SetSlot]) -> Outcome:
+    """Close an abandoned session. Not runner activity: last_activity_at stays."""
+    expired = replace(
+        state,
+        status="expired",
+        timer_started_at=None,
+        finished_at=state.last_activity_at,
+        version=state.version + 1,
+    )
+    return Outcome(expired, (Expired(_summary(expired, len(slots))),))
+
+
+def _timer_up(state: SessionState, event: TimerUp, slots: list[SetSlot]) -> Outcome:
+    """Announce the end of the current timer; ignore timers that no longer apply."""
+    stale = (
+        state.status != "active"
+        or state.timer_started_at is None
+        or (event.position is not None and event.position != state.position)
+        or (event.started_at is not None and event.started_at != state.timer_started_at)
+    )
+    if stale:
+        return Outcome(state)
+    # Not runner activity: last_activity_at stays, so expiry is unaffected.
+    stopped = replace(state, timer_started_at=None, version=state.version + 1)
+    return Outcome(stopped, (TimerFinished(slots[state.position], state.position),))
+
+
+def _prompt(state: SessionState, slots: list[SetSlot], reason: PromptReason) -> PromptSet:
+    return PromptSet(
+        slots[state.position], state.position, len(slots), reason, revisit=state.position < state.resolved
+    )
+
+
+def _position(state: SessionState, slots: list[SetSlot]) -> Position:
+    return Position(
+        slots[state.position],
+        state.position,
+        len(slots),
+        state.status == "paused",
+        state.sets_done,
+        state.sets_skipped,
+    )
+
+
+def _summary(state: SessionState, total: int) -> Summary:
+    end = state.finished_at or state.last_activity_at
+    return Summary(state.routine_id, state.sets_done, state.sets_skipped, total, end - state.started_at)
+
+
+def _load_text(load: Load) -> str:
+    amount = f"{load.amount:g}"
+    return f"{amount} {load.unit}"

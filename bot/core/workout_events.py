@@ -1,0 +1,355 @@
+"""Guided-session events, logged loads, and the text → event parser.
+
+Everything here is plain Python: no Telegram, no database, no clock. The
+state machine (``bot.core.workout``) consumes these events; the Telegram shell
+produces them from button presses, scheduled jobs and, through
+:func:`parse_session_text`, from what the runner types.
+
+Parser contract (see docs/sessions.md):
+
+* It recognises only short, clear session commands ("done", "skip", "back",
+  "where am I", "done 40 kg", "👍", ...).
+* Everything else, including questions, long sentences and short nonsense,
+  gives ``None``. There is deliberately no ``Unrecognised`` marker: the shell
+  first offers unparsed text to the question matcher, and only if the matcher
+  has nothing does it show the list of session commands. One fallback path is
+  simpler than two.
+* It never decides whether a load is acceptable; it reports what was typed.
+  Bounds are checked by :func:`check_load`, called by the state machine, so
+  the rule lives in one place.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, TypeAlias
+
+LoadUnit = Literal["kg", "lb", "plates"]
+
+# Upper bounds for a logged load, inclusive. A barbell calf raise with 400 kg
+# is already beyond almost any runner; anything above is a typo ("4000 kg") or
+# a joke, and we would rather ask again than store it. 880 lb ≈ 400 kg.
+# "Plates" are whatever the runner calls a plate; 40 of them is not a set.
+MAX_LOAD_KG = 400.0
+MAX_LOAD_LB = 880.0
+MAX_LOAD_PLATES = 40.0
+MAX_LOAD: dict[LoadUnit, float] = {"kg": MAX_LOAD_KG, "lb": MAX_LOAD_LB, "plates": MAX_LOAD_PLATES}
+# Zero is allowed (a runner may log a bodyweight set as "0 kg"); below is not.
+MIN_LOAD = 0.0
+
+# Commands are short. Anything with more words than this is treated as chat or
+# a question, never as a command (e.g. "done with my run yesterday, how do I…").
+MAX_COMMAND_WORDS = 6
+
+
+@dataclass(frozen=True)
+class Load:
+    """A load the runner logged with a set, e.g. 40 kg or 2 plates."""
+
+    amount: float
+    unit: LoadUnit
+
+
+RefusalReason = Literal["negative", "too_heavy", "unclear"]
+
+
+def check_load(load: Load) -> RefusalReason | None:
+    """Say why a load cannot be logged, or ``None`` when it is fine.
+
+    Args:
+        load: The load as typed (the parser does no range checks).
+
+    Returns:
+        ``"negative"`` below :data:`MIN_LOAD`, ``"too_heavy"`` above the
+        unit's bound in :data:`MAX_LOAD`, ``"unclear"`` for NaN/infinity or an
+        unknown unit (only possible when a caller builds a ``Load`` by hand),
+        else ``None``.
+    """
+    if load.unit not in MAX_LOAD or not math.isfinite(load.amount):
+        return "unclear"
+    if load.amount < MIN_LOAD:
+        return "negative"
+    if load.amount > MAX_LOAD[load.unit]:
+        return "too_heavy"
+    return None
+
+
+# --- events -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Start:
+    """Begin a guided session of a routine (from /session or its buttons)."""
+
+    routine_id: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """The current set is done, optionally with a load.
+
+    Attributes:
+        load: The parsed load, if the runner gave one with a known unit.
+        unparsed_load: What followed "done" when it looked like a load but had
+            no or an unknown unit ("done 40", "done 3 stone"). On a loggable
+            set the machine asks again; on any other set it is ignored.
+    """
+
+    load: Load | None = None
+    unparsed_load: str | None = None
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Skip the current set."""
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """Show the current set again (nothing is recorded)."""
+
+
+@dataclass(frozen=True)
+class Back:
+    """Go back to the previous set."""
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Pause the session."""
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Resume a paused session."""
+
+
+@dataclass(frozen=True)
+class Stop:
+    """End the session early, with a summary."""
+
+
+@dataclass(frozen=True)
+class WhereAmI:
+    """Ask which set the session is on."""
+
+
+@dataclass(frozen=True)
+class StartTimer:
+    """Start the timer of the current (timed) set."""
+
+
+@dataclass(frozen=True)
+class TimerUp:
+    """A timer the shell scheduled has run out.
+
+    The shell should pass back the ``position`` and ``started_at`` it got in
+    ``TimerStarted``; a timer that no longer matches the session (the set was
+    done, the runner moved on, or restarted the timer) is then ignored. When
+    both are ``None`` the only staleness check is "is a timer running at all".
+    """
+
+    position: int | None = None
+    started_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Expire:
+    """The sweeper found the session abandoned.
+
+    Attributes:
+        timeout: Inactivity that counts as abandoned; ``None`` means the
+            state machine's default (``ABANDON_AFTER``). The machine re-checks,
+            so a runner who came back after the sweeper's query is not cut off.
+    """
+
+    timeout: timedelta | None = None
+
+
+Event: TypeAlias = (
+    Start | Done | Skip | Repeat | Back | Pause | Resume | Stop | WhereAmI | StartTimer | TimerUp | Expire
+)
+EVENT_TYPES: tuple[type, ...] = (
+    Start, Done, Skip, Repeat, Back, Pause, Resume, Stop, WhereAmI, StartTimer, TimerUp, Expire,
+)
+
+
+# --- parser -----------------------------------------------------------------
+
+# Emoji that mean "done". Replaced by the word before anything else is stripped.
+_DONE_EMOJI = ("✅", "✔", "☑", "👍", "👌")
+
+# Exact phrases (after normalisation: lower case, no apostrophes, no
+# punctuation, single spaces). Exact matching keeps the parser predictable:
+# a phrase either is a command or it is passed on to the question matcher.
+# Typos are listed one by one rather than fuzzy-matched, so "don" (a name) or
+# "dine" never become Done.
+_PHRASES: dict[str, tuple[str, ...]] = {
+    "done": (
+        "done", "all done", "set done", "done it", "did it", "i did it", "did that",
+        "finished", "finished it", "finished set", "completed", "complete", "ok", "okay",
+        "im done", "i am done", "yes done", "got it done",
+        # clear typos only
+        "dnoe", "doen", "donw", "donee", "odne", "finshed", "finised", "fnished", "finsihed",
+    ),
+    "skip": (
+        "skip", "skip it", "skip this", "skip this one", "skip set", "skip this set", "skip that",
+        "pass", "skp", "sikp", "skipp", "skpi",
+    ),
+    "repeat": (
+        "repeat", "repeat it", "repeat that", "repeat this", "repeat set", "repeat the set",
+        "again", "one more", "one more time", "do it again", "redo",
+        "repaet", "reapeat", "repeta",
+    ),
+    "back": (
+        "back", "go back", "previous", "previous set", "prev", "undo", "bakc",
+    ),
+    "pause": (
+        "pause", "pause it", "pause session", "pause the session", "hold on", "brb", "wait",
+        "puase", "paus",
+    ),
+    "resume": (
+        "resume", "resume session", "continue", "continue session", "go on", "carry on",
+        "lets continue", "lets go on", "im back", "i am back", "unpause",
+        "contine", "continu", "contiune", "resum",
+    ),
+    "stop": (
+        "stop", "stop it", "stop session", "stop the session", "stop workout", "end",
+        "end session", "end the session", "quit", "cancel", "abort", "exit",
+        "done for today", "im done for today", "enough", "thats enough", "enough for today",
+    ),
+    "where": (
+        "where am i", "where was i", "where are we", "what set", "which set", "what set is this",
+        "which set is this", "what set am i on", "which set am i on", "what exercise",
+        "which exercise", "status", "progress", "what now", "whats next",
+    ),
+    "timer": (
+        "timer", "start", "start timer", "start the timer", "start a timer", "timer start",
+        "start timing", "start clock", "start the clock",
+    ),
+}
+_EVENT_FOR: dict[str, Event] = {
+    "done": Done(), "skip": Skip(), "repeat": Repeat(), "back": Back(), "pause": Pause(),
+    "resume": Resume(), "stop": Stop(), "where": WhereAmI(), "timer": StartTimer(),
+}
+_PHRASE_TO_EVENT: dict[str, Event] = {
+    phrase: _EVENT_FOR[kind] for kind, phrases in _PHRASES.items() for phrase in phrases
+}
+# "Where am I?" is a question by nature, so it is the only kind allowed a "?".
+# Any other "?" ("done?", "skip?") is a question and goes to the matcher.
+_QUESTION_OK = frozenset(_PHRASES["where"])
+
+# Polite words that may wrap a command ("ok skip", "stop please").
+_LEADING_FILLER = frozenset({"ok", "okay", "so", "right", "alright", "um", "uh", "yes", "yeah"})
+_TRAILING_FILLER = frozenset({"please", "pls", "plz", "now"})
+
+# Single words that mean done on their own; any combination of them ("done
+# done", "ok done", "✅ 👍") is still just Done.
+_DONE_WORDS = frozenset({"done", "ok", "okay", "finished", "completed", "complete"})
+
+_UNITS: dict[str, LoadUnit] = {
+    **dict.fromkeys(("kg", "kgs", "kilo", "kilos", "kilogram", "kilograms"), "kg"),
+    **dict.fromkeys(("lb", "lbs", "pound", "pounds"), "lb"),
+    **dict.fromkeys(("plate", "plates"), "plates"),
+}
+# Numbers the runner may add that are not loads ("done 12 reps", "done 45 s"):
+# the set is done and the figure is simply not logged.
+_NOT_A_LOAD = frozenset(
+    {"rep", "reps", "x", "times", "s", "sec", "secs", "second", "seconds",
+     "min", "mins", "minute", "minutes", "set", "sets"}
+)
+_DONE_PREFIX = r"(?:done|did|did it|finished|completed|ok|okay)"
+_LOAD_RE = re.compile(
+    rf"^(?:(?P<pre>{_DONE_PREFIX})\s+)?(?:(?:with|at|using)\s+)?"
+    r"(?P<num>-?\d+(?:\.\d+)?)\s*(?P<unit>[a-z]+)?"
+    rf"(?:\s+(?P<post>{_DONE_PREFIX}))?$"
+)
+
+
+def parse_session_text(text: str) -> Event | None:
+    """Turn a message into a session event, or ``None`` if it is not a command.
+
+    Tolerates case, surrounding punctuation, "done" emoji (✅ 👍 ✔️), a few
+    filler words ("ok skip", "stop please") and a short list of obvious typos.
+
+    Args:
+        text: The runner's message, as received.
+
+    Returns:
+        ``Done``, ``Skip``, ``Repeat``, ``Back``, ``Pause``, ``Resume``,
+        ``Stop``, ``WhereAmI`` or ``StartTimer``; ``None`` for questions,
+        chat and nonsense (the shell asks the matcher, then shows help).
+        Never ``Start``, ``TimerUp`` or ``Expire``: those come from commands,
+        buttons and jobs, not from free text.
+    """
+    is_question = "?" in text
+    words = _normalise(text).split()
+    if not words or len(words) > MAX_COMMAND_WORDS:
+        return None
+    for candidate in _without_filler(words):
+        phrase = " ".join(candidate)
+        event = _PHRASE_TO_EVENT.get(phrase)
+        if event is not None:
+            return event if (not is_question or phrase in _QUESTION_OK) else None
+        if is_question:
+            continue
+        if all(word in _DONE_WORDS for word in candidate):
+            return Done()
+        done_with_load = _parse_load(phrase)
+        if done_with_load is not None:
+            return done_with_load
+    return None
+
+
+def _normalise(text: str) -> str:
+    """Lower-case, emoji → "done", drop apostrophes and punctuation except in numbers."""
+    cleaned = unicodedata.normalize("NFKC", text).replace("\ufe0f", "")
+    for emoji in _DONE_EMOJI:
+        cleaned = cleaned.replace(emoji, " done ")
+    cleaned = cleaned.lower().replace("’", "").replace("'", "")
+    cleaned = re.sub(r"(\d),(\d)", r"\1.\2", cleaned)  # "2,5 kg" is a decimal comma
+    cleaned = re.sub(r"[^a-z0-9.\-\s]", " ", cleaned)  # "done, 40kg!" → "done  40kg "
+    cleaned = re.sub(r"\.(?!\d)|(?<!\d)\.", " ", cleaned)  # keep only decimal points
+    cleaned = re.sub(r"-(?!\d)", " ", cleaned)  # keep only a minus sign before a digit
+    cleaned = re.sub(r"([a-z])\1{2,}", r"\1", cleaned)  # "doneee", "okkk" → "done", "ok"
+    return " ".join(cleaned.split())
+
+
+def _without_filler(words: list[str]) -> list[list[str]]:
+    """The word list as typed, then with polite filler trimmed (if anything is left)."""
+    candidates = [words]
+    trimmed = list(words)
+    while len(trimmed) > 1 and trimmed[-1] in _TRAILING_FILLER:
+        trimmed.pop()
+    while len(trimmed) > 1 and trimmed[0] in _LEADING_FILLER:
+        trimmed.pop(0)
+    if trimmed != words:
+        candidates.append(trimmed)
+    return candidates
+
+
+def _parse_load(phrase: str) -> Done | None:
+    """Parse "done 40 kg", "40kg done", "2 plates", "done 40" into ``Done``.
+
+    A bare number with a load unit counts as done ("2 plates"); a bare number
+    without a unit ("40") does not: it could be anything.
+    """
+    match = _LOAD_RE.match(phrase)
+    if match is None:
+        return None
+    said_done = bool(match["pre"] or match["post"])
+    unit_word = match["unit"]
+    if unit_word in _DONE_WORDS and not match["post"]:
+        unit_word, said_done = None, True  # "40 done": the word after the number is "done"
+    if unit_word in _UNITS:
+        return Done(load=Load(float(match["num"]), _UNITS[unit_word]))
+    if not said_done:
+        return None
+    if unit_word in _NOT_A_LOAD:
+        return Done()
+    typed = match["num"] if unit_word is None else f"{match['num']} {unit_word}"
+    return Done(unparsed_load=typed)

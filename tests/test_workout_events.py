@@ -1,0 +1,191 @@
+"""The text → session event parser, and load bounds."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bot.core.workout_events import (
+    MAX_COMMAND_WORDS,
+    MAX_LOAD_KG,
+    MAX_LOAD_LB,
+    MAX_LOAD_PLATES,
+    Back,
+    Done,
+    Load,
+    Pause,
+    Repeat,
+    Resume,
+    Skip,
+    StartTimer,
+    Stop,
+    WhereAmI,
+    check_load,
+    parse_session_text,
+)
+
+DONE_PHRASES = [
+    "done", "Done", "DONE", "done!", "Done.", "done!!!", "  done  ", "done ✅", "✅", "✅✅", "👍",
+    "👍🏽", "✔️", "✔", "☑️", "👌", "finished", "Finished!", "ok", "OK", "okay", "Ok!", "did it",
+    "Did it!", "I did it", "all done", "set done", "completed", "i'm done", "I’m done", "im done",
+    "doneee", "dnoe", "doen", "ok done", "done done", "done 👍", "ok 👍", "yes done", "done please",
+]
+
+
+@pytest.mark.parametrize("text", DONE_PHRASES)
+def test_done_phrasings(text: str) -> None:
+    assert parse_session_text(text) == Done()
+
+
+@pytest.mark.parametrize(
+    ("text", "event"),
+    [
+        ("skip", Skip()), ("Skip!", Skip()), ("skip it", Skip()), ("skip this one", Skip()),
+        ("skip this set", Skip()), ("pass", Skip()), ("skp", Skip()), ("ok skip", Skip()),
+        ("skip please", Skip()), ("skiiip", Skip()),
+        ("repeat", Repeat()), ("again", Repeat()), ("Again!", Repeat()), ("one more time", Repeat()),
+        ("do it again", Repeat()), ("repeat that please", Repeat()),
+        ("back", Back()), ("Back.", Back()), ("go back", Back()), ("previous", Back()),
+        ("previous set", Back()), ("undo", Back()),
+        ("pause", Pause()), ("Pause!", Pause()), ("hold on", Pause()), ("brb", Pause()), ("wait", Pause()),
+        ("resume", Resume()), ("continue", Resume()), ("Continue!", Resume()), ("go on", Resume()),
+        ("i'm back", Resume()), ("I'm back!", Resume()), ("im back", Resume()), ("carry on", Resume()),
+        ("stop", Stop()), ("Stop!", Stop()), ("end session", Stop()), ("quit", Stop()), ("cancel", Stop()),
+        ("done for today", Stop()), ("I'm done for today", Stop()), ("that's enough", Stop()),
+        ("stop please", Stop()),
+        ("where am I", WhereAmI()), ("where am I?", WhereAmI()), ("Where am i??", WhereAmI()),
+        ("what set am I on?", WhereAmI()), ("which set", WhereAmI()), ("status", WhereAmI()),
+        ("start timer", StartTimer()), ("Start the timer", StartTimer()), ("timer", StartTimer()),
+        ("start", StartTimer()), ("start timer please", StartTimer()),
+    ],
+)
+def test_command_phrasings(text: str, event: object) -> None:
+    assert parse_session_text(text) == event
+
+
+@pytest.mark.parametrize(
+    ("text", "load"),
+    [
+        ("done 40 kg", Load(40, "kg")),
+        ("done 40kg", Load(40, "kg")),
+        ("done, 40kg", Load(40, "kg")),
+        ("Done, 40 KG!", Load(40, "kg")),
+        ("done 40 kgs", Load(40, "kg")),
+        ("done 40 kilos", Load(40, "kg")),
+        ("done with 40 kg", Load(40, "kg")),
+        ("done at 42.5kg", Load(42.5, "kg")),
+        ("done 42,5 kg", Load(42.5, "kg")),
+        ("40 kg done", Load(40, "kg")),
+        ("40kg done!", Load(40, "kg")),
+        ("40 kg", Load(40, "kg")),
+        ("✅ 40 kg", Load(40, "kg")),
+        ("done 90 lb", Load(90, "lb")),
+        ("done 90 lbs", Load(90, "lb")),
+        ("done 90 pounds", Load(90, "lb")),
+        ("done 2 plates", Load(2, "plates")),
+        ("2 plates", Load(2, "plates")),
+        ("1 plate", Load(1, "plates")),
+        ("did 60 kg", Load(60, "kg")),
+        ("finished 60 kg", Load(60, "kg")),
+        # Out of range loads are parsed as typed; the state machine refuses them.
+        ("done -5 kg", Load(-5, "kg")),
+        ("done 9999 plates", Load(9999, "plates")),
+        ("done 5000 kg", Load(5000, "kg")),
+    ],
+)
+def test_loads(text: str, load: Load) -> None:
+    assert parse_session_text(text) == Done(load=load)
+
+
+@pytest.mark.parametrize(
+    ("text", "typed"),
+    [("done 40", "40"), ("done, 40", "40"), ("40 done", "40"), ("done 6 stone", "6 stone")],
+)
+def test_load_without_known_unit_is_kept_for_the_machine(text: str, typed: str) -> None:
+    assert parse_session_text(text) == Done(unparsed_load=typed)
+
+
+@pytest.mark.parametrize("text", ["done 12 reps", "done 45 s", "done 60 seconds", "done 3 sets"])
+def test_figures_that_are_not_loads_are_dropped(text: str) -> None:
+    assert parse_session_text(text) == Done()
+
+
+NOT_COMMANDS = [
+    # questions, even when they start with a command word
+    "done with my run yesterday, how do I stretch?",
+    "done with my run yesterday, how do I…?",
+    "done with my run yesterday",
+    "how do I do a hollow hold?",
+    "ok so how long should I hold it",
+    "can I skip the jump rope if my knee hurts?",
+    "should I stop if it hurts",
+    "what does hollow body mean?",
+    "done?",
+    "skip?",
+    "ok?",
+    "stop the pain in my calf",
+    "back pain after running",
+    "my back hurts",
+    "I'm back from my run, what should I stretch",
+    "again my calf hurts",
+    "start a new routine for me please now",
+    # chat and nonsense
+    "",
+    "   ",
+    "hello",
+    "thanks",
+    "ok thanks",
+    "yes",
+    "lol",
+    "asdfgh",
+    "don",
+    "dine",
+    "40",
+    "40 stones",
+    "12 reps",
+    "🙂",
+    "next",
+    "😂😂",
+    "done " + "very " * MAX_COMMAND_WORDS,
+]
+
+
+@pytest.mark.parametrize("text", NOT_COMMANDS)
+def test_not_commands_give_none(text: str) -> None:
+    assert parse_session_text(text) is None
+
+
+def test_parser_never_returns_start_timerup_or_expire() -> None:
+    # Those come from /session, buttons and jobs only.
+    for text in ["start calf routine", "/session", "time up", "expire", "timer up"]:
+        assert parse_session_text(text) in (None, StartTimer())
+
+
+@pytest.mark.parametrize(
+    ("load", "reason"),
+    [
+        (Load(40, "kg"), None),
+        (Load(0, "kg"), None),
+        (Load(MAX_LOAD_KG, "kg"), None),
+        (Load(MAX_LOAD_KG + 0.5, "kg"), "too_heavy"),
+        (Load(5000, "kg"), "too_heavy"),
+        (Load(-5, "kg"), "negative"),
+        (Load(-0.5, "lb"), "negative"),
+        (Load(MAX_LOAD_LB, "lb"), None),
+        (Load(MAX_LOAD_LB + 1, "lb"), "too_heavy"),
+        (Load(2, "plates"), None),
+        (Load(MAX_LOAD_PLATES, "plates"), None),
+        (Load(9999, "plates"), "too_heavy"),
+        (Load(math.nan, "kg"), "unclear"),
+        (Load(math.inf, "kg"), "unclear"),
+        (Load(10, "stone"), "unclear"),  # type: ignore[arg-type]
+    ],
+)
+def test_check_load(load: Load, reason: str | None) -> None:
+    assert check_load(load) == reason
+
+
+def test_bounds_are_consistent_across_units() -> None:
+    # 880 lb is about 400 kg: the two limits describe the same barbell.
+    assert abs(MAX_LOAD_LB * 0.4536 - MAX_LOAD_KG) < 5
