@@ -1,0 +1,157 @@
+"""Free-text time zone resolution and the stored-name round trip."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core import timezones
+from bot.core.timezones import resolve_zone, zone_from_name, zone_label
+
+WINTER = datetime(2026, 1, 15, 12, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        ("Berlin", "Europe/Berlin"),
+        ("new york", "America/New_York"),
+        ("sao paulo", "America/Sao_Paulo"),
+        ("São Paulo", "America/Sao_Paulo"),
+        ("Kolkata", "Asia/Kolkata"),
+        ("mumbai", "Asia/Kolkata"),
+        ("delhi", "Asia/Kolkata"),
+        ("bangalore", "Asia/Kolkata"),
+        ("sydney", "Australia/Sydney"),
+        ("adelaide", "Australia/Adelaide"),
+        ("kathmandu", "Asia/Kathmandu"),
+        ("st johns", "America/St_Johns"),
+        ("St. John's", "America/St_Johns"),
+        ("london", "Europe/London"),
+        ("tokyo", "Asia/Tokyo"),
+        ("los angeles", "America/Los_Angeles"),
+        ("LA", "America/Los_Angeles"),
+        ("NYC", "America/New_York"),
+        ("san francisco", "America/Los_Angeles"),
+        ("chicago", "America/Chicago"),
+        ("denver", "America/Denver"),
+        ("toronto", "America/Toronto"),
+        ("madrid", "Europe/Madrid"),
+        ("paris", "Europe/Paris"),
+        ("  PARIS  ", "Europe/Paris"),
+        ("buenos aires", "America/Argentina/Buenos_Aires"),  # canonical, not the backward link
+        ("Berlin, Germany", "Europe/Berlin"),
+        ("berlin time", "Europe/Berlin"),
+        ("I'm in Berlin", "Europe/Berlin"),
+        ("London UK", "Europe/London"),
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("europe/berlin", "Europe/Berlin"),
+        ("Australia/Lord_Howe", "Australia/Lord_Howe"),
+    ],
+)
+def test_exact_places(text: str, zone: str) -> None:
+    match = resolve_zone(text)
+    assert match is not None
+    assert match.name == zone
+    assert match.confidence == 1.0
+    assert zone in match.label
+
+
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        ("Europe/Berln", "Europe/Berlin"),
+        ("America/Los_Angles", "America/Los_Angeles"),
+        ("asia/kolkatta", "Asia/Kolkata"),
+        ("Kolkatta", "Asia/Kolkata"),
+        ("Mumbay", "Asia/Kolkata"),
+        ("Londn", "Europe/London"),
+        ("Tokio", "Asia/Tokyo"),
+        ("Sidney", "Australia/Sydney"),
+        ("new yrok", "America/New_York"),
+        ("losangeles", "America/Los_Angeles"),
+        ("adelade", "Australia/Adelaide"),
+    ],
+)
+def test_typos_match_with_lower_confidence(text: str, zone: str) -> None:
+    match = resolve_zone(text)
+    assert match is not None
+    assert match.name == zone
+    assert 0.75 <= match.confidence < 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "offset"),
+    [
+        ("UTC", "UTC", timedelta(0)),
+        ("gmt", "UTC", timedelta(0)),
+        ("UTC+2", "Etc/GMT-2", timedelta(hours=2)),  # Etc signs are inverted
+        ("GMT-5", "Etc/GMT+5", timedelta(hours=-5)),
+        ("utc+0", "UTC", timedelta(0)),
+        ("UTC+14", "Etc/GMT-14", timedelta(hours=14)),
+        ("utc-12", "Etc/GMT+12", timedelta(hours=-12)),
+        ("+05:30", "UTC+05:30", timedelta(hours=5, minutes=30)),
+        ("utc +5:30", "UTC+05:30", timedelta(hours=5, minutes=30)),
+        ("UTC+0545", "UTC+05:45", timedelta(hours=5, minutes=45)),
+        ("GMT -3:30", "UTC-03:30", timedelta(hours=-3, minutes=-30)),
+        ("+02:00", "Etc/GMT-2", timedelta(hours=2)),
+        ("-3", "Etc/GMT+3", timedelta(hours=-3)),
+    ],
+)
+def test_offsets(text: str, name: str, offset: timedelta) -> None:
+    match = resolve_zone(text)
+    assert match is not None
+    assert (match.name, match.confidence) == (name, 1.0)
+    assert "daylight saving" in match.label
+    assert WINTER.astimezone(zone_from_name(match.name)).utcoffset() == offset
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Narnia", "asdf", "", "   ", "UTC+15", "UTC-13", "UTC+5:20", "UTC+05:60", "5", "utc 2",
+        "EST", "IST", "CET", "PST", "US/Eastern", "EST5EDT", "atlantis", "earth", "home",
+        "the moon", "soon", "Mordor/Capital", "../etc/passwd",
+    ],
+)  # fmt: skip
+def test_rejects_nonsense_and_ambiguous(text: str) -> None:
+    assert resolve_zone(text) is None
+
+
+def test_zone_from_name_understands_every_stored_form() -> None:
+    assert zone_from_name("Europe/Berlin") == ZoneInfo("Europe/Berlin")
+    assert WINTER.astimezone(zone_from_name("Etc/GMT-2")).utcoffset() == timedelta(hours=2)
+    fixed = zone_from_name("UTC+05:30")
+    assert fixed.utcoffset(None) == timedelta(hours=5, minutes=30)
+    assert zone_from_name("UTC-09:30").utcoffset(None) == timedelta(hours=-9, minutes=-30)
+
+
+@pytest.mark.parametrize("name", ["Narnia/Capital", "UTC+15:00", "", "../../etc/passwd", "utc+05:30"])
+def test_zone_from_name_rejects_unknown(name: str) -> None:
+    with pytest.raises(ValueError):
+        zone_from_name(name)
+
+
+def test_every_resolved_name_is_loadable() -> None:
+    for text in ["berlin", "mumbai", "UTC+2", "+05:30", "GMT", "Europe/Berln", "nyc", "-09:30"]:
+        match = resolve_zone(text)
+        assert match is not None
+        zone_from_name(match.name)
+
+
+def test_labels() -> None:
+    assert zone_label("Europe/Berlin") == "Berlin (Europe/Berlin)"
+    assert zone_label("America/St_Johns") == "St Johns (America/St_Johns)"
+    assert zone_label("Etc/GMT+5") == "UTC-05:00 (fixed offset, no daylight saving)"
+    assert zone_label("UTC+05:30") == "UTC+05:30 (fixed offset, no daylight saving)"
+    assert resolve_zone("nyc").label == "NYC (America/New_York)"
+    assert resolve_zone("mumbai").label == "Mumbai (Asia/Kolkata)"
+
+
+def test_index_is_built_once() -> None:
+    timezones._index.cache_clear()
+    for text in ["Berlin", "Berln", "Tokyo", "Tokio"]:
+        resolve_zone(text)
+    assert timezones._index.cache_info().misses == 1
