@@ -71,3 +71,5 @@ def configure_logging(level: str = "INFO", fmt: str = "text", secrets: list[str]
     # httpx logs every request URL at INFO, and the URL carries the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # tornado logs every request (and 4xx again as warnings); the webhook logs its refusals itself.
+    logging.getLogger("tornado.access").setLevel(logging.ERROR)

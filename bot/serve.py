@@ -1,11 +1,33 @@
-"""Running the bot for real: long polling by default, webhooks when asked."""
+"""Running the bot for real: long polling by default, webhooks when asked.
+
+Both modes share one lifecycle (`run_until_stopped`):
+
+1. start-up: getMe (retried with a log line while the Bot API is unreachable or
+   answers 5xx; a rejected token stops at once), post_init, then start receiving;
+2. run until SIGTERM or SIGINT;
+3. stop receiving first (polling confirms what it already fetched; the webhook
+   server stops accepting), then `Application.stop()` drains every queued
+   update and waits for running jobs, then post_shutdown closes the database.
+
+A signal during start-up simply abandons the start-up. Either way the process
+exits 0 after a signal, so `docker stop` is a clean stop, not a failure.
+
+We own this loop instead of calling PTB's `run_polling` so that the health
+endpoint, the webhook server and the drain log lines live in one place.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any, Protocol
 
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application
 
 from bot.app import build_application
 from bot.logging_setup import configure_logging
@@ -14,25 +36,204 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# getUpdates long-poll timeout: long enough to be cheap, short enough to stop quickly.
+POLL_TIMEOUT_SECONDS = 10
+MAX_RETRY_DELAY_SECONDS = 30.0
+
+
+class Receiver(Protocol):
+    """How updates reach the Application: long polling or a webhook server."""
+
+    name: str
+    running: bool
+
+    async def start(self, application: AnyApplication) -> None: ...
+
+    async def stop(self, application: AnyApplication) -> None: ...
+
+    def serves_health_on(self, port: int) -> bool: ...
+
 
 def serve(settings: Settings, *, webhook: bool = False) -> int:
+    """Run until stopped; returns the process exit code."""
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
-    configure_logging(settings.log_level, settings.log_format, secrets=[token])
-    services = build_services(settings)
-    application = build_application(services)
-    try:
-        if webhook or settings.webhook_url:
-            from bot.webhook import run_webhook
+    secret = settings.webhook_secret_token.get_secret_value() if settings.webhook_secret_token else ""
+    # A very short secret would mask ordinary words; webhook secrets are long in practice.
+    configure_logging(
+        settings.log_level, settings.log_format, secrets=[s for s in (token, secret) if len(s) >= 8]
+    )
+    use_webhook = webhook or bool(settings.webhook_url)
+    if use_webhook:
+        from bot.webhook import webhook_config_problem
 
-            run_webhook(application, settings)
-        else:
-            # Polling confirms a batch as soon as it is queued; our handlers are
-            # idempotent (update ids and per-set keys), so a replay is harmless.
-            application.run_polling(allowed_updates=Update.ALL_TYPES)
+        problem = webhook_config_problem(settings)
+        if problem:
+            log.error("cannot start in webhook mode: %s", problem)
+            return 2
+    try:
+        return _serve(settings, use_webhook)
     except InvalidToken:
         log.error("Telegram rejected the bot token; check TELEGRAM_BOT_TOKEN")
         return 1
-    except NetworkError as exc:
-        log.error("could not reach the Telegram Bot API: %s", exc)
+    except OSError as exc:
+        # Typically the webhook or health port is already taken.
+        log.error("could not start: %s", exc)
         return 1
+    except Exception:  # the last line of defence: log (token-redacted) instead of a raw traceback
+        log.exception("StrideCoach stopped on an unexpected error")
+        return 1
+
+
+def _serve(settings: Settings, use_webhook: bool) -> int:
+    services = build_services(settings)
+    application = build_application(services)
+    receiver: Receiver
+    if use_webhook:
+        from bot.webhook import WebhookReceiver
+
+        receiver = WebhookReceiver(settings)
+    else:
+        receiver = PollingReceiver()
+    asyncio.run(run_until_stopped(application, receiver, settings))
     return 0
+
+
+class PollingReceiver:
+    name = "long polling"
+
+    def __init__(self) -> None:
+        self.running = False
+
+    async def start(self, application: AnyApplication) -> None:
+        assert application.updater is not None
+        # Polling confirms a batch as soon as it is queued; our handlers are
+        # idempotent (update ids and per-set keys), so a replay is harmless.
+        await application.updater.start_polling(
+            timeout=POLL_TIMEOUT_SECONDS,
+            allowed_updates=Update.ALL_TYPES,
+            bootstrap_retries=-1,
+            error_callback=_log_polling_error,
+        )
+        self.running = True
+
+    async def stop(self, application: AnyApplication) -> None:
+        self.running = False
+        if application.updater is not None and application.updater.running:
+            # Also calls getUpdates once more to confirm what was fetched (it is queued).
+            await application.updater.stop()
+
+    def serves_health_on(self, port: int) -> bool:
+        return False
+
+
+def _log_polling_error(error: TelegramError) -> None:
+    # PTB retries with back-off; one line per failure tells the operator why nothing arrives.
+    log.warning("getUpdates failed (%s: %s); retrying", type(error).__name__, error)
+
+
+async def run_until_stopped(
+    application: AnyApplication, receiver: Receiver, settings: Settings
+) -> None:
+    """Start, serve until SIGTERM/SIGINT, then stop without losing a queued update."""
+    stop = asyncio.Event()
+    _install_stop_signals(stop)
+    health = None
+    try:
+        if not await _until_stopped(stop, _start(application, receiver)):
+            log.info("stop requested during start-up")
+            return
+        if settings.health_port and not receiver.serves_health_on(settings.health_port):
+            from bot.webhook import HealthCheck, start_health_server
+
+            check = HealthCheck(application, receiver)
+            health = start_health_server(check, settings.webhook_listen, settings.health_port)
+        log.info("StrideCoach is receiving updates by %s", receiver.name)
+        await stop.wait()
+    finally:
+        await _shutdown(application, receiver)
+        if health is not None:
+            health.stop()
+
+
+async def _start(application: AnyApplication, receiver: Receiver) -> None:
+    await retrying(application.initialize, "connect to the Bot API (getMe)")
+    if application.post_init is not None:
+        post_init = application.post_init
+        await retrying(lambda: post_init(application), "start-up (setMyCommands, jobs)")
+    await receiver.start(application)
+    await application.start()
+
+
+async def retrying(action: Callable[[], Awaitable[Any]], what: str) -> None:
+    """Retry network errors, timeouts, 5xx and 429 with a log line each; anything else raises.
+
+    A rejected token (InvalidToken) or a 400 will not get better by waiting.
+    """
+    delay = 1.0
+    while True:
+        try:
+            await action()
+            return
+        except RetryAfter as exc:
+            wait = _seconds(exc.retry_after)
+        except InvalidToken:
+            raise
+        except NetworkError as exc:  # includes TimedOut and HTTP 5xx
+            wait, delay = delay, min(MAX_RETRY_DELAY_SECONDS, delay * 2)
+            log.warning("could not %s: %s: %s; retrying in %.0fs", what, type(exc).__name__, exc, wait)
+            await asyncio.sleep(wait)
+            continue
+        log.warning("could not %s: flood control; retrying in %.0fs", what, wait)
+        await asyncio.sleep(wait)
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def _until_stopped(stop: asyncio.Event, work: Awaitable[None]) -> bool:
+    """Run `work` unless `stop` is set first; True when the work finished."""
+    work_task = asyncio.ensure_future(work)
+    stop_task = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({work_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+    if work_task in done:
+        stop_task.cancel()
+        work_task.result()  # re-raise start-up errors (e.g. InvalidToken)
+        return True
+    work_task.cancel()
+    try:
+        await work_task
+    except asyncio.CancelledError:
+        pass
+    return False
+
+
+async def _shutdown(application: AnyApplication, receiver: Receiver) -> None:
+    if receiver.running:
+        await receiver.stop(application)
+    if application.running:
+        queued = application.update_queue.qsize()
+        log.info("stopping: finishing %d queued update(s) and running jobs", queued)
+        await application.stop()  # waits for update_queue.join(), then the job queue
+        if application.post_stop is not None:
+            await application.post_stop(application)
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)  # closes the database
+    log.info("StrideCoach stopped cleanly")
+
+
+def _install_stop_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+
+    def on_signal(sig: signal.Signals) -> None:
+        if stop.is_set():
+            log.info("%s received again; still finishing in-flight updates", sig.name)
+            return
+        log.info("%s received; stopping after in-flight updates", sig.name)
+        stop.set()
+
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, on_signal, sig)

@@ -1,0 +1,70 @@
+# StrideCoach: the bot in a small image, its SQLite database on the /data volume.
+#
+#   docker build -t stridecoach .
+#   docker volume create stridecoach-data
+#   docker run -d --name stridecoach --restart unless-stopped \
+#       -e TELEGRAM_BOT_TOKEN=123456:ABC... -v stridecoach-data:/data stridecoach
+#
+# Two stages: the first builds a virtualenv with exactly the dependencies that
+# pyproject.toml declares, the second copies that venv onto a clean base and
+# runs it as an unprivileged user. No compiler or pip cache reaches the image.
+
+FROM python:3.11-slim AS build
+
+# Optional mirrors for pip, passed as --build-arg (e.g. by a CI cache).
+ARG PIP_INDEX_URL
+ARG PIP_EXTRA_INDEX_URL
+ARG PIP_TRUSTED_HOST
+ARG PIP_DEFAULT_TIMEOUT=120
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_ROOT_USER_ACTION=ignore
+
+WORKDIR /src
+RUN python -m venv /opt/venv
+
+# Dependencies first, read from pyproject.toml itself, so that editing the code
+# does not reinstall them (this layer is cached until pyproject.toml changes).
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+ && /opt/venv/bin/pip install -r /tmp/requirements.txt
+
+# Then the project itself, without touching the dependencies again.
+COPY README.md ./
+COPY bot ./bot
+COPY content ./content
+COPY storage ./storage
+RUN /opt/venv/bin/pip install --no-deps . \
+ && /opt/venv/bin/python -c "import bot.cli, content, storage"
+
+
+FROM python:3.11-slim
+
+# A fixed uid so that a bind-mounted /data can be chowned to it on the host.
+RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home stridecoach \
+ && mkdir -p /data \
+ && chown stridecoach:stridecoach /data
+
+COPY --from=build /opt/venv /opt/venv
+
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    DATABASE_URL=sqlite:////data/stridecoach.db \
+    HEALTH_PORT=8080
+
+# The database (and its WAL files) live here; mount a volume to keep them.
+VOLUME ["/data"]
+USER stridecoach
+WORKDIR /app
+
+# 8443: webhook mode (behind your HTTPS proxy); 8080: GET /healthz in every mode.
+EXPOSE 8443 8080
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('HEALTH_PORT', '8080'), timeout=4)"]
+
+# SIGTERM (docker stop) drains in-flight updates and closes the database.
+STOPSIGNAL SIGTERM
+CMD ["python", "-m", "bot", "run"]

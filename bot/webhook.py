@@ -1,0 +1,265 @@
+"""Webhook mode and the health endpoint: a small tornado server in the bot's event loop.
+
+Telegram (through the operator's HTTPS proxy) POSTs each update to
+``/<WEBHOOK_PATH>`` with the secret token we gave to setWebhook in the
+``X-Telegram-Bot-Api-Secret-Token`` header:
+
+* header missing or wrong  -> 403 and a log line (compared in constant time);
+* body not a JSON object with an integer update_id -> 400 and a log line;
+* an update PTB cannot read -> 200 (so Telegram stops retrying it) and an error line;
+* otherwise                -> the update goes on `application.update_queue`, 200.
+
+``GET /healthz`` answers 200 with a small JSON report while the bot is running
+and the database answers, 503 otherwise. In polling mode the same endpoint is
+served alone on HEALTH_PORT (see bot/serve.py).
+
+The lifecycle (start-up retries, SIGTERM drain, closing the database) is shared
+with polling and lives in bot/serve.py.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+import tornado.web
+from telegram import Update
+from tornado.httpserver import HTTPServer
+
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.serve import AnyApplication, Receiver
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram's rule for secret_token: 1-256 characters, A-Z a-z 0-9 _ and -.
+_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+MAX_UPDATE_BYTES = 1_000_000  # updates are a few KB; refuse anything absurd early
+MAX_CONNECTIONS = 40  # Telegram's default number of parallel webhook deliveries
+
+
+def webhook_config_problem(settings: Settings) -> str | None:
+    """Why webhook mode cannot start with these settings, in words for the operator; None if it can."""
+    if not settings.webhook_url:
+        return (
+            "set WEBHOOK_URL to the public HTTPS address Telegram should post to "
+            "(your proxy forwards it to this process), e.g. https://bot.example.com/telegram"
+        )
+    parts = urlsplit(settings.webhook_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"WEBHOOK_URL is not an http(s) URL: {settings.webhook_url!r}"
+    if settings.webhook_secret_token is None:
+        return (
+            "set WEBHOOK_SECRET_TOKEN (1-256 characters: letters, digits, _ and -) so that "
+            "only Telegram can post updates, e.g. the output of `openssl rand -hex 32`"
+        )
+    if not _SECRET_PATTERN.match(settings.webhook_secret_token.get_secret_value()):
+        return "WEBHOOK_SECRET_TOKEN may only contain letters, digits, _ and - (1-256 characters)"
+    return None
+
+
+def public_webhook_url(settings: Settings) -> str:
+    """WEBHOOK_URL as given; when it has no path, WEBHOOK_PATH is appended."""
+    assert settings.webhook_url
+    parts = urlsplit(settings.webhook_url)
+    if parts.path in ("", "/"):
+        parts = parts._replace(path="/" + settings.webhook_path.strip("/"))
+    return urlunsplit(parts)
+
+
+# ---------------------------------------------------------------------- health
+
+
+@dataclass
+class HealthCheck:
+    """What /healthz reports: is the Application running, receiving, and is the database there?"""
+
+    application: AnyApplication
+    receiver: Receiver
+    started: float = field(default_factory=time.monotonic)
+
+    def __call__(self) -> tuple[int, dict[str, Any]]:
+        problems = []
+        if not self.application.running:
+            problems.append("application not running")
+        if not self.receiver.running:
+            problems.append("not receiving updates")
+        database = _database_status(self.application)
+        if database != "ok":
+            problems.append("database unavailable")
+        report: dict[str, Any] = {
+            "status": "ok" if not problems else "error",
+            "mode": self.receiver.name,
+            "uptime_seconds": round(time.monotonic() - self.started, 1),
+            "queued_updates": self.application.update_queue.qsize(),
+            "database": database,
+        }
+        if problems:
+            report["problems"] = problems
+        return (200 if not problems else 503), report
+
+
+def _database_status(application: AnyApplication) -> str:
+    services = application.bot_data.get("services")
+    if services is None:
+        return "unknown"
+    try:
+        # A raw DBAPI connection in autocommit: a plain read, never SQLite's write lock
+        # (our sessions start with BEGIN IMMEDIATE, which a health probe must not take).
+        connection = services.db.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+            cursor.close()
+        finally:
+            connection.close()
+    except Exception as exc:  # DBAPI errors (sqlite3, psycopg) share no base class with SQLAlchemy's
+        log.warning("health check: database error: %s: %s", type(exc).__name__, exc)
+        return "error"
+    return "ok"
+
+
+class _HealthHandler(tornado.web.RequestHandler):
+    def initialize(self, check: HealthCheck) -> None:
+        self.check = check
+
+    def get(self) -> None:
+        status, report = self.check()
+        self.set_status(status)
+        self.finish(report)
+
+
+def start_health_server(check: HealthCheck, listen: str, port: int) -> HTTPServer:
+    """Serve GET /healthz alone (polling mode, or a separate HEALTH_PORT in webhook mode)."""
+    server = HTTPServer(tornado.web.Application([(r"/healthz", _HealthHandler, {"check": check})]))
+    server.listen(port, address=listen)
+    log.info("health endpoint on http://%s:%d/healthz", listen, port)
+    return server
+
+
+# ---------------------------------------------------------------------- webhook
+
+
+class _UpdateHandler(tornado.web.RequestHandler):
+    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
+
+    def initialize(self, bot_application: AnyApplication, secret: str) -> None:
+        self.bot_application = bot_application
+        self.secret = secret
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER)
+        if given is None or not hmac.compare_digest(given.encode(), self.secret.encode()):
+            log.warning(
+                "webhook: refused a request from %s: %s secret token",
+                self.request.remote_ip, "missing" if given is None else "wrong",
+            )
+            self._answer(403, "Forbidden")
+            return
+        try:
+            data = self._parse_body()
+        except ValueError as exc:
+            log.warning("webhook: refused a malformed update from %s: %s", self.request.remote_ip, exc)
+            self._answer(400, "Bad Request")
+            return
+        try:
+            update = Update.de_json(data, self.bot_application.bot)
+        except (TypeError, KeyError, ValueError, AttributeError) as exc:
+            # It came with our secret, so it is Telegram's, in a shape this PTB cannot read.
+            # Telegram retries any non-2xx for hours: acknowledge it so the next ones flow.
+            log.error("webhook: dropped update %s that could not be read: %s: %s",
+                      data["update_id"], type(exc).__name__, exc)
+            self._answer(200, "OK")
+            return
+        # 200 once queued, as PTB does: the handlers are idempotent, and SIGTERM drains the queue.
+        await self.bot_application.update_queue.put(update)
+        self._answer(200, "OK")
+
+    def _parse_body(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.request.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"not JSON ({exc})") from None
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise ValueError("not a Telegram update (no integer update_id)")
+        return data
+
+    def _answer(self, status: int, text: str) -> None:
+        self.set_status(status)
+        self.finish({"ok": 200 <= status < 300, "description": text})
+
+
+class WebhookReceiver:
+    """Receives updates over HTTP; see the module docstring."""
+
+    name = "webhook"
+
+    def __init__(self, settings: Settings) -> None:
+        problem = webhook_config_problem(settings)
+        if problem:
+            raise ValueError(problem)
+        assert settings.webhook_secret_token is not None
+        self.settings = settings
+        self.url = public_webhook_url(settings)
+        self.secret = settings.webhook_secret_token.get_secret_value()
+        self.path = "/" + settings.webhook_path.strip("/")
+        self.running = False
+        self._server: HTTPServer | None = None
+
+    def serves_health_on(self, port: int) -> bool:
+        return port == self.settings.webhook_port
+
+    def make_app(self, application: AnyApplication) -> tornado.web.Application:
+        check = HealthCheck(application, self)
+        return tornado.web.Application([
+            (re.escape(self.path), _UpdateHandler,
+             {"bot_application": application, "secret": self.secret}),
+            (r"/healthz", _HealthHandler, {"check": check}),
+        ])
+
+    async def start(self, application: AnyApplication) -> None:
+        from bot.serve import retrying
+
+        # Listen first, so that Telegram's first delivery after setWebhook finds us.
+        self._server = HTTPServer(self.make_app(application), max_body_size=MAX_UPDATE_BYTES)
+        self._server.listen(self.settings.webhook_port, address=self.settings.webhook_listen)
+        self.running = True
+        await retrying(
+            lambda: application.bot.set_webhook(
+                url=self.url,
+                secret_token=self.secret,
+                allowed_updates=Update.ALL_TYPES,
+                max_connections=MAX_CONNECTIONS,
+            ),
+            "set the webhook",
+        )
+        log.info(
+            "webhook set to %s; listening on %s:%d%s",
+            self.url, self.settings.webhook_listen, self.settings.webhook_port, self.path,
+        )
+
+    async def stop(self, application: AnyApplication) -> None:
+        """Stop accepting deliveries; the webhook stays set, so Telegram keeps updates for us."""
+        self.running = False
+        if self._server is not None:
+            self._server.stop()
+            await self._server.close_all_connections()
+            self._server = None
+
+
+def run_webhook(application: AnyApplication, settings: Settings) -> None:
+    """Serve in webhook mode until SIGTERM/SIGINT (blocking)."""
+    import asyncio
+
+    from bot.serve import run_until_stopped
+
+    asyncio.run(run_until_stopped(application, WebhookReceiver(settings), settings))

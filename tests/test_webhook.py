@@ -1,0 +1,258 @@
+"""Webhook mode: the secret token, bad input, updates of kinds the bot ignores, /healthz.
+
+Most tests run the real Application and the real tornado server in-process (the
+Bot API side is the in-process fake); one runs `stridecoach run --webhook` as a
+subprocess with the HTTP emulator delivering updates to it, as Telegram would.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.app import build_application
+from bot.services import Services
+from bot.settings import Settings
+from bot.testing import FakeTelegram
+from bot.testing.emulator import Emulator
+from bot.testing.fake_telegram import FakeRequest
+from bot.webhook import SECRET_HEADER, WebhookReceiver, webhook_config_problem
+from tests.test_e2e import TOKEN, BotProcess, bot_env, clean_env, say
+
+SECRET = "s3cret-TOKEN_for_tests"
+RUNNER = 4242
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def webhook_settings(port: int, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "webhook_url": f"http://127.0.0.1:{port}/telegram",
+        "webhook_secret_token": SECRET,
+        "webhook_listen": "127.0.0.1",
+        "webhook_port": port,
+        **extra,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class WebhookBot:
+    """The real Application receiving by webhook on a free port, the fake Bot API behind it."""
+
+    def __init__(self, services: Services, fake: FakeTelegram) -> None:
+        self.port = free_port()
+        self.fake = fake
+        self.app = build_application(services, request=FakeRequest(fake))
+        self.receiver = WebhookReceiver(webhook_settings(self.port))
+        self.url = f"http://127.0.0.1:{self.port}/telegram"
+        self.client = httpx.AsyncClient(timeout=5)
+
+    async def __aenter__(self) -> WebhookBot:
+        await self.app.initialize()
+        await self.receiver.start(self.app)
+        await self.app.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.aclose()
+        await self.receiver.stop(self.app)
+        await self.app.stop()
+        await self.app.shutdown()
+
+    async def post(self, body: bytes | dict[str, Any], secret: str | None = SECRET) -> httpx.Response:
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers[SECRET_HEADER] = secret
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return await self.client.post(self.url, content=data, headers=headers)
+
+    async def settle(self) -> None:
+        """Wait (bounded) until every queued update has been handled."""
+        deadline = time.monotonic() + 5
+        while self.app.update_queue.qsize() and time.monotonic() < deadline:
+            await _sleep(0.02)
+        await _sleep(0.1)
+
+
+async def _sleep(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
+@pytest.fixture
+async def webhook_bot(services: Services, fake: FakeTelegram) -> AsyncIterator[WebhookBot]:
+    async with WebhookBot(services, fake) as running:
+        yield running
+
+
+async def test_set_webhook_carries_the_url_and_the_secret(webhook_bot: WebhookBot) -> None:
+    (call,) = webhook_bot.fake.calls_to("setWebhook")
+    assert call.params["url"] == webhook_bot.url
+    assert call.params["secret_token"] == SECRET
+
+
+async def test_an_update_with_the_right_secret_is_answered(webhook_bot: WebhookBot) -> None:
+    response = await webhook_bot.post(webhook_bot.fake.make_text_update(RUNNER, "/start"))
+    assert response.status_code == 200
+    await webhook_bot.settle()
+    assert "StrideCoach" in webhook_bot.fake.last(RUNNER).text
+
+
+@pytest.mark.parametrize("secret", [None, "wrong", "", SECRET + "x"])
+async def test_a_missing_or_wrong_secret_is_refused_with_a_log_line(
+    webhook_bot: WebhookBot, secret: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.webhook")
+    response = await webhook_bot.post(webhook_bot.fake.make_text_update(RUNNER, "/start"), secret)
+    assert response.status_code == 403
+    await webhook_bot.settle()
+    assert webhook_bot.fake.chat(RUNNER) == []
+    assert any("refused" in r.getMessage() and "secret token" in r.getMessage() for r in caplog.records)
+    assert SECRET not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"\xff\xfe", b"[1, 2]", b'{"message": "no update id"}', b'{"update_id": "7"}'],
+)
+async def test_malformed_bodies_get_400_and_a_log_line(
+    webhook_bot: WebhookBot, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.webhook")
+    response = await webhook_bot.post(body)
+    assert response.status_code == 400
+    assert any("malformed" in r.getMessage() for r in caplog.records)
+    # ...and the bot is still fine afterwards.
+    assert (await webhook_bot.post(webhook_bot.fake.make_text_update(RUNNER, "/help"))).status_code == 200
+    await webhook_bot.settle()
+    assert webhook_bot.fake.chat(RUNNER)
+
+
+def _unhandled_kinds(fake: FakeTelegram) -> list[dict[str, Any]]:
+    text = fake.make_text_update(RUNNER, "hello")
+    edited = {"update_id": fake.next_update_id(), "edited_message": {**text["message"], "text": "edit",
+                                                                      "edit_date": 1}}
+    channel = {"update_id": fake.next_update_id(), "channel_post": {
+        "message_id": 1, "date": 1, "chat": {"id": -100123, "type": "channel", "title": "News"},
+        "text": "/start"}}
+    group = fake.make_text_update(RUNNER, "/start", chat_type="group")
+    inline = {"update_id": fake.next_update_id(), "inline_query": {
+        "id": "iq1", "from": {"id": RUNNER, "is_bot": False, "first_name": "Runner"},
+        "query": "calf", "offset": ""}}
+    return [edited, channel, group, inline]
+
+
+async def test_updates_the_bot_does_not_handle_are_survived(
+    webhook_bot: WebhookBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    for update in _unhandled_kinds(webhook_bot.fake):
+        assert (await webhook_bot.post(update)).status_code == 200
+    await webhook_bot.settle()
+    assert "unhandled error" not in caplog.text
+    # The group got the one "private chats only" line.
+    assert "private chats" in webhook_bot.fake.last(-RUNNER - 1_000_000).text
+    response = await webhook_bot.post(webhook_bot.fake.make_text_update(RUNNER, "/help"))
+    assert response.status_code == 200
+    await webhook_bot.settle()
+    assert webhook_bot.fake.chat(RUNNER)
+
+
+async def test_an_update_ptb_cannot_read_is_acknowledged_and_logged(
+    webhook_bot: WebhookBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.webhook")
+    response = await webhook_bot.post({"update_id": 77, "message": {"text": "no chat, no date"}})
+    assert response.status_code == 200  # Telegram would otherwise retry it for hours
+    assert any("dropped update 77" in r.getMessage() for r in caplog.records)
+
+
+async def test_healthz_reports_ok(webhook_bot: WebhookBot) -> None:
+    response = await webhook_bot.client.get(f"http://127.0.0.1:{webhook_bot.port}/healthz")
+    assert response.status_code == 200
+    report = response.json()
+    assert report["status"] == "ok" and report["mode"] == "webhook" and report["database"] == "ok"
+
+
+async def test_only_post_reaches_the_webhook(webhook_bot: WebhookBot) -> None:
+    response = await webhook_bot.client.get(webhook_bot.url)
+    assert response.status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [({}, "WEBHOOK_URL"), ({"webhook_url": "https://x.example/t"}, "WEBHOOK_SECRET_TOKEN"),
+     ({"webhook_url": "https://x.example/t", "webhook_secret_token": "has space"}, "only contain"),
+     ({"webhook_url": "x.example", "webhook_secret_token": "ok"}, "not an http")],
+)
+def test_webhook_settings_are_checked_before_start(values: dict[str, str], expected: str) -> None:
+    problem = webhook_config_problem(Settings(_env_file=None, **values))  # type: ignore[call-arg]
+    assert problem is not None and expected in problem
+
+
+# ---------------------------------------------------------------------- the real process
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    with Emulator(token=TOKEN) as emu:
+        yield emu
+
+
+@pytest.mark.e2e
+def test_run_webhook_process_end_to_end(emulator: Emulator, tmp_path: Path) -> None:
+    port = free_port()
+    env = bot_env(
+        emulator, tmp_path / "hook.db", WEBHOOK_URL=f"http://127.0.0.1:{port}", WEBHOOK_PORT=str(port),
+        WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_SECRET_TOKEN=SECRET,
+    )
+    bot = BotProcess([sys.executable, "-m", "bot", "run", "--webhook"], env, tmp_path)
+    bot.start()
+    try:
+        emulator.wait_for(lambda: emulator.telegram.webhook_url, 20, "setWebhook")
+        assert emulator.webhook_secret == SECRET
+        # The emulator delivers updates to the webhook with the secret, as Telegram does.
+        say(emulator, "/start", "StrideCoach")
+        say(emulator, "how do I do a hollow body hold", "hollow body hold")
+        # Someone else posting without the secret is refused and nothing happens.
+        forged = emulator.telegram.make_text_update(999, "/start")
+        url = f"http://127.0.0.1:{port}/telegram"
+        assert httpx.post(url, json=forged, timeout=5).status_code == 403
+        assert httpx.post(url, json=forged, headers={SECRET_HEADER: "nope"}, timeout=5).status_code == 403
+        assert httpx.post(url, content=b"{oops", headers={SECRET_HEADER: SECRET}, timeout=5).status_code == 400
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        assert bot.terminate() == 0
+    finally:
+        bot.kill()
+    assert emulator.messages(999) == []
+    log = bot.log()
+    assert "secret token" in log and "malformed" in log and "stopped cleanly" in log
+    assert TOKEN not in log and SECRET not in log
+
+
+def test_run_webhook_without_url_or_secret_explains_and_exits(tmp_path: Path) -> None:
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--webhook"],
+        env=clean_env(TELEGRAM_BOT_TOKEN=TOKEN, DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"),
+        cwd=tmp_path, capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 2
+    assert "WEBHOOK_URL" in result.stderr
+    assert "Traceback" not in result.stderr and TOKEN not in result.stderr
