@@ -139,3 +139,13 @@ def test_long_replies_are_split_at_line_breaks_under_the_limit() -> None:
     assert len(chunks) > 1
     assert all(len(chunk) <= MAX_MESSAGE_LENGTH for chunk in chunks)
     assert "".join(chunks).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
+
+
+async def test_an_edited_message_is_not_answered_again(bot: BotHarness) -> None:
+    original = bot.fake.make_text_update(RUNNER, "hollow hold")
+    assert await bot.feed(original)
+    edited = {
+        "update_id": bot.fake.next_update_id(),
+        "edited_message": {**original["message"], "text": "toe walking", "edit_date": 1},
+    }
+    assert await bot.feed(edited) == []
