@@ -69,6 +69,8 @@ class WorkoutSession(SQLModel, table=True):
     version: int = 0
     sets_done: int = 0
     sets_skipped: int = 0
+    # Bit p set = position p was skipped (so doing it after "back" moves it to done).
+    skipped_mask: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     started_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
     last_activity_at: datetime = Field(
         default_factory=utcnow, sa_column=_utc_column(nullable=False, index=True)

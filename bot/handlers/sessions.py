@@ -1,17 +1,704 @@
-"""Placeholder: the sessions feature registers its handlers here."""
+"""Guided sessions and what they leave behind: /session, the set buttons, timers,
+the in-session text claimer, and /progress, /history, /export, /forget.
+
+Every handler has the same shape: read the update, run one short database
+unit of work around the pure state machine (`_transact`: claim the update id,
+load the row, `transition`, persist), then render the outputs through
+bot/ui/sessions.py and send them. Nothing about a session lives in memory:
+the row is the state, so a restart continues where the runner was.
+
+Messages carrying set buttons: each new one becomes the session's
+`prompt_message_id` and the previous one loses its buttons, so old buttons
+never pile up. A button whose session is not the presser's, or is over, gets
+a polite toast and changes nothing.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
-from telegram.ext import Application
+from telegram import InputFile, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.services import Services
+from bot.core import progress as core_progress
+from bot.core.workout import (
+    Back,
+    Done,
+    Event,
+    Expire,
+    Output,
+    Position,
+    PromptSet,
+    Repeat,
+    Resume,
+    SessionState,
+    SetSlot,
+    Skip,
+    Start,
+    StartTimer,
+    Stop,
+    TimerStarted,
+    TimerUp,
+    flatten,
+    is_abandoned,
+    parse_session_text,
+    transition,
+)
+from bot.handlers.questions import send_match_reply
+from bot.services import BotContext, Services
+from bot.ui import progress as progress_ui
+from bot.ui import sessions as ui
+from bot.ui.progress_chart import render_week_chart
+from content.intents import EXPORT, FORGET, HISTORY, PROGRESS, START_SESSION
+from content.matcher import MatchResult
+from content.model import Library
+from storage import progress as progress_store
+from storage import runners, workouts
+from storage.models import Runner
+
+log = logging.getLogger(__name__)
+
+PRIVATE = filters.ChatType.PRIVATE
+TIMER_JOB_PREFIX = "timer:"  # timer:<session id>:<position>
+SWEEP_JOB_NAME = "sessions:sweep"
+SWEEP_INTERVAL_SECONDS = 300.0
+# Update ids are kept a while after use: Telegram redelivers for 24 h at most.
+PROCESSED_UPDATE_TTL = timedelta(hours=48)
+HISTORY_LIMIT = 10
+
+# With no session running, only these commands are answered with "start one
+# first". The others mean something else then and go on to the matcher:
+# "pause"/"resume" (reminders), "start" (a new session), "progress"/"status".
+_NO_SESSION_EVENTS = (Done, Skip, Back, Repeat, Stop)
+_BUTTON_EVENTS: dict[str, Event] = {
+    ui.DONE: Done(),
+    ui.SKIP: Skip(),
+    ui.STOP: Stop(),
+    ui.TIMER: StartTimer(),
+    ui.RESUME: Resume(),
+}
+
+
+# ------------------------------------------------------------------ wiring
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    return None
+    """Commands, the `s:` buttons, the in-session text claimer and the intents."""
+    application.add_handler(CommandHandler("session", session_command, filters=PRIVATE))
+    application.add_handler(CommandHandler("progress", progress_command, filters=PRIVATE))
+    application.add_handler(CommandHandler("history", history_command, filters=PRIVATE))
+    application.add_handler(CommandHandler("export", export_command, filters=PRIVATE))
+    application.add_handler(CommandHandler("forget", forget_command, filters=PRIVATE))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=f"^{ui.PREFIX}"))
+    services.text_claimers.append(claim_session_text)
+    services.intent_handlers[START_SESSION] = _start_intent
+    services.intent_handlers[PROGRESS] = lambda update, context, _r: progress_command(update, context)
+    services.intent_handlers[HISTORY] = lambda update, context, _r: history_command(update, context)
+    services.intent_handlers[EXPORT] = lambda update, context, _r: export_command(update, context)
+    services.intent_handlers[FORGET] = lambda update, context, _r: forget_command(update, context)
 
 
 async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    return None
+    """The abandoned-session sweep (repeating), and timers that were running at shutdown."""
+    job_queue = application.job_queue
+    if job_queue is None:
+        log.warning("no JobQueue: timers and the abandoned-session sweep are off")
+        return
+    for job in job_queue.get_jobs_by_name(SWEEP_JOB_NAME):
+        job.schedule_removal()
+    job_queue.run_repeating(sweep_job, interval=SWEEP_INTERVAL_SECONDS, first=5.0, name=SWEEP_JOB_NAME)
+    expire_abandoned(services)
+    now = services.now()
+    with services.db.session() as session:
+        rows = [(row, session.get(Runner, row.runner_id)) for row in workouts.running_timers(session)]
+    for row, runner in rows:
+        state = workouts.state_of(row)
+        slot = _current_slot(state, services.library)
+        if state is None or state.timer_started_at is None or slot is None or slot.timer_seconds is None:
+            continue
+        due = state.timer_started_at + timedelta(seconds=slot.timer_seconds)
+        _schedule_timer(
+            application,
+            _TimerData(row.id or 0, row.runner_id, runner.chat_id if runner else row.runner_id,
+                       state.position, state.timer_started_at),
+            delay=max((due - now).total_seconds(), 0.0),
+        )
+    if rows:
+        log.info("re-armed %d session timer(s) after start-up", len(rows))
+
+
+# ------------------------------------------------------------------ the unit of work
+
+StepKind = Literal["applied", "duplicate", "question", "pass", "not-yours", "ended"]
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What one transaction did, for the async part to render and send."""
+
+    kind: StepKind
+    outputs: tuple[Output, ...] = ()
+    state: SessionState | None = None
+    session_id: int | None = None
+    routine_id: str | None = None
+    version: int = 0
+    previous_prompt: int | None = None
+
+
+def _transact(
+    services: Services,
+    *,
+    runner_id: int,
+    event: Event | None,
+    update_id: int | None,
+    session_id: int | None = None,
+    button_position: int | None = None,
+    from_text: bool = False,
+) -> _Step:
+    """Apply one event to the runner's session in one short transaction.
+
+    Args:
+        event: The event; None for text that is not a session command.
+        update_id: Claimed in `processed_update` before anything changes (None:
+            a job, or a Start, which is idempotent by itself).
+        session_id: The session a button or a timer belongs to; None means the
+            runner's latest session.
+        button_position: The position on a set button.
+        from_text: Free text: with no live session only "done"-like commands
+            are ours; anything else passes on to the question matcher.
+    """
+    now = services.now()
+    library = services.library
+    timeout = _timeout(services)
+    with services.db.session() as session:
+        if session_id is not None:
+            row = workouts.get_session(session, session_id=session_id)
+            if row is None or row.runner_id != runner_id:
+                return _Step("not-yours" if row is not None else "ended")
+            if row.status not in ("active", "paused"):
+                return _Step("ended", session_id=row.id, routine_id=row.routine_id)
+        else:
+            row = workouts.latest_session(session, runner_id=runner_id)
+        state = workouts.state_of(row)
+        previous_prompt = row.prompt_message_id if row is not None else None
+        live = state is not None and state.live
+
+        if from_text and (event is None or (not live and not isinstance(event, _NO_SESSION_EVENTS))):
+            if live and not is_abandoned(state, now, timeout):
+                return _view_step("question", row, state)
+            prefix = _expire_if_abandoned(session, row, state, services, now)
+            return _Step("pass", prefix)
+
+        if update_id is not None and not workouts.claim_update(session, update_id=update_id, now=now):
+            return _view_step("duplicate", row, state)
+
+        prefix = ()
+        if not isinstance(event, (Expire, TimerUp)):
+            prefix = _expire_if_abandoned(session, row, state, services, now)
+            if prefix:
+                state = workouts.state_of(row)
+        assert event is not None
+        outcome = transition(state, event, library, now, button_position=button_position)
+        row = workouts.apply_outcome(
+            session, runner_id=runner_id, row=row, outcome=outcome, now=now, update_id=update_id
+        )
+        return _Step(
+            "applied",
+            prefix + outcome.outputs,
+            outcome.state,
+            row.id if row is not None else None,
+            row.routine_id if row is not None else None,
+            row.version if row is not None else 0,
+            previous_prompt,
+        )
+
+
+def _expire_if_abandoned(
+    session: Any, row: Any, state: SessionState | None, services: Services, now: datetime
+) -> tuple[Output, ...]:
+    """Lazy expiry: close a session the sweep has not reached yet (with the configured timeout)."""
+    timeout = _timeout(services)
+    if row is None or not is_abandoned(state, now, timeout):
+        return ()
+    outcome = transition(state, Expire(timeout), services.library, now)
+    workouts.apply_outcome(session, runner_id=row.runner_id, row=row, outcome=outcome, now=now)
+    return outcome.outputs
+
+
+def _view_step(kind: StepKind, row: Any, state: SessionState | None) -> _Step:
+    return _Step(
+        kind,
+        state=state,
+        session_id=row.id if row is not None else None,
+        routine_id=row.routine_id if row is not None else None,
+        version=row.version if row is not None else 0,
+        previous_prompt=row.prompt_message_id if row is not None else None,
+    )
+
+
+def _timeout(services: Services) -> timedelta:
+    return timedelta(hours=services.settings.session_timeout_hours)
+
+
+def _current_view(state: SessionState | None, library: Library) -> Output | None:
+    """The current set as a prompt (or the paused position), without changing anything."""
+    slots = _slots(state, library)
+    if state is None or not slots or state.position >= len(slots):
+        return None
+    slot, total = slots[state.position], len(slots)
+    if state.status == "paused":
+        return Position(slot, state.position, total, True, state.sets_done, state.sets_skipped)
+    return PromptSet(slot, state.position, total, reason="resume", revisit=state.position < state.resolved)
+
+
+def _slots(state: SessionState | None, library: Library) -> list[SetSlot]:
+    """The live session's flattened routine (empty when there is none)."""
+    if state is None or not state.live:
+        return []
+    routine = library.routines.get(state.routine_id)
+    return flatten(routine, library.exercises) if routine is not None else []
+
+
+def _current_slot(state: SessionState | None, library: Library) -> SetSlot | None:
+    slots = _slots(state, library)
+    return slots[state.position] if state is not None and state.position < len(slots) else None
+
+
+# ------------------------------------------------------------------ delivery
+
+
+async def _deliver(
+    context: BotContext,
+    chat_id: int,
+    step: _Step,
+    *,
+    runner_id: int,
+    lead: str | None = None,
+    pressed: Message | None = None,
+    reply: ui.Reply | None = None,
+) -> Message | None:
+    """Render a step's outputs as one message, send it, and move the buttons to it."""
+    services = context.services
+    if reply is None:
+        reply = _render(step, services.library)
+    if reply is None or not reply.text:
+        if pressed is not None and pressed.message_id != step.previous_prompt:
+            await _strip_buttons(context, chat_id, pressed.message_id)
+        return None
+    text = f"{lead}\n\n{reply.text}" if lead else reply.text
+    sent = await context.bot.send_message(chat_id, text, reply_markup=reply.keyboard)
+    for out in step.outputs:
+        if isinstance(out, TimerStarted) and step.session_id is not None:
+            _schedule_timer(
+                context.application,
+                _TimerData(step.session_id, runner_id, chat_id, out.position, out.started_at),
+                delay=float(out.seconds),
+            )
+    if reply.keyboard is not None or reply.ends_session:
+        stale = {step.previous_prompt, pressed.message_id if pressed else None} - {None, sent.message_id}
+        for message_id in stale:
+            await _strip_buttons(context, chat_id, message_id)  # type: ignore[arg-type]
+        if reply.keyboard is not None and step.session_id is not None:
+            with services.db.session() as session:
+                owned = workouts.set_prompt_message(
+                    session, session_id=step.session_id, message_id=sent.message_id, version=step.version
+                )
+            if not owned:  # a later update already sent the session's current buttons
+                await _strip_buttons(context, chat_id, sent.message_id)
+    return sent
+
+
+def _render(step: _Step, library: Library) -> ui.Reply | None:
+    return ui.render(step.outputs, library=library, session_id=step.session_id, routine_id=step.routine_id)
+
+
+async def _strip_buttons(context: BotContext, chat_id: int, message_id: int) -> None:
+    """Remove a message's inline keyboard; an already bare or deleted message is fine."""
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except BadRequest as exc:
+        # "message is not modified", "message to edit not found", "message can't be edited"
+        log.debug("could not remove buttons from message %d: %s", message_id, exc.message)
+
+
+async def _answer(update: Update, text: str | None = None) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text[:200] if text else None)
+    except BadRequest as exc:  # "query is too old" after a restart or a redelivery
+        log.debug("could not answer a callback query: %s", exc.message)
+
+
+def _ids(update: Update) -> tuple[int, int] | None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != "private":
+        return None
+    return user.id, chat.id
+
+
+# ------------------------------------------------------------------ starting
+
+
+async def session_command(update: Update, context: BotContext) -> None:
+    """/session: offer the routines, or the live session to continue."""
+    await _offer_routines(update, context)
+
+
+async def _offer_routines(update: Update, context: BotContext) -> None:
+    ids = _ids(update)
+    if ids is None:
+        return
+    runner_id, chat_id = ids
+    services = context.services
+    with services.db.session() as session:
+        row = workouts.latest_session(session, runner_id=runner_id)
+        state = workouts.state_of(row)
+    if state is not None and state.live and not is_abandoned(state, services.now(), _timeout(services)):
+        # Start of the same routine while live changes nothing: it yields SessionInProgress.
+        outcome = transition(state, Start(state.routine_id), services.library, services.now())
+        step = _Step("applied", outcome.outputs, state, row.id if row else None, state.routine_id,
+                     state.version, row.prompt_message_id if row else None)
+        await _deliver(context, chat_id, step, runner_id=runner_id)
+        return
+    await context.bot.send_message(chat_id, ui.CHOOSE_ROUTINE, reply_markup=ui.routine_keyboard(services.library))
+
+
+async def start_routine(update: Update, context: BotContext, routine_id: str) -> None:
+    """Start `routine_id` for the update's runner (also called from the reminder buttons).
+
+    Start is idempotent on its own (a live session is offered to continue, never
+    replaced), so it does not claim the update id: a caller may have claimed it.
+    """
+    ids = _ids(update)
+    if ids is None:
+        return
+    runner_id, chat_id = ids
+    step = _transact(context.services, runner_id=runner_id, event=Start(routine_id), update_id=None)
+    await _deliver(context, chat_id, step, runner_id=runner_id)
+
+
+async def _start_intent(update: Update, context: BotContext, result: MatchResult) -> None:
+    """"start calf workout" starts it; "let's do a workout" offers the routines."""
+    if result.routine and result.routine in context.services.library.routines:
+        await start_routine(update, context, result.routine)
+    else:
+        await _offer_routines(update, context)
+
+
+# ------------------------------------------------------------------ buttons
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """Every `s:` button: start a routine, act on a set, or confirm /forget."""
+    query = update.callback_query
+    ids = _ids(update)
+    if query is None or ids is None:
+        await _answer(update)
+        return
+    data = query.data or ""
+    if data.startswith(progress_ui.FORGET_PREFIX):
+        await _forget_answer(update, context, data)
+        return
+    if data.startswith(ui.START_PREFIX):
+        await _answer(update)
+        await start_routine(update, context, data.removeprefix(ui.START_PREFIX))
+        return
+    button = ui.parse_set_callback(data)
+    if button is None:
+        await _answer(update, ui.NOTICE_UNKNOWN)
+        return
+    runner_id, chat_id = ids
+    pressed = query.message if isinstance(query.message, Message) else None
+    step = _transact(
+        context.services,
+        runner_id=runner_id,
+        event=_BUTTON_EVENTS[button.action],
+        update_id=update.update_id,
+        session_id=button.session_id,
+        button_position=button.position,
+    )
+    if step.kind == "not-yours":
+        await _answer(update, ui.NOTICE_NOT_YOURS)
+        return
+    if step.kind == "ended":
+        await _answer(update, ui.NOTICE_ENDED)
+        if pressed is not None:
+            await _strip_buttons(context, chat_id, pressed.message_id)
+        return
+    if step.kind == "duplicate":
+        await _answer(update, ui.NOTICE_DUPLICATE)
+        await _resend_current(context, chat_id, step, runner_id=runner_id)
+        return
+    reply = _render(step, context.services.library)
+    await _answer(update, reply.notice if reply else None)
+    await _deliver(context, chat_id, step, runner_id=runner_id, pressed=pressed, reply=reply)
+
+
+async def _resend_current(
+    context: BotContext, chat_id: int, step: _Step, *, runner_id: int, lead: str | None = None
+) -> None:
+    """Show the current set again (after a question, nonsense, or a redelivered update)."""
+    view = _current_view(step.state, context.services.library)
+    if view is None:
+        if lead:
+            await context.bot.send_message(chat_id, lead)
+        return
+    shown = _Step("applied", (view,), step.state, step.session_id, step.routine_id, step.version,
+                  step.previous_prompt)
+    await _deliver(context, chat_id, shown, runner_id=runner_id, lead=lead)
+
+
+# ------------------------------------------------------------------ free text
+
+
+async def claim_session_text(update: Update, context: BotContext, text: str) -> bool:
+    """The text claimer: session commands, and questions or nonsense during a session.
+
+    Returns False (not ours) for text with no live session, except "done"-like
+    commands, which get a hint to start one.
+    """
+    ids = _ids(update)
+    if ids is None:
+        return False
+    runner_id, chat_id = ids
+    services = context.services
+    step = _transact(
+        services, runner_id=runner_id, event=parse_session_text(text), update_id=update.update_id,
+        from_text=True,
+    )
+    if step.kind == "pass":
+        if step.outputs:  # the session had been abandoned: say so, then let the text go on
+            await _deliver(context, chat_id, step, runner_id=runner_id)
+        return False
+    if step.kind == "duplicate":
+        await _resend_current(context, chat_id, step, runner_id=runner_id)
+        return True
+    if step.kind == "question":
+        await _answer_mid_session(update, context, text, step, runner_id=runner_id, chat_id=chat_id)
+        return True
+    await _deliver(context, chat_id, step, runner_id=runner_id)
+    return True
+
+
+async def _answer_mid_session(
+    update: Update, context: BotContext, text: str, step: _Step, *, runner_id: int, chat_id: int
+) -> None:
+    """A question is answered and the set prompt comes again; nonsense gets the command list."""
+    services = context.services
+    result = services.matcher.match(text)
+    if result.decision in ("answer", "did-you-mean"):
+        await send_match_reply(update, context, result)
+        await _resend_current(context, chat_id, step, runner_id=runner_id, lead=ui.BACK_TO_SESSION)
+        return
+    handler = services.intent_handlers.get(result.intent or "")
+    if result.decision == "intent" and handler is not None:
+        await handler(update, context, result)
+        if result.intent != START_SESSION:  # that one already shows the session
+            await _resend_current(context, chat_id, step, runner_id=runner_id, lead=ui.BACK_TO_SESSION)
+        return
+    await _resend_current(context, chat_id, step, runner_id=runner_id, lead=ui.NOT_UNDERSTOOD)
+
+
+# ------------------------------------------------------------------ jobs
+
+
+@dataclass(frozen=True)
+class _TimerData:
+    session_id: int
+    runner_id: int
+    chat_id: int
+    position: int
+    started_at: datetime
+
+
+def timer_job_name(session_id: int, position: int) -> str:
+    return f"{TIMER_JOB_PREFIX}{session_id}:{position}"
+
+
+def _schedule_timer(application: Any, data: _TimerData, *, delay: float) -> None:
+    job_queue = application.job_queue
+    if job_queue is None:
+        return
+    name = timer_job_name(data.session_id, data.position)
+    for job in job_queue.get_jobs_by_name(name):  # a restarted timer replaces the old one
+        job.schedule_removal()
+    job_queue.run_once(timer_job, when=delay, name=name, data=data, chat_id=data.chat_id,
+                       user_id=data.runner_id)
+
+
+async def timer_job(context: BotContext) -> None:
+    """A set's timer ran out: "Time!", unless the runner moved on meanwhile."""
+    job = context.job
+    if job is None or not isinstance(job.data, _TimerData):
+        return
+    data = job.data
+    step = _transact(
+        context.services,
+        runner_id=data.runner_id,
+        event=TimerUp(data.position, data.started_at),
+        update_id=None,
+        session_id=data.session_id,
+    )
+    if step.kind == "applied":
+        await _deliver(context, data.chat_id, step, runner_id=data.runner_id)
+
+
+async def sweep_job(context: BotContext) -> None:
+    """Repeating: end abandoned sessions (silently; the runner hears on their next message)."""
+    expire_abandoned(context.services)
+
+
+def expire_abandoned(services: Services) -> int:
+    """End live sessions idle for longer than SESSION_TIMEOUT_HOURS; returns how many.
+
+    Their completed sets stay stored. Also forgets old processed update ids.
+    """
+    now = services.now()
+    timeout = _timeout(services)
+    ended = 0
+    with services.db.session() as session:
+        for row in workouts.abandoned_sessions(session, before=now - timeout):
+            outcome = transition(workouts.state_of(row), Expire(timeout), services.library, now)
+            workouts.apply_outcome(session, runner_id=row.runner_id, row=row, outcome=outcome, now=now)
+            ended += outcome.state is not None and outcome.state.status == "expired"
+        pruned = workouts.prune_processed_updates(session, before=now - PROCESSED_UPDATE_TTL)
+    if ended or pruned:
+        log.info("sweep: %d abandoned session(s) ended, %d old update id(s) forgotten", ended, pruned)
+    return ended
+
+
+# ------------------------------------------------------------------ progress, history, export, forget
+
+
+async def progress_command(update: Update, context: BotContext) -> None:
+    """/progress: this week vs 2-3, the streak, totals, loads, and the chart."""
+    ids = _ids(update)
+    if ids is None:
+        return
+    runner_id, chat_id = ids
+    services = context.services
+    with services.db.session() as session:
+        zone_name = progress_store.runner_zone(session, runner_id=runner_id) or "UTC"
+        sessions = progress_store.session_records(session, runner_id=runner_id)
+        sets = progress_store.set_records(session, runner_id=runner_id)
+    if not sessions:
+        await context.bot.send_message(chat_id, progress_ui.NO_SESSIONS_YET)
+        return
+    zone = core_progress.resolve_zone(zone_name)
+    report = core_progress.build_report(sessions, sets, now=services.now(), zone=zone)
+    await context.bot.send_message(
+        chat_id, progress_ui.render_progress(report, services.library, zone_name=zone_name)
+    )
+    chart = render_week_chart(report.weeks)
+    await context.bot.send_photo(
+        chat_id,
+        InputFile(chart, filename="progress.png"),
+        caption=progress_ui.chart_caption(len(report.weeks)),
+    )
+
+
+async def history_command(update: Update, context: BotContext) -> None:
+    """/history: the latest sessions, newest first."""
+    ids = _ids(update)
+    if ids is None:
+        return
+    runner_id, chat_id = ids
+    services = context.services
+    with services.db.session() as session:
+        zone_name = progress_store.runner_zone(session, runner_id=runner_id)
+        records = progress_store.recent_sessions(session, runner_id=runner_id, limit=HISTORY_LIMIT)
+    text = progress_ui.render_history(
+        records, services.library, zone=core_progress.resolve_zone(zone_name)
+    )
+    await context.bot.send_message(chat_id, text)
+
+
+async def export_command(update: Update, context: BotContext) -> None:
+    """/export: every completed set as a CSV file."""
+    ids = _ids(update)
+    if ids is None:
+        return
+    runner_id, chat_id = ids
+    with context.services.db.session() as session:
+        content = core_progress.export_csv(progress_store.export_rows(session, runner_id=runner_id))
+    if content.count(b"\n") <= 1:  # the header only
+        await context.bot.send_message(chat_id, progress_ui.EXPORT_EMPTY)
+        return
+    await context.bot.send_document(
+        chat_id,
+        InputFile(content, filename=progress_ui.EXPORT_FILENAME),
+        caption=progress_ui.EXPORT_CAPTION,
+    )
+
+
+async def forget_command(update: Update, context: BotContext) -> None:
+    """/forget: ask first; the buttons carry the time of asking."""
+    ids = _ids(update)
+    if ids is None:
+        return
+    _, chat_id = ids
+    await context.bot.send_message(
+        chat_id,
+        progress_ui.FORGET_QUESTION,
+        reply_markup=progress_ui.forget_keyboard(context.services.now()),
+    )
+
+
+async def _forget_answer(update: Update, context: BotContext, data: str) -> None:
+    """The /forget confirmation buttons: delete everything, or nothing."""
+    ids = _ids(update)
+    query = update.callback_query
+    if ids is None or query is None:
+        return
+    runner_id, chat_id = ids
+    await _answer(update)
+    services = context.services
+    answer, _, stamp = data.removeprefix(progress_ui.FORGET_PREFIX).partition(":")
+    pressed = query.message if isinstance(query.message, Message) else None
+    if pressed is not None:
+        await _strip_buttons(context, chat_id, pressed.message_id)
+    if answer != "yes":
+        await context.bot.send_message(chat_id, progress_ui.FORGET_CANCELLED)
+        return
+    try:
+        asked_at = datetime.fromtimestamp(int(stamp), tz=services.now().tzinfo)
+    except (ValueError, OverflowError, OSError):
+        asked_at = None
+    age = (services.now() - asked_at).total_seconds() if asked_at else None
+    if age is None or not 0 <= age <= progress_ui.FORGET_CONFIRM_SECONDS:
+        await context.bot.send_message(chat_id, progress_ui.FORGET_EXPIRED)
+        return
+    with services.db.session() as session:
+        row = workouts.latest_session(session, runner_id=runner_id)
+        live_prompt = row.prompt_message_id if row is not None and row.status in ("active", "paused") else None
+        runners.delete_runner_data(session, runner_id)
+    if live_prompt is not None:
+        await _strip_buttons(context, chat_id, live_prompt)
+    log.info("runner data deleted on request (/forget)")
+    await context.bot.send_message(chat_id, progress_ui.FORGET_DONE)
+
+
+__all__ = [
+    "register",
+    "start_jobs",
+    "start_routine",
+    "claim_session_text",
+    "on_button",
+    "session_command",
+    "progress_command",
+    "history_command",
+    "export_command",
+    "forget_command",
+    "timer_job",
+    "sweep_job",
+    "expire_abandoned",
+    "timer_job_name",
+    "TIMER_JOB_PREFIX",
+    "SWEEP_JOB_NAME",
+]

@@ -1,0 +1,165 @@
+"""Texts and keyboards for /progress, /history, /export and /forget.
+
+Telegram HTML; every name shown comes from our own content files, and
+nothing typed by the runner is echoed here.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import datetime, timedelta, tzinfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.core.progress import (
+    TARGET_MAX_PER_WEEK,
+    TARGET_MIN_PER_WEEK,
+    LoadPoint,
+    ProgressReport,
+    SessionRecord,
+)
+from content.model import Library
+
+FORGET_PREFIX = "s:forget:"  # s:forget:<yes|no>:<unix time the question was asked>
+FORGET_CONFIRM_SECONDS = 600  # a confirmation button older than this no longer deletes
+
+NO_SESSIONS_YET = (
+    "No sessions yet. Send /session to start a guided calf or lower-back workout; "
+    "I'll keep count from there."
+)
+CHART_CAPTION = "Sessions per week, last {weeks} weeks. The red line is the target of {target} a week."
+NO_HISTORY = "You haven't done a guided session yet. Send /session to start one."
+EXPORT_EMPTY = "There's nothing to export yet: no completed sets are stored for you."
+EXPORT_CAPTION = "Your completed sets, one row per set (times in UTC)."
+EXPORT_FILENAME = "stridecoach-sets.csv"
+
+FORGET_QUESTION = (
+    "This deletes <b>everything</b> I store about you: your sessions, every completed set, "
+    "your schedule and reminders. It can't be undone.\n\nDelete it all?"
+)
+FORGET_DONE = (
+    "Done: everything I stored about you is deleted. If you write to me again I'll start "
+    "fresh. Take care of those calves!"
+)
+FORGET_CANCELLED = "Nothing was deleted. Your data stays as it is."
+FORGET_EXPIRED = "That confirmation has expired, so nothing was deleted. Send /forget to ask again."
+
+STATUS_WORDS = {
+    "active": "in progress",
+    "paused": "paused",
+    "finished": "finished",
+    "stopped": "stopped early",
+    "expired": "ended (inactive)",
+}
+
+
+def forget_keyboard(asked_at: datetime) -> InlineKeyboardMarkup:
+    stamp = int(asked_at.timestamp())
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Yes, delete everything", callback_data=f"{FORGET_PREFIX}yes:{stamp}"),
+                InlineKeyboardButton("Cancel", callback_data=f"{FORGET_PREFIX}no:{stamp}"),
+            ]
+        ]
+    )
+
+
+def render_progress(report: ProgressReport, library: Library, *, zone_name: str) -> str:
+    """The /progress text: this week vs the target, the streak, totals and loads."""
+    lines = ["<b>Your progress</b>", "", _this_week_line(report.this_week), _streak_line(report.streak_weeks)]
+    lines.append(f"Sessions with at least one set done, all time: {report.total_sessions}.")
+    if report.totals:
+        lines += ["", "<b>Sets done per exercise</b>"]
+        lines += [
+            f"• {html.escape(_title(library, total.exercise_id))}: {total.sets}"
+            for total in report.totals
+        ]
+    if report.loads:
+        lines += ["", "<b>Weighted calf raise load</b>"]
+        lines += [_load_line(point) for point in report.loads]
+        lines.append(_load_trend(report.loads))
+    lines += ["", f"<i>Weeks run Monday to Sunday, {html.escape(zone_name)} time.</i>"]
+    return "\n".join(line for line in lines if line is not None)
+
+
+def chart_caption(weeks: int) -> str:
+    return CHART_CAPTION.format(weeks=weeks, target=TARGET_MIN_PER_WEEK)
+
+
+def _this_week_line(count: int) -> str:
+    target = f"{TARGET_MIN_PER_WEEK}-{TARGET_MAX_PER_WEEK}"
+    if count == 0:
+        return f"This week: no sessions yet; the article recommends {target} a week."
+    if count < TARGET_MIN_PER_WEEK:
+        missing = TARGET_MIN_PER_WEEK - count
+        return f"This week: {count} of {target} sessions. {missing} more to reach the target!"
+    if count <= TARGET_MAX_PER_WEEK:
+        return f"This week: {count} sessions. Target of {target} met, nicely done! 💪"
+    return (
+        f"This week: {count} sessions, above the {target} the article recommends. "
+        "Great commitment; remember the calves grow stronger while they rest, too."
+    )
+
+
+def _streak_line(weeks: int) -> str:
+    if weeks == 0:
+        return f"Streak: none yet. A week with {TARGET_MIN_PER_WEEK}+ sessions starts one."
+    unit = "week" if weeks == 1 else "weeks in a row"
+    return f"Streak: {weeks} {unit} at {TARGET_MIN_PER_WEEK}+ sessions. 🔥"
+
+
+def _load_line(point: LoadPoint) -> str:
+    return f"• {point.day.strftime('%a %d %b')}: {_amount(point.amount)} {html.escape(point.unit)}"
+
+
+def _load_trend(points: Sequence[LoadPoint]) -> str | None:
+    """A word on progress when the first and last loads share a unit."""
+    if len(points) < 2 or points[0].unit != points[-1].unit:
+        return None
+    first, last = points[0], points[-1]
+    change = last.amount - first.amount
+    if change > 0:
+        return f"Up {_amount(change)} {html.escape(last.unit)} since {first.day.strftime('%d %b')}. Progress!"
+    if change < 0:
+        return "A bit lighter than at first; that's fine on tired days."
+    return "Steady load. When it feels easy, add a little weight."
+
+
+def render_history(records: Sequence[SessionRecord], library: Library, *, zone: tzinfo) -> str:
+    """The /history list, newest first."""
+    if not records:
+        return NO_HISTORY
+    lines = ["<b>Your recent sessions</b>", ""]
+    for record in records:
+        when = record.started_at.astimezone(zone).strftime("%a %d %b, %H:%M")
+        status = STATUS_WORDS.get(record.status, record.status)
+        line = (
+            f"• {when} · {html.escape(_title(library, record.routine_id))} · "
+            f"{record.sets_done} done, {record.sets_skipped} skipped · {status}"
+        )
+        if record.finished_at is not None and record.status == "finished":
+            line += f" in {duration_words(record.finished_at - record.started_at)}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def duration_words(delta: timedelta) -> str:
+    """'24 min', '1 h 05 min', 'under a minute'."""
+    seconds = int(delta.total_seconds())
+    if seconds < 60:
+        return "under a minute"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def _title(library: Library, entry_id: str) -> str:
+    entry = library.get(entry_id)
+    return entry.title if entry is not None else entry_id
+
+
+def _amount(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"

@@ -1,0 +1,435 @@
+"""Every text and keyboard of a guided session.
+
+`render(outputs, ...)` turns the state machine's semantic outputs into ONE
+chat message (text + optional keyboard): "✅ Set 1 done" and the next set's
+prompt arrive together, which keeps a session to one message per reply (and
+under Telegram's one-message-a-second-per-chat limit).
+
+Callback data is `s:<action>:<session id>:<position>` (at most ~30 bytes;
+Telegram allows 64). The session id ties a button to its session and the
+position to its set, so an old or doubled press can never act on another set.
+`s:start:<routine id>` starts a routine; `s:forget:...` is /forget's (see
+bot/ui/progress.py).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.core.workout import (
+    AlreadyFinished,
+    AlreadyPaused,
+    AtFirstSet,
+    Expired,
+    NoSession,
+    NotTimed,
+    Output,
+    Paused,
+    Position,
+    PromptSet,
+    Recorded,
+    Refused,
+    Resumed,
+    RoutineUnavailable,
+    SessionInProgress,
+    SetSlot,
+    Skipped,
+    StaleButton,
+    Started,
+    Stopped,
+    Summary,
+    TimerFinished,
+    TimerStarted,
+)
+from bot.ui.progress import duration_words
+from content.model import Library
+
+PREFIX = "s:"
+START_PREFIX = "s:start:"
+
+# Actions on a set button; the handler maps each to a state-machine event.
+DONE, SKIP, STOP, TIMER, RESUME, PAUSE = "done", "skip", "stop", "timer", "resume", "pause"
+SET_ACTIONS = frozenset({DONE, SKIP, STOP, TIMER, RESUME, PAUSE})
+
+LABEL_DONE = "Done ✅"
+LABEL_SKIP = "Skip"
+LABEL_STOP = "Stop"
+LABEL_TIMER = "Start timer ⏱"
+LABEL_RESUME = "Resume ▶️"
+LABEL_CONTINUE = "Continue ▶️"
+
+CHOOSE_ROUTINE = (
+    "Which routine today?\n\n"
+    "<b>Calf routine</b>: 7 exercises, 21 sets, about 10 minutes; best in the middle or at "
+    "the end of a run, while your muscles are warm.\n"
+    "<b>Lower back routine</b>: 3 exercises, 8 sets, a few minutes.\n\n"
+    "I'll walk you through it one set at a time."
+)
+
+SESSION_COMMANDS = (
+    "During a session you can say:\n"
+    "• <i>done</i> (or ✅, <i>finished</i>, <i>ok</i>): the set is done\n"
+    "• <i>done 40 kg</i> / <i>done 2 plates</i>: log the load (weighted calf raise)\n"
+    "• <i>skip</i>, <i>repeat</i>, <i>back</i>: move around\n"
+    "• <i>start timer</i>: on timed sets\n"
+    "• <i>pause</i>, <i>resume</i>, <i>stop</i>, <i>where am I</i>\n"
+    "And questions about the exercises are always welcome."
+)
+NOT_UNDERSTOOD = "Sorry, I didn't catch that. " + SESSION_COMMANDS
+
+BACK_TO_SESSION = "Back to your session:"
+NO_SESSION = (
+    "No session is running right now. Send /session (or say <i>start calf workout</i>) "
+    "to start one."
+)
+NO_SESSION_EXPIRED = (
+    "Your last session ended on its own after a long break; every set you did is saved. "
+    "Send /session to start a new one."
+)
+
+# Answers to a button press (the small toast Telegram shows; at most 200 characters).
+NOTICE_NOT_YOURS = "That button isn't part of your session, so I left it alone."
+NOTICE_ENDED = "That session has ended; its sets are saved. Send /session to start a new one."
+NOTICE_DUPLICATE = "Already taken care of ✅"
+NOTICE_STALE = "That button is from an earlier set; you're on set {current} of {total} now."
+NOTICE_UNKNOWN = "That button is from an older version of me. Send /session to start again."
+
+ENCOURAGEMENT_COMPLETE = (
+    "Every set done. Strong calves and a stable core are what keep runners injury-free; "
+    "this is how you build them. 💪"
+)
+ENCOURAGEMENT_MOSTLY = "Great work! Skipped sets are fine; consistency matters more than perfection."
+ENCOURAGEMENT_SOME = "Every set counts. Next time, a few more!"
+WEEKLY_NOTE = "The article recommends 2-3 sessions a week; /progress shows how your week looks."
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send.
+
+    Attributes:
+        text: Telegram HTML.
+        keyboard: Set buttons; a message with them becomes the session's prompt
+            (the previous prompt's buttons are removed).
+        ends_session: The session is over: remove the last prompt's buttons.
+        notice: A short answer for the button press that caused it, if any.
+    """
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+    ends_session: bool = False
+    notice: str | None = None
+
+
+# ------------------------------------------------------------------ callback data
+
+
+@dataclass(frozen=True)
+class SetButton:
+    action: str
+    session_id: int
+    position: int
+
+
+def set_callback(action: str, session_id: int, position: int) -> str:
+    return f"{PREFIX}{action}:{session_id}:{position}"
+
+
+def parse_set_callback(data: str) -> SetButton | None:
+    """`s:<action>:<session id>:<position>` → SetButton; None if malformed."""
+    parts = data.split(":")
+    if len(parts) != 4 or parts[0] != "s" or parts[1] not in SET_ACTIONS:
+        return None
+    try:
+        session_id, position = int(parts[2]), int(parts[3])
+    except ValueError:
+        return None
+    if session_id <= 0 or position < 0:
+        return None
+    return SetButton(parts[1], session_id, position)
+
+
+# ------------------------------------------------------------------ keyboards
+
+
+def routine_keyboard(library: Library) -> InlineKeyboardMarkup:
+    buttons = [
+        [InlineKeyboardButton(routine.title, callback_data=f"{START_PREFIX}{routine.id}")]
+        for routine in sorted(library.routines.values(), key=lambda r: r.title)
+        if routine.steps
+    ]
+    return InlineKeyboardMarkup(buttons)
+
+
+def set_keyboard(session_id: int, position: int, *, timed: bool) -> InlineKeyboardMarkup:
+    row = [
+        InlineKeyboardButton(LABEL_DONE, callback_data=set_callback(DONE, session_id, position)),
+        InlineKeyboardButton(LABEL_SKIP, callback_data=set_callback(SKIP, session_id, position)),
+        InlineKeyboardButton(LABEL_STOP, callback_data=set_callback(STOP, session_id, position)),
+    ]
+    rows = [row]
+    if timed:
+        rows.insert(0, [InlineKeyboardButton(LABEL_TIMER, callback_data=set_callback(TIMER, session_id, position))])
+    return InlineKeyboardMarkup(rows)
+
+
+def paused_keyboard(session_id: int, position: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(LABEL_RESUME, callback_data=set_callback(RESUME, session_id, position)),
+                InlineKeyboardButton(LABEL_STOP, callback_data=set_callback(STOP, session_id, position)),
+            ]
+        ]
+    )
+
+
+def in_progress_keyboard(session_id: int, position: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(LABEL_CONTINUE, callback_data=set_callback(RESUME, session_id, position)),
+                InlineKeyboardButton("Stop it", callback_data=set_callback(STOP, session_id, position)),
+            ]
+        ]
+    )
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def render(
+    outputs: Sequence[Output], *, library: Library, session_id: int | None, routine_id: str | None
+) -> Reply | None:
+    """Turn one transition's outputs into a single message (None when there is nothing to say).
+
+    Args:
+        outputs: What `transition` returned, in order.
+        library: For routine and exercise titles.
+        session_id: The session the buttons act on.
+        routine_id: That session's routine (for the prompt header).
+    """
+    routine_title = _routine_title(library, routine_id) if routine_id else ""
+    parts: list[str] = []
+    keyboard: InlineKeyboardMarkup | None = None
+    ends = False
+    notice: str | None = None
+    sid = session_id or 0
+    for out in outputs:
+        if isinstance(out, Started):
+            parts.append(_started(out, library))
+            ends = False  # a new session replaced an abandoned one
+        elif isinstance(out, PromptSet):
+            parts.append(prompt_text(out, routine_title))
+            keyboard = set_keyboard(sid, out.position, timed=out.slot.timed)
+        elif isinstance(out, Recorded):
+            parts.append(_recorded(out))
+            notice = "Recorded ✅"
+        elif isinstance(out, Skipped):
+            parts.append("⏭ Skipped." if out.counted else "⏭ Skipped; your earlier result for that set stands.")
+        elif isinstance(out, Summary):
+            parts.append(summary_text(out, library))
+            ends = True
+        elif isinstance(out, Stopped):
+            parts.append(_stopped(out.summary, library))
+            ends = True
+        elif isinstance(out, Expired):
+            parts.append(_expired(out.summary, library))
+            ends = True
+        elif isinstance(out, Paused):
+            parts.append(
+                f"⏸ Paused at {_where(out.slot)}. Reply <i>resume</i> when you're ready; "
+                "your session keeps for a few hours."
+            )
+            keyboard = paused_keyboard(sid, out.position)
+        elif isinstance(out, AlreadyPaused):
+            parts.append("Already paused. Reply <i>resume</i> when you're ready.")
+        elif isinstance(out, Resumed):
+            parts.append("▶️ Welcome back, let's continue.")
+        elif isinstance(out, TimerStarted):
+            parts.append(
+                f"⏱ <b>Go!</b> {out.seconds} seconds. I'll tell you when the time is up; "
+                "reply <i>done</i> whenever you finish."
+            )
+            keyboard = set_keyboard(sid, out.position, timed=False)
+        elif isinstance(out, TimerFinished):
+            parts.append("⏰ <b>Time!</b> Reply <i>done</i> when you're ready.")
+            keyboard = set_keyboard(sid, out.position, timed=False)
+        elif isinstance(out, NotTimed):
+            parts.append("This set is counted in reps, so there's no timer. Reply <i>done</i> when you've finished.")
+        elif isinstance(out, NoSession):
+            after_expiry = any(isinstance(earlier, Expired) for earlier in outputs)
+            parts.append("Send /session to start a new one." if after_expiry else _no_session(out))
+        elif isinstance(out, AlreadyFinished):
+            parts.append(
+                f"You already finished your {html.escape(_routine_title(library, out.summary.routine_id))} "
+                "session 🎉 Send /session to start another."
+            )
+        elif isinstance(out, SessionInProgress):
+            paused = " (paused)" if out.paused else ""
+            parts.append(
+                f"You're in the middle of the {html.escape(_routine_title(library, out.routine_id))}{paused}: "
+                f"set {out.position + 1} of {out.total}, {html.escape(out.slot.title)}. "
+                "Continue it, or stop it first to start another."
+            )
+            keyboard = in_progress_keyboard(sid, out.position)
+        elif isinstance(out, Refused):
+            parts.append(refused_text(out))
+        elif isinstance(out, Position):
+            parts.append(position_text(out, routine_title))
+            keyboard = (
+                paused_keyboard(sid, out.position)
+                if out.paused
+                else set_keyboard(sid, out.position, timed=out.slot.timed)
+            )
+        elif isinstance(out, AtFirstSet):
+            parts.append("This is the first set; there's nothing before it.")
+        elif isinstance(out, StaleButton):
+            notice = NOTICE_STALE.format(current=out.current.position + 1, total=out.current.total)
+        elif isinstance(out, RoutineUnavailable):
+            parts.append("That routine isn't available any more, sorry. Send /session to pick one.")
+            ends = True
+    if not parts:
+        return Reply("", notice=notice) if notice else None
+    return Reply("\n\n".join(parts), None if ends else keyboard, ends_session=ends, notice=notice)
+
+
+def prompt_text(prompt: PromptSet, routine_title: str) -> str:
+    """The set prompt, as in the issue:
+
+        Calf routine · exercise 2 of 7 · Single-leg calf raise
+        Set 1 of 3: 10-15 reps on each side.
+        Cue: ...
+    """
+    slot = prompt.slot
+    lines: list[str] = []
+    if prompt.reason == "repeat":
+        lines.append("🔁 Same set again:")
+    elif prompt.reason == "back":
+        lines.append("↩️ Back one set:")
+    lines.append(f"<b>{html.escape(_header(slot, routine_title))}</b>")
+    lines.append(f"Set {slot.set_no} of {slot.set_count}: {html.escape(_sentence(slot.amount))}")
+    if slot.note and slot.set_no == 1 and slot.note != slot.amount:
+        lines.append(f"<i>{html.escape(slot.note)}</i>")
+    if slot.cue:
+        lines.append(f"Cue: {html.escape(_sentence(slot.cue[0].lower() + slot.cue[1:]))}")
+    if slot.timed:
+        lines.append("Tap <b>Start timer</b> when you begin, or just reply <i>done</i>.")
+    if slot.loggable_load:
+        lines.append("Log the load as you finish: <i>done 40 kg</i> or <i>done 2 plates</i> (or just <i>done</i>).")
+    if prompt.revisit:
+        lines.append("<i>You've been through this set already: done redoes it, skip keeps the earlier result.</i>")
+    return "\n".join(lines)
+
+
+def position_text(position: Position, routine_title: str) -> str:
+    slot = position.slot
+    left = position.total - position.sets_done - position.sets_skipped
+    state = "⏸ Paused at" if position.paused else "📍 You're at"
+    return (
+        f"{state} <b>{html.escape(_header(slot, routine_title))}</b>, "
+        f"set {slot.set_no} of {slot.set_count} ({position.position + 1} of {position.total} overall).\n"
+        f"So far: {position.sets_done} done, {position.sets_skipped} skipped, {max(left, 0)} to go."
+    )
+
+
+def summary_text(summary: Summary, library: Library) -> str:
+    title = html.escape(_routine_title(library, summary.routine_id))
+    lines = [
+        f"🎉 <b>{title} complete!</b>",
+        f"Sets done: {summary.sets_done} of {summary.sets_total}"
+        + (f" · skipped: {summary.sets_skipped}" if summary.sets_skipped else ""),
+        f"Time taken: {duration_words(summary.duration)}",
+        "",
+    ]
+    if summary.complete:
+        lines.append(ENCOURAGEMENT_COMPLETE)
+    elif summary.sets_done * 2 >= summary.sets_total:
+        lines.append(ENCOURAGEMENT_MOSTLY)
+    else:
+        lines.append(ENCOURAGEMENT_SOME)
+    lines.append(WEEKLY_NOTE)
+    return "\n".join(lines)
+
+
+def refused_text(refused: Refused) -> str:
+    typed = html.escape(refused.typed)
+    if refused.reason == "negative":
+        return (
+            f"I can't log a negative load ({typed}). Reply with the weight you lifted, e.g. "
+            "<i>done 40 kg</i>, or just <i>done</i>. The set is still open."
+        )
+    if refused.reason == "too_heavy":
+        limit = refused.limit
+        most = f" (the most I accept is {limit.amount:g} {limit.unit})" if limit is not None else ""
+        return (
+            f"{typed} is more than I can log{most}. A typo? Reply e.g. <i>done 40 kg</i> or "
+            "<i>done 2 plates</i>, or just <i>done</i>. The set is still open."
+        )
+    return (
+        f"I didn't get the unit in “{typed}”. Reply e.g. <i>done 40 kg</i>, <i>done 90 lb</i> or "
+        "<i>done 2 plates</i>, or just <i>done</i>. The set is still open."
+    )
+
+
+def _started(out: Started, library: Library) -> str:
+    title = html.escape(_routine_title(library, out.routine_id))
+    return (
+        f"Let's go: <b>{title}</b>, {out.exercise_count} exercises, {out.sets_total} sets. "
+        "Reply <i>done</i> after each set (or tap the button)."
+    )
+
+
+def _recorded(out: Recorded) -> str:
+    load = f" with {out.load.amount:g} {out.load.unit}" if out.load is not None else ""
+    verb = "redone" if out.replaces else "done"
+    return f"✅ {html.escape(out.slot.title)}, set {out.slot.set_no} {verb}{load}."
+
+
+def _stopped(summary: Summary, library: Library) -> str:
+    title = html.escape(_routine_title(library, summary.routine_id))
+    skipped = f", {summary.sets_skipped} skipped" if summary.sets_skipped else ""
+    return (
+        f"⏹ {title} stopped. Sets done: {summary.sets_done} of {summary.sets_total}{skipped}; "
+        f"time taken: {duration_words(summary.duration)}.\n"
+        "Everything you did is saved. Send /session when you want to go again."
+    )
+
+
+def _expired(summary: Summary, library: Library) -> str:
+    title = html.escape(_routine_title(library, summary.routine_id))
+    return (
+        f"Your {title} session ended on its own after a long break. The {summary.sets_done} "
+        "sets you did are saved."
+    )
+
+
+def _no_session(out: NoSession) -> str:
+    if out.previous == "expired":
+        return NO_SESSION_EXPIRED
+    return NO_SESSION
+
+
+def _header(slot: SetSlot, routine_title: str) -> str:
+    return f"{routine_title} · exercise {slot.exercise_index + 1} of {slot.exercise_count} · {slot.title}"
+
+
+def _where(slot: SetSlot) -> str:
+    return (
+        f"exercise {slot.exercise_index + 1} of {slot.exercise_count} ({html.escape(slot.title)}), "
+        f"set {slot.set_no} of {slot.set_count}"
+    )
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _routine_title(library: Library, routine_id: str) -> str:
+    routine = library.routines.get(routine_id)
+    return routine.title if routine is not None else routine_id

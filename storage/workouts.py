@@ -1,0 +1,284 @@
+"""Guided sessions and completed sets: the repository behind the session state machine.
+
+The `workout_session` row IS the persisted `SessionState` (same column names),
+so a restart, or another process, continues exactly where the runner was.
+
+Keyword-only functions taking a SQLModel `Session`; the caller owns the unit of
+work (`Database.session()`), so one Telegram update is applied in one
+transaction:
+
+    claim_update(...)      -> False: this update was applied before; do nothing
+    latest_session(...)    -> the row; state_of(row) -> SessionState
+    transition(...)        (pure, bot.core.workout)
+    apply_outcome(...)     -> the new state and its Recorded sets, written together
+
+Exactly once, twice over (platform facts §5): the update id is recorded in
+`processed_update` in the same transaction as the transition, and every
+completion is inserted with ON CONFLICT DO NOTHING under the unique keys
+(update_id) and (session_id, position). State updates are compare-and-swap on
+`version`, which keeps them safe on PostgreSQL's READ COMMITTED too (SQLite's
+BEGIN IMMEDIATE already serialises writers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import bindparam, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col, select
+
+from bot.core.workout import (
+    LIVE_STATUSES,
+    Expired,
+    Outcome,
+    Recorded,
+    RoutineUnavailable,
+    SessionState,
+    Started,
+)
+from storage.models import CompletedSet, ProcessedUpdate, WorkoutSession
+
+_TABLE = WorkoutSession.__table__  # type: ignore[attr-defined]
+_STATE_FIELDS = tuple(SessionState.__dataclass_fields__)
+# Hot-path statements are built once: constructing an UPDATE of 11 columns costs
+# more CPU than SQLite takes to run it.
+_CAS_UPDATE = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("_id"), _TABLE.c.version == bindparam("_old_version"))
+    .values({name: bindparam(name) for name in _STATE_FIELDS})
+)
+_PROMPT_UPDATE = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("_id"), _TABLE.c.version == bindparam("_version"))
+    .values(prompt_message_id=bindparam("_message_id"))
+)
+
+
+_LATEST = (
+    select(WorkoutSession)
+    .where(WorkoutSession.runner_id == bindparam("_runner_id"))
+    .order_by(col(WorkoutSession.id).desc())
+    .limit(1)
+)
+
+
+@lru_cache(maxsize=8)
+def _insert_ignore(dialect: str, table: Any) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING, built once per dialect and table (as storage.db.insert_ignore)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing()
+
+
+def _insert_ignored(session: Session, model: Any, values: dict[str, Any]) -> bool:
+    connection = session.connection()
+    stmt = _insert_ignore(connection.dialect.name, model.__table__)
+    return bool(connection.execute(stmt, values).rowcount)
+
+
+class StaleSessionError(RuntimeError):
+    """The session row changed under us (another writer): roll back and let the caller retry."""
+
+
+def claim_update(session: Session, *, update_id: int, now: datetime) -> bool:
+    """Record that `update_id` is being applied; False when it was applied before."""
+    return _insert_ignored(session, ProcessedUpdate, {"update_id": update_id, "processed_at": now})
+
+
+def get_session(session: Session, *, session_id: int) -> WorkoutSession | None:
+    return session.get(WorkoutSession, session_id)
+
+
+def latest_session(session: Session, *, runner_id: int) -> WorkoutSession | None:
+    """The runner's most recent session, whatever its status (the state machine's input)."""
+    return session.exec(_LATEST, params={"_runner_id": runner_id}).first()
+
+
+def state_of(row: WorkoutSession | None) -> SessionState | None:
+    """The state machine's view of a row."""
+    return None if row is None else SessionState.from_record(row)
+
+
+def apply_outcome(
+    session: Session,
+    *,
+    runner_id: int,
+    row: WorkoutSession | None,
+    outcome: Outcome,
+    now: datetime,
+    update_id: int | None = None,
+) -> WorkoutSession | None:
+    """Persist a transition: the new state, and each `Recorded` set exactly once.
+
+    Args:
+        runner_id: The runner the session belongs to.
+        row: The row the transition started from (None when there was none).
+        outcome: What `transition` returned for that row's state.
+        now: When the update is applied (UTC); stored as `completed_at`.
+        update_id: The Telegram update that caused it (None for jobs).
+
+    Returns:
+        The row now holding the runner's session (a new one after `Started`).
+
+    Raises:
+        StaleSessionError: `row` changed since it was read (compare-and-swap on version).
+    """
+    state = outcome.state
+    started = any(isinstance(out, Started) for out in outcome.outputs)
+    if started:
+        if row is not None and row.status in LIVE_STATUSES:
+            _close_replaced(session, row, outcome, now)
+        assert state is not None
+        row = WorkoutSession(runner_id=runner_id, **state.as_columns())
+        session.add(row)
+        session.flush()
+    elif row is not None and state is not None and state != state_of(row):
+        _compare_and_swap(session, row, state)
+    for out in outcome.outputs:
+        if isinstance(out, Recorded) and row is not None:
+            record_completion(session, row=row, recorded=out, update_id=update_id, now=now)
+    return row
+
+
+def _compare_and_swap(session: Session, row: WorkoutSession, state: SessionState) -> None:
+    values = state.as_columns()
+    result = session.connection().execute(
+        _CAS_UPDATE, {**values, "_id": row.id, "_old_version": row.version}
+    )
+    if result.rowcount != 1:
+        raise StaleSessionError(f"workout_session {row.id} changed since it was read")
+    for name, value in values.items():
+        # Keep the loaded object in step without a round trip (and without marking it dirty).
+        set_committed_value(row, name, value)
+
+
+def _close_replaced(session: Session, row: WorkoutSession, outcome: Outcome, now: datetime) -> None:
+    """A Start that closed a live session first (abandoned, or its routine is gone)."""
+    expired = any(isinstance(out, Expired) for out in outcome.outputs)
+    unavailable = any(isinstance(out, RoutineUnavailable) for out in outcome.outputs)
+    if not (expired or unavailable):  # pragma: no cover - the machine never starts over a live session
+        raise StaleSessionError("a session started while another was live")
+    old = state_of(row)
+    assert old is not None
+    _compare_and_swap(
+        session,
+        row,
+        SessionState(
+            **{
+                **old.as_columns(),
+                "status": "expired" if expired else "stopped",
+                "timer_started_at": None,
+                "finished_at": old.last_activity_at if expired else now,
+                "version": old.version + 1,
+            }
+        ),
+    )
+
+
+def record_completion(
+    session: Session,
+    *,
+    row: WorkoutSession,
+    recorded: Recorded,
+    update_id: int | None,
+    now: datetime,
+) -> bool:
+    """Store one completed set; True when a row was written.
+
+    A set done again after "back" (`recorded.replaces`) updates its row's load
+    and time; it never adds a second row for the same position.
+    """
+    load = recorded.load
+    values: dict[str, Any] = {
+        "load_amount": load.amount if load is not None else None,
+        "load_unit": load.unit if load is not None else None,
+        "completed_at": now,
+        "update_id": update_id,
+    }
+    if recorded.replaces:
+        result = session.exec(  # type: ignore[call-overload]
+            update(CompletedSet)
+            .where(
+                col(CompletedSet.session_id) == row.id,
+                col(CompletedSet.position) == recorded.position,
+            )
+            .values(**values)
+        )
+        if result.rowcount:
+            return True
+    return _insert_ignored(
+        session,
+        CompletedSet,
+        {
+            **values,
+            "runner_id": row.runner_id,
+            "session_id": row.id,
+            "routine_id": row.routine_id,
+            "exercise_id": recorded.exercise_id,
+            "set_no": recorded.set_no,
+            "position": recorded.position,
+            "amount": recorded.amount,
+        },
+    )
+
+
+def completed_sets(session: Session, *, session_id: int) -> list[CompletedSet]:
+    """The sets stored for one session, by position."""
+    return list(
+        session.exec(
+            select(CompletedSet)
+            .where(CompletedSet.session_id == session_id)
+            .order_by(col(CompletedSet.position))
+        ).all()
+    )
+
+
+def set_prompt_message(
+    session: Session, *, session_id: int, message_id: int | None, version: int
+) -> bool:
+    """Remember which message carries the session's buttons.
+
+    Written only if the session is still at `version`: when another update
+    moved it on meanwhile, that update's message owns the buttons and this
+    returns False (the caller then strips its own message's buttons).
+    """
+    result = session.connection().execute(
+        _PROMPT_UPDATE, {"_id": session_id, "_version": version, "_message_id": message_id}
+    )
+    return bool(result.rowcount)
+
+
+def abandoned_sessions(session: Session, *, before: datetime, limit: int = 500) -> Sequence[WorkoutSession]:
+    """Live sessions with no runner activity since `before` (oldest first)."""
+    return session.exec(
+        select(WorkoutSession)
+        .where(
+            col(WorkoutSession.status).in_(LIVE_STATUSES),
+            col(WorkoutSession.last_activity_at) < before,
+        )
+        .order_by(col(WorkoutSession.last_activity_at))
+        .limit(limit)
+    ).all()
+
+
+def running_timers(session: Session) -> Sequence[WorkoutSession]:
+    """Active sessions whose current set has a timer running (to re-arm after a restart)."""
+    return session.exec(
+        select(WorkoutSession).where(
+            WorkoutSession.status == "active",
+            col(WorkoutSession.timer_started_at).is_not(None),
+        )
+    ).all()
+
+
+def prune_processed_updates(session: Session, *, before: datetime) -> int:
+    """Forget update ids applied before `before`; Telegram redelivers for 24 h at most."""
+    result = session.exec(  # type: ignore[call-overload]
+        delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < before)
+    )
+    return int(result.rowcount or 0)

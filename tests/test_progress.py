@@ -1,0 +1,337 @@
+"""Progress: the pure week arithmetic, then /progress, /history, /export and /forget end to end."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from PIL import Image
+from sqlmodel import select
+
+from bot.core.progress import (
+    EXPORT_COLUMNS,
+    ExportRow,
+    SessionRecord,
+    SetRecord,
+    build_report,
+    export_csv,
+    load_history,
+    resolve_zone,
+    streak,
+    totals_per_exercise,
+    week_counts,
+    week_of,
+)
+from bot.testing.harness import BotHarness, FakeClock
+from bot.ui.progress_chart import render_week_chart
+from storage.models import CompletedSet, ProcessedUpdate, Runner, Schedule, WorkoutSession
+from tests.conftest import OTHER_RUNNER, RUNNER
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+UTC = timezone.utc
+# Wednesday 4 March 2026, 12:00 UTC. Its week starts Monday 2 March.
+NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+
+
+def _session(started: datetime, *, done: int = 5, sid: int = 0, routine: str = "calf-routine") -> SessionRecord:
+    return SessionRecord(
+        session_id=sid, routine_id=routine, started_at=started, status="finished",
+        sets_done=done, sets_skipped=0, finished_at=started + timedelta(minutes=10),
+    )
+
+
+def _weeks_ago(weeks: int, *, day: int = 0, hour: int = 9) -> datetime:
+    monday = datetime(2026, 3, 2, hour, 0, tzinfo=UTC)
+    return monday - timedelta(weeks=weeks) + timedelta(days=day)
+
+
+# ---------------------------------------------------------------- pure functions
+
+
+def test_week_of_is_the_local_monday() -> None:
+    assert week_of(NOW, UTC) == date(2026, 3, 2)
+    # Sunday 23:30 UTC is already Monday in Berlin: the next week there.
+    late_sunday = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+    assert week_of(late_sunday, UTC) == date(2026, 2, 23)
+    assert week_of(late_sunday, ZoneInfo("Europe/Berlin")) == date(2026, 3, 2)
+
+
+def test_week_counts_cover_eight_weeks_and_only_count_sessions_with_a_set_done() -> None:
+    sessions = [
+        _session(_weeks_ago(0)),
+        _session(_weeks_ago(0, day=1), done=0),  # opened and stopped: not a workout
+        _session(_weeks_ago(1)), _session(_weeks_ago(1, day=2)), _session(_weeks_ago(1, day=4)),
+        _session(_weeks_ago(7)),
+        _session(_weeks_ago(8)),  # outside the window
+    ]
+    weeks = week_counts(sessions, now=NOW, zone=UTC)
+    assert len(weeks) == 8
+    assert weeks[-1].start == date(2026, 3, 2)
+    assert weeks[0].start == date(2026, 1, 12)
+    assert [w.sessions for w in weeks] == [1, 0, 0, 0, 0, 0, 3, 1]
+    assert [w.met_target for w in weeks][-2:] == [True, False]
+
+
+def test_streak_counts_consecutive_weeks_at_two_or_more_and_tolerates_the_current_week() -> None:
+    two_a_week = [_session(_weeks_ago(w, day=d)) for w in (1, 2, 3) for d in (0, 3)]
+    # The current week has only one session so far: it neither breaks nor extends the streak.
+    assert streak([*two_a_week, _session(_weeks_ago(0))], now=NOW, zone=UTC) == 3
+    # Once it reaches two, it counts.
+    assert streak([*two_a_week, _session(_weeks_ago(0)), _session(_weeks_ago(0, day=1))], now=NOW, zone=UTC) == 4
+    # A gap week with one session ends it.
+    broken = [*two_a_week, _session(_weeks_ago(4)), _session(_weeks_ago(5)), _session(_weeks_ago(5, day=1))]
+    assert streak(broken, now=NOW, zone=UTC) == 3
+    assert streak([], now=NOW, zone=UTC) == 0
+    assert streak([_session(_weeks_ago(2)), _session(_weeks_ago(2, day=1))], now=NOW, zone=UTC) == 0
+
+
+def test_streak_uses_the_runners_week_boundaries() -> None:
+    # Two sessions late on Sunday evening UTC+14 are already Monday there.
+    tz = ZoneInfo("Pacific/Kiritimati")
+    sunday_night = [_session(datetime(2026, 2, 22, 11, 0, tzinfo=UTC)), _session(datetime(2026, 2, 22, 12, 0, tzinfo=UTC))]
+    assert streak(sunday_night, now=NOW, zone=UTC) == 0  # week of 16 Feb; week of 23 Feb had none
+    assert streak(sunday_night, now=NOW, zone=tz) == 1  # local Monday 23 Feb: last week met it
+
+
+def test_totals_per_exercise_sorted_by_count() -> None:
+    t0 = NOW - timedelta(days=3)
+    sets = [
+        SetRecord("jump-rope", t0), SetRecord("jump-rope", t0 + timedelta(minutes=1)),
+        SetRecord("hollow-body-hold", t0), SetRecord("jump-rope", t0 + timedelta(minutes=2)),
+        SetRecord("toe-walking", t0 + timedelta(days=1)), SetRecord("toe-walking", t0 + timedelta(days=1)),
+    ]
+    totals = totals_per_exercise(sets)
+    assert [(t.exercise_id, t.sets) for t in totals] == [
+        ("jump-rope", 3), ("toe-walking", 2), ("hollow-body-hold", 1)
+    ]
+    assert totals[0].last_done == t0 + timedelta(minutes=2)
+
+
+def test_load_history_keeps_the_heaviest_per_day_and_unit() -> None:
+    day1, day2 = NOW - timedelta(days=7), NOW
+    sets = [
+        SetRecord("weighted-calf-raise", day1, 40, "kg"),
+        SetRecord("weighted-calf-raise", day1 + timedelta(minutes=2), 45, "kg"),
+        SetRecord("weighted-calf-raise", day2, 50, "kg"),
+        SetRecord("weighted-calf-raise", day2, 2, "plates"),
+        SetRecord("weighted-calf-raise", day2),  # no load logged
+        SetRecord("jump-rope", day2),
+    ]
+    points = load_history(sets, zone=UTC)
+    assert [(p.day, p.amount, p.unit) for p in points] == [
+        (day1.date(), 45, "kg"), (day2.date(), 50, "kg"), (day2.date(), 2, "plates")
+    ]
+    assert len(load_history([SetRecord("w", NOW - timedelta(days=d), d, "kg") for d in range(30)], zone=UTC)) == 10
+
+
+def test_build_report_puts_it_together() -> None:
+    sessions = [_session(_weeks_ago(0)), _session(_weeks_ago(0, day=1)), _session(_weeks_ago(3), done=0)]
+    report = build_report(sessions, [SetRecord("jump-rope", NOW)], now=NOW, zone=UTC)
+    assert report.this_week == 2
+    assert report.streak_weeks == 1
+    assert report.total_sessions == 2
+    assert [t.exercise_id for t in report.totals] == ["jump-rope"]
+
+
+def test_resolve_zone_falls_back_to_utc() -> None:
+    assert resolve_zone(None) is UTC
+    assert resolve_zone("Not/AZone") is UTC
+    assert resolve_zone("Europe/Berlin") == ZoneInfo("Europe/Berlin")
+
+
+def test_export_csv_has_a_header_and_iso_utc_instants() -> None:
+    started = datetime(2026, 3, 2, 10, 0, 0, 123456, tzinfo=ZoneInfo("Europe/Berlin"))
+    row = ExportRow(1, "calf-routine", started, "finished", "weighted-calf-raise", 2, "3 sets", 42.5, "kg", started)
+    parsed = list(csv.reader(io.StringIO(export_csv([row]).decode())))
+    assert tuple(parsed[0]) == EXPORT_COLUMNS
+    assert parsed[1] == [
+        "1", "calf-routine", "2026-03-02T09:00:00Z", "finished", "weighted-calf-raise", "2",
+        "3 sets", "42.5", "kg", "2026-03-02T09:00:00Z",
+    ]
+
+
+def test_chart_is_a_png_with_bars_for_each_week() -> None:
+    weeks = week_counts([_session(_weeks_ago(w)) for w in (0, 1, 1, 5)], now=NOW, zone=UTC)
+    png = render_week_chart(weeks)
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG"
+    assert image.size == (720, 400)
+    # The week with 2 sessions (met the target) has a green bar; an empty chart has none.
+    green = (46, 160, 67)
+    assert green in {colour for _, colour in image.getcolors(maxcolors=100_000) or []}
+    empty = Image.open(io.BytesIO(render_week_chart(week_counts([], now=NOW, zone=UTC)))).convert("RGB")
+    assert green not in {colour for _, colour in empty.getcolors(maxcolors=100_000) or []}
+
+
+# ---------------------------------------------------------------- through the bot
+
+
+async def _walk_back_routine(bot: BotHarness, clock: FakeClock, runner: int = RUNNER) -> None:
+    await bot.send(runner, "/session")
+    await bot.press(runner, "Lower back routine")
+    for _ in range(8):
+        clock.advance(seconds=45)
+        await bot.send(runner, "done")
+
+
+async def _walk_to_weighted(bot: BotHarness, clock: FakeClock, load: str) -> None:
+    await bot.send(RUNNER, "/session")
+    await bot.press(RUNNER, "Calf routine")
+    for _ in range(18):
+        clock.advance(seconds=40)
+        await bot.send(RUNNER, "done")
+    await bot.send(RUNNER, f"done {load}")
+    await bot.send(RUNNER, "stop")
+
+
+async def test_progress_with_no_sessions_says_how_to_start(bot: BotHarness) -> None:
+    (reply,) = await bot.send(RUNNER, "/progress")
+    assert "No sessions yet" in reply.text
+
+
+async def test_progress_shows_the_week_the_streak_totals_loads_and_a_chart(
+    bot: BotHarness, clock: FakeClock
+) -> None:
+    # Last week: two back sessions (the target met). This week: one calf session with a load.
+    clock.set(datetime(2026, 2, 24, 7, 0, tzinfo=UTC))
+    await _walk_back_routine(bot, clock)
+    clock.set(datetime(2026, 2, 26, 7, 0, tzinfo=UTC))
+    await _walk_back_routine(bot, clock)
+    clock.set(datetime(2026, 3, 2, 7, 0, tzinfo=UTC))
+    await _walk_to_weighted(bot, clock, "40 kg")
+    clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    await _walk_to_weighted(bot, clock, "50 kg")
+    await bot.send(OTHER_RUNNER, "/session")  # someone else's activity never shows up
+
+    text, chart = await bot.send(RUNNER, "/progress")
+    assert "This week: 2 sessions. Target of 2-3 met" in text.text
+    assert "Streak: 2 weeks in a row at 2+ sessions." in text.text
+    assert "• Hollow body hold: 12" in text.text
+    assert "• Jumping rope: 6" in text.text
+    assert "• Weighted calf raise (barbell): 2" in text.text
+    assert "Mon 02 Mar: 40 kg" in text.text and "Tue 03 Mar: 50 kg" in text.text
+    assert "Up 10 kg since 02 Mar" in text.text
+    assert "UTC time" in text.text
+    assert chart.photo is not None and chart.photo.startswith(b"\x89PNG")
+    assert "red line is the target of 2 a week" in (chart.caption or "")
+
+
+async def test_progress_weeks_follow_the_schedule_zone(
+    bot: BotHarness, services: Services, clock: FakeClock
+) -> None:
+    # Sunday 23:30 UTC = Monday 00:30 in Berlin: "this week" there, "last week" in UTC.
+    clock.set(datetime(2026, 3, 8, 23, 30, tzinfo=UTC))
+    await _walk_back_routine(bot, clock)
+    clock.set(datetime(2026, 3, 9, 12, 0, tzinfo=UTC))
+    (utc_text, _) = await bot.send(RUNNER, "/progress")
+    assert "This week: no sessions yet" in utc_text.text
+    with services.db.session() as session:
+        session.add(Schedule(runner_id=RUNNER, zone="Europe/Berlin"))
+    (berlin_text, _) = await bot.send(RUNNER, "/progress")
+    assert "This week: 1 of 2-3 sessions. 1 more to reach the target!" in berlin_text.text
+    assert "Europe/Berlin time" in berlin_text.text
+
+
+async def test_history_lists_recent_sessions_newest_first(bot: BotHarness, clock: FakeClock) -> None:
+    (empty,) = await bot.send(RUNNER, "/history")
+    assert "haven't done a guided session yet" in empty.text
+    clock.set(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+    await _walk_back_routine(bot, clock)
+    clock.set(datetime(2026, 3, 3, 18, 0, tzinfo=UTC))
+    await bot.send(RUNNER, "/session")
+    await bot.press(RUNNER, "Calf routine")
+    await bot.send(RUNNER, "done")
+    await bot.send(RUNNER, "skip")
+    await bot.send(RUNNER, "stop")
+    (reply,) = await bot.send(RUNNER, "/history")
+    lines = reply.text.splitlines()
+    assert lines[0] == "<b>Your recent sessions</b>"
+    assert lines[2] == "• Tue 03 Mar, 18:00 · Calf routine · 1 done, 1 skipped · stopped early"
+    assert lines[3] == "• Mon 02 Mar, 10:00 · Lower back routine · 8 done, 0 skipped · finished in 6 min"
+
+
+async def test_export_sends_a_csv_of_every_completed_set(bot: BotHarness, clock: FakeClock) -> None:
+    (nothing,) = await bot.send(RUNNER, "/export")
+    assert "nothing to export" in nothing.text
+    clock.set(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+    await _walk_to_weighted(bot, clock, "42.5 kg")
+    await _walk_back_routine(bot, clock, OTHER_RUNNER)
+
+    (doc,) = await bot.send(RUNNER, "/export")
+    assert doc.document is not None
+    name, content = doc.document
+    assert name == "stridecoach-sets.csv"
+    rows = list(csv.DictReader(io.StringIO(content.decode())))
+    assert len(rows) == 19
+    assert {r["routine_id"] for r in rows} == {"calf-routine"}
+    assert rows[0]["exercise_id"] == "jump-rope" and rows[0]["set_no"] == "1"
+    assert rows[0]["completed_at_utc"] == "2026-03-02T10:00:40Z"
+    assert rows[0]["session_started_at_utc"] == "2026-03-02T10:00:00Z"
+    assert (rows[-1]["exercise_id"], rows[-1]["load_amount"], rows[-1]["load_unit"]) == (
+        "weighted-calf-raise", "42.5", "kg"
+    )
+    assert {r["session_status"] for r in rows} == {"stopped"}
+
+
+async def test_forget_asks_first_and_cancel_keeps_everything(
+    bot: BotHarness, services: Services, clock: FakeClock
+) -> None:
+    await _walk_back_routine(bot, clock)
+    (question,) = await bot.send(RUNNER, "/forget")
+    assert "deletes <b>everything</b>" in question.text
+    assert question.button_texts == ["Yes, delete everything", "Cancel"]
+    (cancelled,) = await bot.press(RUNNER, "Cancel")
+    assert cancelled.text == "Nothing was deleted. Your data stays as it is."
+    assert bot.fake.messages[(RUNNER, question.message_id)].buttons == []
+    with services.db.session() as session:
+        assert len(session.exec(select(CompletedSet)).all()) == 8
+
+
+async def test_forget_confirmed_deletes_everything_about_that_runner_only(
+    bot: BotHarness, services: Services, clock: FakeClock
+) -> None:
+    await _walk_back_routine(bot, clock)
+    await _walk_back_routine(bot, clock, OTHER_RUNNER)
+    await bot.send(RUNNER, "/session")
+    await bot.press(RUNNER, "Calf routine")  # a live session with buttons
+    prompt = bot.fake.last(RUNNER)
+    with services.db.session() as session:
+        session.add(Schedule(runner_id=RUNNER, zone="Europe/Berlin"))
+    await bot.send(RUNNER, "/forget")
+    (done,) = await bot.press(RUNNER, "Yes, delete everything")
+    assert done.text.startswith("Done: everything I stored about you is deleted.")
+    assert bot.fake.messages[(RUNNER, prompt.message_id)].buttons == []
+    with services.db.session() as session:
+        assert session.exec(select(CompletedSet).where(CompletedSet.runner_id == RUNNER)).all() == []
+        assert session.exec(select(WorkoutSession).where(WorkoutSession.runner_id == RUNNER)).all() == []
+        assert session.get(Schedule, RUNNER) is None
+        assert session.get(Runner, RUNNER) is None
+        assert len(session.exec(select(CompletedSet).where(CompletedSet.runner_id == OTHER_RUNNER)).all()) == 8
+    (after,) = await bot.send(RUNNER, "/progress")
+    assert "No sessions yet" in after.text
+
+
+async def test_an_old_forget_confirmation_deletes_nothing(
+    bot: BotHarness, services: Services, clock: FakeClock
+) -> None:
+    await _walk_back_routine(bot, clock)
+    await bot.send(RUNNER, "/forget")
+    clock.advance(minutes=11)
+    (expired,) = await bot.press(RUNNER, "Yes, delete everything")
+    assert "expired, so nothing was deleted" in expired.text
+    with services.db.session() as session:
+        assert len(session.exec(select(CompletedSet)).all()) == 8
+
+
+async def test_progress_history_export_forget_as_words(bot: BotHarness) -> None:
+    (progress_reply,) = await bot.send(RUNNER, "show my progress")
+    assert "No sessions yet" in progress_reply.text
+    (history_reply,) = await bot.send(RUNNER, "show my history")
+    assert "haven't done a guided session yet" in history_reply.text
+    (forget_reply,) = await bot.send(RUNNER, "delete my data")
+    assert forget_reply.button_texts == ["Yes, delete everything", "Cancel"]

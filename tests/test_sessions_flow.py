@@ -1,0 +1,537 @@
+"""Guided sessions end to end: the real Application, the fake Bot API, SQLite on disk.
+
+Every test plays the runner through BotHarness and checks what they would see
+(texts, buttons) and what is stored (one completed_set row per set, exactly once).
+Timers and the abandoned-session sweep are driven by calling their job
+callbacks directly and moving the FakeClock: nothing sleeps.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlmodel import col, select
+
+from bot.handlers.sessions import SWEEP_JOB_NAME, timer_job_name
+from bot.settings import Settings
+from bot.testing import FakeTelegram
+from bot.testing.fake_telegram import SentMessage
+from bot.testing.harness import BotHarness, FakeClock
+from bot.ui import sessions as ui
+from storage.models import CompletedSet, WorkoutSession
+from tests.conftest import OTHER_RUNNER, RUNNER
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+CALF_SETS = 21
+BACK_SETS = 8
+WEIGHTED_POSITION = 18  # the weighted calf raise's first set in the calf routine
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def stored_sets(services: Services, runner: int = RUNNER) -> list[CompletedSet]:
+    with services.db.session() as session:
+        return list(
+            session.exec(
+                select(CompletedSet)
+                .where(CompletedSet.runner_id == runner)
+                .order_by(col(CompletedSet.session_id), col(CompletedSet.position))
+            ).all()
+        )
+
+
+def latest_row(services: Services, runner: int = RUNNER) -> WorkoutSession:
+    with services.db.session() as session:
+        row = session.exec(
+            select(WorkoutSession)
+            .where(WorkoutSession.runner_id == runner)
+            .order_by(col(WorkoutSession.id).desc())
+        ).first()
+    assert row is not None, "no session stored"
+    return row
+
+
+def with_buttons(fake: FakeTelegram, chat: int) -> list[SentMessage]:
+    return [m for m in fake.chat(chat) if m.buttons]
+
+
+async def start(bot: BotHarness, runner: int = RUNNER, routine: str = "Calf routine") -> list[SentMessage]:
+    await bot.send(runner, "/session")
+    return await bot.press(runner, routine)
+
+
+async def done_times(bot: BotHarness, n: int, runner: int = RUNNER) -> None:
+    """n sets done, 40 s apart (a realistic pace, well under the flood guard)."""
+    clock = bot.services.clock
+    assert isinstance(clock, FakeClock)
+    for _ in range(n):
+        clock.advance(seconds=40)
+        await bot.send(runner, "done")
+
+
+def only(messages: list[SentMessage]) -> SentMessage:
+    assert len(messages) == 1, [m.text for m in messages]
+    return messages[0]
+
+
+# ------------------------------------------------------------------ walking the routines
+
+
+async def test_session_offers_both_routines_as_buttons(bot: BotHarness) -> None:
+    reply = only(await bot.send(RUNNER, "/session"))
+    assert reply.button_texts == ["Calf routine", "Lower back routine"]
+    assert [data for _, data in reply.buttons] == ["s:start:calf-routine", "s:start:back-routine"]
+
+
+async def test_full_calf_walk_stores_every_set_once_and_ends_with_a_summary(
+    bot: BotHarness, services: Services, clock: FakeClock, fake: FakeTelegram
+) -> None:
+    first = only(await start(bot))
+    assert "Calf routine · exercise 1 of 7 · Jumping rope" in first.text
+    assert "Set 1 of 3: 30-60 seconds." in first.text
+    assert "Cue:" in first.text
+    assert first.button_texts == ["Start timer ⏱", "Done ✅", "Skip", "Stop"]
+
+    second_exercise = None
+    for index in range(CALF_SETS):
+        clock.advance(seconds=30)
+        # Alternate typing and the button, as runners do.
+        replies = await (bot.send(RUNNER, "done") if index % 2 else bot.press(RUNNER, "Done ✅"))
+        reply = only(replies)
+        if index == 2:
+            second_exercise = reply
+    assert second_exercise is not None
+    assert "Calf routine · exercise 2 of 7 · Single-leg calf raise" in second_exercise.text
+    assert "Set 1 of 3: 10-15 reps on each side." in second_exercise.text
+
+    summary = bot.fake.last(RUNNER)
+    assert "Calf routine complete!" in summary.text
+    assert "Sets done: 21 of 21" in summary.text
+    assert "Time taken: 10 min" in summary.text
+    assert "2-3 sessions a week" in summary.text
+    assert summary.buttons == []
+
+    rows = stored_sets(services)
+    assert [r.position for r in rows] == list(range(CALF_SETS))
+    assert [r.exercise_id for r in rows][::3] == [
+        "jump-rope", "single-leg-calf-raise", "toe-walking", "ankle-knee-push",
+        "jumping-half-chair-squat", "double-leg-calf-raise", "weighted-calf-raise",
+    ]
+    assert [r.set_no for r in rows[:3]] == [1, 2, 3]
+    assert rows[0].amount == "30-60 seconds"
+    assert len({r.update_id for r in rows}) == CALF_SETS
+    assert all(r.completed_at.tzinfo is not None for r in rows)
+    session_row = latest_row(services)
+    assert (session_row.status, session_row.sets_done, session_row.sets_skipped) == ("finished", 21, 0)
+    # Old buttons never pile up: nothing in the chat carries buttons any more except /session's picker.
+    assert [m.button_texts for m in with_buttons(fake, RUNNER)] == [["Calf routine", "Lower back routine"]]
+
+
+async def test_back_routine_walk_with_buttons_and_skips(bot: BotHarness, services: Services) -> None:
+    await start(bot, routine="Lower back routine")
+    assert "Lower back routine · exercise 1 of 3 · Glute engagement test" in bot.last_text(RUNNER)
+    await bot.press(RUNNER, "Done ✅")
+    assert "exercise 2 of 3 · Hollow body hold" in bot.last_text(RUNNER)
+    assert "Set 1 of 6: 10 seconds." in bot.last_text(RUNNER)
+    for _ in range(6):
+        await bot.press(RUNNER, "Skip")
+    await bot.press(RUNNER, "Done ✅")
+    summary = bot.last_text(RUNNER)
+    assert "Lower back routine complete!" in summary
+    assert "Sets done: 2 of 8 · skipped: 6" in summary
+    assert [r.exercise_id for r in stored_sets(services)] == ["glute-engagement-test", "hip-mobility-twist"]
+
+
+@pytest.mark.parametrize("word", ["done", "done!", "Done.", "finished", "ok", "✅", "👍", "DONE", "i did it"])
+async def test_every_done_word_records_exactly_one_set(bot: BotHarness, services: Services, word: str) -> None:
+    await start(bot)
+    reply = only(await bot.send(RUNNER, word))
+    assert reply.text.startswith("✅ Jumping rope, set 1 done.")
+    assert "Set 2 of 3" in reply.text
+    assert [r.position for r in stored_sets(services)] == [0]
+
+
+async def test_text_intent_starts_the_named_routine_directly(bot: BotHarness, services: Services) -> None:
+    reply = only(await bot.send(RUNNER, "let's do the back routine"))
+    assert "Let's go: <b>Lower back routine</b>" in reply.text
+    assert latest_row(services).routine_id == "back-routine"
+
+
+# ------------------------------------------------------------------ moving around
+
+
+async def test_skip_back_repeat_and_where_am_i(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    await bot.send(RUNNER, "done")
+    assert only(await bot.send(RUNNER, "skip")).text.startswith("⏭ Skipped.")
+    where = only(await bot.send(RUNNER, "where am I?"))
+    assert "Jumping rope</b>, set 3 of 3 (3 of 21 overall)" in where.text
+    assert "So far: 1 done, 1 skipped, 19 to go." in where.text
+
+    back = only(await bot.send(RUNNER, "back"))
+    assert back.text.startswith("↩️ Back one set:")
+    assert "Set 2 of 3" in back.text
+    assert "You've been through this set already" in back.text
+    # Doing the skipped set after "back" moves it from skipped to done.
+    await bot.send(RUNNER, "done")
+    row = latest_row(services)
+    assert (row.position, row.sets_done, row.sets_skipped) == (2, 2, 0)
+
+    again = only(await bot.send(RUNNER, "again"))
+    assert again.text.startswith("🔁 Same set again:")
+    assert "Set 3 of 3" in again.text
+    assert latest_row(services).position == 2
+    assert [r.position for r in stored_sets(services)] == [0, 1]
+
+
+async def test_back_then_done_on_a_done_set_updates_it_instead_of_adding_a_row(
+    bot: BotHarness, services: Services
+) -> None:
+    await start(bot)
+    await done_times(bot, 2)
+    await bot.send(RUNNER, "back")
+    reply = only(await bot.send(RUNNER, "done"))
+    assert "set 2 redone" in reply.text
+    assert [r.position for r in stored_sets(services)] == [0, 1]
+    assert latest_row(services).sets_done == 2
+
+
+async def test_back_on_the_first_set_says_so(bot: BotHarness) -> None:
+    await start(bot)
+    reply = only(await bot.send(RUNNER, "back"))
+    assert "This is the first set" in reply.text
+    assert "Set 1 of 3" in reply.text
+
+
+async def test_pause_and_resume_by_text_and_button(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    paused = only(await bot.send(RUNNER, "pause"))
+    assert paused.text.startswith("⏸ Paused at exercise 1 of 7 (Jumping rope), set 1 of 3.")
+    assert paused.button_texts == ["Resume ▶️", "Stop"]
+    assert latest_row(services).status == "paused"
+    assert "Already paused" in only(await bot.send(RUNNER, "pause")).text
+    resumed = only(await bot.press(RUNNER, "Resume"))
+    assert resumed.text.startswith("▶️ Welcome back")
+    assert latest_row(services).status == "active"
+    # "done" while paused resumes implicitly and records.
+    await bot.send(RUNNER, "pause")
+    reply = only(await bot.send(RUNNER, "done"))
+    assert "✅ Jumping rope, set 1 done." in reply.text
+    assert len(stored_sets(services)) == 1
+
+
+async def test_stop_ends_early_with_a_summary_and_keeps_the_sets(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    await done_times(bot, 3)
+    stopped = only(await bot.press(RUNNER, "Stop"))
+    assert "Calf routine stopped. Sets done: 3 of 21" in stopped.text
+    assert stopped.buttons == []
+    assert latest_row(services).status == "stopped"
+    assert len(stored_sets(services)) == 3
+    hint = only(await bot.send(RUNNER, "done"))
+    assert "No session is running" in hint.text
+
+
+async def test_session_while_one_is_live_offers_to_continue(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    await bot.send(RUNNER, "done")
+    offer = only(await bot.send(RUNNER, "/session"))
+    assert "You're in the middle of the Calf routine: set 2 of 21" in offer.text
+    assert offer.button_texts == ["Continue ▶️", "Stop it"]
+    cont = only(await bot.press(RUNNER, "Continue"))
+    assert "Set 2 of 3" in cont.text
+    assert latest_row(services).sets_done == 1
+    only(await bot.send(RUNNER, "start back routine"))
+    assert latest_row(services).routine_id == "calf-routine"  # never replaced silently
+
+
+# ------------------------------------------------------------------ questions and bad input
+
+
+async def test_a_question_mid_session_is_answered_then_the_set_prompt_comes_back(
+    bot: BotHarness, services: Services
+) -> None:
+    await start(bot)
+    await bot.send(RUNNER, "done")
+    answer, prompt = await bot.send(RUNNER, "how do I do a hollow body hold")
+    assert answer.text.startswith("<b>Hollow body hold</b>")
+    assert prompt.text.startswith("Back to your session:")
+    assert "Jumping rope" in prompt.text and "Set 2 of 3" in prompt.text
+    assert prompt.button_texts == ["Start timer ⏱", "Done ✅", "Skip", "Stop"]
+    # The answer did not count as a set, and the session goes on.
+    assert len(stored_sets(services)) == 1
+    await bot.send(RUNNER, "done")
+    assert [r.position for r in stored_sets(services)] == [0, 1]
+
+
+async def test_nonsense_mid_session_lists_what_the_runner_can_say(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    reply = only(await bot.send(RUNNER, "qwzx blorp"))
+    assert reply.text.startswith("Sorry, I didn't catch that. During a session you can say:")
+    assert "where am I" in reply.text and "Set 1 of 3" in reply.text
+    assert stored_sets(services) == []
+
+
+async def test_done_with_no_session_gets_a_hint(bot: BotHarness, services: Services) -> None:
+    reply = only(await bot.send(RUNNER, "done"))
+    assert "No session is running" in reply.text and "/session" in reply.text
+    assert stored_sets(services) == []
+
+
+async def test_questions_without_a_session_still_reach_the_matcher(bot: BotHarness) -> None:
+    reply = only(await bot.send(RUNNER, "how do I do a hollow body hold"))
+    assert reply.text.startswith("<b>Hollow body hold</b>")
+
+
+# ------------------------------------------------------------------ timers
+
+
+async def test_timer_says_go_then_time_from_the_job(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    go = only(await bot.press(RUNNER, "Start timer"))
+    assert go.text.startswith("⏱ <b>Go!</b> 30 seconds.")
+    session_id = latest_row(services).id
+    assert session_id is not None
+    jobs = bot.app.job_queue.get_jobs_by_name(timer_job_name(session_id, 0))
+    assert len(jobs) == 1
+    before = len(bot.fake.chat(RUNNER))
+    await jobs[0].run(bot.app)
+    time_up = bot.fake.last(RUNNER)
+    assert len(bot.fake.chat(RUNNER)) == before + 1
+    assert time_up.text == "⏰ <b>Time!</b> Reply <i>done</i> when you're ready."
+    assert time_up.button_texts == ["Done ✅", "Skip", "Stop"]
+    assert go.message_id != time_up.message_id and bot.fake.messages[(RUNNER, go.message_id)].buttons == []
+    await bot.press(RUNNER, "Done ✅")
+    assert [r.position for r in stored_sets(services)] == [0]
+
+
+async def test_a_timer_for_a_set_already_done_stays_silent(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    await bot.send(RUNNER, "start timer")
+    await bot.send(RUNNER, "done")
+    session_id = latest_row(services).id
+    assert session_id is not None
+    (job,) = bot.app.job_queue.get_jobs_by_name(timer_job_name(session_id, 0))
+    before = len(bot.fake.chat(RUNNER))
+    await job.run(bot.app)
+    assert len(bot.fake.chat(RUNNER)) == before
+
+
+async def test_start_timer_on_a_reps_set_explains(bot: BotHarness) -> None:
+    await start(bot)
+    await done_times(bot, 3)
+    reply = only(await bot.send(RUNNER, "start timer"))
+    assert "counted in reps" in reply.text
+
+
+# ------------------------------------------------------------------ loads
+
+
+async def test_load_logging_and_kind_refusals_on_the_weighted_calf_raise(
+    bot: BotHarness, services: Services
+) -> None:
+    await start(bot)
+    await done_times(bot, WEIGHTED_POSITION)
+    assert "Weighted calf raise (barbell)" in bot.last_text(RUNNER)
+    assert "done 40 kg" in bot.last_text(RUNNER)
+
+    negative = only(await bot.send(RUNNER, "done -5 kg"))
+    assert "can't log a negative load" in negative.text and "still open" in negative.text
+    heavy = only(await bot.send(RUNNER, "done 9999 plates"))
+    assert "9999 plates is more than I can log (the most I accept is 40 plates)" in heavy.text
+    unclear = only(await bot.send(RUNNER, "done 40"))
+    assert "didn't get the unit" in unclear.text
+    assert len(stored_sets(services)) == WEIGHTED_POSITION
+    assert latest_row(services).position == WEIGHTED_POSITION
+
+    logged = only(await bot.send(RUNNER, "done 40 kg"))
+    assert "set 1 done with 40 kg" in logged.text
+    await bot.send(RUNNER, "done 2 plates")
+    await bot.send(RUNNER, "done")
+    weighted = [r for r in stored_sets(services) if r.exercise_id == "weighted-calf-raise"]
+    assert [(r.load_amount, r.load_unit) for r in weighted] == [(40, "kg"), (2, "plates"), (None, None)]
+    assert latest_row(services).status == "finished"
+
+
+async def test_a_load_on_an_unweighted_set_is_ignored_not_stored(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    await bot.send(RUNNER, "done 40 kg")
+    (row,) = stored_sets(services)
+    assert row.load_amount is None
+
+
+# ------------------------------------------------------------------ exactly once
+
+
+async def test_a_redelivered_update_is_stored_once(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    payload = bot.fake.make_text_update(RUNNER, "done")
+    await bot.feed(payload)
+    again = await bot.feed(payload)  # Telegram redelivers the batch after a crash
+    assert len(stored_sets(services)) == 1
+    assert latest_row(services).position == 1
+    # The redelivery shows the current set again rather than acting twice.
+    assert "Set 2 of 3" in only(again).text
+
+
+async def test_a_redelivered_button_press_is_stored_once(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    target, data = bot.find_button(RUNNER, "Done")
+    payload = bot.fake.make_callback_update(RUNNER, target, data)
+    await bot.feed(payload)
+    await bot.feed(payload)
+    assert len(stored_sets(services)) == 1
+
+
+async def test_pressing_done_twice_quickly_records_one_set(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    target, data = bot.find_button(RUNNER, "Done")
+    # Two presses of the same button: two distinct updates, same set.
+    await bot.feed(bot.fake.make_callback_update(RUNNER, target, data))
+    second = await bot.feed(bot.fake.make_callback_update(RUNNER, target, data))
+    assert second == []
+    assert len(stored_sets(services)) == 1
+    answers = bot.fake.calls_to("answerCallbackQuery")
+    assert "earlier set; you're on set 2 of 21" in answers[-1].params["text"]
+
+
+async def test_restart_mid_session_continues_where_the_runner_was(
+    services: Services, settings: Settings, clock: FakeClock
+) -> None:
+    from bot.runtime import build_services
+
+    fake = FakeTelegram()
+    async with BotHarness(services, fake) as first:
+        await start(first)
+        await done_times(first, 4)
+    services.db.close()
+
+    restarted = build_services(settings, clock=clock)  # same database file, fresh process state
+    try:
+        async with BotHarness(restarted, fake) as second:
+            reply = only(await second.send(RUNNER, "done"))
+            assert "Single-leg calf raise, set 2 done" in reply.text
+            # The button shown before the restart's last prompt still acts on its set.
+            await second.press(RUNNER, "Done ✅")
+            assert [r.position for r in stored_sets(restarted)] == [0, 1, 2, 3, 4, 5]
+            assert latest_row(restarted).position == 6
+    finally:
+        restarted.db.close()
+
+
+async def test_a_timer_running_at_shutdown_is_rearmed_at_start_up(
+    services: Services, settings: Settings, clock: FakeClock
+) -> None:
+    from bot.runtime import build_services
+
+    fake = FakeTelegram()
+    async with BotHarness(services, fake) as first:
+        await start(first)
+        await first.send(RUNNER, "start timer")
+    services.db.close()
+    restarted = build_services(settings, clock=clock)
+    try:
+        async with BotHarness(restarted, fake) as second:
+            session_id = latest_row(restarted).id
+            assert session_id is not None
+            (job,) = second.app.job_queue.get_jobs_by_name(timer_job_name(session_id, 0))
+            await job.run(second.app)
+            assert "Time!" in second.last_text(RUNNER)
+    finally:
+        restarted.db.close()
+
+
+# ------------------------------------------------------------------ several runners, old buttons
+
+
+async def test_two_runners_interleaving_never_touch_each_other(bot: BotHarness, services: Services) -> None:
+    await start(bot, RUNNER)
+    await start(bot, OTHER_RUNNER, routine="Lower back routine")
+    for _ in range(3):
+        await bot.send(RUNNER, "done")
+        await bot.press(OTHER_RUNNER, "Done ✅")
+    await bot.send(OTHER_RUNNER, "skip")
+    assert [r.exercise_id for r in stored_sets(services, RUNNER)] == ["jump-rope"] * 3
+    assert [r.exercise_id for r in stored_sets(services, OTHER_RUNNER)] == [
+        "glute-engagement-test", "hollow-body-hold", "hollow-body-hold"
+    ]
+    assert (latest_row(services, RUNNER).position, latest_row(services, OTHER_RUNNER).position) == (3, 4)
+
+
+async def test_another_runners_button_acts_on_nothing(bot: BotHarness, services: Services) -> None:
+    await start(bot, RUNNER)
+    target, data = bot.find_button(RUNNER, "Done")
+    # A forged press: the other runner sends the first runner's callback data.
+    replies = await bot.feed(bot.fake.make_callback_update(OTHER_RUNNER, target, data))
+    assert replies == []
+    assert stored_sets(services, RUNNER) == [] and stored_sets(services, OTHER_RUNNER) == []
+    assert bot.fake.calls_to("answerCallbackQuery")[-1].params["text"] == ui.NOTICE_NOT_YOURS
+
+
+async def test_old_buttons_from_a_finished_session_say_it_has_ended(bot: BotHarness, services: Services) -> None:
+    await start(bot, routine="Lower back routine")
+    old_prompt = bot.fake.last(RUNNER)
+    old_buttons = list(old_prompt.buttons)
+    for _ in range(BACK_SETS):
+        await bot.send(RUNNER, "done")
+    await start(bot)  # a new calf session is live now
+    data = next(d for label, d in old_buttons if label.startswith("Done"))
+    replies = await bot.feed(bot.fake.make_callback_update(RUNNER, old_prompt, data))
+    assert replies == []
+    assert bot.fake.calls_to("answerCallbackQuery")[-1].params["text"] == ui.NOTICE_ENDED
+    assert len(stored_sets(services)) == BACK_SETS
+    assert latest_row(services).position == 0
+
+
+async def test_unknown_button_data_is_answered_politely(bot: BotHarness) -> None:
+    target = only(await bot.send(RUNNER, "/session"))
+    await bot.feed(bot.fake.make_callback_update(RUNNER, target, "s:explode:1:0"))
+    assert bot.fake.calls_to("answerCallbackQuery")[-1].params["text"] == ui.NOTICE_UNKNOWN
+
+
+# ------------------------------------------------------------------ abandoned sessions
+
+
+async def test_the_sweep_ends_abandoned_sessions_and_keeps_their_sets(
+    bot: BotHarness, services: Services, clock: FakeClock
+) -> None:
+    await start(bot)
+    await done_times(bot, 2)
+    await start(bot, OTHER_RUNNER)
+    clock.advance(hours=5)
+    await bot.send(OTHER_RUNNER, "done")  # the other runner is still active
+    clock.advance(hours=2)
+    (sweep,) = bot.app.job_queue.get_jobs_by_name(SWEEP_JOB_NAME)
+    await sweep.run(bot.app)
+    mine, theirs = latest_row(services, RUNNER), latest_row(services, OTHER_RUNNER)
+    assert (mine.status, theirs.status) == ("expired", "active")
+    assert mine.finished_at == mine.last_activity_at  # the hours away are not "time taken"
+    assert len(stored_sets(services, RUNNER)) == 2
+    reply = only(await bot.send(RUNNER, "done"))
+    assert "ended on its own after a long break" in reply.text
+    assert len(stored_sets(services, RUNNER)) == 2
+
+
+async def test_an_abandoned_session_is_closed_lazily_when_the_runner_writes(
+    bot: BotHarness, services: Services, clock: FakeClock
+) -> None:
+    await start(bot)
+    await done_times(bot, 2)
+    clock.advance(hours=7)
+    reply = only(await bot.send(RUNNER, "done"))
+    assert "Calf routine session ended on its own after a long break. The 2 sets" in reply.text
+    assert "Send /session to start a new one." in reply.text
+    assert latest_row(services).status == "expired"
+    assert len(stored_sets(services)) == 2
+    # A new session starts normally afterwards.
+    await start(bot)
+    assert latest_row(services).status == "active"
+
+
+async def test_callback_data_fits_telegrams_64_bytes() -> None:
+    assert len(ui.set_callback(ui.RESUME, 2**63 - 1, 10_000).encode()) <= 64
+
