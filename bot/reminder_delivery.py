@@ -1,0 +1,261 @@
+"""Reminder delivery: one repeating JobQueue tick for every runner, not one job per runner.
+
+Each tick
+1. claims, in a worker thread (`asyncio.to_thread`, so the event loop and the
+   handlers never wait on SQLite), the reminders owed now: leftovers still pending
+   from an earlier run first, then the schedules whose indexed `next_reminder_at`
+   has come (see `storage.schedules.claim_due`), and commits;
+2. sends them one by one through the bot (and so through PTB's `AIORateLimiter`),
+   spaced by a `Pacer` at `settings.reminder_send_rate` (default 25/s, under
+   Telegram's ~30/s broadcast limit), and records each outcome in its own commit.
+
+Failures never lose a reminder:
+- 403 Forbidden (blocked, deactivated): the runner is flagged blocked and their
+  reminders paused; the reminder is closed as failed. Never retried.
+- 429 RetryAfter (only when `AIORateLimiter`'s own `max_retries` are spent): wait as
+  told, then retry.
+- timeouts, 5xx and other network errors: bounded retries with exponential back-off.
+- still unsent after the retries: the row stays pending and the next tick retries it
+  while it is inside the grace window; after that it is closed as failed and logged.
+- 400 Bad Request (chat not found, ...): closed as failed, logged.
+
+A tick claims at most `reminder_send_rate * reminder_tick_seconds * 0.8` reminders, so
+its sends finish before the next tick; a larger backlog simply stays due in the
+database for the following ticks (oldest first). Nothing lives only in memory, so
+a crash or restart at any point loses nothing; the one unavoidable gap is a crash
+after Telegram accepted a message and before its "sent" commit, which resends that
+one message after the restart (at-least-once, see docs/reminders.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.ui import reminders as ui
+from storage import schedules
+from storage.schedules import ClaimResult, OwedReminder
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[Any]]
+Outcome = Literal["sent", "blocked", "failed", "deferred"]
+
+JOB_NAME = "reminders:tick"
+BATCH_SHARE = 0.8  # of one tick's sending capacity, so a batch ends before the next tick
+
+
+class Pacer:
+    """Spaces calls evenly at `rate` per second: no bursts, no credit saved while idle.
+
+    The clock and the sleep are injectable, so tests run at any rate without waiting.
+    """
+
+    def __init__(
+        self, rate: float, *, monotonic: Callable[[], float] = time.monotonic, sleep: Sleep = asyncio.sleep
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._next: float | None = None
+
+    async def wait(self) -> None:
+        """Return when the next call may go out."""
+        now = self._monotonic()
+        if self._next is None or self._next < now:
+            self._next = now
+        delay = self._next - now
+        self._next += self.interval
+        if delay > 0:
+            await self._sleep(delay)
+
+
+@dataclass
+class TickReport:
+    """What one tick did; logged, and asserted on by the tests."""
+
+    skipped_busy: bool = False
+    claimed: int = 0
+    sent: int = 0
+    blocked: int = 0
+    failed: int = 0
+    deferred: int = 0  # still pending after the retries: the next tick tries again
+    dropped: int = 0
+    skipped: int = 0
+    duplicates: int = 0
+    expired: int = 0
+    claim_seconds: float = 0.0
+
+
+class ReminderDelivery:
+    """The tick: claim owed reminders from the database, then send them paced."""
+
+    def __init__(
+        self,
+        services: Services,
+        bot: Bot,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        max_attempts: int = 4,
+        backoff_seconds: float = 1.0,
+    ) -> None:
+        self.services = services
+        self.bot = bot
+        self.sleep = sleep
+        self.pacer = Pacer(services.settings.reminder_send_rate, monotonic=monotonic, sleep=sleep)
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+        self._busy = asyncio.Lock()
+
+    @property
+    def batch_limit(self) -> int:
+        settings = self.services.settings
+        return max(1, int(settings.reminder_send_rate * settings.reminder_tick_seconds * BATCH_SHARE))
+
+    @property
+    def tick_period(self) -> timedelta:
+        return timedelta(seconds=self.services.settings.reminder_tick_seconds)
+
+    async def job(self, _context: object) -> None:
+        """The JobQueue callback."""
+        await self.tick()
+
+    async def tick(self) -> TickReport:
+        """Claim and send everything owed now. A tick that finds the previous one still
+        sending returns at once (the backlog stays due in the database)."""
+        if self._busy.locked():
+            log.info("reminder tick skipped: the previous tick is still sending")
+            return TickReport(skipped_busy=True)
+        async with self._busy:
+            now = self.services.now()
+            started = time.perf_counter()
+            claim = await asyncio.to_thread(self.claim, now)
+            report = TickReport(
+                claimed=len(claim.to_send),
+                dropped=claim.dropped,
+                skipped=claim.skipped,
+                duplicates=claim.duplicates,
+                expired=claim.expired,
+                claim_seconds=time.perf_counter() - started,
+            )
+            for owed in claim.to_send:
+                outcome = await self.deliver(owed)
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            if report.claimed or report.dropped or report.expired:
+                log.info("reminder tick: %s", report)
+            return report
+
+    def claim(self, now: datetime) -> ClaimResult:
+        """The database part of a tick (runs in a worker thread): one transaction."""
+        settings = self.services.settings
+        grace = timedelta(minutes=settings.reminder_grace_minutes)
+        with self.services.db.session() as session:
+            # Leftovers first: they are older, and the fresh claim must not see them twice.
+            result = schedules.reclaim_pending(
+                session, now=now, grace=grace, limit=self.batch_limit, tick=self.tick_period
+            )
+            room = self.batch_limit - len(result.to_send)
+            if room > 0:
+                fresh = schedules.claim_due(
+                    session, now=now, grace=grace, limit=room, tick=self.tick_period
+                )
+                result.to_send.extend(fresh.to_send)
+                result.dropped += fresh.dropped
+                result.skipped += fresh.skipped
+                result.duplicates += fresh.duplicates
+        return result
+
+    async def deliver(self, owed: OwedReminder) -> Outcome:
+        """Send one reminder, retrying what is worth retrying; record the outcome."""
+        text = ui.reminder_text(kind=owed.kind, local_time=owed.local_time, late=owed.late)
+        keyboard = ui.reminder_keyboard(owed.reminder_id)
+        for attempt in range(1, self.max_attempts + 1):
+            await self.pacer.wait()
+            try:
+                await self.bot.send_message(owed.chat_id, text, reply_markup=keyboard)
+            except Forbidden as exc:
+                log.warning("runner %s blocked the bot (%s): reminders paused", owed.runner_id, exc)
+                await asyncio.to_thread(self._record_blocked, owed)
+                return "blocked"
+            except RetryAfter as exc:
+                wait = _retry_after_seconds(exc)
+                log.warning("flood control on reminder %s: waiting %.1f s as told", owed.reminder_id, wait)
+                await self.sleep(wait)
+            except BadRequest as exc:  # before NetworkError: BadRequest subclasses it
+                log.error("reminder %s to runner %s rejected: %s", owed.reminder_id, owed.runner_id, exc)
+                await asyncio.to_thread(self._record_failed, owed)
+                return "failed"
+            except NetworkError as exc:  # timeouts, 5xx, connection errors
+                if attempt < self.max_attempts:
+                    delay = self.backoff_seconds * 2 ** (attempt - 1)
+                    log.warning("reminder %s: %s; retry %d in %.1f s", owed.reminder_id, exc, attempt, delay)
+                    await self.sleep(delay)
+            except TelegramError as exc:
+                log.error("reminder %s to runner %s failed: %s", owed.reminder_id, owed.runner_id, exc)
+                await asyncio.to_thread(self._record_failed, owed)
+                return "failed"
+            else:
+                await asyncio.to_thread(self._record_sent, owed)
+                return "sent"
+        log.error("reminder %s to runner %s still unsent after %d attempts; left pending for the next tick",
+                  owed.reminder_id, owed.runner_id, self.max_attempts)
+        return "deferred"
+
+    def _record_sent(self, owed: OwedReminder) -> None:
+        with self.services.db.session() as session:
+            schedules.mark_sent(session, reminder_id=owed.reminder_id, now=self.services.now())
+
+    def _record_failed(self, owed: OwedReminder) -> None:
+        with self.services.db.session() as session:
+            schedules.mark_failed(session, reminder_id=owed.reminder_id)
+
+    def _record_blocked(self, owed: OwedReminder) -> None:
+        with self.services.db.session() as session:
+            schedules.mark_failed(session, reminder_id=owed.reminder_id)
+            schedules.block_runner(session, runner_id=owed.runner_id, now=self.services.now())
+
+
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    value = getattr(exc, "_retry_after", None)  # a timedelta in PTB 22, whatever the env flag
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(exc.retry_after)  # type: ignore[arg-type]
+
+
+def schedule_tick(application: Application[Any, Any, Any, Any, Any, Any], delivery: ReminderDelivery) -> None:
+    """Register the one repeating tick with the JobQueue.
+
+    APScheduler's defaults would drop a tick that starts more than 1 s late
+    (misfire_grace_time=1) after an event-loop stall; a late tick is harmless (it reads
+    what is owed from the database), so it may run up to a whole period late, missed
+    runs coalesce into one, and never two at once.
+    """
+    job_queue = application.job_queue
+    if job_queue is None:
+        raise RuntimeError("reminders need the JobQueue: install python-telegram-bot[job-queue]")
+    for job in job_queue.get_jobs_by_name(JOB_NAME):
+        job.schedule_removal()
+    period = delivery.services.settings.reminder_tick_seconds
+    job_queue.run_repeating(
+        delivery.job,
+        interval=period,
+        first=1.0,  # catch up on what is owed soon after a restart
+        name=JOB_NAME,
+        job_kwargs={"misfire_grace_time": max(1, int(period)), "coalesce": True, "max_instances": 1},
+    )

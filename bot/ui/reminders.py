@@ -1,0 +1,226 @@
+"""Texts and keyboards of the reminders feature: /schedule, /reminders, and the reminder itself.
+
+Callback data all starts with "r:" (the feature's CallbackQueryHandler pattern) and
+stays far below Telegram's 64-byte limit:
+
+    r:d:<draft>:<day>    toggle a training day (Monday = 0) in the /schedule draft
+    r:n:<draft>          days picked: ask for the time
+    r:t:<draft>:<HHMM>   a time button
+    r:k:<draft>          keep the time zone already on file
+    r:x:<draft>          cancel the /schedule draft
+    r:p / r:u / r:o      pause / resume / turn off (from /reminders)
+    r:go:<calf|back>:<reminder id>, r:sz:<reminder id>, r:sk:<reminder id>
+                         the reminder's buttons: start a session, snooze 1 h, skip today
+
+<draft> identifies one /schedule conversation, so a button from an older /schedule
+message is recognised as stale and changes nothing.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from datetime import datetime, time
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.core.schedule import DAY_NAMES
+
+PREFIX = "r:"
+SUGGESTED_DAYS = frozenset({0, 2, 4})  # Mon, Wed, Fri: the article recommends 2-3 a week
+TIME_CHOICES = ("06:30", "07:00", "12:00", "17:30", "18:00", "19:00", "20:00")
+ROUTINES = {"calf": "calf-routine", "back": "back-routine"}
+
+# ------------------------------------------------------------------ /schedule
+
+PICK_DAYS = (
+    "<b>Training days</b>\n"
+    "Tap the days you want a reminder on. The article recommends strength work "
+    "2-3 times a week, so I've suggested three; change them as you like, then tap "
+    "<b>Next</b>."
+)
+NO_DAYS = "Pick at least one day first (tap a day so it shows ✅), then tap Next."
+ASK_TIME = (
+    "<b>Reminder time</b> for {days}\n"
+    "Tap a time, or type your own (for example <i>07:15</i> or <i>7pm</i>)."
+)
+BAD_TIME = (
+    "I couldn't read <i>{text}</i> as a time of day. Try something like <i>07:30</i>, "
+    "<i>18:00</i> or <i>7pm</i>. Your schedule is unchanged."
+)
+ASK_ZONE = (
+    "<b>Time zone</b>\n"
+    "Type your city (for example <i>Berlin</i> or <i>New York</i>) or an offset such as "
+    "<i>UTC+2</i>, so the reminder comes at {time} your time."
+)
+ASK_ZONE_KEEP = ASK_ZONE + "\nOr keep <b>{zone}</b>."
+BAD_ZONE = (
+    "I don't know a time zone called <i>{text}</i>. Type a big city near you "
+    "(for example <i>Berlin</i>, <i>New York</i>, <i>Sydney</i>) or an offset like "
+    "<i>UTC+2</i>. Your schedule is unchanged."
+)
+ZONE_CONFIRMED = "{typed} → <b>{zone}</b> (now {local_now} there)"
+SCHEDULE_SAVED = (
+    "{zone_line}\n\n"
+    "✅ Reminders on <b>{days}</b> at <b>{time}</b>.\n"
+    "Next one: <b>{next}</b>.\n\n"
+    "/reminders shows your schedule; /pause pauses it."
+)
+SCHEDULE_CANCELLED = "OK, I left your schedule as it was."
+STALE_BUTTON = (
+    "That button belongs to an older /schedule message, so I ignored it and your "
+    "schedule is unchanged. Send /schedule to change it."
+)
+CANCEL_WORDS = frozenset({"cancel", "stop", "never mind", "nevermind", "abort", "/cancel"})
+
+# ------------------------------------------------------------------ /reminders, pause, resume, off
+
+NO_SCHEDULE = "You have no reminders yet. Send /schedule to pick training days and a time."
+STATUS_ACTIVE = (
+    "<b>Your reminders</b>\n"
+    "{days} at {time} ({zone})\n"
+    "Next one: <b>{next}</b> your time."
+)
+STATUS_PAUSED = (
+    "<b>Your reminders</b> (paused)\n"
+    "{days} at {time} ({zone})\n"
+    "Send /resume to get them again."
+)
+STATUS_OFF = (
+    "<b>Your reminders</b> are off.\n"
+    "Last schedule: {days} at {time} ({zone}). Send /resume to turn them back on."
+)
+SNOOZED_LINE = "\nSnoozed until {time}."
+PAUSED = "⏸ Reminders paused. Send /resume when you're ready."
+ALREADY_PAUSED = "Your reminders are already paused. Send /resume to get them again."
+RESUMED = "▶️ Reminders are back on. Next one: <b>{next}</b> your time."
+TURNED_OFF = "🔕 Reminders are off. Send /resume to turn them back on, or /schedule to set new ones."
+
+# ------------------------------------------------------------------ the reminder
+
+REMINDER = (
+    "🏃 <b>Strength time!</b> Today is one of your training days ({time}).\n"
+    "A calf or lower-back session takes about 15 minutes. Ready?"
+)
+REMINDER_LATE = (
+    "🏃 <b>Strength time!</b> Sorry this is late: your {time} reminder was held up on my side.\n"
+    "A calf or lower-back session takes about 15 minutes. Ready?"
+)
+REMINDER_SNOOZED = "⏰ <b>Snooze over!</b> Time for today's strength session. Ready?"
+SNOOZED = "⏰ OK, I'll remind you again at {time}."
+SKIPPED = "👍 Rest day noted, no more reminders today. Next one: <b>{next}</b>."
+NOT_TODAY = "That reminder is from {date}, so there is nothing to snooze or skip now."
+REMINDER_GONE = "I can't find that reminder any more. Send /reminders to see your schedule."
+SESSIONS_UNAVAILABLE = (
+    "Guided sessions aren't available yet, sorry. Until then, ask me how to do an exercise, "
+    "for example <i>how do I do a single-leg calf raise?</i>"
+)
+NO_NEXT = "none scheduled"
+
+
+# ------------------------------------------------------------------ formatting
+
+
+def days_label(days: Iterable[int]) -> str:
+    picked = sorted(set(days))
+    if len(picked) == 7:
+        return "every day"
+    return ", ".join(DAY_NAMES[d] for d in picked) or "no days"
+
+
+def time_label(value: time) -> str:
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def when_label(local: datetime | None) -> str:
+    """'Wed 4 Mar, 18:00' for a local datetime; a placeholder when there is none."""
+    if local is None:
+        return NO_NEXT
+    return f"{DAY_NAMES[local.weekday()]} {local.day} {local:%b}, {local:%H:%M}"
+
+
+def date_label(local: datetime) -> str:
+    return f"{DAY_NAMES[local.weekday()]} {local.day} {local:%b}"
+
+
+def zone_confirmed(typed: str, zone: str, local_now: datetime) -> str:
+    return ZONE_CONFIRMED.format(
+        typed=html.escape(typed.strip()[:60]), zone=html.escape(zone), local_now=f"{local_now:%H:%M}"
+    )
+
+
+def escaped(text: str, limit: int = 60) -> str:
+    return html.escape(text.strip()[:limit])
+
+
+# ------------------------------------------------------------------ keyboards
+
+
+def days_keyboard(draft: str, days: Iterable[int]) -> InlineKeyboardMarkup:
+    picked = set(days)
+    buttons = [
+        InlineKeyboardButton(
+            f"✅ {name}" if day in picked else name, callback_data=f"{PREFIX}d:{draft}:{day}"
+        )
+        for day, name in enumerate(DAY_NAMES)
+    ]
+    return InlineKeyboardMarkup(
+        [
+            buttons[:4],
+            buttons[4:],
+            [
+                InlineKeyboardButton("Next →", callback_data=f"{PREFIX}n:{draft}"),
+                InlineKeyboardButton("Cancel", callback_data=f"{PREFIX}x:{draft}"),
+            ],
+        ]
+    )
+
+
+def time_keyboard(draft: str) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(label, callback_data=f"{PREFIX}t:{draft}:{label.replace(':', '')}")
+        for label in TIME_CHOICES
+    ]
+    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    rows.append([InlineKeyboardButton("Cancel", callback_data=f"{PREFIX}x:{draft}")])
+    return InlineKeyboardMarkup(rows)
+
+
+def zone_keyboard(draft: str, current_zone: str | None) -> InlineKeyboardMarkup:
+    row: list[InlineKeyboardButton] = []
+    if current_zone:
+        row.append(InlineKeyboardButton(f"Keep {current_zone}", callback_data=f"{PREFIX}k:{draft}"))
+    row.append(InlineKeyboardButton("Cancel", callback_data=f"{PREFIX}x:{draft}"))
+    return InlineKeyboardMarkup([row])
+
+
+def status_keyboard(*, active: bool, paused: bool) -> InlineKeyboardMarkup:
+    row: list[InlineKeyboardButton] = []
+    if active and not paused:
+        row.append(InlineKeyboardButton("⏸ Pause", callback_data=f"{PREFIX}p"))
+    else:
+        row.append(InlineKeyboardButton("▶️ Resume", callback_data=f"{PREFIX}u"))
+    if active:
+        row.append(InlineKeyboardButton("🔕 Turn off", callback_data=f"{PREFIX}o"))
+    return InlineKeyboardMarkup([row])
+
+
+def reminder_keyboard(reminder_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Start calf session", callback_data=f"{PREFIX}go:calf:{reminder_id}"),
+                InlineKeyboardButton("Start back session", callback_data=f"{PREFIX}go:back:{reminder_id}"),
+            ],
+            [
+                InlineKeyboardButton("Snooze 1 h", callback_data=f"{PREFIX}sz:{reminder_id}"),
+                InlineKeyboardButton("Skip today", callback_data=f"{PREFIX}sk:{reminder_id}"),
+            ],
+        ]
+    )
+
+
+def reminder_text(*, kind: str, local_time: str, late: bool) -> str:
+    if kind == "snooze":
+        return REMINDER_SNOOZED
+    return (REMINDER_LATE if late else REMINDER).format(time=html.escape(local_time))

@@ -1,0 +1,539 @@
+"""Schedules and the reminders they owe: the repository behind /schedule and the reminder tick.
+
+Every function is keyword-only, takes an open Session and leaves the commit to the
+caller (one unit of work per update or per tick).
+
+How a reminder is owed, recorded and sent exactly once (see docs/reminders.md):
+
+1. `Schedule.next_reminder_at` (UTC, indexed) is the next instant a runner is owed a
+   reminder; it is None while reminders are paused or off, so the tick's range scan
+   never sees those rows. `Schedule.snooze_until` (indexed) is a one-off reminder.
+2. `claim_due` selects rows whose instant has come, records one `Reminder` row per
+   owed instant under the unique key (runner_id, due_at) and advances
+   `next_reminder_at` with the pure arithmetic in `bot.core.schedule`, all in the
+   caller's transaction. A redelivered or concurrent claim of the same instant
+   inserts nothing (ON CONFLICT DO NOTHING) and so sends nothing.
+3. Only rows recorded as "pending" are handed back for sending; the sender then calls
+   `mark_sent` / `mark_failed`. Pending rows left behind by a crash are handed back
+   once more by `reclaim_pending` while still inside the grace window.
+
+Reminder.status values: pending | sent | dropped (owed longer ago than the grace
+window, never sent) | skipped (the runner skipped that day or had already trained)
+| failed (could not be delivered: blocked, bad chat, or still unsent when the grace
+window ran out).
+
+Portability: the queries are plain SQL that SQLite and PostgreSQL both run. A
+multi-replica PostgreSQL deployment would add `.with_for_update(skip_locked=True)` to
+the two claim selects so each replica claims disjoint rows; nothing here relies on
+SQLite's single writer beyond that.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from bot.core.schedule import (
+    classify_due,
+    days_to_mask,
+    local_date_of,
+    mask_to_days,
+    next_reminder_utc,
+)
+from bot.core.timezones import zone_from_name
+from storage.models import CompletedSet, Reminder, Runner, Schedule
+
+log = logging.getLogger(__name__)
+
+PENDING, SENT, DROPPED, SKIPPED, FAILED = "pending", "sent", "dropped", "skipped", "failed"
+SCHEDULED, SNOOZE = "scheduled", "snooze"
+
+# SQLite's default bound-parameter limit is 32766 (older builds: 999); stay well below.
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class OwedReminder:
+    """A recorded reminder the sender should deliver now."""
+
+    reminder_id: int
+    runner_id: int
+    chat_id: int
+    due_at: datetime
+    kind: str  # scheduled | snooze
+    late: bool  # more than one tick late (after a restart, or a backlog)
+    local_time: str  # the schedule's HH:MM, for the text
+
+
+@dataclass
+class ClaimResult:
+    """What one claim recorded: the reminders to send and how many were not sent, and why."""
+
+    to_send: list[OwedReminder] = field(default_factory=list)
+    dropped: int = 0  # older than the grace window
+    skipped: int = 0  # skip-today or already trained that day
+    duplicates: int = 0  # already recorded (a second claim of the same instant)
+    expired: int = 0  # pending rows that ran out of grace before they could be sent
+
+
+# ------------------------------------------------------------------ schedule edits
+
+
+def parse_local_time(value: str) -> time:
+    """The stored "HH:MM" as a naive time."""
+    return time.fromisoformat(value)
+
+
+def format_local_time(value: time) -> str:
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def get_schedule(session: Session, *, runner_id: int) -> Schedule | None:
+    return session.get(Schedule, runner_id)
+
+
+def next_instant(schedule: Schedule, *, after: datetime) -> datetime | None:
+    """The schedule's first reminder strictly after `after`, honouring its skip date."""
+    return next_reminder_utc(
+        mask_to_days(schedule.days_mask),
+        parse_local_time(schedule.local_time),
+        schedule.zone,
+        after,
+        skip_local_date=schedule.skip_date,
+    )
+
+
+def upsert_schedule(
+    session: Session,
+    *,
+    runner_id: int,
+    days: Iterable[int],
+    local_time: time,
+    zone: str,
+    now: datetime,
+) -> Schedule:
+    """Create or replace a runner's schedule; it is enabled, unpaused and armed from `now`.
+
+    Raises:
+        ValueError: no days, or an unknown zone (the old schedule is left untouched).
+    """
+    mask = days_to_mask(days)
+    if mask == 0:
+        raise ValueError("a schedule needs at least one training day")
+    zone_from_name(zone)  # raises ValueError for an unknown zone
+    schedule = session.get(Schedule, runner_id) or Schedule(runner_id=runner_id)
+    schedule.days_mask = mask
+    schedule.local_time = format_local_time(local_time)
+    schedule.zone = zone
+    schedule.enabled = True
+    schedule.paused = False
+    schedule.snooze_until = None
+    # Keep a "skip today" only if it is still today or later in the new zone.
+    if schedule.skip_date is not None and schedule.skip_date < local_date_of(now, zone):
+        schedule.skip_date = None
+    schedule.next_reminder_at = next_instant(schedule, after=now)
+    schedule.updated_at = now
+    session.add(schedule)
+    return schedule
+
+
+def set_paused(session: Session, *, runner_id: int, paused: bool, now: datetime) -> Schedule | None:
+    """Pause (no reminders, no snooze) or resume (armed from `now`: no backlog is sent)."""
+    schedule = session.get(Schedule, runner_id)
+    if schedule is None:
+        return None
+    schedule.paused = paused
+    if paused:
+        _disarm(schedule)
+    else:
+        schedule.enabled = True
+        schedule.next_reminder_at = next_instant(schedule, after=now)
+    schedule.updated_at = now
+    session.add(schedule)
+    return schedule
+
+
+def set_enabled(session: Session, *, runner_id: int, enabled: bool, now: datetime) -> Schedule | None:
+    """Turn reminders off (the days and time are kept) or back on (armed from `now`)."""
+    schedule = session.get(Schedule, runner_id)
+    if schedule is None:
+        return None
+    schedule.enabled = enabled
+    if enabled:
+        schedule.paused = False
+        schedule.next_reminder_at = next_instant(schedule, after=now)
+    else:
+        _disarm(schedule)
+    schedule.updated_at = now
+    session.add(schedule)
+    return schedule
+
+
+def _disarm(schedule: Schedule) -> None:
+    schedule.next_reminder_at = None
+    schedule.snooze_until = None
+
+
+def is_active(schedule: Schedule | None) -> bool:
+    return schedule is not None and schedule.enabled and not schedule.paused
+
+
+def snooze(session: Session, *, runner_id: int, until: datetime, now: datetime) -> Schedule | None:
+    """Owe the runner a one-off reminder at `until` (replacing an earlier snooze)."""
+    schedule = session.get(Schedule, runner_id)
+    if not is_active(schedule):
+        return None
+    assert schedule is not None
+    schedule.snooze_until = until.replace(microsecond=0)
+    schedule.updated_at = now
+    session.add(schedule)
+    return schedule
+
+
+def skip_day(session: Session, *, runner_id: int, local_date: date, now: datetime) -> Schedule | None:
+    """No (more) reminders on `local_date`: drops a snooze and re-arms past that date."""
+    schedule = session.get(Schedule, runner_id)
+    if schedule is None:
+        return None
+    schedule.skip_date = local_date
+    schedule.snooze_until = None
+    if is_active(schedule):
+        schedule.next_reminder_at = next_instant(schedule, after=now)
+    schedule.updated_at = now
+    session.add(schedule)
+    return schedule
+
+
+def block_runner(session: Session, *, runner_id: int, now: datetime) -> None:
+    """Telegram said 403: the runner blocked the bot. Flag them and pause their reminders."""
+    session.exec(update(Runner).where(Runner.id == runner_id).values(blocked=True))  # type: ignore[call-overload,arg-type]
+    schedule = session.get(Schedule, runner_id)
+    if schedule is not None:
+        schedule.paused = True
+        _disarm(schedule)
+        schedule.updated_at = now
+        session.add(schedule)
+
+
+# ------------------------------------------------------------------ reminders
+
+
+def get_reminder(session: Session, *, reminder_id: int) -> Reminder | None:
+    return session.get(Reminder, reminder_id)
+
+
+def mark_sent(session: Session, *, reminder_id: int, now: datetime) -> bool:
+    """Record delivery; False if the row was no longer pending (nothing changed)."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.status == PENDING)  # type: ignore[arg-type]
+        .values(status=SENT, sent_at=now)
+    )
+    return bool(result.rowcount)
+
+
+def mark_failed(session: Session, *, reminder_id: int) -> bool:
+    """Give up on a reminder (it stays in the table, as failed)."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.status == PENDING)  # type: ignore[arg-type]
+        .values(status=FAILED)
+    )
+    return bool(result.rowcount)
+
+
+def already_trained_on(session: Session, *, runner_id: int, local_date: date, zone: str) -> bool:
+    """True if the runner completed at least one set on `local_date` in `zone`."""
+    start, end = _local_day_bounds(local_date, zone)
+    found = session.exec(
+        select(CompletedSet.id)  # type: ignore[call-overload]
+        .where(
+            CompletedSet.runner_id == runner_id,
+            CompletedSet.completed_at >= start,  # type: ignore[operator]
+            CompletedSet.completed_at < end,  # type: ignore[operator]
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def _local_day_bounds(local_date: date, zone: str) -> tuple[datetime, datetime]:
+    tz = zone_from_name(zone)
+    start = datetime.combine(local_date, time(0)).replace(tzinfo=tz).astimezone(timezone.utc)
+    end = (
+        datetime.combine(local_date + timedelta(days=1), time(0))
+        .replace(tzinfo=tz)
+        .astimezone(timezone.utc)
+    )
+    return start, end
+
+
+def _last_trained(session: Session, runner_ids: Sequence[int], since: datetime) -> dict[int, datetime]:
+    """Each runner's latest completed set after `since` (one indexed query per chunk)."""
+    latest: dict[int, datetime] = {}
+    for i in range(0, len(runner_ids), _CHUNK):
+        chunk = runner_ids[i : i + _CHUNK]
+        rows = session.exec(  # type: ignore[call-overload]
+            select(CompletedSet.runner_id, func.max(CompletedSet.completed_at))
+            .where(CompletedSet.runner_id.in_(chunk), CompletedSet.completed_at >= since)  # type: ignore[attr-defined,operator]
+            .group_by(CompletedSet.runner_id)
+        ).all()
+        latest.update({runner_id: when for runner_id, when in rows if when is not None})
+    return latest
+
+
+@dataclass
+class _Owed:
+    runner_id: int
+    chat_id: int
+    due_at: datetime
+    kind: str
+    status: str
+    late: bool
+    local_time: str
+
+
+def claim_due(
+    session: Session,
+    *,
+    now: datetime,
+    grace: timedelta,
+    limit: int,
+    tick: timedelta = timedelta(minutes=1),
+) -> ClaimResult:
+    """Record every reminder owed at `now` (up to `limit` runners) and advance the schedules.
+
+    Selects by the indexed `next_reminder_at` and `snooze_until` columns, oldest first.
+    Per runner, an owed instant is classified with `classify_due`: on time or late
+    within `grace` -> pending (sent by the caller), older -> dropped (recorded, logged,
+    never sent; the schedule then jumps to its first instant inside the window, so a
+    long outage costs one dropped row per runner, not one per missed day). A runner
+    who skipped that day or already trained on it gets a "skipped" row instead.
+
+    Args:
+        session: open session; the caller commits (then sends).
+        now: the tick's time (aware UTC).
+        grace: how late an owed reminder may still go out.
+        limit: most schedules to claim (and snoozes, separately) in one call; the rest
+            stay due for the next call.
+        tick: lateness under one tick counts as on time.
+
+    Returns:
+        The pending reminders to send now, and counts of the ones that are not sent.
+    """
+    result = ClaimResult()
+    owed: list[_Owed] = []
+    next_at: list[dict[str, Any]] = []
+
+    scheduled = session.exec(  # type: ignore[call-overload]
+        select(
+            Schedule.runner_id,
+            Runner.chat_id,
+            Schedule.days_mask,
+            Schedule.local_time,
+            Schedule.zone,
+            Schedule.next_reminder_at,
+            Schedule.skip_date,
+        )
+        .join(Runner, Runner.id == Schedule.runner_id)  # type: ignore[arg-type]
+        .where(
+            Schedule.next_reminder_at <= now,  # type: ignore[operator]
+            Schedule.enabled == True,  # noqa: E712
+            Schedule.paused == False,  # noqa: E712
+            Runner.blocked == False,  # noqa: E712
+        )
+        .order_by(Schedule.next_reminder_at)
+        .limit(limit)
+    ).all()
+    for runner_id, chat_id, mask, local_time, zone, due, skip_date in scheduled:
+        days = mask_to_days(mask)
+        at = parse_local_time(local_time)
+        cursor: datetime | None = due
+        while cursor is not None and cursor <= now:
+            verdict = classify_due(cursor, now, grace, tick=tick)
+            if verdict == "drop":
+                owed.append(_Owed(runner_id, chat_id, cursor, SCHEDULED, DROPPED, True, local_time))
+                # Jump to the first instant still inside the window (possibly due now).
+                after = max(cursor, now - grace)
+            else:
+                owed.append(
+                    _Owed(runner_id, chat_id, cursor, SCHEDULED, PENDING, verdict == "late-send", local_time)
+                )
+                after = cursor
+            cursor = next_reminder_utc(days, at, zone, after, skip_local_date=skip_date)
+        next_at.append({"b_runner": runner_id, "b_next": cursor})
+
+    snoozed = session.exec(  # type: ignore[call-overload]
+        select(Schedule.runner_id, Runner.chat_id, Schedule.local_time, Schedule.snooze_until)
+        .join(Runner, Runner.id == Schedule.runner_id)  # type: ignore[arg-type]
+        .where(
+            Schedule.snooze_until <= now,  # type: ignore[operator]
+            Schedule.enabled == True,  # noqa: E712
+            Schedule.paused == False,  # noqa: E712
+            Runner.blocked == False,  # noqa: E712
+        )
+        .order_by(Schedule.snooze_until)
+        .limit(limit)
+    ).all()
+    for runner_id, chat_id, local_time, due in snoozed:
+        verdict = classify_due(due, now, grace, tick=tick)
+        status = DROPPED if verdict == "drop" else PENDING
+        owed.append(_Owed(runner_id, chat_id, due, SNOOZE, status, verdict != "send", local_time))
+
+    zones = {runner_id: zone for runner_id, _c, _m, _t, zone, _d, _s in scheduled}
+    _skip_trained_and_skipped_days(session, owed, zones, scheduled, now)
+
+    inserted = _insert_reminders(session, owed)
+    for item in owed:
+        reminder_id = inserted.get((item.runner_id, item.due_at))
+        if reminder_id is None:
+            result.duplicates += 1
+            log.warning("reminder for runner %s due %s was already recorded; not sending it again",
+                        item.runner_id, item.due_at.isoformat())
+        elif item.status == DROPPED:
+            result.dropped += 1
+            log.info("dropped the reminder for runner %s due %s: older than the %s grace window",
+                     item.runner_id, item.due_at.isoformat(), grace)
+        elif item.status == SKIPPED:
+            result.skipped += 1
+        else:
+            result.to_send.append(
+                OwedReminder(reminder_id, item.runner_id, item.chat_id, item.due_at, item.kind,
+                             item.late, item.local_time)
+            )
+
+    if next_at:
+        session.execute(
+            update(Schedule.__table__)  # type: ignore[attr-defined]
+            .where(Schedule.__table__.c.runner_id == bindparam("b_runner"))  # type: ignore[attr-defined]
+            .values(next_reminder_at=bindparam("b_next")),
+            next_at,
+        )
+    if snoozed:
+        session.execute(
+            update(Schedule.__table__)  # type: ignore[attr-defined]
+            .where(Schedule.__table__.c.runner_id == bindparam("b_runner"))  # type: ignore[attr-defined]
+            .values(snooze_until=None),
+            [{"b_runner": runner_id} for runner_id, *_ in snoozed],
+        )
+    return result
+
+
+def _skip_trained_and_skipped_days(
+    session: Session,
+    owed: list[_Owed],
+    zones: dict[int, str],
+    scheduled: Sequence[Any],
+    now: datetime,
+) -> None:
+    """Turn pending into skipped where the runner skipped that day or already trained on it."""
+    skip_dates = {row[0]: row[6] for row in scheduled}
+    pending = [item for item in owed if item.status == PENDING]
+    if not pending:
+        return
+    # Zones of snooze-only runners were not selected above.
+    missing = sorted({item.runner_id for item in pending} - zones.keys())
+    for i in range(0, len(missing), _CHUNK):
+        rows = session.exec(  # type: ignore[call-overload]
+            select(Schedule.runner_id, Schedule.zone, Schedule.skip_date).where(
+                Schedule.runner_id.in_(missing[i : i + _CHUNK])  # type: ignore[attr-defined]
+            )
+        ).all()
+        for runner_id, zone, skip_date in rows:
+            zones[runner_id] = zone
+            skip_dates[runner_id] = skip_date
+    # Two days back covers every zone's "today" (UTC-12 .. UTC+14) and a grace window.
+    latest = _last_trained(session, sorted({item.runner_id for item in pending}), now - timedelta(days=2))
+    for item in pending:
+        zone = zones.get(item.runner_id, "UTC")
+        day = local_date_of(item.due_at, zone)
+        if skip_dates.get(item.runner_id) == day:
+            item.status = SKIPPED
+            continue
+        trained_at = latest.get(item.runner_id)
+        if trained_at is not None and local_date_of(trained_at, zone) == day:
+            item.status = SKIPPED
+            log.info("runner %s already trained on %s: no reminder", item.runner_id, day)
+
+
+def _insert_reminders(session: Session, owed: list[_Owed]) -> dict[tuple[int, datetime], int]:
+    """Bulk INSERT ... ON CONFLICT DO NOTHING RETURNING: the ids of the rows actually inserted.
+
+    The many-row form of `storage.db.insert_ignore` (a few multi-row statements
+    instead of one per row, which is what keeps a 10,000-runner claim well under a
+    second); only rows this call inserted come back, so a reminder recorded by an
+    earlier claim is never handed out twice.
+    """
+    if not owed:
+        return {}
+    table = Reminder.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["runner_id", "due_at"])
+        .returning(table.c.id, table.c.runner_id, table.c.due_at)
+    )
+    values = [
+        {"runner_id": o.runner_id, "due_at": o.due_at, "kind": o.kind, "status": o.status} for o in owed
+    ]
+    # An executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs
+    # ("insertmanyvalues") from one cached compilation.
+    inserted: dict[tuple[int, datetime], int] = {}
+    for reminder_id, runner_id, due_at in session.execute(stmt, values):
+        inserted[(runner_id, due_at)] = reminder_id
+    return inserted
+
+
+def reclaim_pending(
+    session: Session,
+    *,
+    now: datetime,
+    grace: timedelta,
+    limit: int,
+    tick: timedelta = timedelta(minutes=1),
+) -> ClaimResult:
+    """Pending reminders recorded earlier but never confirmed sent (a crash, or retries ran out).
+
+    Call it before `claim_due` in the same tick, while no send of this process is in
+    flight. Still inside `grace` and the runner still wants reminders: handed back
+    for sending. Otherwise the row is closed as failed (logged).
+    """
+    result = ClaimResult()
+    rows = session.exec(  # type: ignore[call-overload]
+        select(
+            Reminder.id,
+            Reminder.runner_id,
+            Runner.chat_id,
+            Reminder.due_at,
+            Reminder.kind,
+            Schedule.local_time,
+            Schedule.enabled,
+            Schedule.paused,
+            Runner.blocked,
+        )
+        .join(Runner, Runner.id == Reminder.runner_id)  # type: ignore[arg-type]
+        .join(Schedule, Schedule.runner_id == Reminder.runner_id)  # type: ignore[arg-type]
+        .where(Reminder.status == PENDING, Reminder.due_at <= now)  # type: ignore[arg-type,operator]
+        .order_by(Reminder.due_at)
+        .limit(limit)
+    ).all()
+    for reminder_id, runner_id, chat_id, due_at, kind, local_time, enabled, paused, blocked in rows:
+        verdict = classify_due(due_at, now, grace, tick=tick)
+        if verdict == "drop" or not enabled or paused or blocked:
+            mark_failed(session, reminder_id=reminder_id)
+            result.expired += 1
+            log.warning("reminder %s for runner %s due %s was never delivered; closed as failed",
+                        reminder_id, runner_id, due_at.isoformat())
+            continue
+        result.to_send.append(
+            OwedReminder(reminder_id, runner_id, chat_id, due_at, kind, verdict != "send", local_time)
+        )
+    return result

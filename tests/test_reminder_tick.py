@@ -1,0 +1,479 @@
+"""The reminder tick driven by hand: injected clock, injected sleep, the fake Bot API. No sleeping.
+
+Every test counts what the runner's chat actually received: zero missed, zero doubled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+import pytest
+import telegram.ext._aioratelimiter as aioratelimiter
+from sqlmodel import select
+
+from bot.core.schedule import local_date_of
+from bot.reminder_delivery import JOB_NAME, Pacer, ReminderDelivery
+from bot.runtime import build_services
+from bot.services import Services
+from bot.settings import Settings
+from bot.testing import FakeTelegram
+from bot.testing.harness import BotHarness, FakeClock
+from storage import runners, schedules
+from storage.models import CompletedSet, Reminder, Runner, Schedule, WorkoutSession
+
+UTC = timezone.utc
+BERLIN, NEW_YORK = "Europe/Berlin", "America/New_York"
+MWF = {0, 2, 4}
+# Monday 2 March 2026 18:00 in Berlin (CET) = 17:00 UTC.
+MON_18_BERLIN = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
+
+
+class FakeTime:
+    """A monotonic clock and a sleep that only moves it: the pacer and back-off never wait."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+        self.crash_after: int | None = None  # raise Crash on this many sleeps (a killed process)
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        if self.crash_after is not None and len(self.sleeps) >= self.crash_after:
+            raise Crash()
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+class Crash(BaseException):
+    """The process dies here (nothing after this line runs, nothing is cleaned up)."""
+
+
+class Bot:
+    """One run of the bot process: services + harness + a delivery with fake time."""
+
+    def __init__(self, settings: Settings, clock: FakeClock, fake: FakeTelegram) -> None:
+        self.services: Services = build_services(settings, clock=clock)
+        self.harness = BotHarness(self.services, fake)
+        self.time = FakeTime()
+        self.delivery: ReminderDelivery | None = None
+
+    async def __aenter__(self) -> Bot:
+        await self.harness.__aenter__()
+        self.delivery = ReminderDelivery(
+            self.services, self.harness.app.bot, sleep=self.time.sleep, monotonic=self.time.monotonic
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.harness.__aexit__(*exc)
+
+    async def tick(self) -> Any:
+        assert self.delivery is not None
+        return await self.delivery.tick()
+
+
+@pytest.fixture(autouse=True)
+def limiter_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """AIORateLimiter(max_retries=3) sleeps retry_after + 0.1 s on a 429: record it instead."""
+    waited: list[float] = []
+
+    class _Asyncio:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(asyncio, name)
+
+        @staticmethod
+        async def sleep(seconds: float) -> None:
+            waited.append(seconds)
+            await asyncio.sleep(0)
+
+    monkeypatch.setattr(aioratelimiter, "asyncio", _Asyncio())
+    return waited
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(_env_file=None, database_url=database_url, telegram_bot_token=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def run(settings: Settings, clock: FakeClock, fake: FakeTelegram) -> AsyncIterator[Bot]:
+    async with Bot(settings, clock, fake) as bot:
+        yield bot
+
+
+def add_schedule(
+    services: Services,
+    runner_id: int,
+    *,
+    days: set[int] = MWF,
+    at: time = time(18, 0),
+    zone: str = BERLIN,
+) -> None:
+    with services.db.session() as session:
+        runners.ensure_runner(session, user_id=runner_id, chat_id=runner_id, first_name="R")
+        schedules.upsert_schedule(
+            session, runner_id=runner_id, days=days, local_time=at, zone=zone, now=services.now()
+        )
+
+
+def reminders_in(fake: FakeTelegram, chat_id: int) -> list[Any]:
+    """Reminder messages the runner received (they carry the Snooze button)."""
+    return [m for m in fake.chat(chat_id) if any(d.startswith("r:sz:") for _, d in m.buttons)]
+
+
+def reminder_rows(services: Services) -> list[Reminder]:
+    with services.db.session() as session:
+        return list(session.exec(select(Reminder).order_by(Reminder.due_at, Reminder.runner_id)).all())
+
+
+def sends_to(fake: FakeTelegram, chat_id: int) -> int:
+    return sum(1 for c in fake.calls_to("sendMessage") if c.params.get("chat_id") == chat_id)
+
+
+# ------------------------------------------------------------------ on time, DST
+
+
+async def test_on_time_once(run: Bot, clock: FakeClock, fake: FakeTelegram) -> None:
+    add_schedule(run.services, 1)
+    clock.set(MON_18_BERLIN - timedelta(minutes=1))
+    assert (await run.tick()).claimed == 0
+    clock.set(MON_18_BERLIN + timedelta(seconds=20))
+    report = await run.tick()
+    assert (report.claimed, report.sent) == (1, 1)
+    for _ in range(5):  # more ticks in the same and the following minutes
+        clock.advance(seconds=30)
+        await run.tick()
+    [message] = reminders_in(fake, 1)
+    assert "Strength time" in message.text and "late" not in message.text
+    assert message.button_texts == ["Start calf session", "Start back session", "Snooze 1 h", "Skip today"]
+    assert [r.status for r in reminder_rows(run.services)] == ["sent"]
+
+
+@pytest.mark.parametrize(
+    ("day", "expected_utc"),
+    [
+        # Spring forward: 02:30 does not exist; it goes out at 03:00 CEST = 01:00 UTC.
+        (date(2026, 3, 29), datetime(2026, 3, 29, 1, 0, tzinfo=UTC)),
+        # Fall back: 02:30 happens twice; once, at the first (CEST) = 00:30 UTC.
+        (date(2026, 10, 25), datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
+    ],
+)
+async def test_across_a_dst_change_exactly_once(
+    run: Bot, clock: FakeClock, fake: FakeTelegram, day: date, expected_utc: datetime
+) -> None:
+    clock.set(datetime.combine(day - timedelta(days=1), time(12, 0), tzinfo=UTC))
+    add_schedule(run.services, 1, days={6}, at=time(2, 30))  # Sundays 02:30 Berlin
+    sent_at: list[datetime] = []
+    for minute in range(14 * 60):  # a tick every minute from Saturday noon to Sunday 02:00 UTC
+        before = len(reminders_in(fake, 1))
+        await run.tick()
+        if len(reminders_in(fake, 1)) > before:
+            sent_at.append(clock.now)
+        clock.advance(minutes=1)
+    assert sent_at == [expected_utc]
+
+
+# ------------------------------------------------------------------ restarts
+
+
+async def test_restart_before_the_due_minute(settings: Settings, clock: FakeClock, fake: FakeTelegram) -> None:
+    async with Bot(settings, clock, fake) as first:
+        add_schedule(first.services, 1)
+        clock.set(MON_18_BERLIN - timedelta(minutes=3))
+        await first.tick()
+    clock.set(MON_18_BERLIN + timedelta(seconds=10))
+    async with Bot(settings, clock, fake) as second:
+        await second.tick()
+        await second.tick()
+    assert len(reminders_in(fake, 1)) == 1
+
+
+async def test_restart_after_claiming_before_sending(settings: Settings, clock: FakeClock, fake: FakeTelegram) -> None:
+    """Killed between the claim's commit and the first send: the new process sends it, once."""
+    async with Bot(settings, clock, fake) as first:
+        add_schedule(first.services, 1)
+        clock.set(MON_18_BERLIN)
+        assert first.delivery is not None
+        claimed = await asyncio.to_thread(first.delivery.claim, clock.now)
+        assert len(claimed.to_send) == 1
+    assert reminders_in(fake, 1) == []
+    clock.advance(minutes=2)
+    async with Bot(settings, clock, fake) as second:
+        report = await second.tick()
+        await second.tick()
+    assert report.sent == 1
+    assert len(reminders_in(fake, 1)) == 1
+    assert "late" in reminders_in(fake, 1)[0].text
+
+
+async def test_restart_in_the_middle_of_a_batch(settings: Settings, clock: FakeClock, fake: FakeTelegram) -> None:
+    runner_ids = list(range(1, 8))
+    async with Bot(settings, clock, fake) as first:
+        for runner_id in runner_ids:
+            add_schedule(first.services, runner_id)
+        clock.set(MON_18_BERLIN)
+        first.time.crash_after = 2  # dies in the pacer before the 4th send
+        with pytest.raises(Crash):
+            await first.tick()
+    assert sum(len(reminders_in(fake, r)) for r in runner_ids) == 3
+    clock.advance(seconds=40)
+    async with Bot(settings, clock, fake) as second:
+        report = await second.tick()
+        await second.tick()
+    assert report.sent == 4
+    assert [len(reminders_in(fake, r)) for r in runner_ids] == [1] * 7
+    assert {r.status for r in reminder_rows(second.services)} == {"sent"}
+
+
+async def test_restart_after_the_due_minute_within_grace_sends_late_once(
+    settings: Settings, clock: FakeClock, fake: FakeTelegram
+) -> None:
+    async with Bot(settings, clock, fake) as first:
+        add_schedule(first.services, 1)
+    clock.set(MON_18_BERLIN + timedelta(minutes=35))  # the bot was down from before 18:00 to 18:35
+    async with Bot(settings, clock, fake) as second:
+        await second.tick()
+        clock.advance(minutes=1)
+        await second.tick()
+    [message] = reminders_in(fake, 1)
+    assert "Sorry this is late" in message.text
+
+
+async def test_restart_after_the_grace_window_drops_and_logs(
+    settings: Settings, clock: FakeClock, fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    async with Bot(settings, clock, fake) as first:
+        add_schedule(first.services, 1)
+    clock.set(MON_18_BERLIN + timedelta(minutes=61))
+    async with Bot(settings, clock, fake) as second:
+        report = await second.tick()
+        assert report.dropped == 1 and report.sent == 0
+        # Wednesday's still comes, on time.
+        clock.set(datetime(2026, 3, 4, 17, 0, tzinfo=UTC))
+        await second.tick()
+        assert [(r.due_at.day, r.status) for r in reminder_rows(second.services)] == [(2, "dropped"), (4, "sent")]
+    assert len(reminders_in(fake, 1)) == 1
+    assert "older than the" in caplog.text
+
+
+async def test_the_grace_window_is_configurable(database_url: str, clock: FakeClock, fake: FakeTelegram) -> None:
+    settings = Settings(_env_file=None, database_url=database_url, reminder_grace_minutes=180)  # type: ignore[call-arg]
+    async with Bot(settings, clock, fake) as bot:
+        add_schedule(bot.services, 1)
+        clock.set(MON_18_BERLIN + timedelta(minutes=150))
+        assert (await bot.tick()).sent == 1
+
+
+async def test_already_trained_today_is_not_nagged(run: Bot, clock: FakeClock, fake: FakeTelegram) -> None:
+    add_schedule(run.services, 1)
+    add_schedule(run.services, 2)
+    with run.services.db.session() as session:
+        workout = WorkoutSession(runner_id=1, routine_id="calf-routine")
+        session.add(workout)
+        session.flush()
+        session.add(CompletedSet(runner_id=1, session_id=workout.id, routine_id="calf-routine",
+                                 exercise_id="single-leg-calf-raise", set_no=1, position=0,
+                                 completed_at=datetime(2026, 3, 2, 7, 0, tzinfo=UTC)))
+    clock.set(MON_18_BERLIN)
+    report = await run.tick()
+    assert (report.sent, report.skipped) == (1, 1)
+    assert reminders_in(fake, 1) == [] and len(reminders_in(fake, 2)) == 1
+
+
+# ------------------------------------------------------------------ Bot API failures
+
+
+async def test_blocked_runner_is_paused_and_never_retried(run: Bot, clock: FakeClock, fake: FakeTelegram) -> None:
+    add_schedule(run.services, 1)
+    add_schedule(run.services, 2)
+    fake.block(1)
+    clock.set(MON_18_BERLIN)
+    report = await run.tick()
+    assert (report.blocked, report.sent) == (1, 1)
+    assert sends_to(fake, 1) == 1 and len(reminders_in(fake, 2)) == 1
+    with run.services.db.session() as session:
+        runner = session.get(Runner, 1)
+        schedule = session.get(Schedule, 1)
+        assert runner is not None and runner.blocked
+        assert schedule is not None and schedule.paused and schedule.next_reminder_at is None
+    clock.set(datetime(2026, 3, 4, 17, 0, tzinfo=UTC))
+    await run.tick()
+    assert sends_to(fake, 1) == 1  # no more attempts
+    assert {(r.runner_id, r.status) for r in reminder_rows(run.services)} == {
+        (1, "failed"), (2, "sent")
+    }
+
+
+async def test_429_waits_as_told_then_sends_once(
+    run: Bot, clock: FakeClock, fake: FakeTelegram, limiter_sleep: list[float]
+) -> None:
+    add_schedule(run.services, 1)
+    # Four 429s: AIORateLimiter(max_retries=3) waits three times itself, then gives up
+    # and raises RetryAfter; the tick waits as told once more and retries.
+    fake.fail_next("sendMessage", status=429, description="Too Many Requests: retry after 7",
+                   retry_after=7, times=4)
+    clock.set(MON_18_BERLIN)
+    report = await run.tick()
+    assert report.sent == 1
+    assert limiter_sleep == [pytest.approx(7.1)] * 3
+    assert 7.0 in run.time.sleeps
+    assert sends_to(fake, 1) == 5 and len(reminders_in(fake, 1)) == 1
+
+
+@pytest.mark.parametrize("failure", [{"status": 500}, {"status": 502, "description": "Bad Gateway"}, {"timeout": True}])
+async def test_5xx_and_timeouts_are_retried_with_back_off(
+    run: Bot, clock: FakeClock, fake: FakeTelegram, failure: dict[str, Any]
+) -> None:
+    add_schedule(run.services, 1)
+    fake.fail_next("sendMessage", times=2, **failure)
+    clock.set(MON_18_BERLIN)
+    report = await run.tick()
+    assert report.sent == 1
+    backoff = [s for s in run.time.sleeps if s >= 1.0]
+    assert backoff == [1.0, 2.0]
+    assert len(reminders_in(fake, 1)) == 1
+
+
+async def test_unsent_after_all_retries_stays_pending_and_goes_next_tick(
+    run: Bot, clock: FakeClock, fake: FakeTelegram
+) -> None:
+    add_schedule(run.services, 1)
+    fake.fail_next("sendMessage", times=4)
+    clock.set(MON_18_BERLIN)
+    report = await run.tick()
+    assert report.deferred == 1
+    assert [r.status for r in reminder_rows(run.services)] == ["pending"]
+    clock.advance(minutes=1)
+    assert (await run.tick()).sent == 1
+    assert len(reminders_in(fake, 1)) == 1
+    assert [r.status for r in reminder_rows(run.services)] == ["sent"]
+
+
+async def test_bad_request_is_closed_as_failed(run: Bot, clock: FakeClock, fake: FakeTelegram) -> None:
+    add_schedule(run.services, 1)
+    fake.fail_next("sendMessage", status=400, description="Bad Request: chat not found")
+    clock.set(MON_18_BERLIN)
+    assert (await run.tick()).failed == 1
+    clock.advance(minutes=1)
+    await run.tick()
+    assert sends_to(fake, 1) == 1
+    assert [r.status for r in reminder_rows(run.services)] == ["failed"]
+
+
+# ------------------------------------------------------------------ pacing and the job
+
+
+async def test_sends_are_paced_at_the_configured_rate(run: Bot, clock: FakeClock, fake: FakeTelegram) -> None:
+    for runner_id in range(1, 51):
+        add_schedule(run.services, runner_id)
+    clock.set(MON_18_BERLIN)
+    report = await run.tick()
+    assert report.sent == 50
+    # 25 per second by default: 49 gaps of 40 ms between 50 sends, no burst.
+    assert run.time.sleeps == [pytest.approx(0.04)] * 49
+
+
+async def test_pacer_saves_no_burst_credit_while_idle() -> None:
+    fake_time = FakeTime()
+    pacer = Pacer(10.0, monotonic=fake_time.monotonic, sleep=fake_time.sleep)
+    await pacer.wait()
+    fake_time.now += 5.0  # idle
+    for _ in range(3):
+        await pacer.wait()
+    assert fake_time.sleeps == [pytest.approx(0.1)] * 2
+
+
+async def test_a_tick_claims_no_more_than_it_can_send_before_the_next(
+    database_url: str, clock: FakeClock, fake: FakeTelegram
+) -> None:
+    settings = Settings(_env_file=None, database_url=database_url, reminder_send_rate=1.0,  # type: ignore[call-arg]
+                        reminder_tick_seconds=10.0)
+    async with Bot(settings, clock, fake) as bot:
+        for runner_id in range(1, 21):
+            add_schedule(bot.services, runner_id)
+        clock.set(MON_18_BERLIN)
+        counts = []
+        for _ in range(3):
+            counts.append((await bot.tick()).sent)
+            clock.advance(seconds=10)
+    assert counts == [8, 8, 4]
+    assert all(len(reminders_in(fake, r)) == 1 for r in range(1, 21))
+
+
+async def test_the_tick_is_one_job_that_tolerates_a_late_start(run: Bot) -> None:
+    job_queue = run.harness.app.job_queue
+    assert job_queue is not None
+    [job] = job_queue.get_jobs_by_name(JOB_NAME)
+    assert len(job_queue.jobs()) >= 1
+    aps_job = job.job
+    assert aps_job.misfire_grace_time == 60
+    assert aps_job.coalesce is True
+    assert aps_job.max_instances == 1
+    assert aps_job.trigger.interval == timedelta(seconds=60)
+
+
+# ------------------------------------------------------------------ weeks across DST
+
+
+def _training_dates(first: date, last: date, days: set[int]) -> set[date]:
+    return {first + timedelta(days=k) for k in range((last - first).days + 1)
+            if (first + timedelta(days=k)).weekday() in days}
+
+
+@pytest.mark.parametrize(
+    "start",
+    [datetime(2026, 3, 2, 9, 0, tzinfo=UTC), datetime(2026, 10, 12, 9, 0, tzinfo=UTC)],
+    ids=["spring", "autumn"],
+)
+async def test_weeks_across_dst_in_two_zones_zero_missed_zero_doubled(
+    settings: Settings, clock: FakeClock, fake: FakeTelegram, start: datetime
+) -> None:
+    """Five weeks over both zones' DST change (the US changes weeks before the EU), a
+    tick every 11 minutes, two restarts; every training day gets exactly one reminder."""
+    clock.set(start)  # a Monday morning in both zones, before any reminder of the day
+    plans = {
+        1: ({0, 2, 4}, time(18, 0), BERLIN),
+        2: ({6}, time(2, 30), BERLIN),  # inside the hour that is skipped / repeated
+        3: ({1, 3, 5}, time(7, 15), NEW_YORK),
+        4: ({6}, time(1, 30), NEW_YORK),  # inside the repeated hour in autumn
+        5: (set(range(7)), time(23, 55), NEW_YORK),  # often sent after local midnight
+    }
+    end = start + timedelta(weeks=5)
+    restarts = [start + timedelta(days=9, hours=5), start + timedelta(days=23, hours=17)]
+    bot = Bot(settings, clock, fake)
+    await bot.__aenter__()
+    try:
+        for runner_id, (days, at, zone) in plans.items():
+            add_schedule(bot.services, runner_id, days=days, at=at, zone=zone)
+        while clock.now < end:
+            await bot.tick()
+            clock.advance(minutes=11)
+            if restarts and clock.now >= restarts[0]:
+                restarts.pop(0)
+                await bot.__aexit__(None, None, None)
+                clock.advance(minutes=25)  # down for a while, inside the grace window
+                bot = Bot(settings, clock, fake)
+                await bot.__aenter__()
+        rows = reminder_rows(bot.services)
+    finally:
+        await bot.__aexit__(None, None, None)
+
+    assert not restarts
+    for runner_id, (days, _at, zone) in plans.items():
+        mine = [r for r in rows if r.runner_id == runner_id]
+        got = Counter(local_date_of(r.due_at, zone) for r in mine)
+        assert max(got.values()) == 1, f"runner {runner_id}: doubled {got.most_common(1)}"
+        first, last = local_date_of(start, zone), local_date_of(end, zone) - timedelta(days=1)
+        expected = _training_dates(first, last, days)
+        assert {d for d in got if first <= d <= last} == expected, f"runner {runner_id}: missed"
+        assert {r.status for r in mine} == {"sent"}
+        # The chat received exactly the recorded reminders: nothing extra, nothing lost.
+        assert len(reminders_in(fake, runner_id)) == len(mine)
