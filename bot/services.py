@@ -40,6 +40,9 @@ class Services:
     # Filled by each feature's register(); see bot/handlers/router.py for the order.
     text_claimers: list[TextClaimer] = field(default_factory=list)
     intent_handlers: dict[str, IntentHandler] = field(default_factory=dict)
+    # Runner ids whose row is known to exist: skips a write on every update.
+    # A cache only; /forget removes the id together with the row.
+    known_runners: set[int] = field(default_factory=set)
     # Per-feature scratch space that must not be persisted (e.g. the flood guard's counters).
     extras: dict[str, Any] = field(default_factory=dict)
 

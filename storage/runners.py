@@ -10,14 +10,22 @@ from storage.models import CompletedSet, Reminder, Runner, Schedule, WorkoutSess
 
 
 def ensure_runner(session: Session, *, user_id: int, chat_id: int, first_name: str = "") -> None:
-    """Create the runner on first contact; cheap and idempotent for every later update."""
+    """Create the runner on first contact; idempotent.
+
+    A runner flagged `blocked` (Telegram answered 403) stays flagged until they
+    turn reminders back on (`unblock`): writing to the bot again does not, by
+    itself, restart reminders they were no longer receiving.
+    """
     insert_ignore(
         session,
         Runner,
         {"id": user_id, "chat_id": chat_id, "first_name": first_name[:64], "created_at": utcnow(),
          "blocked": False},
     )
-    # A runner who writes to us has (un)blocked nothing: reminders may reach them again.
+
+
+def unblock(session: Session, user_id: int) -> None:
+    """The runner asked for reminders again: Telegram will deliver to them."""
     session.exec(  # type: ignore[call-overload]
         update(Runner).where(Runner.id == user_id, Runner.blocked.is_(True)).values(blocked=False)  # type: ignore[arg-type,attr-defined]
     )

@@ -49,6 +49,7 @@ from bot.core.schedule import (
 )
 from bot.core.timezones import zone_from_name
 from storage.models import CompletedSet, Reminder, Runner, Schedule
+from storage.runners import unblock
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,7 @@ def upsert_schedule(
     schedule.next_reminder_at = next_instant(schedule, after=now)
     schedule.updated_at = now
     session.add(schedule)
+    unblock(session, runner_id)
     return schedule
 
 
@@ -155,6 +157,7 @@ def set_paused(session: Session, *, runner_id: int, paused: bool, now: datetime)
     else:
         schedule.enabled = True
         schedule.next_reminder_at = next_instant(schedule, after=now)
+        unblock(session, runner_id)
     schedule.updated_at = now
     session.add(schedule)
     return schedule
@@ -169,6 +172,7 @@ def set_enabled(session: Session, *, runner_id: int, enabled: bool, now: datetim
     if enabled:
         schedule.paused = False
         schedule.next_reminder_at = next_instant(schedule, after=now)
+        unblock(session, runner_id)
     else:
         _disarm(schedule)
     schedule.updated_at = now

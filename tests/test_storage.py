@@ -39,20 +39,29 @@ def test_datetimes_come_back_in_utc(db: Database) -> None:
         assert runner.created_at.tzinfo == timezone.utc
 
 
-def test_ensure_runner_is_idempotent_and_clears_blocked(db: Database) -> None:
+def test_ensure_runner_is_idempotent_and_only_resuming_reminders_unblocks(db: Database) -> None:
+    from datetime import time as clock_time
+
+    from storage import schedules
+
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
     with db.session() as session:
         runners.ensure_runner(session, user_id=7, chat_id=7, first_name="Ada")
         runners.ensure_runner(session, user_id=7, chat_id=7, first_name="Ada")
+        schedules.upsert_schedule(
+            session, runner_id=7, days={0, 2, 4}, local_time=clock_time(7), zone="UTC", now=now
+        )
     with db.session() as session:
-        runner = session.get(Runner, 7)
-        assert runner is not None
-        runner.blocked = True
-        session.add(runner)
+        schedules.block_runner(session, runner_id=7, now=now)  # Telegram answered 403
     with db.session() as session:
-        runners.ensure_runner(session, user_id=7, chat_id=7)
+        runners.ensure_runner(session, user_id=7, chat_id=7)  # they write again
     with db.session() as session:
         assert len(session.exec(select(Runner)).all()) == 1
+        assert session.get(Runner, 7).blocked is True  # type: ignore[union-attr]
+        schedules.set_paused(session, runner_id=7, paused=False, now=now)  # /resume
+    with db.session() as session:
         assert session.get(Runner, 7).blocked is False  # type: ignore[union-attr]
+        assert session.get(Schedule, 7).next_reminder_at is not None  # type: ignore[union-attr]
 
 
 def _set(session_id: int, position: int, update_id: int | None) -> dict[str, object]:

@@ -44,8 +44,12 @@ async def track_runner(update: Update, context: BotContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != "private":
         return
+    known = context.services.known_runners
+    if user.id in known:
+        return
     with context.services.db.session() as session:
         runners.ensure_runner(session, user_id=user.id, chat_id=chat.id, first_name=user.first_name)
+    known.add(user.id)
 
 
 async def start(update: Update, context: BotContext) -> None:

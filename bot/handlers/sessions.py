@@ -678,6 +678,7 @@ async def _forget_answer(update: Update, context: BotContext, data: str) -> None
         row = workouts.latest_session(session, runner_id=runner_id)
         live_prompt = row.prompt_message_id if row is not None and row.status in ("active", "paused") else None
         runners.delete_runner_data(session, runner_id)
+    services.known_runners.discard(runner_id)
     if live_prompt is not None:
         await _strip_buttons(context, chat_id, live_prompt)
     log.info("runner data deleted on request (/forget)")

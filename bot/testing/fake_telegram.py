@@ -83,6 +83,9 @@ class FakeTelegram:
     on_message: Callable[[SentMessage], None] | None = None
 
     def __post_init__(self) -> None:
+        # Every message the bot sent, in order (edits change these objects in place).
+        self.sent_log: list[SentMessage] = []
+        self._by_chat: dict[int, list[SentMessage]] = {}
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._failures: dict[str, list[_Failure]] = {}
@@ -160,9 +163,7 @@ class FakeTelegram:
 
     def chat(self, chat_id: int) -> list[SentMessage]:
         """Messages the bot sent to a chat, oldest first (deleted ones left out)."""
-        return [
-            m for (cid, _), m in sorted(self.messages.items()) if cid == chat_id and not m.deleted
-        ]
+        return [m for m in self._by_chat.get(chat_id, []) if not m.deleted]
 
     def last(self, chat_id: int) -> SentMessage:
         sent = self.chat(chat_id)
@@ -335,7 +336,11 @@ class FakeTelegram:
         return message
 
     def _store(self, message: SentMessage) -> dict[str, Any]:
-        self.messages[(message.chat_id, message.message_id)] = message
+        key = (message.chat_id, message.message_id)
+        if key not in self.messages:
+            self.sent_log.append(message)
+            self._by_chat.setdefault(message.chat_id, []).append(message)
+        self.messages[key] = message
         if self.on_message is not None:
             self.on_message(message)
         result: dict[str, Any] = {

@@ -63,9 +63,9 @@ class BotHarness:
 
     async def feed(self, payload: dict[str, Any]) -> list[SentMessage]:
         """Process one raw update; returns the messages the bot sent while handling it."""
-        before = set(self.fake.messages)
+        before = len(self.fake.sent_log)
         await self.app.process_update(Update.de_json(payload, self.app.bot))
-        return [m for key, m in sorted(self.fake.messages.items()) if key not in before]
+        return self.fake.sent_log[before:]
 
     async def send(self, user_id: int, text: str, **kwargs: Any) -> list[SentMessage]:
         """The runner types `text`."""
