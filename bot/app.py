@@ -31,15 +31,13 @@ from telegram.request import BaseRequest
 
 from bot import features
 from bot.handlers import common, questions, router
+from bot.handlers.chat_filters import PRIVATE, PRIVATE_MESSAGE
 from bot.services import BotApplication, BotContext, Services
 from bot.ui import questions as questions_ui
 from bot.ui.common import bot_commands
 
 log = logging.getLogger(__name__)
 
-PRIVATE = filters.ChatType.PRIVATE
-# New messages only: an edited "done" carries a new update id and must not count again.
-PRIVATE_NEW = PRIVATE & filters.UpdateType.MESSAGE
 
 
 def build_application(services: Services, *, request: BaseRequest | None = None) -> BotApplication:
@@ -77,9 +75,9 @@ def _register_handlers(application: BotApplication, services: Services) -> None:
     features.register_guards(application, services)
     application.add_handler(TypeHandler(Update, common.track_runner), group=-1)
 
-    application.add_handler(CommandHandler("start", common.start, filters=PRIVATE_NEW))
-    application.add_handler(CommandHandler("help", common.help_command, filters=PRIVATE_NEW))
-    application.add_handler(CommandHandler("topics", questions.topics, filters=PRIVATE_NEW))
+    application.add_handler(CommandHandler("start", common.start, filters=PRIVATE_MESSAGE))
+    application.add_handler(CommandHandler("help", common.help_command, filters=PRIVATE_MESSAGE))
+    application.add_handler(CommandHandler("topics", questions.topics, filters=PRIVATE_MESSAGE))
     services.intent_handlers["help"] = lambda update, context, _result: common.help_command(
         update, context
     )
@@ -89,9 +87,9 @@ def _register_handlers(application: BotApplication, services: Services) -> None:
     application.add_handler(
         CallbackQueryHandler(questions.open_topic, pattern=f"^{questions_ui.TOPIC_PREFIX}")
     )
-    application.add_handler(MessageHandler(PRIVATE_NEW & filters.COMMAND, common.unknown_command))
-    application.add_handler(MessageHandler(PRIVATE_NEW & filters.TEXT, router.route_text))
-    application.add_handler(MessageHandler(PRIVATE_NEW & ~filters.TEXT, common.non_text))
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, common.unknown_command))
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.TEXT, router.route_text))
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & ~filters.TEXT, common.non_text))
     # Groups, channels: the bot coaches in private chats only.
     application.add_handler(MessageHandler(~PRIVATE, common.group_chat))
     application.add_error_handler(common.on_error)

@@ -120,5 +120,5 @@ def register_guards(application: Application[Any, Any, Any, Any, Any, Any], serv
 
 def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
     application.add_handler(
-        CommandHandler("stats", stats_command, filters=filters.ChatType.PRIVATE)
+        CommandHandler("stats", stats_command, filters=PRIVATE_MESSAGE)
     )

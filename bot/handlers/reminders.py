@@ -27,6 +27,7 @@ from bot.core.timeparse import parse_days, parse_time_of_day
 from bot.core.timezones import resolve_zone, zone_from_name
 from bot.handlers.common import send_text
 from bot.reminder_delivery import ReminderDelivery, schedule_tick
+from bot.handlers.chat_filters import PRIVATE_MESSAGE
 from bot.services import BotContext, Services
 from bot.ui import reminders as ui
 from content.matcher import MatchResult
@@ -35,17 +36,16 @@ from storage.models import Schedule
 
 log = logging.getLogger(__name__)
 
-PRIVATE = filters.ChatType.PRIVATE
 DELIVERY_KEY = "reminders.delivery"
 SNOOZE_MINUTES = 60
 _PENDING_PREFIX = "schedule:"
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    application.add_handler(CommandHandler("schedule", schedule_command, filters=PRIVATE))
-    application.add_handler(CommandHandler("reminders", show_reminders, filters=PRIVATE))
-    application.add_handler(CommandHandler("pause", pause, filters=PRIVATE))
-    application.add_handler(CommandHandler("resume", resume, filters=PRIVATE))
+    application.add_handler(CommandHandler("schedule", schedule_command, filters=PRIVATE_MESSAGE))
+    application.add_handler(CommandHandler("reminders", show_reminders, filters=PRIVATE_MESSAGE))
+    application.add_handler(CommandHandler("pause", pause, filters=PRIVATE_MESSAGE))
+    application.add_handler(CommandHandler("resume", resume, filters=PRIVATE_MESSAGE))
     application.add_handler(CallbackQueryHandler(on_button, pattern=f"^{ui.PREFIX}"))
     # Registered before the sessions claimer (bot/features.py): a pending schedule
     # question is answered first.

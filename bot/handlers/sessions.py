@@ -48,6 +48,7 @@ from bot.core.workout import (
     parse_session_text,
     transition,
 )
+from bot.handlers.chat_filters import PRIVATE_MESSAGE
 from bot.handlers.questions import send_match_reply
 from bot.services import BotContext, Services
 from bot.ui import progress as progress_ui
@@ -62,7 +63,6 @@ from storage.models import Runner
 
 log = logging.getLogger(__name__)
 
-PRIVATE = filters.ChatType.PRIVATE
 TIMER_JOB_PREFIX = "timer:"  # timer:<session id>:<position>
 SWEEP_JOB_NAME = "sessions:sweep"
 SWEEP_INTERVAL_SECONDS = 300.0
@@ -88,11 +88,11 @@ _BUTTON_EVENTS: dict[str, Event] = {
 
 def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
     """Commands, the `s:` buttons, the in-session text claimer and the intents."""
-    application.add_handler(CommandHandler("session", session_command, filters=PRIVATE))
-    application.add_handler(CommandHandler("progress", progress_command, filters=PRIVATE))
-    application.add_handler(CommandHandler("history", history_command, filters=PRIVATE))
-    application.add_handler(CommandHandler("export", export_command, filters=PRIVATE))
-    application.add_handler(CommandHandler("forget", forget_command, filters=PRIVATE))
+    application.add_handler(CommandHandler("session", session_command, filters=PRIVATE_MESSAGE))
+    application.add_handler(CommandHandler("progress", progress_command, filters=PRIVATE_MESSAGE))
+    application.add_handler(CommandHandler("history", history_command, filters=PRIVATE_MESSAGE))
+    application.add_handler(CommandHandler("export", export_command, filters=PRIVATE_MESSAGE))
+    application.add_handler(CommandHandler("forget", forget_command, filters=PRIVATE_MESSAGE))
     application.add_handler(CallbackQueryHandler(on_button, pattern=f"^{ui.PREFIX}"))
     services.text_claimers.append(claim_session_text)
     services.intent_handlers[START_SESSION] = _start_intent
