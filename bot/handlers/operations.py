@@ -20,8 +20,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, TypeHandler, filters
+from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, TypeHandler
 
+from bot.handlers.chat_filters import PRIVATE_MESSAGE
 from bot.handlers.common import send_text, unknown_command
 from bot.services import BotContext, Services
 from bot.ui import operations as ui
