@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python benchmarks/bench_qa.py [extra.jsonl ...]
 
-Runs over /work/shared/qa/dev.jsonl (when present), tests/data/extra_questions.jsonl
+Runs over /work/shared/qa/dev.jsonl (when present), tests/data/extra_questions*.jsonl
 and any files given. "cold" timings clear the normalisation caches before every
 question (a question the bot has never seen); "warm" ones repeat the questions.
 "wall" is elapsed time (includes being descheduled when the machine is busy);
@@ -22,9 +22,13 @@ sys.path.insert(0, str(ROOT))
 
 from content import Matcher, load_library  # noqa: E402
 from content.evaluation import evaluate  # noqa: E402
-from content.normalize import clean, stem  # noqa: E402
+from content.normalize import clean, rewrite, stem  # noqa: E402
 
-FILES = [Path("/work/shared/qa/dev.jsonl"), ROOT / "tests" / "data" / "extra_questions.jsonl"]
+FILES = [
+    Path("/work/shared/qa/dev.jsonl"),
+    ROOT / "tests" / "data" / "extra_questions.jsonl",
+    ROOT / "tests" / "data" / "extra_questions2.jsonl",
+]
 REPEATS = 20
 
 
@@ -39,6 +43,7 @@ def _time(matcher: Matcher, questions: list[str], cold: bool, clock=time.perf_co
         for q in questions:
             if cold:
                 clean.cache_clear()
+                rewrite.cache_clear()
                 stem.cache_clear()
                 matcher.normalizer.repair.cache_clear()
             start = clock()

@@ -110,8 +110,9 @@ _RULES: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
         HISTORY,
         (
             re.compile(r"\bhistory\b"),
-            re.compile(r"\b(?:past|previous|last|recent|completed|logged) (?:sessions?|workouts?)\b"),
-            re.compile(r"\b(?:my|show) (?:workout )?logs?\b|\bwhat did i do (?:last time|yesterday|last week)\b"),
+            re.compile(r"\b(?:past|previous|last|recent|completed|logged|earlier|old) (?:sessions?|workouts?|routines?)\b"),
+            re.compile(r"\b(?:my|show|open|see|view|check) (?:\w+ )?(?:workout |training |exercise )?logs?\b"),
+            re.compile(r"\bwhat did i do\b(?! wrong)|\bwhat have i (?:done|logged)\b|\bwhat (?:was|were) my (?:last|previous)\b"),
         ),
     ),
     (
@@ -125,6 +126,15 @@ _RULES: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
             ),
         ),
     ),
+)
+
+
+# History asked as a question: "what did I do last time", "can I see my past
+# sessions", "what were my previous workouts" (but not "what history of injuries").
+_HISTORY_QUESTION = re.compile(
+    r"\bwhat did i do\b(?! wrong)|\bwhat have i (?:done|logged)\b|\bwhat (?:was|were) my (?:last|previous)\b"
+    r"|\b(?:my|the) (?:past|previous|last|recent|completed|logged|earlier|old) (?:sessions?|workouts?|routines?)\b"
+    r"|\b(?:my|the) (?:workout |training |exercise )?logs?\b|\bworkout history\b|\bmy history\b"
 )
 
 
@@ -150,7 +160,8 @@ def detect_intent(text: str) -> Intent | None:
             # do", "how am I doing"); the others must not be plain questions
             # such as "what history of injuries ...".
             if question and name not in (HELP, PROGRESS, SCHEDULE, EXPORT, FORGET):
-                continue
+                if not (name == HISTORY and _HISTORY_QUESTION.search(cleaned)):
+                    continue
             return Intent(name)
     if not question and any(p.search(cleaned) for p in _START_RES):
         return Intent(START_SESSION, _routine_hint(cleaned))

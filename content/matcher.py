@@ -20,6 +20,7 @@ questions decline.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -29,7 +30,7 @@ from content.intents import Intent, detect_intent
 from content.model import Library
 from content.normalize import Normalizer, content_words, stem
 from content.safety import is_red_flag
-from content.synonyms import GENERIC, OFF_TOPIC
+from content.synonyms import FRAME, GENERIC, HARD_OFF_TOPIC, OFF_TOPIC
 
 Decision = Literal["answer", "did-you-mean", "dont-know", "intent"]
 
@@ -47,6 +48,11 @@ OOV_WEIGHT_SHORT = 2.5
 OOV_WEIGHT_LONG = 0.35
 OFF_TOPIC_WEIGHT_SHORT = 12.0
 OFF_TOPIC_WEIGHT_LONG = 2.0
+# Shopping and rehab after a specific injury (synonyms.HARD_OFF_TOPIC) are a
+# different question even when the rest names an exercise ("best jump rope to
+# buy"), so they weigh more still.
+HARD_WEIGHT_SHORT = 40.0
+HARD_WEIGHT_LONG = 6.0
 # Evidence from the best single text versus from the entry's whole vocabulary.
 BEST_TEXT_SHARE = 0.75
 # A text's score is recall**RECALL_EXP * precision**PRECISION_EXP. Recall
@@ -65,6 +71,34 @@ GENERIC_CAP = 1.0  # weight ceiling for everyday words (synonyms.GENERIC)
 # safety check reads the whole Telegram message (4096 characters), because a
 # symptom mentioned at the end of a long story must still be caught.
 MAX_QUERY_CHARS = 1000
+# "Did you mean" calibration: between SUGGEST_AT and ANSWER_AT, answer the top
+# entry anyway when it is at least CONFIDENT_AT and either clearly leads (the
+# runner-up scores at most LEAD_RATIO of it), is the only candidate worth
+# offering, or every close candidate is a sibling from the same family (any of
+# them would answer the question).
+CONFIDENT_AT = 36.0
+CONFIDENT_COVERAGE = 0.42
+LEAD_RATIO = 0.72
+SIBLING_RATIO = 0.85
+SIBLINGS: tuple[frozenset[str], ...] = (
+    frozenset({"low-back-pain-causes", "core-strength", "back-routine", "hip-flexors-and-sitting"}),
+    frozenset({"glute-engagement-test", "core-strength"}),
+    frozenset({"hip-mobility-twist", "hip-flexor-release", "hip-flexors-and-sitting"}),
+    frozenset({"calf-routine", "calf-routine-guidelines"}),
+)
+# Long messages: the sentence(s) asking the question count fully, the rest
+# (greetings, backstory) at CONTEXT_SHARE, so length does not dilute the score.
+LONG_MESSAGE_WORDS = 20
+CONTEXT_SHARE = 0.3
+CONTEXT_SHARE_PRONOUN = 0.6
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?\n])\s+|\n+")
+_PRONOUN = re.compile(r"\b(?:it|them|this|those|these|they)\b(?!\s+(?:is|are|was|were)\b)", re.IGNORECASE)
+_QUESTION_SENTENCE = re.compile(
+    r"\?|^\W*(?:so |and |but |anyway,? |ok,? |okay,? )*(?:how|what|whats|what's|which|why|when|where|who|should|shall|can|could"
+    r"|would|will|is|are|do|does|did|am|any|anything|tips)\b|\b(?:my question|wondering|want to know|wanted to know"
+    r"|like to know|not sure (?:how|what|which|whether|if)|no idea (?:how|what))\b",
+    re.IGNORECASE,
+)
 MAX_SAFETY_CHARS = 4096
 
 
@@ -132,9 +166,11 @@ class Matcher:
         # Off-topic words keep their heavy weight even when some entry uses them
         # ("lunge" appears in the hip twist), so only a text that explains them helps.
         self._off_topic = frozenset(stem(w) for w in OFF_TOPIC)
+        self._frame = frozenset(stem(w) for w in FRAME)
+        self._hard = frozenset(stem(w) for w in HARD_OFF_TOPIC)
         # Off-topic words count as known so typo repair never turns "plank"
         # into a library word.
-        self.normalizer = Normalizer(set(df) | self._off_topic, words | set(OFF_TOPIC))
+        self.normalizer = Normalizer(set(df) | self._off_topic | self._hard, words | set(OFF_TOPIC) | set(HARD_OFF_TOPIC))
 
     # -- public -----------------------------------------------------------
 
@@ -146,40 +182,71 @@ class Matcher:
         intent = detect_intent(text)
         if intent is not None:
             return self._intent_result(intent)
-        ranked = self.rank(text)
+        ranked, coverage = self._rank(text)
         if not ranked or ranked[0][1] < SUGGEST_AT:
             alts = [i for i, s in ranked[:MAX_ALTERNATIVES] if s >= SUGGEST_AT * 0.75]
             return MatchResult(None, ranked[0][1] if ranked else 0.0, alts, decision="dont-know")
         top_id, top = ranked[0]
-        if top >= ANSWER_AT:
+        if top >= ANSWER_AT or self._confident(ranked, coverage):
             alts = [i for i, _ in ranked[1 : 1 + MAX_ALTERNATIVES]]
             return MatchResult(top_id, top, alts, decision="answer")
         alts = [i for i, s in ranked[:MAX_ALTERNATIVES] if s >= SUGGEST_AT * 0.75]
         return MatchResult(None, top, alts, decision="did-you-mean")
 
+    @staticmethod
+    def _confident(ranked: list[tuple[str, float]], coverage: dict[str, float]) -> bool:
+        """Whether a top score between SUGGEST_AT and ANSWER_AT is safe to answer.
+
+        Never when the top entry leaves much of the question unexplained (an
+        off-topic or unknown word: "walking lunges with dumbbells").
+        """
+        top_id, top = ranked[0]
+        if top < CONFIDENT_AT or coverage.get(top_id, 0.0) < CONFIDENT_COVERAGE:
+            return False
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if runner_up <= top * LEAD_RATIO or runner_up < SUGGEST_AT * 0.75:
+            return True
+        close = [i for i, s in ranked[1:] if s >= top * SIBLING_RATIO]
+        return any(top_id in group and all(i in group for i in close) for group in SIBLINGS)
+
     def rank(self, text: str) -> list[tuple[str, float]]:
         """Entries scored 0-100 for ``text``, best first (no safety/intent step)."""
-        tokens = list(dict.fromkeys(self.normalizer.tokens(text)))
+        return self._rank(text)[0]
+
+    def _rank(self, text: str) -> tuple[list[tuple[str, float]], dict[str, float]]:
+        """``rank`` plus, per entry, the share of the question's weight it explains."""
+        n_words = len(text.split())
+        tokens, context = self._focus(text) if n_words > LONG_MESSAGE_WORDS else (self._tokens(text), {})
         if not tokens:
-            return []
-        weights = self._query_weights(tokens, len(text.split()))
+            return [], {}
+        weights = self._query_weights(tokens, n_words)
+        for tok, share in context.items():
+            weights[tok] *= share
         total = sum(weights.values())
         # Accumulate matched weight per text through the postings: one add per
         # (question word, text containing it) instead of a set intersection per
         # text. Recall uses the word's library weight; precision the question
         # weight capped at it, so an off-topic word that a text happens to
-        # contain ("lunge") cannot become strong evidence.
+        # contain ("lunge") cannot become strong evidence. A text matched only
+        # by frame words ("why", "runners", "how often") is not evidence.
         idf = self._idf
+        frame = self._frame
         recall_acc: dict[int, float] = {}
         precision_acc: dict[int, float] = {}
+        topical: set[int] = set()
         for tok in tokens:
             postings = self._postings.get(tok)
             if not postings:
                 continue
-            r, p = idf[tok], min(weights[tok], idf[tok])
+            share = context.get(tok, 1.0)
+            r, p = idf[tok] * share, min(weights[tok], idf[tok] * share)
+            is_topic = tok not in frame
             for i in postings:
                 recall_acc[i] = recall_acc.get(i, 0.0) + r
                 precision_acc[i] = precision_acc.get(i, 0.0) + p
+                if is_topic:
+                    topical.add(i)
+        recall_acc = {i: v for i, v in recall_acc.items() if i in topical}
         best: dict[str, float] = {}
         for i, matched in recall_acc.items():
             recall = matched / self._recall_base[i]
@@ -189,7 +256,7 @@ class Matcher:
             if score > best.get(entry, 0.0):
                 best[entry] = score
         if not best:
-            return []
+            return [], {}
         # A near-verbatim phrasing ("hollw bodyhold") is strong evidence on its
         # own, whatever the word weights say.
         joined = " ".join(tokens)
@@ -201,23 +268,50 @@ class Matcher:
             capacity = min(1.0, self._doc_weight[hit[2]] / MIN_TEXT_WEIGHT)
             best[doc.entry] = max(best.get(doc.entry, 0.0), doc.weight * capacity * hit[1] / 100.0)
         scored = []
+        covered: dict[str, float] = {}
         for entry, b in best.items():
             vocab = self._entry_vocab[entry]
-            coverage = sum(min(w, self._idf[t]) for t, w in weights.items() if t in vocab) / total
+            coverage = sum(min(w, self._idf[t] * context.get(t, 1.0)) for t, w in weights.items() if t in vocab) / total
+            covered[entry] = coverage
             scored.append((entry, round(100.0 * (BEST_TEXT_SHARE * b + (1 - BEST_TEXT_SHARE) * coverage), 2)))
         scored.sort(key=lambda p: -p[1])
-        return scored
+        return scored, covered
 
     # -- helpers ----------------------------------------------------------
+
+    def _tokens(self, text: str) -> list[str]:
+        return list(dict.fromkeys(self.normalizer.tokens(text)))
+
+    def _focus(self, text: str) -> tuple[list[str], dict[str, float]]:
+        """Tokens of a long message, and the share each backstory-only token keeps.
+
+        The sentences that ask something ("?", a question word, "my question
+        is") count fully; greetings and backstory count at CONTEXT_SHARE, so a
+        topic named only there ("I bought dumbbells ... what can I use them
+        for?") still helps without drowning the question.
+        """
+        sentences = [p for p in _SENTENCE_SPLIT.split(text) if p.strip()]
+        asked = [p for p in sentences if _QUESTION_SENTENCE.search(p)]
+        main = self._tokens(" ".join(asked))
+        if not main:
+            return self._tokens(text), {}
+        rest = [t for t in self._tokens(" ".join(p for p in sentences if p not in asked)) if t not in main]
+        # "... calf work. When am I supposed to fit it in?": a pronoun points
+        # back into the story, which then counts for more.
+        share = CONTEXT_SHARE_PRONOUN if any(_PRONOUN.search(p) for p in asked) else CONTEXT_SHARE
+        return main + rest, {t: share for t in rest}
 
     def _query_weights(self, tokens: list[str], n_words: int) -> dict[str, float]:
         # Up to 5 words: full penalty for unknown words; 20+ words: mostly chat.
         ratio = min(1.0, max(0.0, (n_words - 5) / 15))
         oov = OOV_WEIGHT_SHORT + (OOV_WEIGHT_LONG - OOV_WEIGHT_SHORT) * ratio
         off = OFF_TOPIC_WEIGHT_SHORT + (OFF_TOPIC_WEIGHT_LONG - OFF_TOPIC_WEIGHT_SHORT) * ratio
+        hard = HARD_WEIGHT_SHORT + (HARD_WEIGHT_LONG - HARD_WEIGHT_SHORT) * ratio
         weights = {}
         for tok in tokens:
-            if tok in self._off_topic:
+            if tok in self._hard:
+                weights[tok] = max(hard, self._idf.get(tok, 0.0))
+            elif tok in self._off_topic:
                 weights[tok] = max(off, self._idf.get(tok, 0.0))
             elif tok in self._idf:
                 weights[tok] = self._idf[tok]

@@ -13,9 +13,10 @@ import unicodedata
 from functools import lru_cache
 
 from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel
 
-from content.synonyms import PHRASES, STOP_WORDS, TOKENS
+from content.english import COMMON_WORDS
+from content.synonyms import PHRASES, REWRITES, STOP_WORDS, TOKENS
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 # Contractions first, so "can't" does not become the stop word "can" plus "t".
@@ -41,6 +42,9 @@ _PHRASE_MAP = dict(PHRASES)
 _PHRASE_RE = re.compile(
     r"\b(?:" + "|".join(re.escape(p) for p in sorted(_PHRASE_MAP, key=len, reverse=True)) + r")\b"
 )
+# Context-dependent rewrites (synonyms.REWRITES) for retrieval only: intents and
+# safety read clean() output, where "turn on" must stay "turn on".
+_REWRITES = tuple((re.compile(p), r) for p, r in REWRITES)
 
 
 @lru_cache(maxsize=4096)
@@ -95,12 +99,21 @@ def _expand(word: str) -> list[str]:
     return mapped.split() if " " in mapped else [mapped]
 
 
+@lru_cache(maxsize=4096)
+def rewrite(text: str) -> str:
+    """clean() plus the context-dependent rewrites of synonyms.REWRITES."""
+    text = clean(text)
+    for pattern, repl in _REWRITES:
+        text = pattern.sub(repl, text)
+    return text
+
+
 def content_words(text: str) -> list[str]:
     """Unstemmed topic words of ``text`` (after the synonym maps)."""
     # Bare numbers ("9 to 5", "3 sets") are context, never what tells entries
     # apart; "10k" or "5k" stay (they name races, which we do not cover).
     return [
-        w for raw in clean(text).split() for w in _expand(raw) if w not in STOP_WORDS and not w.isdigit()
+        w for raw in rewrite(text).split() for w in _expand(raw) if w not in STOP_WORDS and not w.isdigit()
     ]
 
 
@@ -119,45 +132,88 @@ class Normalizer:
 
     def __init__(self, vocabulary: set[str], words: set[str] = frozenset()) -> None:
         self.vocabulary = frozenset(vocabulary)
+        # Real English words are never "repaired" ("wakes" is not "walks").
+        # Inflected forms count by stem ("wakes" -> "wak" like "wake"); a bare
+        # word must be listed itself, so "bak" is not taken for "bake".
+        self._common_stems = frozenset(stem(w) for w in COMMON_WORDS)
+        # Repair targets: the library's words first (they win ties), then the
+        # words the synonym maps know ("importnat" -> "important" -> "matter")
+        # and stop words ("wen" -> "when", which is then dropped).
+        pool: dict[str, None] = {}
+        for word in sorted(set(words) | self.vocabulary):
+            pool[word] = None
+        for word in sorted(TOKENS):
+            if all(stem(w) in self.vocabulary for w in _expand(word)):
+                pool[word] = None
+        for word in sorted(STOP_WORDS):
+            pool[word] = None
         self._by_letter: dict[str, list[str]] = {}
-        for word in set(words) | self.vocabulary:
+        for word in pool:
             if word.isalpha() and len(word) >= 3:
                 self._by_letter.setdefault(word[0], []).append(word)
         # One cache per instance: the vocabulary decides the answer.
         self.repair = lru_cache(maxsize=16384)(self._repair)
 
     def _repair(self, word: str) -> tuple[str, ...]:
-        """Map an unknown word to known stems, or return its stem unchanged.
+        """Map an unknown word to known words (possibly none), or return it unchanged.
 
-        Tries a dropped g ("skippin"), a fused compound ("bodyhold" -> "body
-        hold"), then one edit (two for long words) with transpositions counted
-        once (OSA distance). Candidates must share the first letter: people
-        rarely mistype it, and the rule stops "pace" turning into "race".
+        Real English words (``english.COMMON_WORDS``) are left alone. Then tries
+        a dropped g ("skippin"), a fused compound ("bodyhold" -> "body hold"),
+        then one edit (two for 8+ letters) with transpositions counted once (OSA
+        distance). Three-letter words only take a missing letter or a swap
+        ("bak" -> "back", "wen" -> "when"). Candidates must share the first
+        letter: people rarely mistype it, and the rule stops "pace" turning
+        into "race". Ties go to the closer spelling (fewer inserted/deleted
+        letters), then to library words.
         """
         stemmed = stem(word)
-        if stemmed in self.vocabulary or not 4 <= len(word) <= 20 or not word.isalpha():
-            return (stemmed,)
-        if word.endswith("in"):
-            for full in _expand(word + "g"):
-                if stem(full) in self.vocabulary:
-                    return (stem(full),)
+        if stemmed in self.vocabulary or not 3 <= len(word) <= 20 or not word.isalpha():
+            return (word,)
+        if word in COMMON_WORDS or (stemmed != word and stemmed in self._common_stems):
+            return (word,)
+        if len(word) >= 4 and word.endswith("in"):
+            if all(stem(full) in self.vocabulary for full in _expand(word + "g")):
+                return (word + "g",)
         for cut in range(3, len(word) - 2):
-            left, right = stem(word[:cut]), stem(word[cut:])
-            if left in self.vocabulary and right in self.vocabulary:
+            left, right = word[:cut], word[cut:]
+            if stem(left) in self.vocabulary and stem(right) in self.vocabulary:
                 return (left, right)
         max_edits = 1 if len(word) < 8 else 2
         candidates = self._by_letter.get(word[0], [])
-        best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=max_edits)
-        if best is None and stemmed != word:
-            best = process.extractOne(stemmed, candidates, scorer=OSA.distance, score_cutoff=max_edits)
-        if best is None:
-            return (stemmed,)
-        fixed = stem(best[0])
-        return (fixed,) if fixed in self.vocabulary else (stemmed,)
+        found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=None)
+        if not found and stemmed != word:
+            found = process.extract(stemmed, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=None)
+        if len(word) == 3:
+            found = [f for f in found if len(f[0]) == 4 or sorted(f[0]) == sorted(word)]
+        if not found:
+            return (word,)
+        best = min(found, key=lambda f: (f[1], Indel.distance(word, f[0]), f[2]))[0]
+        if best in STOP_WORDS:
+            return ()
+        fixed = [w for w in _expand(best) if w not in STOP_WORDS]
+        return (best,) if fixed and all(stem(f) in self.vocabulary for f in fixed) else (word,)
 
     def tokens(self, text: str) -> list[str]:
+        words = rewrite(text).split()
         out: list[str] = []
-        for word in content_words(text):
-            stemmed = stem(word)
-            out.extend((stemmed,) if stemmed in self.vocabulary else self.repair(word))
-        return out
+        repaired: list[str] = []
+        changed = False
+        for raw in words:
+            for word in _expand(raw):
+                if word in STOP_WORDS or word.isdigit():
+                    repaired.append(word)
+                    continue
+                stemmed = stem(word)
+                if stemmed in self.vocabulary:
+                    out.append(stemmed)
+                    repaired.append(word)
+                    continue
+                fixed = self.repair(word)
+                changed = changed or fixed != (word,)
+                repaired.extend(fixed)
+                out.extend(stem(w) for w in fixed)
+        if not changed:
+            return out
+        # A repaired word may complete a phrase ("lowr bak" -> "lower back" ->
+        # "lowback"), so the corrected text goes through the maps once more.
+        return [stem(w) for w in content_words(" ".join(repaired))]

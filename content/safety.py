@@ -53,6 +53,7 @@ _SEVERE = (
 _PAIN = r"(?:pains?|painful|hurts?|hurting|aches?|aching|twinges?|sensation)"
 # "sharp pain", "severe lowback pain", "sudden severe back pain": at most two
 # words between, so "an intense run and my calves ache" stays benign.
+_PAIN_WORD = r"(?:pains?|painful|hurts?|hurting|aches?|aching|achy|sore|throbs?|throbbing)"
 _SEVERE_THEN_PAIN = rf"\b{_SEVERE}\s+(?:\w+\s+){{0,2}}{_PAIN}\b"
 # "my back pain is really intense", "it hurts so much": only linking words between.
 _LINK = r"(?:is|was|are|gets|got|getting|feels|felt|becomes|became|so|really|very|quite|super|pretty|too|just|now|has|been|absolutely|incredibly|unbelievably)"
@@ -65,8 +66,75 @@ _TRAVEL = (
     rf"(?:the\s+|my\s+|his\s+|her\s+|your\s+|one\s+|both\s+)?(?:back of (?:the |my )?)?{_LIMB}\b"
 )
 
+# Everyday words for the same signs (found by blind testing): a limb "asleep",
+# "buzzing", giving way, a pop or a snap, night pain, a fall, other red flags.
+_BODY = (
+    r"(?:legs?|thighs?|calf|calves|shins?|foot|feet|toes?|heels?|ankles?|knees?|hips?|glutes?|buttocks?|bum"
+    r"|butt|arms?|hands?|fingers?|back|lowback|spine|achilles|hamstrings?|groin)"
+)
+_EVERYDAY = (
+    # pins and needles, in ordinary words: a limb "asleep", "buzzing", "fuzzy"
+    rf"{_BODY}(?:\s+\w+){{0,4}}\s+(?:asleep|to sleep)\b",
+    r"dead (?:leg|foot|feet|arm|hand)\b",
+    rf"{_BODY}(?:\s+\w+){{0,3}}\s+(?:fuzz\w*|buzz\w*|fizz\w*|vibrat\w*|crawl\w*)",
+    rf"(?:fuzz\w*|buzz\w*|fizz\w*|vibrat\w*|crawling) (?:\w+ ){{0,3}}(?:in|on|down|through) (?:my |the |both |one )?{_BODY}",
+    # weakness and giving way (not "weak calves" or "weak glutes": those are the articles' topic)
+    r"(?:legs?|foot|feet|knees?|ankles?|arms?) (?:\w+ ){0,2}(?:went|goes|gone|going|turned|turns|suddenly|keeps going|just went) weak",
+    r"(?:gives?|gave|giving|give|given) (?:way|out)\b", r"buckl\w*", r"foot (?:slap\w*|drag\w*|drop\w*)",
+    r"(?:cannot|can not|unable to|could not|couldnt|struggl\w* to|hard to) (?:\w+ ){0,2}"
+    rf"(?:lift|raise|point|flex|pull up) (?:my |the |one |either )?(?:\w+ )?(?:of )?(?:my )?{_BODY}",
+    r"(?:cannot|can not|unable to|could not|couldnt) (?:\w+ ){0,2}push off\b",
+    r"(?:cannot|can not|unable to|could not|couldnt|hard to) (?:\w+ ){0,2}(?:bear|put|take) (?:any |much |my )?weight",
+    r"(?:cannot|can not|unable to|could not|couldnt) (?:\w+ ){0,2}put (?:my |the |any )?(?:\w+ )?(?:foot|feet|heel|leg|weight)\b",
+    rf"{_BODY}(?:\s+\w+){{0,3}}\s+(?:fold\w*|collaps\w*|crumpl\w*|went|gone|go|goes|gave)\s+(?:out\s+)?(?:from\s+)?under(?:neath)? me",
+    r"(?:went|go|goes|gone) (?:pop|snap|twang|ping|bang)\b",
+    r"(?:cannot|can not|unable to|could not|couldnt) walk\b", r"limp(?:s|ed|ing)?\b",
+    # a sudden tear: a pop, a snap, "felt something go"
+    r"(?:felt|heard|there was|noticed) (?:a |an |some |something )?(?:\w+ )?(?:pop|popping|snap|snapping|crack|rip|tear|twang|ping)\b",
+    r"(?:popped|snapped|tore|torn|ruptur\w*)\b(?! (?:out|in|over|by|round|to|between|up|off|at|through|into))",
+    r"something (?:went|go|gave|give|snapped|popped|ripped|tore|twanged|pinged|pulled)\b(?! (?:well|ok|okay|fine|great|wrong))",
+    r"it (?:snapped|popped|ripped|tore|twanged|pinged)\b",
+    rf"(?:tear|rupture) (?:in|of) (?:my |the )?{_BODY}", rf"{_BODY} (?:tear|rupture)\b",
+    # other signs beyond the articles
+    r"(?:a|high) temperature\b(?!s)", r"night sweats?", r"chills\b(?! out)",
+    r"(?:wet|peed|pee|soiled) (?:myself|my pants)", r"(?:control of|controlling) (?:my )?(?:pee|wee|bladder|bowels?|toilet)",
+    r"saddle (?:area|region|numb\w*|anaesth\w*|anesth\w*)",
+    r"(?:lost|losing|dropped|dropping) (?:\w+ ){0,3}(?:weight|kilos|kg|pounds|lbs)\b(?:\s+\w+){0,3}\s+"
+    r"(?:without (?:trying|meaning|dieting|changing)|for no|unexplained|unintentional)",
+    r"(?:unexplained|unintentional|unexpected|sudden) weight loss", r"weight loss (?:without|for no)",
+    r"chest (?:\w+ ){0,2}(?:pains?|tight\w*|pressure|hurts?|aches?|squeez\w*)",
+    r"(?:pains?|tight\w*|pressure|hurts?|aches?) (?:in|across|on) (?:my |the )?chest",
+    r"palpitation\w*", r"heart (?:racing|pounding|flutter\w*|skipping)", r"passed out", r"black(?:ed)? out\b",
+    r"blood in (?:my )?(?:urine|pee|wee|stool|poo)", r"(?:coughing|cough|spitting) (?:up )?blood",
+)
 _RED_FLAG = re.compile(
-    r"\b(?:" + "|".join(_ALWAYS) + r")|" + _SEVERE_THEN_PAIN + "|" + _PAIN_THEN_SEVERE
+    r"\b(?:" + "|".join(_ALWAYS + _EVERYDAY) + r")|" + _SEVERE_THEN_PAIN + "|" + _PAIN_THEN_SEVERE
+)
+# These count together with a pain word anywhere in the message: a fall, a
+# crash or a blow ("I hurt my back in a fall"), pain that keeps getting worse or
+# will not settle, and night pain ("can't sleep because of the pain").
+_WITH_PAIN_RE = re.compile(
+    r"\b(?:fell\b(?! (?:behind|off the wagon|in love|out of love|short|asleep))|falling (?:over|down|off)"
+    r"|fall (?:over|down|off|on)\b|(?:a|bad|nasty|hard|heavy|big|my) (?:fall|tumble|crash|spill)\b"
+    r"(?! (?:marathon|race|season|half|training|block|course|diet))"
+    r"|tripp?ed|trips? (?:over|on)|slipped (?:on|over|and)|crash(?:ed)?\b(?! (?:course|diet))|accidents?\b"
+    r"|hit by|struck by|knocked (?:down|over|into)|collid\w*|collision|whiplash|concussion"
+    r"|landed (?:\w+ )?on (?:my |the )?(?:back|hip|side|bum|butt|tailbone|coccyx|knee|head|wrist|shoulder)"
+    r"|(?:getting|gets|got|get|becoming|becomes|became|grown|growing) (?:\w+ )?worse|worsen\w*|worse and worse|worse every"
+    r"|(?:not|isnt|hasnt|wont|doesnt|never|no) (?:\w+ )?(?:improv\w*|getting better|got better|gotten better"
+    r"|going away|go away|gone away|healing|healed|settl\w*)|no better"
+    r"|(?:for|after|over) (?:\w+ )?(?:weeks|months)\b(?:\s+\w+){0,3}\s+(?:now|still|and still|without)"
+    r"|still (?:\w+ )?(?:pains?|hurts?|aches?|aching|sore) (?:after|for) (?:\w+ )?(?:weeks|months)"
+    r"|worse than (?:last|before|yesterday|it was|ever|a week|a month)|nothing (?:helps|is helping|works|is working|seems to help)"
+    r"|tried everything|been (?:\w+ ){0,3}(?:sore|painful|hurting|aching|achy|hurts?) (?:for|over|since) (?:\w+ ){0,2}(?:weeks|months|year)"
+    r"|(?:ran|run|running|bumped|walked|smashed|slammed|banged) into (?:a |the |an )?(?!(?:some |a few )?(?:trouble|problems?|issues?|friends?|someone|my))\w+"
+    r"|(?:wakes?|woke|waking|woken) me\b|(?:keeps?|kept|keeping) me (?:up|awake)\b"
+    r"|middle of the night|in the night|overnight|at \d+ ?am\b"
+    r"|(?:cannot|can not|unable to|could not|couldnt|hard to|struggle to|struggling to|trouble) (?:get to )?sleep(?:ing)?\b"
+    r"|(?:at|during the|through the|every|all) night\b)"
+)
+_PAIN_WORDS_RE = re.compile(
+    r"\b(?:pains?|painful|hurts?|hurting|hurt|aches?|aching|achy|sore|soreness|injur\w*|niggle|twinge\w*|throb\w*|tender)\b"
 )
 _TRAVEL_RE = re.compile(_TRAVEL)
 _PAIN_RE = re.compile(rf"\b{_PAIN}\b")
@@ -84,5 +152,7 @@ def is_red_flag(text: str) -> bool:
     if not cleaned:
         return False
     if _RED_FLAG.search(cleaned):
+        return True
+    if _WITH_PAIN_RE.search(cleaned) and _PAIN_WORDS_RE.search(cleaned):
         return True
     return bool(_TRAVEL_RE.search(cleaned) and _PAIN_RE.search(cleaned))

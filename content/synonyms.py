@@ -11,6 +11,22 @@ from __future__ import annotations
 # per-token map and the stemmer then process like any other.
 PHRASES: tuple[tuple[str, str], ...] = (
     ("pins and needles", "tingling"),
+    # down-playing words carry no topic (and never cancel a red flag: safety
+    # runs on the raw text first)
+    ("nothing serious", ""), ("not serious", ""), ("nothing major", ""), ("not too bad", ""),
+    ("not that bad", ""), ("nothing too bad", ""),
+    # number words name the calf-raise siblings: "two-leg" is the double-leg raise
+    ("one legged", "single leg"), ("one leg", "single leg"), ("1 leg", "single leg"), ("1 legged", "single leg"),
+    ("single legged", "single leg"), ("on one foot", "single leg"), ("one foot", "single leg"),
+    ("two legged", "double leg"), ("two legs", "double leg"), ("two leg", "double leg"), ("2 legs", "double leg"),
+    ("2 leg", "double leg"), ("2 legged", "double leg"), ("both legs", "double leg"), ("both feet", "double leg"),
+    ("two feet", "double leg"), ("double legged", "double leg"),
+    # training gaps
+    ("warm down", "cooldown"), ("warm downs", "cooldown"), ("cool downs", "cooldown"),
+    ("cross training", "crosstraining"), ("cross train", "crosstraining"), ("cross trained", "crosstraining"),
+    ("cross trains", "crosstraining"),
+    ("massage guns", "massagegun"), ("massage gun", "massagegun"), ("theragun", "massagegun"),
+    ("percussion gun", "massagegun"), ("post op", "postop"), ("post operative", "postop"), ("work day", "workday"), ("working day", "workday"),
     # other exercises, fused so they read as one off-topic word, not "pull"/"push"
     # frequency: "3 times a week", "per week", "how often" all mean one thing
     ("times a week", "often"), ("times per week", "often"), ("times each week", "often"),
@@ -96,6 +112,51 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ("in my living room", "athome"),
 )
 
+# Context-dependent rewrites, regular expressions over clean() output, applied
+# for retrieval only (intents and safety see the text without them). Each is a
+# family of wordings for one idea the content names in a single word.
+_GLUTE_CORE = r"(?:glute|glutes|butt|bum|booty|bottom|buttocks?|core|abs|muscles?|hamstrings?)"
+_SITTING = r"(?:sitting|sit|sat|desk|chair|office|sedentary|commute|commuting|driving|workday)"
+_GAP_OBJECT = r"(?:cooldown|cool|crosstraining|cross|mobility|stretch\w*|strength|warmup|core)"
+REWRITES: tuple[tuple[str, str], ...] = (
+    # muscle activation: "switch on / wake up / fire / activate my glutes" = engage
+    (rf"\b(?:switch|turn|wake|light|fire|kick)(?:s|es|ed|ing)?\s+(?:on|up|in)\s+(?=(?:\w+\s+){{0,2}}{_GLUTE_CORE}\b)", "engage "),
+    (rf"\b({_GLUTE_CORE}\b(?:\s+\w+){{0,4}}?\s+)(?:switch|turn|wake|light|fire|kick)(?:s|es|ed|ing)?\s+(?:on|up|in)\b", r"\1engage"),
+    (rf"\b(?:switch|turn|wake|light|fire|kick)(?:s|es|ed|ing)?\s+(?=(?:\w+\s+){{0,2}}{_GLUTE_CORE}\s+(?:on|up|in)\b)", "engage "),
+    # office ergonomics is not the sitting topic ("fix my posture at my desk")
+    (r"\bposture (?:at|in front of|behind) (?:my |the |a )?(?:desk|computer|laptop|screen|work|office)\b"
+     r"|\b(?:desk|office|chair|monitor|screen|keyboard|laptop) (?:posture|setup|set up|height|position|ergonomics)\b", "ergonomic"),
+    # a distance or race named as *when* ("halfway through a half marathon",
+    # "after 10k") is context, not a race question
+    (r"\b(?:after|by|during|through|in|into|at the end of|end of|on) (?:a |an |my |the |every |each )?(?:half )?"
+     r"(?:marathon|5k|10k|21k|42k|half|ultra|long run|race|parkrun)s?\b", "run"),
+    # "counteract / offset / undo / fix / reverse (all the) sitting"
+    (rf"\b(?:counteract|counter|offset|reverse|fix|combat|negate|undo|cancel out|make up for|balance out"
+     rf"|compensate for|fight|beat|deal with|recover from)\w*\b(?=(?:\s+\w+){{0,5}}\s+{_SITTING}\b)", "undo"),
+    # training gaps: "not doing a cool-down", "no cross-training", "neglecting mobility"
+    (rf"\b(?:not doing|never do|never doing|do not do|does not do|not|no|never|without|zero|lack of|missing|miss|missed"
+     rf"|neglect\w*|ignor\w*|forget\w*|forgot|forgotten|dropped|drop|lazy about|slack\w* on)\s+(?:\w+\s+){{0,2}}?(?={_GAP_OBJECT}\b)",
+     "omit "),
+    # "getting back into running" is not about the back
+    (r"\b(?:get|gets|getting|got|come|comes|coming|came|go|going|went|ease|easing|bounce|bouncing|be|been) back"
+     r"(?= (?:in ?to|on|out|to|from)\b)", "return"),
+    (r"\bback (?:on track|in shape|to (?:running|training|it|normal|form|fitness))\b", "return"),
+    # shopping: "which one should I get", "worth buying"
+    (r"\b(?:should|do|would|could|can) (?:i|we|you) (?:get|order|pick up|invest in|go for)\b", "buy"),
+    (r"\bworth (?:buying|getting|the money|paying for)\b", "buy"),
+    # rehab after a specific injury is physio work, not ours
+    (r"\b(?:recover\w*|rehab\w*|coming back|come back|returning|return) (?:from|after) (?:a |an |my |the )?"
+     r"(?=(?:\w+\s+){0,2}(?:surgery|operation|op|sprain\w*|injur\w*|fracture|break|tear|strain))", "rehab "),
+    (r"\b(?:rolled|twisted|turned|went over on|sprained) (?:my |an |the |his |her )?ankles?\b", "sprain"),
+    # desk breaks and office ergonomics
+    (rf"\b(?:get|gets|getting|got|stand|stands|standing|stood|jump|jumping) up (?:\w+ ){{0,3}}?(?:from|off|out of|at|during|in) "
+     rf"(?:my |the |a |work |each |every )?(?:desk|chair|seat|computer|workday|day|office|work|meetings?)\b", "deskbreak"),
+    (r"\bstanding desks?\b|\b(?:desk|screen|work|office|movement|standing|sitting) breaks?\b|\btake (?:a )?breaks?\b", "deskbreak"),
+    # "strengthen my ankles": ankle strength is not the ankle mobility drill
+    (r"\b(?:strength\w*|stronger|strong|weak|weaker)\s+(?:\w+\s+){0,2}?(ankles?|wrists?|feet|foot|neck|shoulders?|knees?|toes)\b", r"partstrength \1"),
+    (r"\b(ankles?|wrists?|feet|foot|neck|shoulders?|knees?)\s+(?:strength|stability|strengthening|stronger)\b", r"partstrength \1"),
+)
+
 # Single tokens: spelling (British/American), slang, common typos, compounds.
 # A value may hold several words ("lowerback" -> "lowback").
 TOKENS: dict[str, str] = {
@@ -166,6 +227,26 @@ TOKENS: dict[str, str] = {
     "runner": "run", "runners": "run", "running": "run", "runs": "run", "ran": "run",
     "jog": "run", "jogging": "run", "jogs": "run",
     "forefoot": "forefoot", "striker": "strike", "strikers": "strike",
+    "workday": "sit", "workdays": "sit",
+    # muscle activation
+    "activate": "engage", "activates": "engage", "activated": "engage", "activating": "engage",
+    "activation": "engage", "fire": "engage", "fires": "engage", "firing": "engage", "engaging": "engage",
+    "engaged": "engage", "recruit": "engage", "recruiting": "engage", "recruitment": "engage",
+    # undoing sitting
+    "counteract": "undo", "counteracts": "undo", "counteracting": "undo", "offset": "undo", "undoes": "undo",
+    "undoing": "undo",
+    # training gaps: "skipping my cool-down" (omit) is the articles' "gaps"
+    "omit": "gap", "gaps": "gap",
+    # injury prevention
+    "prehab": "prevent injury", "prehabilitation": "prevent injury", "bulletproof": "prevent injury",
+    "injuryproof": "prevent injury", "avoid": "prevent", "avoiding": "prevent", "avoided": "prevent",
+    "preventing": "prevent", "prevents": "prevent", "preventative": "prevention", "preventive": "prevention",
+    # tiredness reads as soreness ("my back tires out by mile 8")
+    "tired": "sore", "tires": "sore", "tiring": "sore", "fatigue": "sore", "fatigued": "sore",
+    "weary": "sore", "exhausted": "sore",
+    # frequent chat typos of function and frame words (too short for typo repair)
+    "wy": "why", "y": "why", "hw": "how", "wat": "what", "wot": "what", "wen": "when", "shud": "should",
+    "shld": "should", "ofen": "often", "offen": "often", "oftn": "often", "oftem": "often",
 }
 
 # Function words that carry no topic. Most question words go too: "how do I"
@@ -189,8 +270,12 @@ STOP_WORDS: frozenset[str] = frozenset(
     keep keeps kept feel feels felt feeling try trying tried guess think thought say said says saw
     seen lately recently recent couple year years today yesterday tomorrow morning evening night
     quick question anyway someone something anything friend friends maybe probably definitely
-    literally totally kinda sorta bit little lil omit omitting because since though although
+    literally totally kinda sorta bit little lil because since though although
     cos coz cuz else enough sometimes usually always never
+    u ur r ya yo ppl b4 w tho thru abt bc dunno gotta wanna hafta
+    mild mildly slight slightly minor tiny somewhat fairly rather
+    halfway midway partway mid mile miles km kms kilometre kilometres kilometer kilometers
+    toward towards through throughout onwards later
     ugh argh meh hmm hmmm oof ow ouch wow omg damn dang sigh yay cheers mate guys buddy coach
     """.split()
 )
@@ -213,6 +298,30 @@ OFF_TOPIC: frozenset[str] = frozenset(
     plantar fasciitis insole insoles orthotic orthotics shoe shoes flat arches knee knees itb
     weather rain joke translate spanish french capital
     cold flu covid sleep lose
+    deskbreak ergonomic ergonomics monitor keyboard
+    partstrength wrist wrists neck elbow elbows blister blisters hydrate hydration electrolyte electrolytes
+    """.split()
+)
+
+# Harder still: shopping, and rehab after a specific injury (see matcher.py).
+# Present tense only for shopping: "I bought dumbbells" is backstory.
+HARD_OFF_TOPIC: frozenset[str] = frozenset(
+    """
+    buy buying purchase purchasing price prices priced cost costs costing cheap cheaper cheapest
+    expensive brand brands amazon shop shops shopping store stores quid bucks dollars euros budget discount
+    sale review reviews massagegun
+    sprain sprains sprained surgery surgeries operation postop rehab rehabilitation
+    """.split()
+)
+
+# Frame words say what *kind* of answer is wanted ("why", "how often", "is it
+# important", "for runners"), not what it is about. They still rank entries,
+# but an entry matched by frame words alone is never offered: "why do runners
+# get blisters" shares "why" and "runners" with why-calf-strength.
+FRAME: frozenset[str] = frozenset(
+    """
+    why run runner running matter important often day days week weeks time times long exercise exercises
+    good help benefit benefits work training train worth start strength strengthen stronger strong
     """.split()
 )
 

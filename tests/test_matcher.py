@@ -249,3 +249,193 @@ def test_red_flag_at_the_end_of_a_long_message(matcher):
     story = "I went for a lovely run in the park and then did my calf raises. " * 50
     assert len(story) > 3000
     assert matcher.match(story + " Oh and my foot has been numb since Tuesday.").safety
+
+
+# -- families found by blind testing (see docs/matcher.md, "Families") -------
+
+EXTRA2 = Path(__file__).parent / "data" / "extra_questions2.jsonl"
+
+
+def test_second_extra_set_meets_targets(matcher, library):
+    _check_targets(matcher, library, EXTRA2)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # pins and needles in everyday words
+        "my leg feels like it's asleep after runs",
+        "my foot goes to sleep on long runs",
+        "I get a dead leg after the hip twists",
+        "my calf feels fuzzy and buzzing after running",
+        # night pain
+        "the pain in my back wakes me up at night",
+        "I can't sleep because of the pain in my hip",
+        "my lower back ache keeps me up",
+        # weakness, giving way
+        "my leg went weak halfway through my run",
+        "my knee buckled on a downhill",
+        "I can't lift my foot properly since my run",
+        "can't bear weight on my right leg",
+        "my ankle gave way and now it hurts",
+        # trauma and worsening
+        "I hurt my back in a fall last week",
+        "I was in a car accident and now my back aches when I run",
+        "got hit by a cyclist and my hip is sore",
+        "my calf pain is getting worse every week",
+        "back ache not improving after six weeks",
+        # a sudden tear
+        "I felt a pop in my calf during skipping",
+        "heard a snap in my achilles",
+        "felt something go in my calf on a sprint",
+        # other red flags
+        "back pain and a fever",
+        "I lost control of my bladder after a run",
+        "numb groin after long runs",
+        "losing weight without trying and my back aches",
+        "chest pain when I run uphill",
+        "my leg just folded under me at mile 3",
+        "my calf went pop during strides",
+        "ran into a lamppost and my hip aches",
+        "my back has been sore for two months and nothing helps",
+        "it keeps waking me at 3am, the back pain",
+        # down-playing words never cancel a red flag
+        "probably nothing serious but my leg went weak on a run",
+        "mild pain, but my foot has gone to sleep since yesterday",
+    ],
+)
+def test_everyday_red_flags_get_see_a_professional(matcher, question):
+    result = matcher.match(question)
+    assert (result.id, result.safety, result.decision) == ("see-a-professional", True, "answer"), result
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "mild lower back ache after runs, nothing serious",
+        "a bit of soreness in my calves",
+        "my calves are weak, which exercise helps",
+        "I fell behind on my calf work, how often should I do it",
+        "I run at night, when should I do calf exercises",
+        "something went wrong with my calf raise form",
+        "I'm buzzing after my run! how often should I do the calf routine",
+        "I landed on my toes and my calves ache",
+    ],
+)
+def test_everyday_benign_wording_is_not_a_red_flag(matcher, question):
+    assert not matcher.match(question).safety
+
+
+def test_real_words_are_not_typo_repaired_into_topic_words(matcher):
+    # "wakes" is English, not a typo of "walks": no toe-walking answer
+    assert "walk" not in matcher.normalizer.tokens("it wakes me")
+    assert answered(matcher, "the ache wakes me") != "toe-walking"
+
+
+@pytest.mark.parametrize(
+    "question,expected",
+    [
+        # heavy typos: short words, swaps, doubled or missing letters
+        ("lower bak pian wen runing", "low-back-pain-causes"),
+        ("why are stong calfs importnat", "why-calf-strength"),
+        ("how ofen shud i do calf excercises", "calf-routine-guidelines"),
+        ("hollw bodi hld", "hollow-body-hold"),
+        # number words for the calf-raise siblings
+        ("two-leg calf raises how many", "double-leg-calf-raise"),
+        ("calf raise on 1 leg", "single-leg-calf-raise"),
+        ("heel raises on both legs", "double-leg-calf-raise"),
+        # training gaps
+        ("could not doing a warm down give me lower back pain", "low-back-pain-causes"),
+        ("I never cross train, is that why my back hurts", "low-back-pain-causes"),
+        # injury prevention
+        ("is prehab worth it for runners", "injury-prevention"),
+        ("do ice baths help runners", "injury-prevention"),
+        # undoing sitting
+        ("what can I do to counteract sitting all day", "hip-mobility-twist"),
+        # muscle activation
+    ],
+)
+def test_families_answer(matcher, question, expected):
+    assert answered(matcher, question) == expected
+
+
+@pytest.mark.parametrize(
+    "question,acceptable",
+    [
+        ("my lower back gets stiff halfway through my long runs", {"low-back-pain-causes", "core-strength", "back-routine"}),
+        ("back feels tired by mile 8", {"low-back-pain-causes", "core-strength", "back-routine"}),
+        ("my glutes don't fire when I run", {"glute-engagement-test", "core-strength"}),
+        ("how do I switch on my glutes", {"glute-engagement-test", "core-strength"}),
+        ("how to wake up my glutes before a run", {"glute-engagement-test", "core-strength"}),
+        ("get my core to turn on", {"core-strength", "hollow-body-hold"}),
+        ("what undoes a day at a desk", {"hip-mobility-twist", "hip-flexors-and-sitting", "hip-flexor-release"}),
+    ],
+)
+def test_families_answer_one_of(matcher, question, acceptable):
+    assert answered(matcher, question) in acceptable
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # shopping
+        "what's the best jump rope to buy",
+        "which brand of barbell should I get",
+        "how much does a lacrosse ball cost",
+        # rehab after a specific injury
+        "how do I strengthen my ankles after a sprain",
+        "rehab exercises after knee surgery",
+        "how do I recover from a sprained ankle",
+        # desk breaks and ergonomics
+        "how often should I get up from my desk during the day",
+        "what's a good standing desk setup",
+        # a body-part word shared with an exercise name is not enough
+        "how do I make my ankles stronger",
+        # frame words alone are not a topic
+        "why do runners get blisters",
+        "why is it important to hydrate",
+        "how many days a week should runners rest",
+        "how do I fix my posture at my desk",
+    ],
+)
+def test_near_miss_families_are_declined(matcher, question):
+    result = matcher.match(question)
+    assert result.id is None and result.decision in ("dont-know", "did-you-mean"), result
+
+
+def test_long_message_scores_the_question_sentence(matcher):
+    text = (
+        "Hi coach! I've been using the app for a month, love it. I do my runs in the morning before "
+        "work and I'm usually pretty pressed for time. My question is whether I can squeeze the calf "
+        "stuff into the middle of a run or whether it has to be separate? Thanks!!"
+    )
+    assert answered(matcher, text) == "calf-routine-guidelines"
+
+
+def test_a_race_named_as_when_is_context(matcher):
+    assert answered(matcher, "why does my back ache halfway through a half marathon") == "low-back-pain-causes"
+    assert answered(matcher, "what should I eat before a half marathon") is None
+
+
+def test_getting_back_into_running_is_not_about_the_back(matcher):
+    assert "back" not in matcher.normalizer.tokens("trying to get back into running after a break")
+
+
+@pytest.mark.parametrize(
+    "text,intent,routine",
+    [
+        ("what did I do last time", "history", None),
+        ("show me my last session", "history", None),
+        ("can I see my past sessions", "history", None),
+        ("open my training log", "history", None),
+        ("take me through the back routine", "start-session", "back-routine"),
+        ("walk me through the calf routine", "start-session", "calf-routine"),
+    ],
+)
+def test_history_and_walkthrough_commands(matcher, text, intent, routine):
+    result = matcher.match(text)
+    assert (result.decision, result.intent, result.routine) == ("intent", intent, routine)
+
+
+def test_what_did_i_do_wrong_is_not_history(matcher):
+    assert matcher.match("what did I do wrong in my calf raises").intent is None
