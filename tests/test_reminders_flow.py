@@ -77,8 +77,8 @@ async def test_full_schedule_flow(bot: BotHarness, services: Services) -> None:
     [ask_zone] = await bot.press(RUNNER, "18:00")
     assert "city" in ask_zone.text
     [saved] = await bot.send(RUNNER, "Berlin")
-    assert "Berlin → <b>Europe/Berlin</b> (now 10:00 there)" in saved.text
-    assert "Next one: <b>Mon 2 Mar, 18:00</b>" in saved.text
+    assert "Time zone: <b>Berlin (Europe/Berlin)</b>, now 10:00 there." in saved.text
+    assert "Next one: <b>Mon 2 Mar, 18:00</b> your time." in saved.text
     schedule = stored(services)
     assert schedule is not None
     assert (schedule.days_mask, schedule.local_time, schedule.zone) == (0b0100101, "18:00", "Europe/Berlin")
@@ -87,16 +87,40 @@ async def test_full_schedule_flow(bot: BotHarness, services: Services) -> None:
 
 
 @pytest.mark.parametrize(
-    ("typed", "zone", "local_now"),
-    [("Berlin", "Europe/Berlin", "10:00"), ("new york", "America/New_York", "04:00"), ("UTC+2", "Etc/GMT-2", "11:00")],
+    ("typed", "zone", "shown", "local_now"),
+    [
+        ("Berlin", "Europe/Berlin", "Berlin (Europe/Berlin)", "10:00"),
+        ("Europe/Paris", "Europe/Paris", "Paris (Europe/Paris)", "10:00"),
+        ("new york", "America/New_York", "New York (America/New_York)", "04:00"),
+        ("mumbai", "Asia/Kolkata", "Mumbai (Asia/Kolkata)", "14:30"),
+        ("UTC+2", "Etc/GMT-2", "UTC+02:00 (fixed offset, no daylight saving)", "11:00"),
+        ("UTC-5", "Etc/GMT+5", "UTC-05:00 (fixed offset, no daylight saving)", "04:00"),
+    ],
 )
 async def test_zone_is_matched_and_confirmed(
-    bot: BotHarness, services: Services, typed: str, zone: str, local_now: str
+    bot: BotHarness, services: Services, typed: str, zone: str, shown: str, local_now: str
 ) -> None:
     text = await schedule(bot, zone=typed)
-    assert f"→ <b>{zone}</b> (now {local_now} there)" in text
+    # Confirmed by its name, not by echoing the input ("Europe/Paris → Europe/Paris",
+    # "new york → ..."), and offsets never with the inverted Etc/GMT sign.
+    assert text.startswith(f"Time zone: <b>{shown}</b>, now {local_now} there.")
+    assert "→" not in text and "Etc/GMT" not in text and typed not in text.replace(shown, "")
+    assert ("doesn't change with summer time" in text) == zone.startswith("Etc/")
     schedule_row = stored(services)
-    assert schedule_row is not None and schedule_row.zone == zone
+    assert schedule_row is not None and schedule_row.zone == zone  # storage keeps the IANA name
+
+
+async def test_offset_zones_are_shown_with_their_real_sign(bot: BotHarness) -> None:
+    await schedule(bot, time="07:00", zone="UTC+2")
+    [status] = await bot.send(RUNNER, "/reminders")
+    assert "Mon, Wed, Fri at 07:00 (UTC+02:00)" in status.text and "GMT" not in status.text
+    await bot.send(RUNNER, "/schedule")
+    await bot.press(RUNNER, "Next")
+    [ask_zone] = await bot.press(RUNNER, "06:30")
+    assert "Or keep <b>UTC+02:00</b>" in ask_zone.text and "GMT" not in ask_zone.text
+    assert ask_zone.button_texts[0] == "Keep UTC+02:00"
+    [saved] = await bot.press(RUNNER, "Keep UTC+02:00")
+    assert saved.text.startswith("Time zone: <b>UTC+02:00 (fixed offset, no daylight saving)</b>")
 
 
 async def test_unknown_zone_keeps_the_old_schedule(bot: BotHarness, services: Services) -> None:
@@ -164,14 +188,16 @@ async def test_no_days_picked(bot: BotHarness, services: Services) -> None:
 
 async def test_stale_schedule_buttons_change_nothing(bot: BotHarness, services: Services) -> None:
     [old_days] = await bot.send(RUNNER, "/schedule")
+    # Buttons the runner may still see (on another device, or an unedited message).
+    old_data = dict(old_days.buttons)
     [new_days] = await bot.send(RUNNER, "/schedule")
-    [reply] = await bot.press(RUNNER, "Sun", message=old_days)
+    assert old_days.buttons == []  # the new /schedule removed the old one's buttons
+    [reply] = await bot.feed(bot.fake.make_callback_update(RUNNER, old_days, old_data["Sun"]))
     assert reply.text == ui.STALE_BUTTON
     assert [t for t in new_days.button_texts if t.startswith("✅")] == ["✅ Mon", "✅ Wed", "✅ Fri"]
     await bot.press(RUNNER, "Next", message=new_days)
     [ask_time] = [m for m in bot.fake.chat(RUNNER) if "Reminder time" in m.text]
-    # Buttons the runner may still see (on another device, or an unedited message).
-    old_buttons = [(old_days, dict(old_days.buttons)[label]) for label in ("Tue", "Next →")]
+    old_buttons = [(old_days, old_data[label]) for label in ("Tue", "Next →")]
     old_buttons.append((ask_time, dict(ask_time.buttons)["06:30"]))
     await bot.press(RUNNER, "18:00")
     await bot.send(RUNNER, "Berlin")
@@ -189,9 +215,10 @@ async def test_cancel_and_questions_mid_flow(bot: BotHarness, services: Services
     await schedule(bot, zone="Berlin")
     await bot.send(RUNNER, "/schedule")
     await bot.press(RUNNER, "Next")
-    # A question is answered by the coach; the time question stays open.
-    [answer] = await bot.send(RUNNER, "how do I do a hollow body hold?")
+    # A question is answered by the coach; the time question stays open, and the bot says so.
+    [answer, waiting] = await bot.send(RUNNER, "how do I do a hollow body hold?")
     assert "hollow body hold" in answer.text.lower() and "couldn't read" not in answer.text
+    assert waiting.text == ui.STILL_WAITING["time"]
     assert pending_input(services) is not None
     [cancelled] = await bot.send(RUNNER, "cancel")
     assert cancelled.text == ui.SCHEDULE_CANCELLED
@@ -320,3 +347,180 @@ async def test_late_reminder_says_so(bot: BotHarness, services: Services, clock:
     await tick(services)
     [late] = reminders_in(bot.fake)
     assert "Sorry this is late" in late.text
+
+
+# ------------------------------------------------------------------ QA pass: a demanding runner
+
+
+async def test_texts_quote_the_article_faithfully(bot: BotHarness, services: Services, clock: FakeClock) -> None:
+    # The calf article: "two to three times per week", "5-10 minutes each time"; the
+    # lower-back article gives neither a frequency nor a duration.
+    [days] = await bot.send(RUNNER, "/schedule")
+    assert "The calf article recommends 2-3 sessions a week, 5-10 minutes each." in days.text
+    assert "strength work" not in days.text
+    await bot.send(RUNNER, "cancel")
+    await _reminded(bot, services, clock)
+    clock.set(datetime(2026, 3, 4, 17, 0, tzinfo=UTC) + timedelta(minutes=20))
+    await tick(services)
+    on_time, late = reminders_in(bot.fake)
+    for reminder in (on_time, late):
+        assert "5-10 minutes" in reminder.text and "calf" in reminder.text.lower()
+        assert "15 minutes" not in reminder.text
+    assert "Sorry this is late" in late.text
+
+
+async def test_schedule_again_says_the_current_days_are_selected(bot: BotHarness) -> None:
+    await bot.send(RUNNER, "/schedule")
+    await bot.send(RUNNER, "tue thu")
+    await bot.press(RUNNER, "07:00")
+    await bot.send(RUNNER, "Berlin")
+    [days] = await bot.send(RUNNER, "/schedule")
+    assert [t for t in days.button_texts if t.startswith("✅")] == ["✅ Tue", "✅ Thu"]
+    assert "Your current days are selected: Tue, Thu." in days.text
+    assert "suggested three" not in days.text and "Mon, Wed, Fri" not in days.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "days", "mask"),
+    [("I'd like reminders on sat and sun please", "Sat, Sun", 0b1100000), ("tue thu", "Tue, Thu", 0b0001010)],
+)
+async def test_typed_days_apply_and_retire_the_day_buttons(
+    bot: BotHarness, services: Services, typed: str, days: str, mask: int
+) -> None:
+    [day_message] = await bot.send(RUNNER, "/schedule")
+    day_buttons = dict(day_message.buttons)
+    [ask_time] = await bot.send(RUNNER, typed)
+    assert f"<b>Reminder time</b> for {days}" in ask_time.text  # not a restarted Mon/Wed/Fri flow
+    assert day_message.buttons == []  # the day buttons are gone once the days were typed
+    # Pressed anyway (another device): not "an older /schedule message"; the draft is kept.
+    [reply] = await bot.feed(bot.fake.make_callback_update(RUNNER, day_message, day_buttons["Tue"]))
+    assert reply.text == ui.STILL_WAITING["time"] and reply.text != ui.STALE_BUTTON
+    await bot.press(RUNNER, "07:00")
+    await bot.send(RUNNER, "Berlin")
+    assert stored(services).days_mask == mask  # type: ignore[union-attr]
+
+
+async def test_unreadable_days_are_asked_again_not_restarted(bot: BotHarness, services: Services) -> None:
+    await bot.send(RUNNER, "/schedule")
+    before = pending_input(services)
+    [reply] = await bot.send(RUNNER, "sat and maybe sun-ish")
+    assert "couldn't read <i>sat and maybe sun-ish</i> as training days" in reply.text
+    assert pending_input(services) == before
+    [ask_time] = await bot.send(RUNNER, "sat, sun")
+    assert "Sat, Sun" in ask_time.text
+
+
+async def test_typed_time_retires_the_time_buttons(bot: BotHarness) -> None:
+    await bot.send(RUNNER, "/schedule")
+    [ask_time] = await bot.press(RUNNER, "Next")
+    await bot.send(RUNNER, "7pm")
+    assert ask_time.buttons == []
+
+
+async def test_resume_when_already_on_says_so(bot: BotHarness, services: Services, clock: FakeClock) -> None:
+    await _reminded(bot, services, clock)
+    clock.advance(minutes=2)
+    await bot.press(RUNNER, "Snooze 1 h")
+    [reply] = await bot.send(RUNNER, "/resume")
+    assert reply.text == ui.ALREADY_ON.format(next="Wed 4 Mar, 18:00")
+    assert "back on" not in reply.text
+    assert stored(services).snooze_until is not None  # type: ignore[union-attr]  # left alone
+    await bot.send(RUNNER, "/pause")
+    [resumed] = await bot.send(RUNNER, "/resume")
+    assert resumed.text.startswith("▶️ Reminders are back on.")
+
+
+async def test_pause_wording_pauses_and_off_wording_turns_off(
+    bot: BotHarness, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from content.matcher import MatchResult
+
+    # The matcher's "reminders-pause" intent (another change) is simulated here.
+    real_match = services.matcher.match
+
+    def match(text: str) -> MatchResult:
+        if text == "pause my reminders":
+            return MatchResult(None, 100.0, intent="reminders-pause", decision="intent")
+        return real_match(text)
+
+    monkeypatch.setattr(services.matcher, "match", match)
+    await schedule(bot, zone="Berlin")
+    [paused] = await bot.send(RUNNER, "pause my reminders")
+    assert paused.text == ui.PAUSED
+    row = stored(services)
+    assert row is not None and row.paused is True and row.enabled is True
+    [again] = await bot.send(RUNNER, "pause my reminders")
+    assert again.text == ui.ALREADY_PAUSED
+    await bot.send(RUNNER, "/resume")
+    [off] = await bot.send(RUNNER, "turn off the reminders")
+    assert off.text == ui.TURNED_OFF and stored(services).enabled is False  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("typed", ["cancel", "/cancel"])
+async def test_cancel_by_text_removes_the_zone_buttons(bot: BotHarness, services: Services, typed: str) -> None:
+    await schedule(bot, zone="Berlin")
+    await bot.send(RUNNER, "/schedule")
+    await bot.press(RUNNER, "Next")
+    [ask_zone] = await bot.press(RUNNER, "06:30")
+    assert ask_zone.button_texts == ["Keep Europe/Berlin", "Cancel"]
+    [cancelled] = await bot.send(RUNNER, typed)
+    assert cancelled.text == ui.SCHEDULE_CANCELLED
+    assert ask_zone.buttons == []
+    assert pending_input(services) is None
+    assert stored(services).local_time == "18:00"  # type: ignore[union-attr]
+
+
+async def test_cancel_command_with_nothing_pending(bot: BotHarness) -> None:
+    [reply] = await bot.send(RUNNER, "/cancel")
+    assert reply.text == ui.NOTHING_TO_CANCEL
+
+
+@pytest.mark.parametrize(
+    ("typed", "city", "offset"),
+    [("EST", "New York", "UTC-5"), ("PST", "Los Angeles", "UTC-8"), ("CET", "Berlin", "UTC+1")],
+)
+async def test_abbreviations_get_a_specific_hint(
+    bot: BotHarness, services: Services, typed: str, city: str, offset: str
+) -> None:
+    await bot.send(RUNNER, "/schedule")
+    await bot.press(RUNNER, "Next")
+    await bot.press(RUNNER, "07:00")
+    [reply] = await bot.send(RUNNER, typed)
+    assert "I don't know a time zone" not in reply.text
+    assert f"<i>{typed}</i> is a time zone abbreviation" in reply.text
+    assert f"<i>{city}</i>" in reply.text and f"<i>{offset}</i>" in reply.text
+    assert stored(services) is None
+    [saved] = await bot.send(RUNNER, city)
+    assert saved.text.startswith("Time zone: ")
+
+
+async def test_question_while_waiting_for_the_zone(bot: BotHarness, services: Services) -> None:
+    await bot.send(RUNNER, "/schedule")
+    await bot.press(RUNNER, "Next")
+    await bot.press(RUNNER, "07:00")
+    [answer, waiting] = await bot.send(RUNNER, "how do I do a hollow body hold?")
+    assert "hollow body hold" in answer.text.lower()
+    assert waiting.text == "(I'm still waiting for your time zone — type a city or /cancel)"
+    [saved] = await bot.send(RUNNER, "Berlin")
+    assert "Reminders on" in saved.text and stored(services) is not None
+
+
+async def test_intent_mid_flow_is_not_followed_by_a_waiting_line(bot: BotHarness, services: Services) -> None:
+    await schedule(bot, zone="Berlin")
+    await bot.send(RUNNER, "/schedule")
+    await bot.press(RUNNER, "Next")
+    [ask_zone] = await bot.press(RUNNER, "07:00")
+    [off] = await bot.send(RUNNER, "can you stop the reminders?")
+    assert off.text == ui.TURNED_OFF
+    assert pending_input(services) is None and ask_zone.buttons == []
+
+
+def test_draft_encoding_round_trips_and_reads_older_drafts() -> None:
+    draft = handlers.Draft("zone", "k3", 21, "1900", 57)
+    assert draft.encode() == "schedule:zone:k3:21:1900:57"
+    assert handlers.Draft.decode(draft.encode()) == draft
+    days = handlers.Draft("days", "k3", 21, message_id=5)
+    assert handlers.Draft.decode(days.encode()) == days
+    # Drafts stored before the message id existed still decode (no buttons to remove).
+    assert handlers.Draft.decode("schedule:time:k3:21") == handlers.Draft("time", "k3", 21)
+    assert handlers.Draft.decode("schedule:zone:k3:21:1900") == handlers.Draft("zone", "k3", 21, "1900")

@@ -6,7 +6,7 @@ from datetime import time
 
 import pytest
 
-from bot.core.timeparse import parse_days, parse_time_of_day
+from bot.core.timeparse import mentions_days, parse_days, parse_time_of_day
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 
@@ -86,6 +86,14 @@ def test_bad_times(text: str) -> None:
         ("wednsday", {WED}),
         ("thrusday and saturday", {THU, SAT}),
         ("SUN", {SUN}),
+        # Polite filler around the days is ignored; ranges and exclusions keep their meaning.
+        ("I'd like reminders on sat and sun please", {SAT, SUN}),
+        ("I’d like reminders on Tuesdays and Thursdays.", {TUE, THU}),
+        ("please remind me on mon, wed and fri, thanks!", {MON, WED, FRI}),
+        ("I'd like to train friday to monday please", {FRI, SAT, SUN, MON}),
+        ("every day except sunday please", {MON, TUE, WED, THU, FRI, SAT}),
+        ("how about tue and thu?", {TUE, THU}),
+        ("all week please", set(range(7))),
     ],
 )
 def test_days(text: str, expected: set[int]) -> None:
@@ -93,7 +101,21 @@ def test_days(text: str, expected: set[int]) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "soon", "3", "1,3,5", "mon and soon", "except mon", "every day except every day", "#1", "t", "s"]
+    "text",
+    [
+        "", "soon", "3", "1,3,5", "mon and soon", "except mon", "every day except every day", "#1", "t", "s",
+        # Filler alone, or negations, are not days.
+        "please remind me", "I'd like reminders", "I don't want monday", "I can't do monday", "not monday",
+    ],
 )
 def test_bad_days(text: str) -> None:
     assert parse_days(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("sat and maybe sun-ish", True), ("weekends or so", True), ("Tuesdays, ideally", True),
+     ("how do I do a calf raise?", False), ("we go", False), ("hello", False)],
+)  # fmt: skip
+def test_mentions_days(text: str, expected: bool) -> None:
+    assert mentions_days(text) is expected

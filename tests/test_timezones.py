@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core import timezones
-from bot.core.timezones import resolve_zone, zone_from_name, zone_label
+from bot.core.timezones import abbreviation_hint, resolve_zone, zone_from_name, zone_label, zone_short
 
 WINTER = datetime(2026, 1, 15, 12, tzinfo=timezone.utc)
 
@@ -155,3 +155,66 @@ def test_index_is_built_once() -> None:
     for text in ["Berlin", "Berln", "Tokyo", "Tokio"]:
         resolve_zone(text)
     assert timezones._index.cache_info().misses == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("Etc/GMT-2", "UTC+02:00"),  # stored with the POSIX sign, shown as the runner typed it
+        ("Etc/GMT+5", "UTC-05:00"),
+        ("Etc/GMT-14", "UTC+14:00"),
+        ("Etc/GMT+12", "UTC-12:00"),
+        ("Etc/GMT", "UTC"),
+        ("Etc/UTC", "UTC"),
+        ("UTC", "UTC"),
+        ("UTC+05:30", "UTC+05:30"),
+        ("Europe/Berlin", "Europe/Berlin"),
+    ],
+)
+def test_zone_short_never_shows_the_inverted_sign(name: str, shown: str) -> None:
+    assert zone_short(name) == shown
+    if shown.startswith("UTC") and shown != "UTC":
+        assert zone_label(name) == f"{shown} (fixed offset, no daylight saving)"
+        # The shown offset is the real one.
+        resolved = resolve_zone(shown)
+        assert resolved is not None and zone_from_name(resolved.name).utcoffset(None) == zone_from_name(
+            name
+        ).utcoffset(None)
+
+
+def test_utc_spellings_are_labelled_as_utc() -> None:
+    assert zone_label("Etc/UTC") == zone_label("UTC") == "UTC (no daylight saving)"
+
+
+@pytest.mark.parametrize(
+    ("text", "abbreviation", "city", "offset"),
+    [
+        ("EST", "EST", "New York", "UTC-5"),
+        ("pst", "PST", "Los Angeles", "UTC-8"),
+        ("CET time", "CET", "Berlin", "UTC+1"),
+        ("IST", "IST", "Mumbai", "UTC+5:30"),
+        ("aest", "AEST", "Sydney", "UTC+10"),
+    ],
+)
+def test_abbreviations_are_refused_with_a_hint(text: str, abbreviation: str, city: str, offset: str) -> None:
+    assert resolve_zone(text) is None
+    hint = abbreviation_hint(text)
+    assert hint is not None
+    assert (hint.abbreviation, hint.offset) == (abbreviation, offset) and city in hint.cities
+    # Every suggestion works when typed.
+    for suggestion in (*hint.cities, hint.offset):
+        assert resolve_zone(suggestion) is not None, suggestion
+
+
+def test_every_refused_abbreviation_has_a_hint() -> None:
+    assert set(timezones._ABBREVIATION_HINTS) == timezones._AMBIGUOUS
+    for abbreviation in timezones._AMBIGUOUS:
+        hint = abbreviation_hint(abbreviation)
+        assert hint is not None
+        for suggestion in (*hint.cities, hint.offset):
+            assert resolve_zone(suggestion) is not None, (abbreviation, suggestion)
+
+
+@pytest.mark.parametrize("text", ["Berlin", "Narnia", "UTC+2", "", "east"])
+def test_no_hint_for_other_text(text: str) -> None:
+    assert abbreviation_hint(text) is None

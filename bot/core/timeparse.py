@@ -18,7 +18,7 @@ from datetime import time
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-__all__ = ["parse_days", "parse_time_of_day"]
+__all__ = ["mentions_days", "parse_days", "parse_time_of_day"]
 
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -144,6 +144,21 @@ _GROUPS = {
 _GROUP_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _GROUPS), key=len, reverse=True)) + r")\b")
 _FILLER_DAYS = frozenset({"and", "on", "every", "each", "the", "plus", "also", "only", "days", "day", "&", "+"})
 _EXCEPT_RE = re.compile(r"\b(?:except(?: for| on)?|but not|excluding|apart from|other than|without)\b")
+# Words around the days that carry no meaning: "I'd like reminders on sat and sun please".
+# Removed before parsing, so a range still reads as one ("I'd like fri to mon" -> fri-mon).
+# Never negations ("not", "don't", "can't") or range/except words: those change the days;
+# never "we" (Wednesday, as in "mo we fr").
+_POLITE_WORDS = (
+    "i", "i'd", "id", "i'm", "im", "i'll", "would", "could", "can", "you", "like", "love",
+    "want", "wanna", "prefer", "need", "please", "pls", "plz", "thanks", "thank", "thx", "ok", "okay",
+    "sure", "yes", "just", "let's", "lets", "make", "it", "them", "reminders", "reminder", "remind", "me",
+    "my", "in", "at", "for", "train", "training", "run", "workout", "workouts", "session", "sessions",
+    "strength", "how", "about", "maybe", "hmm", "both", "set", "put",
+)  # fmt: skip
+_POLITE_RE = re.compile(
+    r"\b(?:like|love|want|prefer|need|going|have) to\b"  # "like to train on ...": keep "fri to mon" ranges
+    r"|(?<![\w'])(?:" + "|".join(map(re.escape, sorted(_POLITE_WORDS, key=len, reverse=True))) + r")(?![\w'])"
+)
 _RANGE_RE = re.compile(r"^([a-z]+)\s*(?:-|–|to|through|thru|till|until)\s*([a-z]+)$")
 
 
@@ -195,7 +210,8 @@ def parse_days(text: str) -> frozenset[int] | None:
     Accepts names and abbreviations ("mon wed fri", "Tuesday, Thursday and Saturday",
     "tue/thu", "mo we fr"), groups ("weekdays", "weekends", "every day", "daily"),
     ranges ("mon-fri", "friday to monday"), exclusions ("every day except sunday")
-    and small typos in full names ("wednsday").
+    and small typos in full names ("wednsday"). Polite filler around the days is
+    ignored ("I'd like reminders on sat and sun please").
 
     Args:
         text: What the runner typed.
@@ -207,6 +223,7 @@ def parse_days(text: str) -> frozenset[int] | None:
     s = text.strip().lower().replace("’", "'")
     s = re.sub(r"[.!?]+$", "", s)
     s = re.sub(r"(\w)\.(?=\s|,|/|$)", r"\1", s)  # "Mon., Wed." -> "Mon, Wed"
+    s = _POLITE_RE.sub(" ", s).strip(" ,!")
     if not s:
         return None
     include, *excluded = _EXCEPT_RE.split(s, maxsplit=1)
@@ -219,3 +236,15 @@ def parse_days(text: str) -> frozenset[int] | None:
             return None
         days -= removed
     return days or None
+
+
+def mentions_days(text: str) -> bool:
+    """Whether the text names a day or a group of days ("on sat or so", "weekends maybe").
+
+    For telling "days I could not read" from other text (a question, a command) when
+    :func:`parse_days` returns None. Two-letter forms ("we", "mo") do not count.
+    """
+    s = text.lower().replace("’", "'")
+    if _GROUP_RE.search(s):
+        return True
+    return any(len(word) >= 3 and word in _DAY_WORDS for word in re.findall(r"[a-z]+", s))

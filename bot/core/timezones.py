@@ -22,7 +22,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-__all__ = ["ZoneMatch", "resolve_zone", "zone_from_name", "zone_label"]
+__all__ = [
+    "AbbreviationHint",
+    "ZoneMatch",
+    "abbreviation_hint",
+    "resolve_zone",
+    "zone_from_name",
+    "zone_label",
+    "zone_short",
+]
 
 MatchKind = Literal["offset", "utc", "zone", "city", "alias"]
 
@@ -107,6 +115,34 @@ _OFFSET_RE = re.compile(r"^(?:(?:utc|gmt)\s*(?P<s1>[+-])|(?P<s2>[+-]))\s*(?P<h>\
 # What we store for offsets with minutes, and accept back in zone_from_name.
 _STORED_OFFSET_RE = re.compile(r"^UTC(?P<sign>[+-])(?P<h>\d{2}):(?P<m>\d{2})$")
 
+# What to suggest instead of a refused abbreviation: cities (which follow summer time)
+# and the fixed standard-time offset. Some abbreviations mean several places.
+_ABBREVIATION_HINTS: dict[str, tuple[tuple[str, ...], str]] = {
+    "est": (("New York", "Toronto"), "UTC-5"), "edt": (("New York", "Toronto"), "UTC-5"),
+    "et": (("New York", "Toronto"), "UTC-5"),
+    "cst": (("Chicago", "Mexico City", "Shanghai"), "UTC-6"), "cdt": (("Chicago", "Mexico City"), "UTC-6"),
+    "ct": (("Chicago", "Mexico City"), "UTC-6"),
+    "mst": (("Denver", "Phoenix"), "UTC-7"), "mdt": (("Denver",), "UTC-7"), "mt": (("Denver", "Phoenix"), "UTC-7"),
+    "pst": (("Los Angeles", "Vancouver"), "UTC-8"), "pdt": (("Los Angeles", "Vancouver"), "UTC-8"),
+    "pt": (("Los Angeles", "Vancouver"), "UTC-8"),
+    "akst": (("Anchorage",), "UTC-9"), "hst": (("Honolulu",), "UTC-10"),
+    "ist": (("Mumbai", "Dublin", "Jerusalem"), "UTC+5:30"), "bst": (("London", "Dhaka"), "UTC+1"),
+    "cet": (("Berlin", "Paris", "Madrid"), "UTC+1"), "cest": (("Berlin", "Paris", "Madrid"), "UTC+1"),
+    "met": (("Berlin", "Paris"), "UTC+1"),
+    "eet": (("Athens", "Helsinki", "Cairo"), "UTC+2"), "eest": (("Athens", "Helsinki"), "UTC+2"),
+    "wet": (("Lisbon",), "UTC+0"), "west": (("Lisbon",), "UTC+0"),
+    "aest": (("Sydney", "Brisbane"), "UTC+10"), "aedt": (("Sydney", "Melbourne"), "UTC+10"),
+    "acst": (("Adelaide", "Darwin"), "UTC+9:30"), "awst": (("Perth",), "UTC+8"),
+    "jst": (("Tokyo",), "UTC+9"), "kst": (("Seoul",), "UTC+9"), "sast": (("Johannesburg",), "UTC+2"),
+    "nzst": (("Auckland",), "UTC+12"), "nzdt": (("Auckland",), "UTC+12"),
+}  # fmt: skip
+
+# Names that are plain UTC whatever they are called ("Etc/GMT-2" etc. are offsets).
+_UTC_NAMES = frozenset(
+    {"UTC", "Etc/UTC", "Etc/UCT", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "Etc/Greenwich",
+     "Etc/Universal", "Etc/Zulu"}
+)  # fmt: skip
+
 _MIN_OFFSET = timedelta(hours=-12)  # real-world range: Baker Island .. Line Islands
 _MAX_OFFSET = timedelta(hours=14)
 _MIN_FUZZY_LEN = 5  # shorter input must match exactly: "home" is not a typo of Nome
@@ -183,16 +219,66 @@ def zone_label(name: str) -> str:
     Returns:
         E.g. "Berlin (Europe/Berlin)", "UTC+02:00 (fixed offset, no daylight saving)".
     """
-    if name == "UTC":
+    short = zone_short(name)
+    if short == "UTC":
         return "UTC (no daylight saving)"
+    if short != name or _STORED_OFFSET_RE.match(name):
+        return f"{short} (fixed offset, no daylight saving)"
+    city = name.rsplit("/", 1)[-1].replace("_", " ")
+    return f"{city} ({name})"
+
+
+def zone_short(name: str) -> str:
+    """The stored name as a runner should read it.
+
+    ``Etc/GMT±N`` names invert the sign (POSIX), which reads as the opposite offset,
+    so they are shown as ``"UTC∓NN:00"``; UTC spellings as ``"UTC"``; anything else
+    (IANA names, ``"UTC+05:30"``) as stored.
+
+    Args:
+        name: A stored name ("Etc/GMT-2", "Europe/Berlin", "UTC+05:30").
+
+    Returns:
+        E.g. "UTC+02:00", "Europe/Berlin", "UTC+05:30", "UTC".
+    """
+    if name in _UTC_NAMES:
+        return "UTC"
     m = re.fullmatch(r"Etc/GMT([+-])(\d{1,2})", name)
     if m:
         sign = "-" if m[1] == "+" else "+"
-        return f"UTC{sign}{int(m[2]):02d}:00 (fixed offset, no daylight saving)"
-    if _STORED_OFFSET_RE.match(name):
-        return f"{name} (fixed offset, no daylight saving)"
-    city = name.rsplit("/", 1)[-1].replace("_", " ")
-    return f"{city} ({name})"
+        return f"UTC{sign}{int(m[2]):02d}:00"
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class AbbreviationHint:
+    """What to suggest when a runner types a refused abbreviation such as "EST".
+
+    Attributes:
+        abbreviation: As typed, upper case ("EST").
+        cities: Cities it is commonly used for; a city follows summer time.
+        offset: The standard-time offset to type instead ("UTC-5"), fixed all year.
+    """
+
+    abbreviation: str
+    cities: tuple[str, ...]
+    offset: str
+
+
+def abbreviation_hint(text: str) -> AbbreviationHint | None:
+    """A suggestion for an ambiguous or DST-dependent abbreviation ("EST", "cet time").
+
+    Args:
+        text: What the runner typed.
+
+    Returns:
+        The hint, or None when the text is not one of the refused abbreviations.
+    """
+    query = re.sub(r"\s+(?:time|timezone|time zone|tz|zone)$", "", _normalise(text))
+    if query not in _ABBREVIATION_HINTS:
+        return None
+    cities, offset = _ABBREVIATION_HINTS[query]
+    return AbbreviationHint(query.upper(), cities, offset)
 
 
 @lru_cache(maxsize=512)

@@ -1,12 +1,14 @@
 """Reminders: /schedule, /reminders, /pause, /resume, turning them off, and the reminder's buttons.
 
 The /schedule conversation lives in the database, not in memory: `Runner.pending_input`
-holds the draft ("schedule:<stage>:<draft id>:<day mask>[:<HHMM>]"), so a restart
+holds the draft ("schedule:<stage>:<draft id>:<day mask>[:<HHMM>[:<message id>]]"), so a restart
 mid-conversation changes nothing and a button from an older /schedule message
 (another draft id, or no draft at all) is recognised as stale and changes nothing.
 The saved schedule is only written when the last answer (the time zone) is valid.
+The draft also remembers the message whose buttons belong to the current step, so
+when the flow moves on by typed text (or ends) those buttons are removed.
 
-    /schedule -> days (toggle buttons, Mon/Wed/Fri suggested) -> time (buttons or typed)
+    /schedule -> days (toggle buttons or typed, Mon/Wed/Fri suggested) -> time (buttons or typed)
               -> zone (typed city or offset, confirmed back) -> saved
 
 Delivery of the reminders themselves is in bot/reminder_delivery.py.
@@ -19,15 +21,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any
 
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core.schedule import local_date_of, mask_to_days, snooze_until
-from bot.core.timeparse import parse_days, parse_time_of_day
-from bot.core.timezones import resolve_zone, zone_from_name
+from bot.core.timeparse import mentions_days, parse_days, parse_time_of_day
+from bot.core.timezones import abbreviation_hint, resolve_zone, zone_from_name, zone_label, zone_short
+from bot.handlers import questions
+from bot.handlers.chat_filters import PRIVATE_MESSAGE
 from bot.handlers.common import send_text
 from bot.reminder_delivery import ReminderDelivery, schedule_tick
-from bot.handlers.chat_filters import PRIVATE_MESSAGE
 from bot.services import BotContext, Services
 from bot.ui import reminders as ui
 from content.matcher import MatchResult
@@ -46,12 +50,15 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     application.add_handler(CommandHandler("reminders", show_reminders, filters=PRIVATE_MESSAGE))
     application.add_handler(CommandHandler("pause", pause, filters=PRIVATE_MESSAGE))
     application.add_handler(CommandHandler("resume", resume, filters=PRIVATE_MESSAGE))
+    # Only the /schedule draft can be cancelled (nothing else in bot/ registers /cancel).
+    application.add_handler(CommandHandler("cancel", cancel_command, filters=PRIVATE_MESSAGE))
     application.add_handler(CallbackQueryHandler(on_button, pattern=f"^{ui.PREFIX}"))
     # Registered before the sessions claimer (bot/features.py): a pending schedule
     # question is answered first.
     services.text_claimers.append(claim_text)
     services.intent_handlers["schedule"] = _on_schedule_intent
-    services.intent_handlers["reminders-off"] = _on_off_intent
+    services.intent_handlers["reminders-off"] = _on_off_intent  # stop / turn off / disable
+    services.intent_handlers["reminders-pause"] = _on_pause_intent  # "pause my reminders"
 
 
 async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
@@ -76,9 +83,14 @@ class Draft:
     draft_id: str
     mask: int
     local_time: str = ""  # HHMM once picked
+    message_id: int = 0  # the message showing this stage's buttons (0: unknown)
 
     def encode(self) -> str:
-        parts = [self.stage, self.draft_id, str(self.mask)] + ([self.local_time] if self.local_time else [])
+        parts = [self.stage, self.draft_id, str(self.mask)]
+        if self.local_time or self.message_id:
+            parts.append(self.local_time)
+        if self.message_id:
+            parts.append(str(self.message_id))
         return _PENDING_PREFIX + ":".join(parts)
 
     @classmethod
@@ -87,7 +99,13 @@ class Draft:
             return None
         parts = pending.removeprefix(_PENDING_PREFIX).split(":")
         try:
-            return cls(parts[0], parts[1], int(parts[2]), parts[3] if len(parts) > 3 else "")
+            return cls(
+                parts[0],
+                parts[1],
+                int(parts[2]),
+                parts[3] if len(parts) > 3 else "",
+                int(parts[4]) if len(parts) > 4 else 0,
+            )
         except (IndexError, ValueError):
             return None
 
@@ -122,6 +140,31 @@ def _current_schedule(context: BotContext, user_id: int) -> Schedule | None:
         return schedules.get_schedule(session, runner_id=user_id)
 
 
+async def _prompt(
+    update: Update, context: BotContext, user_id: int, draft: Draft, text: str, keyboard: InlineKeyboardMarkup
+) -> None:
+    """Save the draft, send the step's message with its buttons, and remember that message."""
+    _save_draft(context, user_id, replace(draft, message_id=0))
+    sent: Message | None = await send_text(update, context, text, keyboard)
+    if sent is not None and _load_draft(context, user_id) == replace(draft, message_id=0):
+        _save_draft(context, user_id, replace(draft, message_id=sent.message_id))
+
+
+async def _retire_buttons(update: Update, context: BotContext, draft: Draft | None) -> None:
+    """Remove the buttons of a draft's current step (the flow moved on by text, or ended).
+
+    Best effort: the message may be gone or already without buttons; its buttons are
+    stale in any case (the draft id or stage no longer matches).
+    """
+    chat = update.effective_chat
+    if draft is None or not draft.message_id or chat is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(chat.id, draft.message_id, reply_markup=None)
+    except TelegramError as exc:
+        log.debug("could not remove the buttons of message %s: %s", draft.message_id, exc)
+
+
 # ------------------------------------------------------------------ /schedule
 
 
@@ -131,10 +174,14 @@ async def schedule_command(update: Update, context: BotContext) -> None:
     if user is None:
         return
     current = _current_schedule(context, user.id)
-    days = mask_to_days(current.days_mask) if current and current.days_mask else ui.SUGGESTED_DAYS
+    if current and current.days_mask:
+        days = mask_to_days(current.days_mask)
+        text = ui.PICK_DAYS_CURRENT.format(days=ui.days_label(days))
+    else:
+        days, text = ui.SUGGESTED_DAYS, ui.PICK_DAYS
+    await _retire_buttons(update, context, _load_draft(context, user.id))  # an older /schedule left open
     draft = Draft("days", _draft_id(update), sum(1 << d for d in days))
-    _save_draft(context, user.id, draft)
-    await send_text(update, context, ui.PICK_DAYS, ui.days_keyboard(draft.draft_id, days))
+    await _prompt(update, context, user.id, draft, text, ui.days_keyboard(draft.draft_id, days))
 
 
 async def _on_schedule_intent(update: Update, context: BotContext, _result: MatchResult) -> None:
@@ -150,54 +197,93 @@ async def claim_text(update: Update, context: BotContext, text: str) -> bool:
     if draft is None:
         return False
     words = text.strip()
-    if words.lower() in ui.CANCEL_WORDS:
-        _save_draft(context, user.id, None)
-        await send_text(update, context, ui.SCHEDULE_CANCELLED)
+    if words.lower().rstrip(".!") in ui.CANCEL_WORDS:
+        await _cancel_draft(update, context, user.id, draft)
         return True
     if draft.stage == "days":
         days = parse_days(words)
+        if not days and mentions_days(words) and not words.endswith("?"):
+            # Days we could not read fully: ask again rather than guess or restart the flow.
+            await send_text(update, context, ui.BAD_DAYS.format(text=ui.escaped(words)))
+            return True
         if not days:
             return False  # not days: maybe a question; the day buttons stay usable
+        await _retire_buttons(update, context, draft)
         await _ask_time(update, context, user.id, replace(draft, mask=sum(1 << d for d in days)))
         return True
     if words.endswith("?"):
-        return False  # a question mid-flow is answered; the pending answer stays pending
+        # A question mid-flow is answered; the pending answer stays pending, and we say so.
+        await _answer_mid_flow(update, context, user.id, draft, words)
+        return True
     if draft.stage == "time":
         picked = parse_time_of_day(words)
         if picked is None:
             await send_text(update, context, ui.BAD_TIME.format(text=ui.escaped(words)))
             return True
+        await _retire_buttons(update, context, draft)
         await _ask_zone(update, context, user.id, replace(draft, local_time=f"{picked:%H%M}"))
         return True
     if draft.stage == "zone":
         match = resolve_zone(words)
         if match is None:
-            await send_text(update, context, ui.BAD_ZONE.format(text=ui.escaped(words)))
+            hint = abbreviation_hint(words)
+            reply = ui.bad_zone(words, hint.cities, hint.offset) if hint else ui.bad_zone(words)
+            await send_text(update, context, reply)
             return True
-        await _save_schedule(update, context, user.id, draft, match.name, typed=words)
+        await _retire_buttons(update, context, draft)
+        await _save_schedule(update, context, user.id, draft, match.name, label=match.label)
         return True
     return False
 
 
+async def _answer_mid_flow(update: Update, context: BotContext, user_id: int, draft: Draft, text: str) -> None:
+    """Route a question as bot/handlers/router.py would (intent or answer), then say what is still open."""
+    services = context.services
+    result = services.matcher.match(text)
+    handler = services.intent_handlers.get(result.intent or "")
+    if result.decision == "intent" and handler is not None:
+        await handler(update, context, result)
+    else:
+        await questions.send_match_reply(update, context, result)
+    waiting = ui.STILL_WAITING.get(draft.stage)
+    if waiting and _load_draft(context, user_id) == draft:  # not cancelled or restarted by an intent
+        await send_text(update, context, waiting)
+
+
+async def _cancel_draft(update: Update, context: BotContext, user_id: int, draft: Draft) -> None:
+    _save_draft(context, user_id, None)
+    await _retire_buttons(update, context, draft)
+    await send_text(update, context, ui.SCHEDULE_CANCELLED)
+
+
+async def cancel_command(update: Update, context: BotContext) -> None:
+    """/cancel: drop a pending /schedule draft (the saved schedule stays as it was)."""
+    user = update.effective_user
+    if user is None:
+        return
+    draft = _load_draft(context, user.id)
+    if draft is None:
+        await send_text(update, context, ui.NOTHING_TO_CANCEL)
+        return
+    await _cancel_draft(update, context, user.id, draft)
+
+
 async def _ask_time(update: Update, context: BotContext, user_id: int, draft: Draft) -> None:
     days = mask_to_days(draft.mask)
-    _save_draft(context, user_id, replace(draft, stage="time"))
-    await send_text(
-        update, context, ui.ASK_TIME.format(days=ui.days_label(days)), ui.time_keyboard(draft.draft_id)
-    )
+    text = ui.ASK_TIME.format(days=ui.days_label(days))
+    await _prompt(update, context, user_id, replace(draft, stage="time"), text, ui.time_keyboard(draft.draft_id))
 
 
 async def _ask_zone(update: Update, context: BotContext, user_id: int, draft: Draft) -> None:
-    _save_draft(context, user_id, replace(draft, stage="zone"))
     current = _current_schedule(context, user_id)
-    zone = current.zone if current else None
+    zone = zone_short(current.zone) if current else None
     template = ui.ASK_ZONE_KEEP if zone else ui.ASK_ZONE
     text = template.format(time=ui.time_label(draft.time_of_day), zone=zone or "")
-    await send_text(update, context, text, ui.zone_keyboard(draft.draft_id, zone))
+    await _prompt(update, context, user_id, replace(draft, stage="zone"), text, ui.zone_keyboard(draft.draft_id, zone))
 
 
 async def _save_schedule(
-    update: Update, context: BotContext, user_id: int, draft: Draft, zone: str, *, typed: str
+    update: Update, context: BotContext, user_id: int, draft: Draft, zone: str, *, label: str
 ) -> None:
     services = context.services
     now = services.now()
@@ -213,12 +299,17 @@ async def _save_schedule(
         runners.set_pending_input(session, user_id, None)
     tz = zone_from_name(zone)
     text = ui.SCHEDULE_SAVED.format(
-        zone_line=ui.zone_confirmed(typed, zone, now.astimezone(tz)),
+        zone_line=ui.zone_confirmed(label, now.astimezone(tz), fixed_offset=_is_fixed_offset(zone)),
         days=ui.days_label(mask_to_days(schedule.days_mask)),
         time=schedule.local_time,
         next=ui.when_label(_local(schedule.next_reminder_at, zone)),
     )
     await send_text(update, context, text)
+
+
+def _is_fixed_offset(zone: str) -> bool:
+    """An offset the runner typed ("Etc/GMT-2", "UTC+05:30"), not UTC itself or a place."""
+    return zone_short(zone) != "UTC" and zone.startswith(("Etc/", "UTC"))
 
 
 def _local(instant: datetime | None, zone: str) -> datetime | None:
@@ -255,16 +346,16 @@ async def on_button(update: Update, context: BotContext) -> None:
 async def _draft_button(update: Update, context: BotContext, user_id: int, action: str, args: list[str]) -> None:
     draft = _load_draft(context, user_id)
     expected_stage = {"d": "days", "n": "days", "t": "time", "k": "zone", "x": None}[action]
-    if (
-        draft is None
-        or not args
-        or args[0] != draft.draft_id
-        or (expected_stage is not None and draft.stage != expected_stage)
-    ):
+    if draft is None or not args or args[0] != draft.draft_id:
         await send_text(update, context, ui.STALE_BUTTON)
         return
     query = update.callback_query
     assert query is not None
+    if expected_stage is not None and draft.stage != expected_stage:
+        # This /schedule, but a step already answered (e.g. days typed): not an older message.
+        await query.edit_message_reply_markup(None)
+        await send_text(update, context, ui.STILL_WAITING[draft.stage])
+        return
     if action == "x":
         _save_draft(context, user_id, None)
         await query.edit_message_reply_markup(None)
@@ -288,7 +379,7 @@ async def _draft_button(update: Update, context: BotContext, user_id: int, actio
             await send_text(update, context, ui.STALE_BUTTON)
             return
         await query.edit_message_reply_markup(None)
-        await _save_schedule(update, context, user_id, draft, current.zone, typed=current.zone)
+        await _save_schedule(update, context, user_id, draft, current.zone, label=zone_label(current.zone))
     else:
         await send_text(update, context, ui.STALE_BUTTON)
 
@@ -341,7 +432,7 @@ def _schedule_fields(schedule: Schedule) -> dict[str, str]:
     return {
         "days": ui.days_label(mask_to_days(schedule.days_mask)),
         "time": schedule.local_time,
-        "zone": schedule.zone,
+        "zone": zone_short(schedule.zone),
         "next": ui.when_label(_local(schedule.next_reminder_at, schedule.zone)),
     }
 
@@ -392,12 +483,14 @@ async def resume(update: Update, context: BotContext) -> None:
         return
     services = context.services
     with services.db.session() as session:
-        schedule = schedules.set_enabled(session, runner_id=user.id, enabled=True, now=services.now())
-        text = (
-            ui.NO_SCHEDULE
-            if schedule is None
-            else ui.RESUMED.format(next=ui.when_label(_local(schedule.next_reminder_at, schedule.zone)))
-        )
+        schedule = schedules.get_schedule(session, runner_id=user.id)
+        if schedule is None:
+            text = ui.NO_SCHEDULE
+        elif schedules.is_active(schedule):  # nothing to resume: leave the schedule (and a snooze) alone
+            text = ui.ALREADY_ON.format(next=ui.when_label(_local(schedule.next_reminder_at, schedule.zone)))
+        else:
+            schedules.set_enabled(session, runner_id=user.id, enabled=True, now=services.now())
+            text = ui.RESUMED.format(next=ui.when_label(_local(schedule.next_reminder_at, schedule.zone)))
     await send_text(update, context, text)
 
 
@@ -409,10 +502,16 @@ async def turn_off(update: Update, context: BotContext) -> None:
     with services.db.session() as session:
         schedule = schedules.set_enabled(session, runner_id=user.id, enabled=False, now=services.now())
         runner = runners.get_runner(session, user.id)
-        if runner is not None and Draft.decode(runner.pending_input) is not None:
+        draft = Draft.decode(runner.pending_input if runner else None)
+        if draft is not None:
             runners.set_pending_input(session, user.id, None)
+    await _retire_buttons(update, context, draft)
     await send_text(update, context, ui.NO_SCHEDULE if schedule is None else ui.TURNED_OFF)
 
 
 async def _on_off_intent(update: Update, context: BotContext, _result: MatchResult) -> None:
     await turn_off(update, context)
+
+
+async def _on_pause_intent(update: Update, context: BotContext, _result: MatchResult) -> None:
+    await pause(update, context)

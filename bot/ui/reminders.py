@@ -27,17 +27,29 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.core.schedule import DAY_NAMES
 
 PREFIX = "r:"
-SUGGESTED_DAYS = frozenset({0, 2, 4})  # Mon, Wed, Fri: the article recommends 2-3 a week
+SUGGESTED_DAYS = frozenset({0, 2, 4})  # Mon, Wed, Fri: the calf article recommends 2-3 sessions a week
 TIME_CHOICES = ("06:30", "07:00", "12:00", "17:30", "18:00", "19:00", "20:00")
 ROUTINES = {"calf": "calf-routine", "back": "back-routine"}
 
 # ------------------------------------------------------------------ /schedule
 
+# What the source article says (content/, seed 000): calf exercises "two to three times
+# per week", "5-10 minutes each time". The lower-back article gives no frequency or duration.
+ARTICLE_ADVICE = "The calf article recommends 2-3 sessions a week, 5-10 minutes each."
+_PICK_DAYS_END = "Change them as you like, then tap <b>Next</b>, or type them (for example <i>tue thu</i>)."
 PICK_DAYS = (
     "<b>Training days</b>\n"
-    "Tap the days you want a reminder on. The article recommends strength work "
-    "2-3 times a week, so I've suggested three; change them as you like, then tap "
-    "<b>Next</b>."
+    f"Tap the days you want a reminder on. {ARTICLE_ADVICE} "
+    f"I've suggested three: Mon, Wed, Fri. {_PICK_DAYS_END}"
+)  # shown when there is no schedule yet (SUGGESTED_DAYS pre-selected)
+PICK_DAYS_CURRENT = (
+    "<b>Training days</b>\n"
+    "Your current days are selected: {days}. "
+    f"{ARTICLE_ADVICE} {_PICK_DAYS_END}"
+)
+BAD_DAYS = (
+    "I couldn't read <i>{text}</i> as training days. Tap them above, or type them like "
+    "<i>tue thu</i>, <i>mon-fri</i> or <i>weekends</i>."
 )
 NO_DAYS = "Pick at least one day first (tap a day so it shows ✅), then tap Next."
 ASK_TIME = (
@@ -54,16 +66,25 @@ ASK_ZONE = (
     "<i>UTC+2</i>, so the reminder comes at {time} your time."
 )
 ASK_ZONE_KEEP = ASK_ZONE + "\nOr keep <b>{zone}</b>."
+BAD_ZONE_ABBREVIATION = (
+    "<i>{text}</i> is a time zone abbreviation, and I can't use those safely: they change "
+    "with summer time, and some mean several places. Type a city such as {cities} "
+    "(it follows summer time), or an offset like <i>{offset}</i>. Your schedule is unchanged."
+)
 BAD_ZONE = (
     "I don't know a time zone called <i>{text}</i>. Type a big city near you "
     "(for example <i>Berlin</i>, <i>New York</i>, <i>Sydney</i>) or an offset like "
     "<i>UTC+2</i>. Your schedule is unchanged."
 )
-ZONE_CONFIRMED = "{typed} → <b>{zone}</b> (now {local_now} there)"
+ZONE_CONFIRMED = "Time zone: <b>{zone}</b>, now {local_now} there."
+FIXED_OFFSET_TIP = (
+    "\nA fixed offset doesn't change with summer time; if your clocks do, send /schedule "
+    "and type your city instead."
+)
 SCHEDULE_SAVED = (
     "{zone_line}\n\n"
     "✅ Reminders on <b>{days}</b> at <b>{time}</b>.\n"
-    "Next one: <b>{next}</b>.\n\n"
+    "Next one: <b>{next}</b> your time.\n\n"
     "/reminders shows your schedule; /pause pauses it."
 )
 SCHEDULE_CANCELLED = "OK, I left your schedule as it was."
@@ -72,6 +93,12 @@ STALE_BUTTON = (
     "schedule is unchanged. Send /schedule to change it."
 )
 CANCEL_WORDS = frozenset({"cancel", "stop", "never mind", "nevermind", "abort", "/cancel"})
+NOTHING_TO_CANCEL = "Nothing to cancel: no /schedule change is in progress."
+STILL_WAITING = {
+    "days": "(I'm still waiting for your training days — tap them and Next, type them, or /cancel)",
+    "time": "(I'm still waiting for your reminder time — tap or type one, or /cancel)",
+    "zone": "(I'm still waiting for your time zone — type a city or /cancel)",
+}
 
 # ------------------------------------------------------------------ /reminders, pause, resume, off
 
@@ -94,21 +121,23 @@ SNOOZED_LINE = "\nSnoozed until {time}."
 PAUSED = "⏸ Reminders paused. Send /resume when you're ready."
 ALREADY_PAUSED = "Your reminders are already paused. Send /resume to get them again."
 RESUMED = "▶️ Reminders are back on. Next one: <b>{next}</b> your time."
+ALREADY_ON = "Your reminders are already on. Next one: <b>{next}</b> your time."
 TURNED_OFF = "🔕 Reminders are off. Send /resume to turn them back on, or /schedule to set new ones."
 
 # ------------------------------------------------------------------ the reminder
 
+_REMINDER_NUDGE = "Calf work needs just 5-10 minutes, the calf article says. Calf or lower back today?"
 REMINDER = (
     "🏃 <b>Strength time!</b> Today is one of your training days ({time}).\n"
-    "A calf or lower-back session takes about 15 minutes. Ready?"
+    f"{_REMINDER_NUDGE}"
 )
 REMINDER_LATE = (
     "🏃 <b>Strength time!</b> Sorry this is late: your {time} reminder was held up on my side.\n"
-    "A calf or lower-back session takes about 15 minutes. Ready?"
+    f"{_REMINDER_NUDGE}"
 )
 REMINDER_SNOOZED = "⏰ <b>Snooze over!</b> Time for today's strength session. Ready?"
 SNOOZED = "⏰ OK, I'll remind you again at {time}."
-SKIPPED = "👍 Rest day noted, no more reminders today. Next one: <b>{next}</b>."
+SKIPPED = "👍 Rest day noted, no more reminders today. Next one: <b>{next}</b> your time."
 NOT_TODAY = "That reminder is from {date}, so there is nothing to snooze or skip now."
 REMINDER_GONE = "I can't find that reminder any more. Send /reminders to see your schedule."
 SESSIONS_UNAVAILABLE = (
@@ -143,10 +172,19 @@ def date_label(local: datetime) -> str:
     return f"{DAY_NAMES[local.weekday()]} {local.day} {local:%b}"
 
 
-def zone_confirmed(typed: str, zone: str, local_now: datetime) -> str:
-    return ZONE_CONFIRMED.format(
-        typed=html.escape(typed.strip()[:60]), zone=html.escape(zone), local_now=f"{local_now:%H:%M}"
-    )
+def zone_confirmed(label: str, local_now: datetime, *, fixed_offset: bool = False) -> str:
+    """'Time zone: New York (America/New_York), now 09:05 there.' (label from zone_label)."""
+    line = ZONE_CONFIRMED.format(zone=html.escape(label), local_now=f"{local_now:%H:%M}")
+    return line + FIXED_OFFSET_TIP if fixed_offset else line
+
+
+def bad_zone(text: str, cities: tuple[str, ...] = (), offset: str = "") -> str:
+    """The reply to an unusable zone; specific for abbreviations such as EST (cities given)."""
+    if not cities:
+        return BAD_ZONE.format(text=escaped(text))
+    shown = [f"<i>{html.escape(city)}</i>" for city in cities]
+    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+    return BAD_ZONE_ABBREVIATION.format(text=escaped(text), cities=listed, offset=html.escape(offset))
 
 
 def escaped(text: str, limit: int = 60) -> str:
