@@ -34,6 +34,7 @@ from bot.handlers import common, questions, router
 from bot.handlers.chat_filters import PRIVATE, PRIVATE_MESSAGE
 from bot.services import BotApplication, BotContext, Services
 from bot.ui import questions as questions_ui
+from bot.ui import common as ui
 from bot.ui.common import bot_commands
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,13 @@ def _register_handlers(application: BotApplication, services: Services) -> None:
     application.add_handler(CommandHandler("topics", questions.topics, filters=PRIVATE_MESSAGE))
     services.intent_handlers["help"] = lambda update, context, _result: common.help_command(
         update, context
+    )
+    # Small talk gets a short friendly line, not "I don't know" and the whole menu.
+    services.intent_handlers["greeting"] = lambda update, context, _result: common.send_text(
+        update, context, ui.GREETING
+    )
+    services.intent_handlers["thanks"] = lambda update, context, _result: common.send_text(
+        update, context, ui.THANKS
     )
     # Sessions, reminders and operations add their commands, buttons and text claimers.
     features.register_features(application, services)

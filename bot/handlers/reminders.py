@@ -59,6 +59,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     services.intent_handlers["schedule"] = _on_schedule_intent
     services.intent_handlers["reminders-off"] = _on_off_intent  # stop / turn off / disable
     services.intent_handlers["reminders-pause"] = _on_pause_intent  # "pause my reminders"
+    services.intent_handlers["reminders-resume"] = _on_resume_intent  # "turn reminders back on"
 
 
 async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
@@ -515,3 +516,7 @@ async def _on_off_intent(update: Update, context: BotContext, _result: MatchResu
 
 async def _on_pause_intent(update: Update, context: BotContext, _result: MatchResult) -> None:
     await pause(update, context)
+
+
+async def _on_resume_intent(update: Update, context: BotContext, _result: MatchResult) -> None:
+    await resume(update, context)

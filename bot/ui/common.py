@@ -28,6 +28,8 @@ CAPABILITIES = (
 WELCOME = (
     "Hi {name}! I'm <b>StrideCoach</b>, your strength coach for injury-free running.\n\n"
     "Here is what I can do:\n" + CAPABILITIES + "\n\n"
+    "My advice comes from two coaching articles for runners: one on calf strength, "
+    "one on preventing lower back pain.\n\n"
     "Try asking: <i>how do I do a hollow body hold?</i>\n\n" + COACH_NOTE
 )
 
@@ -41,10 +43,14 @@ HELP = (
     "/schedule – pick training days and a reminder time\n"
     "/reminders – your schedule and the next reminder\n"
     "/pause, /resume – pause or resume reminders\n"
+    "/cancel – cancel a /schedule change in progress\n"
     "/export – your data as a CSV file\n"
     "/forget – delete everything I store about you\n\n"
     "Or just type a question in your own words."
 )
+
+GREETING = "Hi! Ask me about calf or lower-back exercises, or send /session to start a workout."
+THANKS = "You're welcome! Strong calves, happy back. Send /session whenever you're ready to train."
 
 NON_TEXT = (
     "I can only read text messages. Ask me a question in words, or send /help to see "
@@ -73,6 +79,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("reminders", "Your schedule and the next reminder"),
     ("pause", "Pause reminders"),
     ("resume", "Resume reminders"),
+    ("cancel", "Cancel a /schedule change in progress"),
     ("export", "Download your data as CSV"),
     ("forget", "Delete everything stored about you"),
 ]
