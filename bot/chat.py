@@ -28,21 +28,50 @@ def to_plain(text: str) -> str:
 
 
 class TerminalChat:
+    """Prints what the bot sends; an edit is printed only when the text changed.
+
+    The fake Bot API calls `show` for new messages and for edits alike. Telegram
+    shows an edit in place, so reprinting a message whose buttons were merely
+    removed would look like a duplicate: that edit only retires its choices.
+    """
+
     def __init__(self) -> None:
         self.choices: list[tuple[SentMessage, str]] = []
+        self._shown: dict[tuple[int, int], tuple[str, list[tuple[str, str]]]] = {}
 
     def show(self, message: SentMessage) -> None:
+        key = (message.chat_id, message.message_id)
         body = message.text or message.caption or ""
+        buttons = list(message.buttons)
+        previous = self._shown.get(key)
+        self._shown[key] = (body, buttons)
+        if previous is not None:  # an edit
+            old_body, old_buttons = previous
+            if body == old_body:
+                if not buttons:  # buttons removed: nothing new to print
+                    self.choices = [(m, d) for m, d in self.choices if m is not message]
+                elif buttons != old_buttons:
+                    self._offer(message, buttons)
+                return
+            print(f"\nbot> (edited) {to_plain(body)}")
+            if buttons:
+                self._offer(message, buttons)
+            else:
+                self.choices = [(m, d) for m, d in self.choices if m is not message]
+            return
         if message.document:
             body += f"\n[file: {message.document[0]}, {len(message.document[1])} bytes]"
         if message.photo is not None:
             body += f"\n[image, {len(message.photo)} bytes]"
         if body:
             print(f"\nbot> {to_plain(body)}")
-        if message.buttons:
-            self.choices = [(message, data) for _, data in message.buttons]
-            for number, (label, _) in enumerate(message.buttons, start=1):
-                print(f"   [{number}] {label}")
+        if buttons:
+            self._offer(message, buttons)
+
+    def _offer(self, message: SentMessage, buttons: list[tuple[str, str]]) -> None:
+        self.choices = [(message, data) for _, data in buttons]
+        for number, (label, _) in enumerate(buttons, start=1):
+            print(f"   [{number}] {label}")
 
 
 def run_chat(database_url: str | None = None) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from bot.core.progress import ExportRow, SessionRecord, SetRecord
 from storage.models import CompletedSet, Schedule, WorkoutSession
@@ -34,10 +34,19 @@ def session_records(session: Session, *, runner_id: int) -> list[SessionRecord]:
 
 
 def recent_sessions(session: Session, *, runner_id: int, limit: int = 10) -> list[SessionRecord]:
-    """The runner's latest sessions, newest first."""
+    """The runner's latest sessions, newest first.
+
+    A session that ended with no set done (stopped or expired straight away, or
+    every set skipped) is left out: it was not a workout, and /progress does
+    not count it either.
+    Live sessions are always listed.
+    """
     rows = session.exec(
         select(WorkoutSession)
-        .where(WorkoutSession.runner_id == runner_id)
+        .where(
+            WorkoutSession.runner_id == runner_id,
+            or_(col(WorkoutSession.sets_done) > 0, col(WorkoutSession.status).in_(("active", "paused"))),
+        )
         .order_by(col(WorkoutSession.started_at).desc(), col(WorkoutSession.id).desc())
         .limit(limit)
     ).all()

@@ -112,20 +112,23 @@ def test_totals_per_exercise_sorted_by_count() -> None:
     assert totals[0].last_done == t0 + timedelta(minutes=2)
 
 
-def test_load_history_keeps_the_heaviest_per_day_and_unit() -> None:
+def test_load_history_lists_every_load_once_per_day_in_set_order() -> None:
     day1, day2 = NOW - timedelta(days=7), NOW
     sets = [
         SetRecord("weighted-calf-raise", day1, 40, "kg"),
         SetRecord("weighted-calf-raise", day1 + timedelta(minutes=2), 45, "kg"),
-        SetRecord("weighted-calf-raise", day2, 50, "kg"),
-        SetRecord("weighted-calf-raise", day2, 2, "plates"),
+        SetRecord("weighted-calf-raise", day2, 40, "kg"),
+        SetRecord("weighted-calf-raise", day2 + timedelta(minutes=1), 2, "plates"),
+        SetRecord("weighted-calf-raise", day2 + timedelta(minutes=2), 2.5, "plates"),
         SetRecord("weighted-calf-raise", day2),  # no load logged
         SetRecord("jump-rope", day2),
     ]
-    points = load_history(sets, zone=UTC)
-    assert [(p.day, p.amount, p.unit) for p in points] == [
-        (day1.date(), 45, "kg"), (day2.date(), 50, "kg"), (day2.date(), 2, "plates")
+    days = load_history(sets, zone=UTC)
+    assert [(d.day, d.loads) for d in days] == [
+        (day1.date(), ((40, "kg"), (45, "kg"))),
+        (day2.date(), ((40, "kg"), (2, "plates"), (2.5, "plates"))),  # "2 plates" is not hidden
     ]
+    assert days[1].heaviest("plates") == 2.5 and days[1].heaviest("lb") is None
     assert len(load_history([SetRecord("w", NOW - timedelta(days=d), d, "kg") for d in range(30)], zone=UTC)) == 10
 
 
@@ -214,11 +217,14 @@ async def test_progress_shows_the_week_the_streak_totals_loads_and_a_chart(
     assert "• Hollow body hold: 12" in text.text
     assert "• Jumping rope: 6" in text.text
     assert "• Weighted calf raise (barbell): 2" in text.text
-    assert "Mon 02 Mar: 40 kg" in text.text and "Tue 03 Mar: 50 kg" in text.text
-    assert "Up 10 kg since 02 Mar" in text.text
+    assert "Mon 2 Mar: 40 kg" in text.text and "Tue 3 Mar: 50 kg" in text.text
+    assert "Up 10 kg since 2 Mar" in text.text
     assert "UTC time" in text.text
+    assert "the calf article's advice to do calf work 2-3 times a week" in text.text
+    assert "The lower back article gives no frequency" in text.text
+    assert "the article recommends" not in text.text
     assert chart.photo is not None and chart.photo.startswith(b"\x89PNG")
-    assert "red line is the target of 2 a week" in (chart.caption or "")
+    assert "red line is 2 a week, the low end of the calf article's 2-3 times a week" in (chart.caption or "")
 
 
 async def test_progress_weeks_follow_the_schedule_zone(
@@ -251,8 +257,8 @@ async def test_history_lists_recent_sessions_newest_first(bot: BotHarness, clock
     (reply,) = await bot.send(RUNNER, "/history")
     lines = reply.text.splitlines()
     assert lines[0] == "<b>Your recent sessions</b>"
-    assert lines[2] == "• Tue 03 Mar, 18:00 · Calf routine · 1 done, 1 skipped · stopped early"
-    assert lines[3] == "• Mon 02 Mar, 10:00 · Lower back routine · 8 done, 0 skipped · finished in 6 min"
+    assert lines[2] == "• Tue 3 Mar, 18:00 · Calf routine · 1 done, 1 skipped · stopped early"
+    assert lines[3] == "• Mon 2 Mar, 10:00 · Lower back routine · 8 done, 0 skipped · finished in 6 min"
 
 
 async def test_export_sends_a_csv_of_every_completed_set(bot: BotHarness, clock: FakeClock) -> None:
@@ -335,3 +341,66 @@ async def test_progress_history_export_forget_as_words(bot: BotHarness) -> None:
     assert "haven't done a guided session yet" in history_reply.text
     (forget_reply,) = await bot.send(RUNNER, "delete my data")
     assert forget_reply.button_texts == ["Yes, delete everything", "Cancel"]
+
+
+# ---------------------------------------------------------------- QA pass
+
+
+def test_totals_follow_the_routine_order() -> None:
+    from bot.ui.progress import exercise_order
+    from content.loader import default_library
+
+    order = exercise_order(default_library())
+    assert order[:2] == ["jump-rope", "single-leg-calf-raise"] and order[-1] == "hip-mobility-twist"
+    sets = [SetRecord("weighted-calf-raise", NOW), SetRecord("jump-rope", NOW - timedelta(days=1)),
+            SetRecord("hollow-body-hold", NOW), SetRecord("single-leg-calf-raise", NOW),
+            SetRecord("unknown", NOW)]
+    totals = totals_per_exercise(sets, order=order)
+    assert [t.exercise_id for t in totals] == [
+        "jump-rope", "single-leg-calf-raise", "weighted-calf-raise", "hollow-body-hold", "unknown"
+    ]
+
+
+def test_chart_labels_use_one_date_format_and_say_this_week() -> None:
+    from bot.ui.progress_chart import week_labels
+
+    labels = week_labels(week_counts([], now=NOW, zone=UTC))
+    assert labels == ["12 Jan", "19 Jan", "26 Jan", "2 Feb", "9 Feb", "16 Feb", "23 Feb", "this week"]
+
+
+async def test_progress_lists_exercises_in_routine_order_and_every_load(
+    bot: BotHarness, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 3, 2, 7, 0, tzinfo=UTC))
+    await bot.send(RUNNER, "/session")
+    await bot.press(RUNNER, "Calf routine")
+    for _ in range(18):
+        clock.advance(seconds=40)
+        await bot.send(RUNNER, "done")
+    for load in ("40 kg", "2 plates", "2.5 plates"):
+        clock.advance(seconds=40)
+        await bot.send(RUNNER, f"done {load}")
+    text, _ = await bot.send(RUNNER, "/progress")
+    lines = text.text.splitlines()
+    start = lines.index("<b>Sets done per exercise</b>")
+    assert [line.split(":")[0] for line in lines[start + 1:start + 8]] == [
+        "• Jumping rope", "• Single-leg calf raise", "• Toe walking", "• Ankle-mobilizing knee pushes",
+        "• Jumping half chair squats", "• Standing double-leg calf raise", "• Weighted calf raise (barbell)",
+    ]
+    assert "• Mon 2 Mar: 40 kg, 2 plates, 2.5 plates" in lines
+    assert text.text.count("Mon 2 Mar") == 1
+
+
+async def test_history_leaves_out_sessions_ended_with_no_set_done(bot: BotHarness, clock: FakeClock) -> None:
+    clock.set(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+    await _walk_back_routine(bot, clock)
+    clock.set(datetime(2026, 3, 3, 18, 0, tzinfo=UTC))
+    await bot.send(RUNNER, "/session")
+    await bot.press(RUNNER, "Calf routine")
+    (stopped,) = await bot.send(RUNNER, "stop")
+    assert "stopped before any set was done" in stopped.text
+    (reply,) = await bot.send(RUNNER, "/history")
+    assert "0 done" not in reply.text
+    assert reply.text.splitlines()[2:] == [
+        "• Mon 2 Mar, 10:00 · Lower back routine · 8 done, 0 skipped · finished in 6 min"
+    ]

@@ -8,6 +8,8 @@ callbacks directly and moving the FakeClock: nothing sleeps.
 
 from __future__ import annotations
 
+import html
+import re
 from typing import TYPE_CHECKING
 
 import pytest
@@ -93,7 +95,8 @@ async def test_full_calf_walk_stores_every_set_once_and_ends_with_a_summary(
     first = only(await start(bot))
     assert "Calf routine · exercise 1 of 7 · Jumping rope" in first.text
     assert "Set 1 of 3: 30-60 seconds." in first.text
-    assert "Cue:" in first.text
+    assert "<i>Jump on the balls of your feet; land on your toes, not flat-footed.</i>" in first.text
+    assert "Cue:" not in first.text  # "stay on the balls of your feet" would repeat the note
     assert first.button_texts == ["Start timer ⏱", "Done ✅", "Skip", "Stop"]
 
     second_exercise = None
@@ -112,7 +115,7 @@ async def test_full_calf_walk_stores_every_set_once_and_ends_with_a_summary(
     assert "Calf routine complete!" in summary.text
     assert "Sets done: 21 of 21" in summary.text
     assert "Time taken: 10 min" in summary.text
-    assert "2-3 sessions a week" in summary.text
+    assert "calf work 2-3 times a week, 5-10 minutes each time" in summary.text
     assert summary.buttons == []
 
     rows = stored_sets(services)
@@ -127,8 +130,9 @@ async def test_full_calf_walk_stores_every_set_once_and_ends_with_a_summary(
     assert all(r.completed_at.tzinfo is not None for r in rows)
     session_row = latest_row(services)
     assert (session_row.status, session_row.sets_done, session_row.sets_skipped) == ("finished", 21, 0)
-    # Old buttons never pile up: nothing in the chat carries buttons any more except /session's picker.
-    assert [m.button_texts for m in with_buttons(fake, RUNNER)] == [["Calf routine", "Lower back routine"]]
+    # Old buttons never pile up: nothing in the chat carries buttons any more, not even
+    # /session's chooser (its buttons went when the routine started).
+    assert with_buttons(fake, RUNNER) == []
 
 
 async def test_back_routine_walk_with_buttons_and_skips(bot: BotHarness, services: Services) -> None:
@@ -374,8 +378,15 @@ async def test_a_redelivered_update_is_stored_once(bot: BotHarness, services: Se
     again = await bot.feed(payload)  # Telegram redelivers the batch after a crash
     assert len(stored_sets(services)) == 1
     assert latest_row(services).position == 1
-    # The redelivery shows the current set again rather than acting twice.
-    assert "Set 2 of 3" in only(again).text
+    # The first delivery already replied: the redelivery sends nothing at all.
+    assert again == []
+
+
+async def test_a_redelivered_question_mid_session_is_answered_once(bot: BotHarness) -> None:
+    await start(bot)
+    payload = bot.fake.make_text_update(RUNNER, "how do I do a hollow body hold")
+    assert len(await bot.feed(payload)) == 2
+    assert await bot.feed(payload) == []
 
 
 async def test_a_redelivered_button_press_is_stored_once(bot: BotHarness, services: Services) -> None:
@@ -383,8 +394,9 @@ async def test_a_redelivered_button_press_is_stored_once(bot: BotHarness, servic
     target, data = bot.find_button(RUNNER, "Done")
     payload = bot.fake.make_callback_update(RUNNER, target, data)
     await bot.feed(payload)
-    await bot.feed(payload)
+    assert await bot.feed(payload) == []
     assert len(stored_sets(services)) == 1
+    assert bot.fake.calls_to("answerCallbackQuery")[-1].params["text"] == ui.NOTICE_DUPLICATE
 
 
 async def test_pressing_done_twice_quickly_records_one_set(bot: BotHarness, services: Services) -> None:
@@ -535,3 +547,167 @@ async def test_an_abandoned_session_is_closed_lazily_when_the_runner_writes(
 async def test_callback_data_fits_telegrams_64_bytes() -> None:
     assert len(ui.set_callback(ui.RESUME, 2**63 - 1, 10_000).encode()) <= 64
 
+
+
+# ------------------------------------------------------------------ QA pass: wording and words
+
+
+async def test_back_routine_summary_claims_no_frequency(bot: BotHarness) -> None:
+    await start(bot, routine="Lower back routine")
+    for _ in range(BACK_SETS):
+        await bot.send(RUNNER, "done")
+    summary = bot.last_text(RUNNER)
+    assert "Lower back routine complete!" in summary
+    assert "a week" not in summary and "article" not in summary
+    assert "/progress" in summary
+
+
+async def test_weighted_raise_asks_for_the_load_and_notes_once(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    await done_times(bot, WEIGHTED_POSITION)
+    first = bot.last_text(RUNNER)
+    assert "Set 1 of 3: your chosen load — reply e.g. “done 40 kg” or “done 2 plates”." in first
+    assert first.count("no fixed number") == 1
+    second = only(await bot.send(RUNNER, "done 40 kg")).text
+    assert "Set 2 of 3: your chosen load" in second
+    assert "no fixed number" not in second
+    await bot.send(RUNNER, "done 2 plates")
+    await bot.send(RUNNER, "done")
+    weighted = [r for r in stored_sets(services) if r.exercise_id == "weighted-calf-raise"]
+    assert [r.amount for r in weighted] == ["your load"] * 3
+
+
+async def test_no_set_message_repeats_itself(bot: BotHarness, clock: FakeClock) -> None:
+    """Every prompt of both routines: the dose is said once, a cue never echoes the note."""
+    prompts: list[str] = []
+    for routine, sets in (("Calf routine", CALF_SETS), ("Lower back routine", BACK_SETS)):
+        prompts.append((await start(bot, routine=routine))[-1].text)
+        for _ in range(sets):
+            clock.advance(seconds=40)
+            prompts.append(only(await bot.send(RUNNER, "done")).text)
+        prompts.pop()  # the summary
+    assert len(prompts) == CALF_SETS + BACK_SETS
+    text = "\n".join(prompts)
+    for repeated in ("Cue: stay on the balls of your feet", "10-15 reps, then switch feet",
+                     "Up to 30 twists per side", "Set 1 of 1", "10-15 reps each leg",
+                     "Cue: toes up on the block", "6 rounds", "Log the load as you finish",
+                     "10 seconds per round"):
+        assert repeated not in text, repeated
+    assert "One set: up to 30 reps on each side.\n<i>Small range first.</i>" in text
+    assert "Glute engagement test</b>\nOnce, before the drills: squeeze your glutes" in text
+    for prompt in prompts:  # the lines after the dose never give its figures again
+        dose = re.search(r"(?:Set \d+ of \d+|One set): ([^\n]*)\n?(.*)", prompt, re.S)
+        if dose:
+            for figure in re.findall(r"\d+-\d+|\d+", dose.group(1)):
+                assert figure not in html.unescape(dose.group(2)), (figure, prompt)
+
+
+async def test_stop_timer_mid_session_stops_it_without_asking_the_matcher(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    await bot.send(RUNNER, "start timer")
+    reply = only(await bot.send(RUNNER, "stop timer"))
+    assert reply.text.startswith("⏹ Timer stopped.")
+    assert reply.button_texts == ["Start timer ⏱", "Done ✅", "Skip", "Stop"]
+    row = latest_row(services)
+    assert row.timer_started_at is None and row.position == 0 and stored_sets(services) == []
+    assert row.id is not None
+    assert all(job.removed for job in bot.app.job_queue.get_jobs_by_name(timer_job_name(row.id, 0)))
+
+
+async def test_next_counts_as_done(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    reply = only(await bot.send(RUNNER, "next"))
+    assert reply.text.startswith("✅ Jumping rope, set 1 done.")
+    assert [r.position for r in stored_sets(services)] == [0]
+
+
+async def test_thanks_mid_session_gets_a_friendly_nudge_and_records_nothing(
+    bot: BotHarness, services: Services
+) -> None:
+    await start(bot)
+    for text in ("ok thanks", "thanks"):
+        reply = only(await bot.send(RUNNER, text))
+        assert reply.text.startswith("You're welcome!")
+        assert "didn't catch that" not in reply.text and "Set 1 of 3" in reply.text
+    assert stored_sets(services) == []
+
+
+async def test_resume_when_not_paused_says_so(bot: BotHarness) -> None:
+    await start(bot)
+    reply = only(await bot.send(RUNNER, "resume"))
+    assert reply.text.startswith("You're not paused — here's your set:")
+    assert "Set 1 of 3" in reply.text
+    await bot.send(RUNNER, "pause")
+    assert only(await bot.send(RUNNER, "resume")).text.startswith("▶️ Welcome back")
+
+
+async def test_continue_button_on_the_offer_just_shows_the_set(bot: BotHarness) -> None:
+    await start(bot)
+    await bot.send(RUNNER, "/session")
+    reply = only(await bot.press(RUNNER, "Continue"))
+    assert "not paused" not in reply.text and "Set 1 of 3" in reply.text
+
+
+async def test_back_with_no_session_goes_to_the_matcher(bot: BotHarness) -> None:
+    reply = only(await bot.send(RUNNER, "back"))
+    assert "No session is running" not in reply.text
+
+
+async def test_where_am_i_after_a_finished_session_says_none_is_running(bot: BotHarness) -> None:
+    await start(bot, routine="Lower back routine")
+    for _ in range(BACK_SETS):
+        await bot.send(RUNNER, "done")
+    reply = only(await bot.send(RUNNER, "where am I?"))
+    assert "No session is running" in reply.text and "/session" in reply.text
+    fresh = only(await bot.send(OTHER_RUNNER, "where am I"))
+    assert "No session is running" in fresh.text and "/session" in fresh.text
+
+
+async def test_an_expired_session_with_no_set_done_says_so(
+    bot: BotHarness, services: Services, clock: FakeClock
+) -> None:
+    await start(bot)
+    clock.advance(hours=7)
+    reply = only(await bot.send(RUNNER, "done"))
+    assert "ended on its own after a long break, before any set was done." in reply.text
+    assert "The 0 sets" not in reply.text
+
+
+async def test_stop_it_on_the_offer_stops_then_offers_the_routines(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    await bot.send(RUNNER, "done")
+    await bot.send(RUNNER, "start back routine")
+    stopped, chooser = await bot.press(RUNNER, "Stop it")
+    assert "Calf routine stopped. Sets done: 1 of 21" in stopped.text
+    assert chooser.button_texts == ["Calf routine", "Lower back routine"]
+    assert latest_row(services).status == "stopped"
+    await bot.press(RUNNER, "Lower back routine")
+    assert latest_row(services).routine_id == "back-routine"
+
+
+async def test_the_chooser_loses_its_buttons_once_a_routine_starts(bot: BotHarness) -> None:
+    chooser = only(await bot.send(RUNNER, "/session"))
+    await bot.press(RUNNER, "Calf routine")
+    assert bot.fake.messages[(RUNNER, chooser.message_id)].buttons == []
+
+
+async def test_paused_text_says_the_session_is_kept(bot: BotHarness) -> None:
+    await start(bot)
+    assert "your session is kept for a few hours" in only(await bot.send(RUNNER, "pause")).text
+
+
+def test_terminal_chat_prints_an_edit_only_when_the_text_changes(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.chat import TerminalChat
+
+    terminal = TerminalChat()
+    keyboard = {"inline_keyboard": [[{"text": "Done ✅", "callback_data": "s:done:1:0"}]]}
+    message = SentMessage(chat_id=RUNNER, message_id=1, text="Set 1 of 3", reply_markup=keyboard)
+    terminal.show(message)
+    assert capsys.readouterr().out.count("Set 1 of 3") == 1
+    message.reply_markup = None  # the buttons are removed (editMessageReplyMarkup)
+    terminal.show(message)
+    assert capsys.readouterr().out == ""
+    assert terminal.choices == []
+    message.text = "Set 1 of 3 (done)"
+    terminal.show(message)
+    assert capsys.readouterr().out.strip() == "bot> (edited) Set 1 of 3 (done)"

@@ -47,10 +47,12 @@ from bot.core.workout import (
     Started,
     StartTimer,
     Stop,
+    StopTimer,
     Stopped,
     Summary,
     TimerFinished,
     TimerStarted,
+    TimerStopped,
     TimerUp,
     WhereAmI,
     button_applies,
@@ -181,8 +183,8 @@ def test_flatten_slot_fields() -> None:
         (CALF_SLOTS, 9, "10-15 reps on each side", None),  # ankle knee push
         (CALF_SLOTS, 12, "8 reps", None),  # jumping half chair squat
         (CALF_SLOTS, 15, "8 reps, hold 3-5 s at the top", None),  # a hold per rep is not a timer
-        (CALF_SLOTS, 18, "Pick a load you can lift 8-12 times", None),  # weighted: no figure
-        (BACK_SLOTS, 0, "Once, before the drills", None),
+        (CALF_SLOTS, 18, "your load", None),  # weighted: no figure, the runner logs the load
+        (BACK_SLOTS, 0, "once", None),  # glute test: one set, no figure
         (BACK_SLOTS, 1, "10 seconds", 10),  # hollow hold
         (BACK_SLOTS, 7, "up to 30 reps on each side", None),  # hip twist
     ],
@@ -553,6 +555,23 @@ def test_restarted_timer_ignores_the_first_job() -> None:
     assert step(state, TimerUp(0, at(1.25)), 1.75).outputs == (TimerFinished(CALF_SLOTS[0], 0),)
 
 
+def test_stop_timer_stops_a_running_timer_and_its_job_goes_silent() -> None:
+    timing = step(started(), StartTimer(), 1).state
+    outcome = step(timing, StopTimer(), 1.2)
+    assert outcome.outputs == (TimerStopped(CALF_SLOTS[0], 0, was_running=True),)
+    assert outcome.state is not None and outcome.state.timer_started_at is None
+    assert outcome.state.position == 0 and outcome.state.sets_done == 0  # the set stays open
+    assert step(outcome.state, TimerUp(0, at(1)), 1.5).outputs == ()
+
+
+def test_stop_timer_without_a_timer_says_so_and_keeps_a_pause() -> None:
+    assert step(started(), StopTimer(), 1).outputs == (TimerStopped(CALF_SLOTS[0], 0, was_running=False),)
+    paused = step(started(), Pause(), 1).state
+    outcome = step(paused, StopTimer(), 2)
+    assert outcome.outputs == (TimerStopped(CALF_SLOTS[0], 0, was_running=False),)
+    assert outcome.state is not None and outcome.state.status == "paused"
+
+
 def test_bare_timer_up_without_running_timer_is_silent() -> None:
     state = started()
     assert step(state, TimerUp(), 1).outputs == ()
@@ -650,7 +669,7 @@ STATUSES = [None, "active", "paused", "finished", "stopped", "expired"]
 EVENTS: list[Event] = [
     Start(CALF), Start(BACK), Start("nope"), Done(), Done(Load(40, "kg")), Done(Load(-1, "kg")),
     Done(unparsed_load="40"), Skip(), Repeat(), Back(), Pause(), Resume(), Stop(), WhereAmI(),
-    StartTimer(), TimerUp(), TimerUp(0, T0), Expire(), Expire(timedelta(seconds=1)),
+    StartTimer(), StopTimer(), TimerUp(), TimerUp(0, T0), Expire(), Expire(timedelta(seconds=1)),
 ]
 POSITIONS = [0, 1, WEIGHTED, 20]
 
@@ -730,3 +749,51 @@ def _check_invariants(old: SessionState | None, new: SessionState | None, outcom
         assert rec.load is None or rec.slot.loggable_load
     if any(isinstance(o, Summary) for o in outcome.outputs):
         assert new.status == "finished"
+
+
+# --- set text: what each prompt line adds (real content) ---------------------------
+
+
+def test_note_tip_drops_what_repeats_the_dose() -> None:
+    from bot.core.workout_slots import note_tip
+
+    assert note_tip("10-15 reps, then switch feet.", "10-15 reps on each side", 3) == ""
+    assert note_tip("Up to 30 twists per side, small range first.", "up to 30 reps on each side", 1) == (
+        "Small range first."
+    )
+    assert note_tip("10 seconds per round, 6 rounds; increase time as needed.", "10 seconds", 6) == (
+        "Increase time as needed."
+    )
+    assert note_tip("Toes up on a 3-4 inch mat or block; 10-15 reps each leg.", "10-15 reps on each side", 3) == (
+        "Toes up on a 3-4 inch mat or block."
+    )
+    # Other numbers are information, not the dose.
+    toe = "The article says 3 to 5 sets; we walk 3, and up to 5 is fine."
+    assert note_tip(toe, "60-90 seconds", 3) == toe
+    jump = "Jump on the balls of your feet; land on your toes, not flat-footed."
+    assert note_tip(jump, "30-60 seconds", 3) == jump
+
+
+def test_repeats_spots_a_cue_that_says_the_note_again() -> None:
+    from bot.core.workout_slots import repeats
+
+    jump = "Jump on the balls of your feet; land on your toes, not flat-footed."
+    assert repeats("Stay on the balls of your feet", jump)
+    assert not repeats("Light, springy jumps in place", jump)
+    assert repeats("Switch feet after 10-15 reps", "", "10-15 reps on each side")
+
+
+def test_real_routines_amounts_are_short_and_notes_show_once() -> None:
+    from content.loader import default_library
+
+    library = default_library()
+    calf = flatten(library.routines["calf-routine"], library.exercises)
+    back = flatten(library.routines["back-routine"], library.exercises)
+    weighted = [s for s in calf if s.loggable_load]
+    assert [s.amount for s in weighted] == ["your load"] * 3  # the /export amount column
+    assert "no fixed number" in weighted[0].tip
+    assert [s.tip for s in weighted[1:]] == ["", ""]
+    glute = back[0]
+    assert (glute.amount, glute.tip) == ("once", "")
+    assert glute.dose.startswith("Once, before the drills")
+    assert all(len(s.amount) <= 30 for s in calf + back)

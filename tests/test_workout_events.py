@@ -20,8 +20,11 @@ from bot.core.workout_events import (
     Skip,
     StartTimer,
     Stop,
+    StopTimer,
     WhereAmI,
+    asks_position,
     check_load,
+    is_courtesy,
     parse_session_text,
 )
 
@@ -30,6 +33,8 @@ DONE_PHRASES = [
     "👍🏽", "✔️", "✔", "☑️", "👌", "finished", "Finished!", "ok", "OK", "okay", "Ok!", "did it",
     "Did it!", "I did it", "all done", "set done", "completed", "i'm done", "I’m done", "im done",
     "doneee", "dnoe", "doen", "ok done", "done done", "done 👍", "ok 👍", "yes done", "done please",
+    # "next" advances after the set, as in most workout apps
+    "next", "Next!", "next set", "next one", "ok next", "next please",
 ]
 
 
@@ -58,6 +63,8 @@ def test_done_phrasings(text: str) -> None:
         ("what set am I on?", WhereAmI()), ("which set", WhereAmI()), ("status", WhereAmI()),
         ("start timer", StartTimer()), ("Start the timer", StartTimer()), ("timer", StartTimer()),
         ("start", StartTimer()), ("start timer please", StartTimer()),
+        ("stop timer", StopTimer()), ("Stop the timer!", StopTimer()), ("cancel timer", StopTimer()),
+        ("stop timer please", StopTimer()), ("ok stop the timer", StopTimer()),
     ],
 )
 def test_command_phrasings(text: str, event: object) -> None:
@@ -145,7 +152,9 @@ NOT_COMMANDS = [
     "40 stones",
     "12 reps",
     "🙂",
-    "next",
+    "next exercise",  # might mean "skip the rest": not a command
+    "thank you",
+    "cheers",
     "😂😂",
     "done " + "very " * MAX_COMMAND_WORDS,
 ]
@@ -189,3 +198,22 @@ def test_check_load(load: Load, reason: str | None) -> None:
 def test_bounds_are_consistent_across_units() -> None:
     # 880 lb is about 400 kg: the two limits describe the same barbell.
     assert abs(MAX_LOAD_LB * 0.4536 - MAX_LOAD_KG) < 5
+
+
+@pytest.mark.parametrize("text", ["thanks", "ok thanks", "Thank you!", "thx", "okay, cheers", "cool", "got it thanks"])
+def test_courtesy_is_recognised_and_is_never_a_command(text: str) -> None:
+    assert is_courtesy(text)
+    assert parse_session_text(text) is None  # never records a set
+
+
+@pytest.mark.parametrize("text", ["done", "ok", "how long do I hold it?", "no thanks I want to stop", "next"])
+def test_not_courtesy(text: str) -> None:
+    assert not is_courtesy(text)
+
+
+def test_asks_position_only_for_position_questions() -> None:
+    for text in ["where am I", "where am I?", "which set", "what set am I on?"]:
+        assert asks_position(text) and parse_session_text(text) == WhereAmI()
+    # Also WhereAmI mid-session, but with no session they mean something else.
+    for text in ["status", "progress", "what now"]:
+        assert parse_session_text(text) == WhereAmI() and not asks_position(text)

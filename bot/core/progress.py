@@ -1,4 +1,9 @@
-"""Progress arithmetic: weeks against the 2-3 sessions a week the calf article recommends.
+"""Progress arithmetic: weeks against a target of 2-3 sessions a week.
+
+The target comes from the calf article, which suggests calf work "two to
+three times per week"; the lower back article gives no frequency. StrideCoach
+applies that 2-3 to every guided session (calf or back), and the replies say
+so.
 
 Pure functions over plain records (no Telegram, no database), so /progress,
 /history and the chart can be tested with hand-made data.
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-TARGET_MIN_PER_WEEK = 2  # the article: calf work 2 to 3 times a week
+TARGET_MIN_PER_WEEK = 2  # the calf article: calf work 2 to 3 times a week
 TARGET_MAX_PER_WEEK = 3
 CHART_WEEKS = 8  # the chart and the week list show this many weeks, current one last
 
@@ -70,10 +75,15 @@ class ExerciseTotal:
 
 
 @dataclass(frozen=True)
-class LoadPoint:
+class LoadDay:
+    """Every load logged on one day, in the order the sets were done."""
+
     day: date  # in the runner's zone
-    amount: float  # the heaviest load logged that day for this unit
-    unit: str
+    loads: tuple[tuple[float, str], ...]  # (amount, unit)
+
+    def heaviest(self, unit: str) -> float | None:
+        amounts = [amount for amount, u in self.loads if u == unit]
+        return max(amounts) if amounts else None
 
 
 @dataclass(frozen=True)
@@ -81,8 +91,8 @@ class ProgressReport:
     this_week: int
     streak_weeks: int
     weeks: list[WeekCount]  # oldest first, current week last
-    totals: list[ExerciseTotal]  # most sets first
-    loads: list[LoadPoint]  # oldest first
+    totals: list[ExerciseTotal]  # in routine order (see `totals_per_exercise`)
+    loads: list[LoadDay]  # oldest first
     total_sessions: int
 
 
@@ -137,8 +147,16 @@ def streak(sessions: Iterable[SessionRecord], *, now: datetime, zone: tzinfo) ->
     return count
 
 
-def totals_per_exercise(sets: Iterable[SetRecord]) -> list[ExerciseTotal]:
-    """Completed sets per exercise, most first (ties: most recent first, then by id)."""
+def totals_per_exercise(
+    sets: Iterable[SetRecord], *, order: Sequence[str] = ()
+) -> list[ExerciseTotal]:
+    """Completed sets per exercise.
+
+    Args:
+        order: Exercise ids in routine order (the calf routine, then the back
+            routine): the totals follow it. Exercises not in it come after,
+            most sets first (ties: most recent first, then by id).
+    """
     counts: dict[str, int] = {}
     last: dict[str, datetime] = {}
     for record in sets:
@@ -146,25 +164,32 @@ def totals_per_exercise(sets: Iterable[SetRecord]) -> list[ExerciseTotal]:
         if record.exercise_id not in last or record.completed_at > last[record.exercise_id]:
             last[record.exercise_id] = record.completed_at
     totals = [ExerciseTotal(ex, counts[ex], last[ex]) for ex in counts]
-    totals.sort(key=lambda t: (-t.sets, -t.last_done.timestamp(), t.exercise_id))
+    rank = {exercise_id: index for index, exercise_id in enumerate(dict.fromkeys(order))}
+    totals.sort(
+        key=lambda t: (rank.get(t.exercise_id, len(rank)), -t.sets, -t.last_done.timestamp(), t.exercise_id)
+    )
     return totals
 
 
-def load_history(sets: Iterable[SetRecord], *, zone: tzinfo, limit: int = 10) -> list[LoadPoint]:
-    """The heaviest load logged per day and unit, the last `limit` points, oldest first.
+def load_history(sets: Iterable[SetRecord], *, zone: tzinfo, limit: int = 10) -> list[LoadDay]:
+    """Every logged load, one entry per day (the last `limit` days with a load), oldest first.
 
-    Units are never converted into each other: "2 plates" and "40 kg" are
-    different measures, and the runner chose which one to log.
+    Each day lists its loads in the order the sets were done, so no set is
+    hidden behind a heavier one of the same day. Units are never converted
+    into each other: "2 plates" and "40 kg" are different measures, and the
+    runner chose which one to log.
     """
-    best: dict[tuple[date, str], float] = {}
+    days: dict[date, list[tuple[datetime, float, str]]] = {}
     for record in sets:
         if record.load_amount is None or not record.load_unit:
             continue
-        key = (record.completed_at.astimezone(zone).date(), record.load_unit)
-        best[key] = max(best.get(key, record.load_amount), record.load_amount)
-    points = [LoadPoint(day, amount, unit) for (day, unit), amount in best.items()]
-    points.sort(key=lambda p: (p.day, p.unit))
-    return points[-limit:]
+        day = record.completed_at.astimezone(zone).date()
+        days.setdefault(day, []).append((record.completed_at, record.load_amount, record.load_unit))
+    history = [
+        LoadDay(day, tuple((amount, unit) for _, amount, unit in sorted(entries, key=lambda e: e[0])))
+        for day, entries in sorted(days.items())
+    ]
+    return history[-limit:]
 
 
 def build_report(
@@ -174,6 +199,7 @@ def build_report(
     now: datetime,
     zone: tzinfo,
     weeks: int = CHART_WEEKS,
+    exercise_order: Sequence[str] = (),
 ) -> ProgressReport:
     """Everything /progress shows, from one runner's sessions and completed sets."""
     counted = week_counts(sessions, now=now, zone=zone, weeks=weeks)
@@ -181,7 +207,7 @@ def build_report(
         this_week=counted[-1].sessions,
         streak_weeks=streak(sessions, now=now, zone=zone),
         weeks=counted,
-        totals=totals_per_exercise(sets),
+        totals=totals_per_exercise(sets, order=exercise_order),
         loads=load_history(sets, zone=zone),
         total_sessions=sum(1 for s in sessions if s.counts),
     )

@@ -43,9 +43,12 @@ from bot.core.workout_events import (
     Start,
     StartTimer,
     Stop,
+    StopTimer,
     TimerUp,
     WhereAmI,
+    asks_position,
     check_load,
+    is_courtesy,
     parse_session_text,
 )
 from bot.core.workout_outputs import (
@@ -73,6 +76,7 @@ from bot.core.workout_outputs import (
     Summary,
     TimerFinished,
     TimerStarted,
+    TimerStopped,
 )
 from bot.core.workout_slots import SetSlot, flatten
 from content.model import Library
@@ -80,8 +84,8 @@ from content.model import Library
 __all__ = [
     # events and loads (re-exported so the shell needs one import)
     "Back", "Done", "Event", "EVENT_TYPES", "Expire", "Load", "LoadUnit", "Pause", "Repeat",
-    "Resume", "Skip", "Start", "StartTimer", "Stop", "TimerUp", "WhereAmI", "check_load",
-    "parse_session_text", "MAX_LOAD", "MAX_LOAD_KG", "MAX_LOAD_LB", "MAX_LOAD_PLATES", "MIN_LOAD",
+    "Resume", "Skip", "Start", "StartTimer", "Stop", "StopTimer", "TimerUp", "WhereAmI", "check_load",
+    "parse_session_text", "is_courtesy", "asks_position", "MAX_LOAD", "MAX_LOAD_KG", "MAX_LOAD_LB", "MAX_LOAD_PLATES", "MIN_LOAD",
     "RefusalReason",
     # state
     "ABANDON_AFTER", "LIVE_STATUSES", "TERMINAL_STATUSES", "SessionStatus", "SessionState",
@@ -89,7 +93,7 @@ __all__ = [
     # outputs
     "Outcome", "Output", "Started", "PromptSet", "Recorded", "Skipped", "Summary", "Paused",
     "AlreadyPaused", "Resumed", "Stopped", "Expired", "TimerStarted", "TimerFinished",
-    "NotTimed", "NoSession", "AlreadyFinished", "SessionInProgress", "Refused", "Position",
+    "TimerStopped", "NotTimed", "NoSession", "AlreadyFinished", "SessionInProgress", "Refused", "Position",
     "AtFirstSet", "StaleButton", "RoutineUnavailable",
     "transition",
 ]
@@ -352,6 +356,11 @@ def _live_event(state: SessionState, event: Event, slots: list[SetSlot], now: da
             return Outcome(_touch(state, now), (AlreadyPaused(),))
         paused = _touch(state, now, status="paused", timer_started_at=None)
         return Outcome(paused, (Paused(slots[state.position], state.position, len(slots)),))
+    if isinstance(event, StopTimer):
+        # Pausing already cancelled any timer, so a paused session stays paused.
+        running = state.status == "active" and state.timer_started_at is not None
+        touched = _touch(state, now, timer_started_at=None)
+        return Outcome(touched, (TimerStopped(slots[state.position], state.position, running),))
     if isinstance(event, Resume):
         resumed = _touch(state, now, status="active")
         prompt = _prompt(resumed, slots, reason="resume")

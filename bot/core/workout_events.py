@@ -144,6 +144,11 @@ class StartTimer:
 
 
 @dataclass(frozen=True)
+class StopTimer:
+    """Stop the current set's timer ("stop timer"); the set stays open."""
+
+
+@dataclass(frozen=True)
 class TimerUp:
     """A timer the shell scheduled has run out.
 
@@ -171,10 +176,12 @@ class Expire:
 
 
 Event: TypeAlias = (
-    Start | Done | Skip | Repeat | Back | Pause | Resume | Stop | WhereAmI | StartTimer | TimerUp | Expire
+    Start | Done | Skip | Repeat | Back | Pause | Resume | Stop | WhereAmI | StartTimer | StopTimer
+    | TimerUp | Expire
 )
 EVENT_TYPES: tuple[type, ...] = (
-    Start, Done, Skip, Repeat, Back, Pause, Resume, Stop, WhereAmI, StartTimer, TimerUp, Expire,
+    Start, Done, Skip, Repeat, Back, Pause, Resume, Stop, WhereAmI, StartTimer, StopTimer, TimerUp,
+    Expire,
 )
 
 
@@ -193,6 +200,9 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "done", "all done", "set done", "done it", "did it", "i did it", "did that",
         "finished", "finished it", "finished set", "completed", "complete", "ok", "okay",
         "im done", "i am done", "yes done", "got it done",
+        # "next" advances after the set, as in most workout apps (docs/sessions.md);
+        # "next exercise" is not listed: it might mean skipping the rest.
+        "next", "next set", "next one", "next pls",
         # clear typos only
         "dnoe", "doen", "donw", "donee", "odne", "finshed", "finised", "fnished", "finsihed",
     ),
@@ -231,10 +241,15 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "timer", "start", "start timer", "start the timer", "start a timer", "timer start",
         "start timing", "start clock", "start the clock",
     ),
+    "stop_timer": (
+        "stop timer", "stop the timer", "timer stop", "stop timing", "stop clock", "stop the clock",
+        "cancel timer", "cancel the timer", "end timer", "end the timer",
+    ),
 }
 _EVENT_FOR: dict[str, Event] = {
     "done": Done(), "skip": Skip(), "repeat": Repeat(), "back": Back(), "pause": Pause(),
     "resume": Resume(), "stop": Stop(), "where": WhereAmI(), "timer": StartTimer(),
+    "stop_timer": StopTimer(),
 }
 _PHRASE_TO_EVENT: dict[str, Event] = {
     phrase: _EVENT_FOR[kind] for kind, phrases in _PHRASES.items() for phrase in phrases
@@ -242,6 +257,23 @@ _PHRASE_TO_EVENT: dict[str, Event] = {
 # "Where am I?" is a question by nature, so it is the only kind allowed a "?".
 # Any other "?" ("done?", "skip?") is a question and goes to the matcher.
 _QUESTION_OK = frozenset(_PHRASES["where"])
+# The where-am-I phrases that can only be about a session's position. With no
+# session running they get "no session is running"; the others ("status",
+# "progress", "what now") then mean something else and go to the matcher.
+_POSITION_PHRASES = frozenset(
+    phrase for phrase in _PHRASES["where"] if phrase not in {"status", "progress", "what now", "whats next"}
+)
+
+# Thanks and the like: not a command. Mid-session the shell answers with a
+# friendly nudge back to the set; it never records a set ("ok thanks" after
+# "Go!" is an acknowledgement, not "done").
+_COURTESY = frozenset(
+    {
+        "thanks", "thank you", "thanks a lot", "thank you so much", "thanks so much", "many thanks",
+        "thx", "ty", "cheers", "ta", "thanks coach", "nice thanks", "great thanks", "cool thanks",
+        "perfect thanks", "got it thanks", "sounds good", "got it", "cool", "great", "nice", "perfect",
+    }
+)
 
 # Polite words that may wrap a command ("ok skip", "stop please").
 _LEADING_FILLER = frozenset({"ok", "okay", "so", "right", "alright", "um", "uh", "yes", "yeah"})
@@ -281,7 +313,7 @@ def parse_session_text(text: str) -> Event | None:
 
     Returns:
         ``Done``, ``Skip``, ``Repeat``, ``Back``, ``Pause``, ``Resume``,
-        ``Stop``, ``WhereAmI`` or ``StartTimer``; ``None`` for questions,
+        ``Stop``, ``WhereAmI``, ``StartTimer`` or ``StopTimer``; ``None`` for questions,
         chat and nonsense (the shell asks the matcher, then shows help).
         Never ``Start``, ``TimerUp`` or ``Expire``: those come from commands,
         buttons and jobs, not from free text.
@@ -303,6 +335,18 @@ def parse_session_text(text: str) -> Event | None:
         if done_with_load is not None:
             return done_with_load
     return None
+
+
+def is_courtesy(text: str) -> bool:
+    """ "thanks", "ok thanks", "cool": chat that needs a friendly word, not an action."""
+    words = _normalise(text).split()
+    return any(" ".join(candidate) in _COURTESY for candidate in _without_filler(words))
+
+
+def asks_position(text: str) -> bool:
+    """Whether the text asks where in a session the runner is ("where am I?", "which set")."""
+    words = _normalise(text).split()
+    return any(" ".join(candidate) in _POSITION_PHRASES for candidate in _without_filler(words))
 
 
 def _normalise(text: str) -> str:

@@ -171,6 +171,15 @@ class TimerFinished:
 
 
 @dataclass(frozen=True)
+class TimerStopped:
+    """ "Stop timer": the timer is off (``was_running`` False: none was running); the set stays open."""
+
+    slot: SetSlot
+    position: int
+    was_running: bool
+
+
+@dataclass(frozen=True)
 class NotTimed:
     """Start timer on a set that is counted in reps."""
 
@@ -257,7 +266,7 @@ class RoutineUnavailable:
 
 Output: TypeAlias = (
     Started | PromptSet | Recorded | Skipped | Summary | Paused | AlreadyPaused | Resumed | Stopped
-    | Expired | TimerStarted | TimerFinished | NotTimed | NoSession | AlreadyFinished
+    | Expired | TimerStarted | TimerFinished | TimerStopped | NotTimed | NoSession | AlreadyFinished
     | SessionInProgress | Refused | Position | AtFirstSet | StaleButton | RoutineUnavailable
 )
 

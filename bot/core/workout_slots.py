@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -21,8 +22,9 @@ class SetSlot:
         exercise_count: Number of exercises in the routine.
         set_no: 1-based set number within the exercise.
         set_count: Number of sets of this exercise.
-        amount: The dose in words, e.g. "10-15 reps on each side",
-            "30-60 seconds". Stored with each completion.
+        amount: The dose in words, short, e.g. "10-15 reps on each side",
+            "30-60 seconds", "your load" (weighted raise), "once" (a single
+            set with no figure). Stored with each completion (/export).
         timer_seconds: For timed sets, the LOWER bound of the range (30 s for
             "30-60 seconds"): the timer marks the minimum, the runner may go
             on and reply done when ready. ``None`` for untimed sets.
@@ -30,6 +32,13 @@ class SetSlot:
         note: The routine's note for this exercise ("" if none).
         title: The exercise title (the id if the exercise is not in the library).
         cue: One coaching cue for this set, cycling through the exercise's cues.
+        dose: The dose as the set prompt says it: ``amount``, except for a
+            set with no figure, where it is the note ("Once, before the
+            drills: ...") or, for a loggable set, "your chosen load".
+        tip: What the note adds to the dose, shown with the first set only:
+            the note without the parts that repeat the dose ("10-15 reps,
+            then switch feet" next to "10-15 reps on each side" adds nothing).
+            "" on later sets and when the note is the dose.
     """
 
     exercise_id: str
@@ -43,6 +52,8 @@ class SetSlot:
     note: str = ""
     title: str = ""
     cue: str = ""
+    dose: str = ""
+    tip: str = ""
 
     @property
     def timed(self) -> bool:
@@ -66,6 +77,9 @@ def flatten(routine: Routine, exercises: Mapping[str, Exercise] | None = None) -
     for index, step in enumerate(routine.steps):
         exercise = exercises.get(step.exercise_id)
         cues = exercise.cues if exercise is not None else ()
+        amount = _amount_text(step)
+        dose = _dose_text(step, amount)
+        tip = "" if dose == step.note else note_tip(step.note, amount, step.sets)
         for set_no in range(1, step.sets + 1):
             slots.append(
                 SetSlot(
@@ -74,12 +88,14 @@ def flatten(routine: Routine, exercises: Mapping[str, Exercise] | None = None) -
                     exercise_count=count,
                     set_no=set_no,
                     set_count=step.sets,
-                    amount=_amount_text(step),
+                    amount=amount,
                     timer_seconds=_timer_seconds(step),
                     loggable_load=step.loggable_load,
                     note=step.note,
                     title=exercise.title if exercise is not None else step.exercise_id,
                     cue=cues[(set_no - 1) % len(cues)] if cues else "",
+                    dose=dose,
+                    tip=tip if set_no == 1 else "",
                 )
             )
     return slots
@@ -113,8 +129,104 @@ def _amount_text(step: RoutineStep) -> str:
         return f"{_range_text(step.reps_min, step.reps_max)} reps{side}"
     if has_seconds:
         return f"{_range_text(step.seconds_min, step.seconds_max)} seconds{side}"
-    # No figure in the article (glute test, weighted raise): the note says it.
-    return step.note or "at your own pace"
+    # No figure in the article. The weighted raise's dose is the load the
+    # runner logs; the glute test is done once. Kept short: it is a CSV column.
+    if step.loggable_load:
+        return "your load"
+    return "once" if step.sets == 1 else "at your own pace"
+
+
+def _has_figure(step: RoutineStep) -> bool:
+    return _has(step.reps_min, step.reps_max) or _has(step.seconds_min, step.seconds_max)
+
+
+def _dose_text(step: RoutineStep, amount: str) -> str:
+    """The dose as the prompt says it (see ``SetSlot.dose``)."""
+    if _has_figure(step):
+        return amount
+    if step.loggable_load:
+        return "your chosen load"
+    return step.note or amount
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# Clause boundaries inside a note: "; ", ", " and sentence ends (not "2.5").
+_CLAUSE = re.compile(r"(;\s*|,\s*|\.\s+|\.$)")
+_COUNT_ONLY = re.compile(r"^(\d+)\s+(?:rounds?|sets?)$")
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)?")
+_STOPWORDS = frozenset(
+    "a an the of on in at to and or your you it its is be with for from then up down not each".split()
+)
+
+
+def note_tip(note: str, amount: str, sets: int) -> str:
+    """The note without the clauses that only repeat the dose.
+
+    A clause repeats the dose when every number in it is one of the dose's
+    numbers ("10-15 reps" next to "10-15 reps on each side"; "Hold 3-5 seconds
+    at the top" next to "8 reps, hold 3-5 s at the top"), or when it is just
+    the set count ("6 rounds" on a 6-set exercise). A clause starting with
+    "then"/"and" goes with a dropped clause before it ("10-15 reps, then
+    switch feet"). Clauses with other numbers stay ("the article says 3 to 5
+    sets"), as do clauses without numbers ("land on your toes").
+    """
+    note = note.strip()
+    if not note:
+        return ""
+    dose_numbers = set(_NUMBER.findall(amount))
+    pieces = _CLAUSE.split(note)
+    clauses, separators = pieces[0::2], pieces[1::2] + [""]
+    kept: list[tuple[str, str]] = []
+    dropped_previous = False
+    for clause, separator in zip(clauses, separators):
+        text = clause.strip()
+        if not text:
+            continue
+        numbers = set(_NUMBER.findall(text))
+        count_only = _COUNT_ONLY.match(text.lower())
+        dependent = text.lower().startswith(("then ", "and ")) and dropped_previous
+        drop = (
+            bool(numbers and numbers <= dose_numbers)
+            or (count_only is not None and int(count_only.group(1)) == sets)
+            or dependent
+        )
+        dropped_previous = drop
+        if not drop:
+            kept.append((text, separator))
+    if not kept:
+        return ""
+    out = ""
+    for index, (text, separator) in enumerate(kept):
+        if index == 0:
+            for word in ("then ", "and "):
+                if text.lower().startswith(word):
+                    text = text[len(word):]
+            text = text[0].upper() + text[1:]
+        out += text + (separator.strip() + " " if index < len(kept) - 1 else "")
+    out = out.rstrip(" ,;")
+    return out if out.endswith((".", "!", "?")) else out + "."
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS}
+
+
+def repeats(cue: str, *texts: str) -> bool:
+    """Whether a cue says again what `texts` already say.
+
+    True when at least half of the cue's content words are in them ("Stay on
+    the balls of your feet" after "Jump on the balls of your feet"), or when
+    the cue's numbers are all the dose's ("Switch feet after 10-15 reps" next
+    to "10-15 reps on each side").
+    """
+    words = _content_words(cue)
+    if not words:
+        return False
+    said = set().union(*(_content_words(text) for text in texts)) if texts else set()
+    numbers = set(_NUMBER.findall(cue))
+    if numbers and numbers <= set().union(*(set(_NUMBER.findall(t)) for t in texts)):
+        return True
+    return len(words & said) * 2 >= len(words)
 
 
 def _timer_seconds(step: RoutineStep) -> int | None:

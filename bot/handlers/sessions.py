@@ -35,16 +35,22 @@ from bot.core.workout import (
     PromptSet,
     Repeat,
     Resume,
+    Resumed,
     SessionState,
     SetSlot,
     Skip,
     Start,
     StartTimer,
     Stop,
+    Stopped,
     TimerStarted,
+    TimerStopped,
     TimerUp,
+    WhereAmI,
+    asks_position,
     flatten,
     is_abandoned,
+    is_courtesy,
     parse_session_text,
     transition,
 )
@@ -70,16 +76,19 @@ SWEEP_INTERVAL_SECONDS = 300.0
 PROCESSED_UPDATE_TTL = timedelta(hours=48)
 HISTORY_LIMIT = 10
 
-# With no session running, only these commands are answered with "start one
-# first". The others mean something else then and go on to the matcher:
-# "pause"/"resume" (reminders), "start" (a new session), "progress"/"status".
-_NO_SESSION_EVENTS = (Done, Skip, Back, Repeat, Stop)
+# With no session running, only these commands are answered with "no session
+# is running": they can only be about a session. The others mean something
+# else then and go on to the matcher: "back" (their back), "pause"/"resume"
+# (reminders), "start" (a new session), "progress"/"status", "stop timer".
+# "Where am I" / "which set" are answered too (see `_claims_without_session`).
+_NO_SESSION_EVENTS = (Done, Skip, Repeat, Stop)
 _BUTTON_EVENTS: dict[str, Event] = {
     ui.DONE: Done(),
     ui.SKIP: Skip(),
     ui.STOP: Stop(),
     ui.TIMER: StartTimer(),
     ui.RESUME: Resume(),
+    ui.STOP_AND_CHOOSE: Stop(),
 }
 
 
@@ -158,6 +167,7 @@ def _transact(
     session_id: int | None = None,
     button_position: int | None = None,
     from_text: bool = False,
+    claim_without_session: bool = False,
 ) -> _Step:
     """Apply one event to the runner's session in one short transaction.
 
@@ -168,8 +178,11 @@ def _transact(
         session_id: The session a button or a timer belongs to; None means the
             runner's latest session.
         button_position: The position on a set button.
-        from_text: Free text: with no live session only "done"-like commands
-            are ours; anything else passes on to the question matcher.
+        from_text: Free text: with no live session only the commands in
+            `_NO_SESSION_EVENTS` (or `claim_without_session`) are ours;
+            anything else passes on to the question matcher.
+        claim_without_session: Answer this text event even with no live
+            session ("where am I?").
     """
     now = services.now()
     library = services.library
@@ -187,8 +200,12 @@ def _transact(
         previous_prompt = row.prompt_message_id if row is not None else None
         live = state is not None and state.live
 
-        if from_text and (event is None or (not live and not isinstance(event, _NO_SESSION_EVENTS))):
+        ours_anyway = isinstance(event, _NO_SESSION_EVENTS) or claim_without_session
+        if from_text and (event is None or (not live and not ours_anyway)):
             if live and not is_abandoned(state, now, timeout):
+                # Claimed too, so a redelivered question is not answered twice.
+                if update_id is not None and not workouts.claim_update(session, update_id=update_id, now=now):
+                    return _view_step("duplicate", row, state)
                 return _view_step("question", row, state)
             prefix = _expire_if_abandoned(session, row, state, services, now)
             return _Step("pass", prefix)
@@ -292,6 +309,8 @@ async def _deliver(
     text = f"{lead}\n\n{reply.text}" if lead else reply.text
     sent = await context.bot.send_message(chat_id, text, reply_markup=reply.keyboard)
     for out in step.outputs:
+        if isinstance(out, TimerStopped) and step.session_id is not None:
+            _cancel_timer(context.application, step.session_id, out.position)
         if isinstance(out, TimerStarted) and step.session_id is not None:
             _schedule_timer(
                 context.application,
@@ -407,6 +426,8 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     if data.startswith(ui.START_PREFIX):
         await _answer(update)
+        if isinstance(query.message, Message):  # the chooser has done its job
+            await _strip_buttons(context, ids[1], query.message.message_id)
         await start_routine(update, context, data.removeprefix(ui.START_PREFIX))
         return
     button = ui.parse_set_callback(data)
@@ -432,18 +453,22 @@ async def on_button(update: Update, context: BotContext) -> None:
             await _strip_buttons(context, chat_id, pressed.message_id)
         return
     if step.kind == "duplicate":
+        # The first delivery already replied: only stop the button's spinner.
         await _answer(update, ui.NOTICE_DUPLICATE)
-        await _resend_current(context, chat_id, step, runner_id=runner_id)
         return
     reply = _render(step, context.services.library)
     await _answer(update, reply.notice if reply else None)
     await _deliver(context, chat_id, step, runner_id=runner_id, pressed=pressed, reply=reply)
+    if button.action == ui.STOP_AND_CHOOSE and any(isinstance(o, Stopped) for o in step.outputs):
+        await context.bot.send_message(
+            chat_id, ui.CHOOSE_ROUTINE, reply_markup=ui.routine_keyboard(context.services.library)
+        )
 
 
 async def _resend_current(
     context: BotContext, chat_id: int, step: _Step, *, runner_id: int, lead: str | None = None
 ) -> None:
-    """Show the current set again (after a question, nonsense, or a redelivered update)."""
+    """Show the current set again (after a question, thanks or nonsense)."""
     view = _current_view(step.state, context.services.library)
     if view is None:
         if lead:
@@ -468,21 +493,33 @@ async def claim_session_text(update: Update, context: BotContext, text: str) -> 
         return False
     runner_id, chat_id = ids
     services = context.services
+    event = parse_session_text(text)
     step = _transact(
-        services, runner_id=runner_id, event=parse_session_text(text), update_id=update.update_id,
-        from_text=True,
+        services, runner_id=runner_id, event=event, update_id=update.update_id,
+        from_text=True, claim_without_session=isinstance(event, WhereAmI) and asks_position(text),
     )
     if step.kind == "pass":
         if step.outputs:  # the session had been abandoned: say so, then let the text go on
             await _deliver(context, chat_id, step, runner_id=runner_id)
         return False
     if step.kind == "duplicate":
-        await _resend_current(context, chat_id, step, runner_id=runner_id)
+        # Telegram redelivered an update we applied: the first delivery replied,
+        # so say nothing (docs/sessions.md, "Redelivered updates").
         return True
     if step.kind == "question":
+        if is_courtesy(text):
+            paused = step.state is not None and step.state.status == "paused"
+            lead = ui.YOU_RE_WELCOME_PAUSED if paused else ui.YOU_RE_WELCOME
+            await _resend_current(context, chat_id, step, runner_id=runner_id, lead=lead)
+            return True
         await _answer_mid_session(update, context, text, step, runner_id=runner_id, chat_id=chat_id)
         return True
-    await _deliver(context, chat_id, step, runner_id=runner_id)
+    not_paused = (
+        isinstance(event, Resume)
+        and any(isinstance(o, PromptSet) for o in step.outputs)
+        and not any(isinstance(o, Resumed) for o in step.outputs)
+    )
+    await _deliver(context, chat_id, step, runner_id=runner_id, lead=ui.NOT_PAUSED if not_paused else None)
     return True
 
 
@@ -530,6 +567,14 @@ def _schedule_timer(application: Any, data: _TimerData, *, delay: float) -> None
         job.schedule_removal()
     job_queue.run_once(timer_job, when=delay, name=name, data=data, chat_id=data.chat_id,
                        user_id=data.runner_id)
+
+
+def _cancel_timer(application: Any, session_id: int, position: int) -> None:
+    job_queue = application.job_queue
+    if job_queue is None:
+        return
+    for job in job_queue.get_jobs_by_name(timer_job_name(session_id, position)):
+        job.schedule_removal()
 
 
 async def timer_job(context: BotContext) -> None:
@@ -591,7 +636,10 @@ async def progress_command(update: Update, context: BotContext) -> None:
         await context.bot.send_message(chat_id, progress_ui.NO_SESSIONS_YET)
         return
     zone = core_progress.resolve_zone(zone_name)
-    report = core_progress.build_report(sessions, sets, now=services.now(), zone=zone)
+    report = core_progress.build_report(
+        sessions, sets, now=services.now(), zone=zone,
+        exercise_order=progress_ui.exercise_order(services.library),
+    )
     await context.bot.send_message(
         chat_id, progress_ui.render_progress(report, services.library, zone_name=zone_name)
     )

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.progress import (
     TARGET_MAX_PER_WEEK,
     TARGET_MIN_PER_WEEK,
-    LoadPoint,
+    LoadDay,
     ProgressReport,
     SessionRecord,
 )
@@ -28,7 +28,10 @@ NO_SESSIONS_YET = (
     "No sessions yet. Send /session to start a guided calf or lower-back workout; "
     "I'll keep count from there."
 )
-CHART_CAPTION = "Sessions per week, last {weeks} weeks. The red line is the target of {target} a week."
+CHART_CAPTION = (
+    "Sessions per week, last {weeks} weeks. The red line is {target} a week, the low end of the "
+    "calf article's 2-3 times a week."
+)
 NO_HISTORY = "You haven't done a guided session yet. Send /session to start one."
 EXPORT_EMPTY = "There's nothing to export yet: no completed sets are stored for you."
 EXPORT_CAPTION = "Your completed sets, one row per set (times in UTC)."
@@ -80,26 +83,48 @@ def render_progress(report: ProgressReport, library: Library, *, zone_name: str)
         lines += ["", "<b>Weighted calf raise load</b>"]
         lines += [_load_line(point) for point in report.loads]
         lines.append(_load_trend(report.loads))
-    lines += ["", f"<i>Weeks run Monday to Sunday, {html.escape(zone_name)} time.</i>"]
+    lines += ["", TARGET_NOTE, f"<i>Weeks run Monday to Sunday, {html.escape(zone_name)} time.</i>"]
     return "\n".join(line for line in lines if line is not None)
+
+
+def exercise_order(library: Library) -> list[str]:
+    """Exercise ids in routine order: the routines as /session lists them, each in its order."""
+    order: list[str] = []
+    for routine in sorted(library.routines.values(), key=lambda r: r.title):
+        order += [step.exercise_id for step in routine.steps if step.exercise_id not in order]
+    return order
+
+
+def day_label(day: date, *, weekday: bool = True) -> str:
+    """'Mon 2 Mar' (or '2 Mar'): one date format everywhere, no zero-padding."""
+    plain = f"{day.day} {day.strftime('%b')}"
+    return f"{day.strftime('%a')} {plain}" if weekday else plain
 
 
 def chart_caption(weeks: int) -> str:
     return CHART_CAPTION.format(weeks=weeks, target=TARGET_MIN_PER_WEEK)
 
 
+TARGET_NOTE = (
+    f"<i>Target: {TARGET_MIN_PER_WEEK}-{TARGET_MAX_PER_WEEK} sessions a week, from the calf "
+    f"article's advice to do calf work {TARGET_MIN_PER_WEEK}-{TARGET_MAX_PER_WEEK} times a week "
+    "(5-10 minutes each time). The lower back article gives no frequency; back sessions count "
+    "towards the same target.</i>"
+)
+
+
 def _this_week_line(count: int) -> str:
     target = f"{TARGET_MIN_PER_WEEK}-{TARGET_MAX_PER_WEEK}"
     if count == 0:
-        return f"This week: no sessions yet; the article recommends {target} a week."
+        return f"This week: no sessions yet; the target is {target} a week."
     if count < TARGET_MIN_PER_WEEK:
         missing = TARGET_MIN_PER_WEEK - count
         return f"This week: {count} of {target} sessions. {missing} more to reach the target!"
     if count <= TARGET_MAX_PER_WEEK:
         return f"This week: {count} sessions. Target of {target} met, nicely done! 💪"
     return (
-        f"This week: {count} sessions, above the {target} the article recommends. "
-        "Great commitment; remember the calves grow stronger while they rest, too."
+        f"This week: {count} sessions, above the target of {target}. "
+        "Great commitment; remember muscles grow stronger while they rest, too."
     )
 
 
@@ -110,18 +135,26 @@ def _streak_line(weeks: int) -> str:
     return f"Streak: {weeks} {unit} at {TARGET_MIN_PER_WEEK}+ sessions. 🔥"
 
 
-def _load_line(point: LoadPoint) -> str:
-    return f"• {point.day.strftime('%a %d %b')}: {_amount(point.amount)} {html.escape(point.unit)}"
+def _load_line(day: LoadDay) -> str:
+    loads = ", ".join(f"{_amount(amount)} {html.escape(unit)}" for amount, unit in day.loads)
+    return f"• {day_label(day.day)}: {loads}"
 
 
-def _load_trend(points: Sequence[LoadPoint]) -> str | None:
-    """A word on progress when the first and last loads share a unit."""
-    if len(points) < 2 or points[0].unit != points[-1].unit:
+def _load_trend(days: Sequence[LoadDay]) -> str | None:
+    """A word on progress: the heaviest load of the first and last day, in a unit both logged."""
+    if len(days) < 2:
         return None
-    first, last = points[0], points[-1]
-    change = last.amount - first.amount
+    first, last = days[0], days[-1]
+    units = [unit for _, unit in last.loads if first.heaviest(unit) is not None]
+    if not units:
+        return None
+    unit = units[0]
+    change = (last.heaviest(unit) or 0) - (first.heaviest(unit) or 0)
     if change > 0:
-        return f"Up {_amount(change)} {html.escape(last.unit)} since {first.day.strftime('%d %b')}. Progress!"
+        return (
+            f"Up {_amount(change)} {html.escape(unit)} since {day_label(first.day, weekday=False)}. "
+            "Progress!"
+        )
     if change < 0:
         return "A bit lighter than at first; that's fine on tired days."
     return "Steady load. When it feels easy, add a little weight."
@@ -133,7 +166,8 @@ def render_history(records: Sequence[SessionRecord], library: Library, *, zone: 
         return NO_HISTORY
     lines = ["<b>Your recent sessions</b>", ""]
     for record in records:
-        when = record.started_at.astimezone(zone).strftime("%a %d %b, %H:%M")
+        local = record.started_at.astimezone(zone)
+        when = f"{day_label(local.date())}, {local.strftime('%H:%M')}"
         status = STATUS_WORDS.get(record.status, record.status)
         line = (
             f"• {when} · {html.escape(_title(library, record.routine_id))} · "

@@ -2,7 +2,9 @@
 
 Drawn with Pillow into a PNG in memory (no matplotlib, no files on disk).
 Bars that meet the target are green, the others grey; the current week is
-labelled "this wk". About 10 KB; drawn on demand, never stored.
+labelled "this week", the others with their Monday ("2 Mar", never
+zero-padded: the same date format as the /progress text). About 10 KB;
+drawn on demand, never stored.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ def render_week_chart(weeks: Sequence[WeekCount], *, title: str = "Sessions per 
         draw.line([(plot_left, y), (plot_right, y)], fill=GRID, width=1)
         draw.text((plot_left - 10, y), str(value), fill=AXIS, font=label_font, anchor="rm")
 
+    labels = week_labels(weeks)
     count = max(len(weeks), 1)
     slot = (plot_right - plot_left) / count
     bar_width = slot * 0.6
@@ -70,7 +73,7 @@ def render_week_chart(weeks: Sequence[WeekCount], *, title: str = "Sessions per 
                 font=label_font,
                 anchor="mb",
             )
-        label = "this wk" if index == len(weeks) - 1 else week.start.strftime("%d %b")
+        label = labels[index]
         draw.text(((x0 + x1) / 2, plot_bottom + 8), label, fill=AXIS, font=label_font, anchor="mt")
 
     target_y = y_of(TARGET_MIN_PER_WEEK)
@@ -88,6 +91,14 @@ def render_week_chart(weeks: Sequence[WeekCount], *, title: str = "Sessions per 
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def week_labels(weeks: Sequence[WeekCount]) -> list[str]:
+    """The x-axis labels: each week's Monday ("2 Mar"), "this week" for the last one."""
+    return [
+        "this week" if index == len(weeks) - 1 else f"{week.start.day} {week.start.strftime('%b')}"
+        for index, week in enumerate(weeks)
+    ]
 
 
 def _dashed(draw: ImageDraw.ImageDraw, x0: float, x1: float, y: float, dash: int = 10) -> None:

@@ -44,7 +44,9 @@ from bot.core.workout import (
     Summary,
     TimerFinished,
     TimerStarted,
+    TimerStopped,
 )
+from bot.core.workout_slots import repeats
 from bot.ui.progress import duration_words
 from content.model import Library
 
@@ -53,7 +55,9 @@ START_PREFIX = "s:start:"
 
 # Actions on a set button; the handler maps each to a state-machine event.
 DONE, SKIP, STOP, TIMER, RESUME, PAUSE = "done", "skip", "stop", "timer", "resume", "pause"
-SET_ACTIONS = frozenset({DONE, SKIP, STOP, TIMER, RESUME, PAUSE})
+# "Stop it" on the session-in-progress offer: stop, then offer the routines.
+STOP_AND_CHOOSE = "stopnew"
+SET_ACTIONS = frozenset({DONE, SKIP, STOP, TIMER, RESUME, PAUSE, STOP_AND_CHOOSE})
 
 LABEL_DONE = "Done ✅"
 LABEL_SKIP = "Skip"
@@ -64,24 +68,28 @@ LABEL_CONTINUE = "Continue ▶️"
 
 CHOOSE_ROUTINE = (
     "Which routine today?\n\n"
-    "<b>Calf routine</b>: 7 exercises, 21 sets, about 10 minutes; best in the middle or at "
-    "the end of a run, while your muscles are warm.\n"
-    "<b>Lower back routine</b>: 3 exercises, 8 sets, a few minutes.\n\n"
+    "<b>Calf routine</b>: 7 exercises, 21 sets. The calf article suggests calf work 2-3 times "
+    "a week, 5-10 minutes each time, in the middle or at the end of a run while your muscles "
+    "are warm.\n"
+    "<b>Lower back routine</b>: 3 exercises, 8 sets.\n\n"
     "I'll walk you through it one set at a time."
 )
 
 SESSION_COMMANDS = (
     "During a session you can say:\n"
-    "• <i>done</i> (or ✅, <i>finished</i>, <i>ok</i>): the set is done\n"
+    "• <i>done</i> (or ✅, <i>finished</i>, <i>ok</i>, <i>next</i>): the set is done\n"
     "• <i>done 40 kg</i> / <i>done 2 plates</i>: log the load (weighted calf raise)\n"
     "• <i>skip</i>, <i>repeat</i>, <i>back</i>: move around\n"
-    "• <i>start timer</i>: on timed sets\n"
+    "• <i>start timer</i>, <i>stop timer</i>: on timed sets\n"
     "• <i>pause</i>, <i>resume</i>, <i>stop</i>, <i>where am I</i>\n"
     "And questions about the exercises are always welcome."
 )
 NOT_UNDERSTOOD = "Sorry, I didn't catch that. " + SESSION_COMMANDS
 
 BACK_TO_SESSION = "Back to your session:"
+NOT_PAUSED = "You're not paused — here's your set:"
+YOU_RE_WELCOME = "You're welcome! 🙂 Reply <i>done</i> when you've finished the set:"
+YOU_RE_WELCOME_PAUSED = "You're welcome! 🙂 Reply <i>resume</i> when you're ready:"
 NO_SESSION = (
     "No session is running right now. Send /session (or say <i>start calf workout</i>) "
     "to start one."
@@ -104,7 +112,17 @@ ENCOURAGEMENT_COMPLETE = (
 )
 ENCOURAGEMENT_MOSTLY = "Great work! Skipped sets are fine; consistency matters more than perfection."
 ENCOURAGEMENT_SOME = "Every set counts. Next time, a few more!"
-WEEKLY_NOTE = "The article recommends 2-3 sessions a week; /progress shows how your week looks."
+# Frequency claims, faithful to the articles: only the calf article gives one
+# ("two to three times per week", "5-10 minutes each time"); the lower back
+# article gives none, so the back routine's summary makes no claim.
+WEEKLY_NOTES = {
+    "calf-routine": (
+        "The calf article suggests calf work 2-3 times a week, 5-10 minutes each time; "
+        "/progress shows how your week looks."
+    ),
+}
+WEEKLY_NOTE_DEFAULT = "/progress shows your sessions week by week."
+CHOOSE_AFTER_STOP = "Which routine now?"
 
 
 @dataclass(frozen=True)
@@ -193,7 +211,7 @@ def in_progress_keyboard(session_id: int, position: int) -> InlineKeyboardMarkup
         [
             [
                 InlineKeyboardButton(LABEL_CONTINUE, callback_data=set_callback(RESUME, session_id, position)),
-                InlineKeyboardButton("Stop it", callback_data=set_callback(STOP, session_id, position)),
+                InlineKeyboardButton("Stop it", callback_data=set_callback(STOP_AND_CHOOSE, session_id, position)),
             ]
         ]
     )
@@ -243,7 +261,7 @@ def render(
         elif isinstance(out, Paused):
             parts.append(
                 f"⏸ Paused at {_where(out.slot)}. Reply <i>resume</i> when you're ready; "
-                "your session keeps for a few hours."
+                "your session is kept for a few hours."
             )
             keyboard = paused_keyboard(sid, out.position)
         elif isinstance(out, AlreadyPaused):
@@ -259,6 +277,12 @@ def render(
         elif isinstance(out, TimerFinished):
             parts.append("⏰ <b>Time!</b> Reply <i>done</i> when you're ready.")
             keyboard = set_keyboard(sid, out.position, timed=False)
+        elif isinstance(out, TimerStopped):
+            if out.was_running:
+                parts.append("⏹ Timer stopped. Reply <i>done</i> when you've finished the set.")
+                keyboard = set_keyboard(sid, out.position, timed=out.slot.timed)
+            else:
+                parts.append("No timer is running. Reply <i>done</i> when you've finished the set.")
         elif isinstance(out, NotTimed):
             parts.append("This set is counted in reps, so there's no timer. Reply <i>done</i> when you've finished.")
         elif isinstance(out, NoSession):
@@ -266,8 +290,9 @@ def render(
             parts.append("Send /session to start a new one." if after_expiry else _no_session(out))
         elif isinstance(out, AlreadyFinished):
             parts.append(
-                f"You already finished your {html.escape(_routine_title(library, out.summary.routine_id))} "
-                "session 🎉 Send /session to start another."
+                "No session is running right now: you finished your "
+                f"{html.escape(_routine_title(library, out.summary.routine_id))} session 🎉 "
+                "Send /session to start another."
             )
         elif isinstance(out, SessionInProgress):
             paused = " (paused)" if out.paused else ""
@@ -298,12 +323,21 @@ def render(
     return Reply("\n\n".join(parts), None if ends else keyboard, ends_session=ends, notice=notice)
 
 
+LOAD_DOSE = "your chosen load — reply e.g. “done 40 kg” or “done 2 plates”"
+
+
 def prompt_text(prompt: PromptSet, routine_title: str) -> str:
-    """The set prompt, as in the issue:
+    """The set prompt; each line says something the others don't:
 
         Calf routine · exercise 2 of 7 · Single-leg calf raise
         Set 1 of 3: 10-15 reps on each side.
-        Cue: ...
+        <i>the note's tip, first set only</i>
+        Cue: balance on the ball of one foot.
+
+    The tip is the routine note minus what repeats the dose (``SetSlot.tip``);
+    a cue that repeats the tip or the dose is left out. A single set has no
+    "Set 1 of 1"; a set with no figure says its note as the dose ("Once,
+    before the drills: ..."); the weighted raise's dose is the load to log.
     """
     slot = prompt.slot
     lines: list[str] = []
@@ -312,18 +346,28 @@ def prompt_text(prompt: PromptSet, routine_title: str) -> str:
     elif prompt.reason == "back":
         lines.append("↩️ Back one set:")
     lines.append(f"<b>{html.escape(_header(slot, routine_title))}</b>")
-    lines.append(f"Set {slot.set_no} of {slot.set_count}: {html.escape(_sentence(slot.amount))}")
-    if slot.note and slot.set_no == 1 and slot.note != slot.amount:
-        lines.append(f"<i>{html.escape(slot.note)}</i>")
-    if slot.cue:
+    lines.append(dose_line(slot))
+    if slot.tip:
+        lines.append(f"<i>{html.escape(slot.tip)}</i>")
+    if slot.cue and not repeats(slot.cue, slot.tip, slot.dose or slot.amount):
         lines.append(f"Cue: {html.escape(_sentence(slot.cue[0].lower() + slot.cue[1:]))}")
     if slot.timed:
         lines.append("Tap <b>Start timer</b> when you begin, or just reply <i>done</i>.")
-    if slot.loggable_load:
-        lines.append("Log the load as you finish: <i>done 40 kg</i> or <i>done 2 plates</i> (or just <i>done</i>).")
     if prompt.revisit:
         lines.append("<i>You've been through this set already: done redoes it, skip keeps the earlier result.</i>")
     return "\n".join(lines)
+
+
+def dose_line(slot: SetSlot) -> str:
+    """ "Set 1 of 3: 30-60 seconds.", "One set: up to 30 reps on each side.", "Once, before ..."."""
+    dose = slot.dose or slot.amount
+    if slot.loggable_load:
+        dose = LOAD_DOSE
+    if slot.set_count > 1:
+        return f"Set {slot.set_no} of {slot.set_count}: {html.escape(_sentence(dose))}"
+    if dose != slot.amount and not slot.loggable_load:  # the note is the dose: it reads on its own
+        return html.escape(_sentence(dose[0].upper() + dose[1:]))
+    return f"One set: {html.escape(_sentence(dose))}"
 
 
 def position_text(position: Position, routine_title: str) -> str:
@@ -352,7 +396,7 @@ def summary_text(summary: Summary, library: Library) -> str:
         lines.append(ENCOURAGEMENT_MOSTLY)
     else:
         lines.append(ENCOURAGEMENT_SOME)
-    lines.append(WEEKLY_NOTE)
+    lines.append(WEEKLY_NOTES.get(summary.routine_id, WEEKLY_NOTE_DEFAULT))
     return "\n".join(lines)
 
 
@@ -393,6 +437,8 @@ def _recorded(out: Recorded) -> str:
 def _stopped(summary: Summary, library: Library) -> str:
     title = html.escape(_routine_title(library, summary.routine_id))
     skipped = f", {summary.sets_skipped} skipped" if summary.sets_skipped else ""
+    if summary.sets_done == 0:
+        return f"⏹ {title} stopped before any set was done, so there's nothing to save."
     return (
         f"⏹ {title} stopped. Sets done: {summary.sets_done} of {summary.sets_total}{skipped}; "
         f"time taken: {duration_words(summary.duration)}.\n"
@@ -402,10 +448,12 @@ def _stopped(summary: Summary, library: Library) -> str:
 
 def _expired(summary: Summary, library: Library) -> str:
     title = html.escape(_routine_title(library, summary.routine_id))
-    return (
-        f"Your {title} session ended on its own after a long break. The {summary.sets_done} "
-        "sets you did are saved."
-    )
+    ended = f"Your {title} session ended on its own after a long break"
+    if summary.sets_done == 0:
+        return f"{ended}, before any set was done."
+    if summary.sets_done == 1:
+        return f"{ended}. The set you did is saved."
+    return f"{ended}. The {summary.sets_done} sets you did are saved."
 
 
 def _no_session(out: NoSession) -> str:
