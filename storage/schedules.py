@@ -151,13 +151,11 @@ def set_paused(session: Session, *, runner_id: int, paused: bool, now: datetime)
     schedule = session.get(Schedule, runner_id)
     if schedule is None:
         return None
-    schedule.paused = paused
     if paused:
+        schedule.paused = True
         _disarm(schedule)
     else:
-        schedule.enabled = True
-        schedule.next_reminder_at = next_instant(schedule, after=now)
-        unblock(session, runner_id)
+        _arm(session, schedule, now)
     schedule.updated_at = now
     session.add(schedule)
     return schedule
@@ -168,16 +166,22 @@ def set_enabled(session: Session, *, runner_id: int, enabled: bool, now: datetim
     schedule = session.get(Schedule, runner_id)
     if schedule is None:
         return None
-    schedule.enabled = enabled
     if enabled:
-        schedule.paused = False
-        schedule.next_reminder_at = next_instant(schedule, after=now)
-        unblock(session, runner_id)
+        _arm(session, schedule, now)
     else:
+        schedule.enabled = False
         _disarm(schedule)
     schedule.updated_at = now
     session.add(schedule)
     return schedule
+
+
+def _arm(session: Session, schedule: Schedule, now: datetime) -> None:
+    """On and unpaused, armed from `now` (no backlog); the runner can be reached again."""
+    schedule.enabled = True
+    schedule.paused = False
+    schedule.next_reminder_at = next_instant(schedule, after=now)
+    unblock(session, schedule.runner_id)
 
 
 def _disarm(schedule: Schedule) -> None:
