@@ -28,6 +28,7 @@ FILES = [
     Path("/work/shared/qa/dev.jsonl"),
     ROOT / "tests" / "data" / "extra_questions.jsonl",
     ROOT / "tests" / "data" / "extra_questions2.jsonl",
+    ROOT / "tests" / "data" / "extra_questions3.jsonl",
 ]
 REPEATS = 20
 

@@ -18,13 +18,23 @@ from content.normalize import clean
 START_SESSION = "start-session"
 PROGRESS = "progress"
 REMINDERS_OFF = "reminders-off"
+REMINDERS_PAUSE = "reminders-pause"
+REMINDERS_RESUME = "reminders-resume"
+SESSION_TIMER = "session-timer"
+GREETING = "greeting"
+THANKS = "thanks"
 SCHEDULE = "schedule"
 HELP = "help"
 HISTORY = "history"
 EXPORT = "export"
 FORGET = "forget"
 
-INTENTS = (START_SESSION, PROGRESS, REMINDERS_OFF, SCHEDULE, HELP, HISTORY, EXPORT, FORGET)
+INTENTS = (
+    START_SESSION, PROGRESS, REMINDERS_OFF, REMINDERS_PAUSE, REMINDERS_RESUME, SESSION_TIMER, SCHEDULE, HELP,
+    HISTORY, EXPORT, FORGET, GREETING, THANKS,
+)
+# Small talk ("hi", "thanks!") is its own family: the shell answers briefly.
+SMALLTALK = (GREETING, THANKS)
 
 
 @dataclass(frozen=True)
@@ -55,12 +65,51 @@ _START_RES = (
     re.compile(r"^(?:start|go|begin|lets go|lets do this|lets do it|im ready|i am ready|ready|start now|new session|start session|start workout|workout time|train me)$"),
 )
 
+_REMINDER_NOUN = r"(?:reminders?|notifications?|alerts?|pings?|nudges?|reminder messages)"
 _RULES: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
+    (
+        # "start the timer", "stop timer": the guided session's timer, never a
+        # reminder command or an article topic.
+        SESSION_TIMER,
+        (
+            re.compile(
+                r"\b(?:start|stop|pause|resume|reset|restart|begin|end|cancel|set|run|kill|halt|unpause)\b"
+                r"(?:\s+\w+){0,2}?\s+(?:timer|countdown|clock|stopwatch)s?\b"
+            ),
+            re.compile(r"\btimers? (?:on|off|start|stop|please|pls|now|go)\b|^(?:timers?|countdown|stopwatch)$"),
+        ),
+    ),
+    (
+        # "turn reminders back on", "resume my reminders": before SCHEDULE and OFF
+        REMINDERS_RESUME,
+        (
+            re.compile(
+                rf"\b(?:resume|unpause|un pause|restart|reactivate|re activate|reenable|re enable|unmute|un mute"
+                rf"|bring back|restore)\b{_W}\s+{_REMINDER_NOUN}\b"
+            ),
+            re.compile(rf"\b(?:turn|switch|put|set)\b{_W}\s+{_REMINDER_NOUN}\s+back on\b"),
+            re.compile(rf"\b(?:turn|switch|put)\s+back on\b{_W}\s+{_REMINDER_NOUN}\b"),
+            re.compile(rf"\b{_REMINDER_NOUN}\s+back on\b|\bstart reminding me again\b|\bremind me again\b"),
+        ),
+    ),
+    (
+        # "pause my reminders (for a week)", "hold my reminders": a break, not off
+        REMINDERS_PAUSE,
+        (
+            re.compile(
+                rf"\b(?:pause|hold|snooze|suspend|freeze|put on hold|take a break from|break from|hold off)\b{_W}"
+                rf"\s+{_REMINDER_NOUN}\b"
+            ),
+            re.compile(rf"\b(?:put|keep|place)\b{_W}\s+{_REMINDER_NOUN}\s+on (?:hold|pause|ice)\b"),
+            re.compile(rf"\b{_REMINDER_NOUN}\s+(?:on hold|on pause|paused)\b"),
+            re.compile(r"\b(?:stop|no) (?:reminding|pinging|nudging) me for (?:a|the|this|next|\d+|one|two|few)\b"),
+        ),
+    ),
     (
         REMINDERS_OFF,
         (
             re.compile(
-                rf"\b(?:stop|turn off|switch off|shut off|disable|cancel|pause|mute|silence|no more|unsubscribe from"
+                rf"\b(?:stop|turn off|switch off|shut off|disable|cancel|mute|silence|no more|unsubscribe from"
                 rf"|end|remove|delete|clear|kill|opt out of|do not want|dont want|no longer want|get rid of)\b{_W}"
                 rf"\s+(?:reminders?|notifications?|alerts?|pings?|nudges?|reminder messages)\b"
             ),
@@ -138,6 +187,36 @@ _HISTORY_QUESTION = re.compile(
 )
 
 
+# Small talk: the whole message is a greeting or thanks plus filler ("hi coach",
+# "thanks so much, that helped"). A greeting in front of a question ("hi, how
+# often ...") is not small talk: any other word sends the message on.
+_GREETING_WORDS = frozenset(
+    "hi hello hey heya hiya howdy yo hallo hola greetings morning afternoon evening gday sup wassup whatsup".split()
+)
+_THANKS_WORDS = frozenset("thanks thank thx ty tysm cheers ta thankyou thanx appreciated appreciate grateful".split())
+_SMALLTALK_FILLER = frozenset(
+    """
+    coach stridecoach bot there you u so much very lot a lots for the all everyone guys mate buddy man again
+    ok okay good great cool nice awesome perfect brilliant lovely excellent super amazing fab fantastic
+    that this it was is helped helps helpful useful help tips advice info answer really heaps loads
+    oh well and again day how are doing going whats up im i am fine
+    """.split()
+)
+
+
+def _smalltalk(cleaned: str) -> str | None:
+    words = cleaned.split()
+    if not words or len(words) > 10:
+        return None
+    if any(w not in _GREETING_WORDS and w not in _THANKS_WORDS and w not in _SMALLTALK_FILLER for w in words):
+        return None
+    if any(w in _THANKS_WORDS for w in words):
+        return THANKS
+    if any(w in _GREETING_WORDS for w in words) or cleaned in ("good day", "whats up", "how are you"):
+        return GREETING
+    return None
+
+
 def _routine_hint(text: str) -> str | None:
     calf = re.search(r"\b(?:calf|calves|calve|lower leg)\b", text)
     back = re.search(r"\b(?:back|lowback|core|hip|hips)\b", text)
@@ -153,6 +232,9 @@ def detect_intent(text: str) -> Intent | None:
     cleaned = clean(text)
     if not cleaned:
         return None
+    small = _smalltalk(cleaned)
+    if small is not None:
+        return Intent(small)
     question = bool(_QUESTION_START.search(cleaned)) and not _POLITE.search(cleaned)
     for name, patterns in _RULES:
         if any(p.search(cleaned) for p in patterns):

@@ -28,7 +28,7 @@ from rapidfuzz import fuzz, process
 
 from content.intents import Intent, detect_intent
 from content.model import Library
-from content.normalize import Normalizer, content_words, stem
+from content.normalize import Normalizer, content_tokens, content_words, stem
 from content.safety import is_red_flag
 from content.synonyms import FRAME, GENERIC, HARD_OFF_TOPIC, OFF_TOPIC
 
@@ -79,6 +79,11 @@ MAX_QUERY_CHARS = 1000
 CONFIDENT_AT = 36.0
 CONFIDENT_COVERAGE = 0.42
 LEAD_RATIO = 0.72
+# Lower still (SUGGEST_AT up to CONFIDENT_AT): answer only a top entry that
+# explains most of the question and is well ahead of the runner-up; a lone
+# did-you-mean button the runner would always press is a wasted turn.
+LOW_CONFIDENT_COVERAGE = 0.45
+LOW_LEAD_RATIO = 0.6
 SIBLING_RATIO = 0.85
 SIBLINGS: tuple[frozenset[str], ...] = (
     frozenset({"low-back-pain-causes", "core-strength", "back-routine", "hip-flexors-and-sitting"}),
@@ -100,6 +105,24 @@ _QUESTION_SENTENCE = re.compile(
     re.IGNORECASE,
 )
 MAX_SAFETY_CHARS = 4096
+# One-word subjects ("calves", "core", "workout", "lower back"): every entry
+# naming the word ties, so the pick would be arbitrary. These are the entries
+# that give the overview, best first. One entry: answer it (the others are the
+# alternatives); several: offer them as "did you mean".
+OVERVIEW: dict[str, tuple[str, ...]] = {
+    "calf": ("calf-routine", "why-calf-strength"),
+    "routine": ("calf-routine", "back-routine"),
+    "exercise": ("calf-routine", "back-routine"),
+    "drill": ("back-routine", "calf-routine"),
+    "core": ("core-strength", "hollow-body-hold"),
+    "lowback": ("low-back-pain-causes", "back-routine"),
+    "back": ("low-back-pain-causes", "back-routine"),
+    "glute": ("glute-engagement-test", "core-strength"),
+    "hip": ("hip-flexors-and-sitting", "hip-mobility-twist"),
+    "hip flexor": ("hip-flexors-and-sitting", "hip-mobility-twist", "hip-flexor-release"),
+}
+# Entries answered outright for their overview word (the rest are offered).
+OVERVIEW_ANSWERS = frozenset({"core", "lowback", "back", "glute", "hip flexor"})
 
 
 @dataclass(frozen=True)
@@ -128,15 +151,20 @@ class Matcher:
         self.library = library
         self._docs: list[_Doc] = []
         self._entry_vocab: dict[str, frozenset[str]] = {}
+        self._title_vocab: dict[str, frozenset[str]] = {}
         words: set[str] = set()
+        frequency: dict[str, int] = {}
         for entry in library.all_entries():
             texts = [("title", entry.title), ("title", entry.id.replace("-", " "))]
             texts += [("phrasing", p) for p in entry.phrasings]
             texts += [("keyword", k) for k in entry.keywords]
             vocab: set[str] = set()
+            self._title_vocab[entry.id] = frozenset(content_tokens(entry.title))
             for kind, text in texts:
                 plain = content_words(text)
                 words.update(plain)
+                for w in set(plain):
+                    frequency[w] = frequency.get(w, 0) + 1
                 toks = [stem(w) for w in plain]
                 if not toks:
                     continue
@@ -160,6 +188,11 @@ class Matcher:
                 self._postings.setdefault(tok, []).append(i)
         self._doc_weight = [sum(self._idf[t] for t in d.tokens) for d in self._docs]
         self._doc_texts = [d.text for d in self._docs]
+        # Entries with a text made of exactly these words win ties ("calf
+        # exercises" is a phrasing of the calf routine, a fragment elsewhere).
+        self._exact: dict[frozenset[str], frozenset[str]] = {}
+        for d in self._docs:
+            self._exact[d.tokens] = self._exact.get(d.tokens, frozenset()) | {d.entry}
         self._recall_base = [max(w, MIN_TEXT_WEIGHT) for w in self._doc_weight]
         self._field_weight = [d.weight for d in self._docs]
         self._doc_entry = [d.entry for d in self._docs]
@@ -167,10 +200,17 @@ class Matcher:
         # ("lunge" appears in the hip twist), so only a text that explains them helps.
         self._off_topic = frozenset(stem(w) for w in OFF_TOPIC)
         self._frame = frozenset(stem(w) for w in FRAME)
+        # Overview keys as the question side sees them ("calves" -> "calf",
+        # "workout" -> "routine", "lower back" -> "lowback").
+        self._overview_keys: dict[str, str] = {}
+        for key in OVERVIEW:
+            self._overview_keys[" ".join(content_words(key))] = key
         self._hard = frozenset(stem(w) for w in HARD_OFF_TOPIC)
         # Off-topic words count as known so typo repair never turns "plank"
         # into a library word.
-        self.normalizer = Normalizer(set(df) | self._off_topic | self._hard, words | set(OFF_TOPIC) | set(HARD_OFF_TOPIC))
+        self.normalizer = Normalizer(
+            set(df) | self._off_topic | self._hard, words | set(OFF_TOPIC) | set(HARD_OFF_TOPIC), frequency
+        )
 
     # -- public -----------------------------------------------------------
 
@@ -182,6 +222,9 @@ class Matcher:
         intent = detect_intent(text)
         if intent is not None:
             return self._intent_result(intent)
+        overview = self._overview(text)
+        if overview is not None:
+            return overview
         ranked, coverage = self._rank(text)
         if not ranked or ranked[0][1] < SUGGEST_AT:
             alts = [i for i, s in ranked[:MAX_ALTERNATIVES] if s >= SUGGEST_AT * 0.75]
@@ -201,13 +244,30 @@ class Matcher:
         off-topic or unknown word: "walking lunges with dumbbells").
         """
         top_id, top = ranked[0]
-        if top < CONFIDENT_AT or coverage.get(top_id, 0.0) < CONFIDENT_COVERAGE:
-            return False
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if top < CONFIDENT_AT:
+            return coverage.get(top_id, 0.0) >= LOW_CONFIDENT_COVERAGE and runner_up <= top * LOW_LEAD_RATIO
+        if coverage.get(top_id, 0.0) < CONFIDENT_COVERAGE:
+            return False
         if runner_up <= top * LEAD_RATIO or runner_up < SUGGEST_AT * 0.75:
             return True
         close = [i for i, s in ranked[1:] if s >= top * SIBLING_RATIO]
         return any(top_id in group and all(i in group for i in close) for group in SIBLINGS)
+
+    def _overview(self, text: str) -> MatchResult | None:
+        """A one-word subject ("calves", "core") gets its overview entries."""
+        if len(text.split()) > 6:
+            return None
+        words = content_words(text)
+        key = " ".join(words)
+        if key not in self._overview_keys:
+            return None
+        ids = [i for i in OVERVIEW[self._overview_keys[key]] if self.library.get(i) is not None]
+        if not ids:
+            return None
+        if self._overview_keys[key] in OVERVIEW_ANSWERS:
+            return MatchResult(ids[0], 60.0, ids[1:], decision="answer")
+        return MatchResult(None, 40.0, ids[:MAX_ALTERNATIVES], decision="did-you-mean")
 
     def rank(self, text: str) -> list[tuple[str, float]]:
         """Entries scored 0-100 for ``text``, best first (no safety/intent step)."""
@@ -274,7 +334,14 @@ class Matcher:
             coverage = sum(min(w, self._idf[t] * context.get(t, 1.0)) for t, w in weights.items() if t in vocab) / total
             covered[entry] = coverage
             scored.append((entry, round(100.0 * (BEST_TEXT_SHARE * b + (1 - BEST_TEXT_SHARE) * coverage), 2)))
-        scored.sort(key=lambda p: -p[1])
+        # Ties go to an entry with a text of exactly the question's words, then
+        # the better single text, then the entry whose title names more of the
+        # question, then the id: the order never depends on hash seeds.
+        exact = self._exact.get(frozenset(tokens), frozenset())
+        titles = self._title_vocab
+        scored.sort(
+            key=lambda p: (-p[1], p[0] not in exact, -round(best[p[0]], 6), -len(titles[p[0]].intersection(tokens)), p[0])
+        )
         return scored, covered
 
     # -- helpers ----------------------------------------------------------

@@ -130,8 +130,14 @@ class Normalizer:
     one edit from "engagement" but four from the stem "engag".
     """
 
-    def __init__(self, vocabulary: set[str], words: set[str] = frozenset()) -> None:
+    def __init__(
+        self, vocabulary: set[str], words: set[str] = frozenset(), frequency: dict[str, int] | None = None
+    ) -> None:
         self.vocabulary = frozenset(vocabulary)
+        # How many library texts use a word: breaks ties between equally close
+        # repairs ("hollw": hollow vs holly) before the alphabet does, so the
+        # answer never depends on set iteration order (PYTHONHASHSEED).
+        self._frequency = dict(frequency or {})
         # Real English words are never "repaired" ("wakes" is not "walks").
         # Inflected forms count by stem ("wakes" -> "wak" like "wake"); a bare
         # word must be listed itself, so "bak" is not taken for "bake".
@@ -142,13 +148,14 @@ class Normalizer:
         pool: dict[str, None] = {}
         for word in sorted(set(words) | self.vocabulary):
             pool[word] = None
+        self._library_words = frozenset(pool)
         for word in sorted(TOKENS):
             if all(stem(w) in self.vocabulary for w in _expand(word)):
                 pool[word] = None
         for word in sorted(STOP_WORDS):
             pool[word] = None
         self._by_letter: dict[str, list[str]] = {}
-        for word in pool:
+        for word in sorted(pool):
             if word.isalpha() and len(word) >= 3:
                 self._by_letter.setdefault(word[0], []).append(word)
         # One cache per instance: the vocabulary decides the answer.
@@ -187,7 +194,18 @@ class Normalizer:
             found = [f for f in found if len(f[0]) == 4 or sorted(f[0]) == sorted(word)]
         if not found:
             return (word,)
-        best = min(found, key=lambda f: (f[1], Indel.distance(word, f[0]), f[2]))[0]
+        # Closer spelling, then library words, then the more frequent word,
+        # then the alphabet: a total order, independent of hash seeds.
+        best = min(
+            found,
+            key=lambda f: (
+                f[1],
+                Indel.distance(word, f[0]),
+                f[0] not in self._library_words,
+                -self._frequency.get(f[0], 0),
+                f[0],
+            ),
+        )[0]
         if best in STOP_WORDS:
             return ()
         fixed = [w for w in _expand(best) if w not in STOP_WORDS]

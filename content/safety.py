@@ -37,6 +37,18 @@ _ALWAYS = (
     r"dis[ck] (?:problem|issue|injury|bulge|herniation|slip)\w*",
     r"(?:ruptur\w*|torn|tear) (?:my |the |a )?(?:achilles|tendon|calf|muscle|ligament)\w*",
     r"fractur\w*", r"broken (?:bone|leg|foot|ankle|toe)\w*",
+    # a suspected acute injury: "I think I broke my toe", "tore my calf", "badly sprained"
+    r"(?:broke|broken|break|cracked|dislocated) (?:my |a |the |his |her )?(?:\w+ )?"
+    r"(?:bones?|legs?|foot|feet|ankles?|toes?|wrists?|hips?|ribs?|heels?|shins?|arms?|metatarsals?|kneecap|pelvis|back)\b",
+    r"(?:i think|i might have|i may have|pretty sure|i guess|maybe i|might have|may have) (?:i )?(?:\w+ ){0,1}"
+    r"(?:sprained|broke|broken|fractured|tore|torn|ruptured|dislocated|cracked)\b",
+    r"(?:badly|severely|really badly|seriously) (?:sprained|twisted|rolled|injured|hurt)",
+    r"(?:sprained|twisted|rolled|injured|hurt) (?:my |an |the )?(?:\w+ )?(?:badly|severely|really badly|seriously|bad)\b",
+    r"(?:bad|nasty|severe|serious) sprain",
+    # pregnancy and the months after a birth: the articles do not cover them
+    r"pregnan\w*", r"post ?partum", r"post ?natal", r"pre ?natal", r"ante ?natal", r"trimester\w*",
+    r"(?:just |recently )?(?:had|having|gave birth to|delivered) (?:a |my |our |the )?(?:baby|babies|twins|c section|caesarean|cesarean)\b",
+    r"gave birth", r"c section", r"caesarean", r"cesarean", r"diastasis", r"expecting (?:a baby|twins)",
     # severe pain words that are never benign
     r"excruciat\w*", r"unbearabl\w*", r"agoni[sz]\w*", r"agony",
     r"worst pain", r"(?:back|pain|spine|leg|hip)\b(?:\s+\w+){0,3}\s+killing me",
@@ -133,6 +145,21 @@ _WITH_PAIN_RE = re.compile(
     r"|(?:cannot|can not|unable to|could not|couldnt|hard to|struggle to|struggling to|trouble) (?:get to )?sleep(?:ing)?\b"
     r"|(?:at|during the|through the|every|all) night\b)"
 )
+# A blow or a fall counts with a wider set of symptoms ("since the car accident
+# my back is stiff"): the articles' stiffness advice assumes no trauma.
+_TRAUMA_RE = re.compile(
+    r"\b(?:came|come|coming|fell|falling|thrown|flew|went) off (?:my |the |a |his |her )?"
+    r"(?:\w+ )?(?:bike|bicycle|horse|scooter|motorbike|motorcycle|board|skateboard|ladder|wall|roof|treadmill|curb|kerb)\b"
+    r"|\b(?:was|got|been|get|getting) (?:\w+ )?(?:hit|struck|knocked|clipped|run over|tackled|kicked)\b"
+    r"|\brear ?ended\b|\b(?:car|bike|cycling|bicycle|motorbike|road|traffic|skiing|ski) (?:crash|accident|collision|smash)\w*"
+    r"|\b(?:accident|collision|whiplash|concussion)\w*"
+    r"|\b(?:took|taken|had|take) (?:a |an )?(?:\w+ )?(?:tumble|spill|fall|header|digger|stack)\b"
+    r"|\b(?:tripped|stumbled|slipped|wiped out|face ?planted|went flying)\b"
+)
+_TRAUMA_SYMPTOM_RE = re.compile(
+    r"\b(?:pains?|painful|hurts?|hurting|hurt|aches?|aching|achy|sore|soreness|injur\w*|niggle|twinge\w*|throb\w*|tender"
+    r"|stiff\w*|tight\w*|bruis\w*|not right|feels? off|sharp|grumbl\w*|twing\w*)\b"
+)
 _PAIN_WORDS_RE = re.compile(
     r"\b(?:pains?|painful|hurts?|hurting|hurt|aches?|aching|achy|sore|soreness|injur\w*|niggle|twinge\w*|throb\w*|tender)\b"
 )
@@ -143,6 +170,15 @@ _PAIN_RE = re.compile(rf"\b{_PAIN}\b")
 _BENIGN = re.compile(
     r"\b(?:race nerves|nerves before|nerve ?racking|shoot(?:ing)? (?:a |the )?(?:video|photo|film)"
     r"|photo ?shoot|electric(?:al)? (?:bike|scooter|car)|sharp turn)\b"
+    # Not feeling a muscle *work* is activation, the articles' topic ("I can't
+    # feel my glutes doing anything"); not feeling a foot or toes stays a flag.
+    r"|\b(?:cannot|cant|can not|unable to|can barely|can hardly|barely|hardly|do not|dont|never) feel"
+    r" (?:my |the |any |much |them |it )?(?:\w+ )?(?:core|glutes?|abs|abdominals?|muscles?|butt|bum|booty|stomach"
+    r"|belly|tummy|hamstrings?|quads?|stabili[sz]ers?|obliques?)\b(?: (?:at all|anything|much))?"
+    r"|\b(?:cannot|cant|can not|unable to|can barely|can hardly|barely|hardly|do not|dont|never) feel"
+    r" (?:my |the |any |them |it )?(?:\w+ )?(?:working|doing (?:anything|much|a thing)|engag\w*|fir\w*|activat\w*"
+    r"|kick(?:ing)? in|switch(?:ing)? on|turn(?:ing)? on|contract\w*|burn\w*)\b"
+    r"|\b(?:cannot|cant|can not|barely|hardly|do not|dont) feel (?:the|a|any|much of a) (?:stretch|burn|difference|workout)\b"
 )
 
 
@@ -154,5 +190,7 @@ def is_red_flag(text: str) -> bool:
     if _RED_FLAG.search(cleaned):
         return True
     if _WITH_PAIN_RE.search(cleaned) and _PAIN_WORDS_RE.search(cleaned):
+        return True
+    if _TRAUMA_RE.search(cleaned) and _TRAUMA_SYMPTOM_RE.search(cleaned):
         return True
     return bool(_TRAVEL_RE.search(cleaned) and _PAIN_RE.search(cleaned))

@@ -59,7 +59,10 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ("pull ups", "pullup"), ("pull up", "pullup"), ("push ups", "pushup"), ("push up", "pushup"),
     ("press ups", "pushup"), ("press up", "pushup"), ("sit ups", "situp"), ("sit up", "situp"),
     ("chin ups", "chinup"), ("chin up", "chinup"), ("dead lifts", "deadlift"), ("dead lift", "deadlift"),
-    ("skipping rope", "jumprope"),
+    ("skipping rope", "jumprope"), ("skiping rope", "jumprope"), ("skippin rope", "jumprope"),
+    # "every single day" is not the single-leg raise
+    ("every single", "every"), ("each and every", "every"),
+    ("couch potato", "inactive lifestyle"), ("couch potatoes", "inactive lifestyle"),
     ("skip rope", "jumprope"),
     ("jump rope", "jumprope"),
     ("jumping rope", "jumprope"),
@@ -118,7 +121,30 @@ PHRASES: tuple[tuple[str, str], ...] = (
 _GLUTE_CORE = r"(?:glute|glutes|butt|bum|booty|bottom|buttocks?|core|abs|muscles?|hamstrings?)"
 _SITTING = r"(?:sitting|sit|sat|desk|chair|office|sedentary|commute|commuting|driving|workday)"
 _GAP_OBJECT = r"(?:cooldown|cool|crosstraining|cross|mobility|stretch\w*|strength|warmup|core)"
+_STRETCHED = r"(?:calf|calves|hamstrings?|quads?|glutes?|back|lowback|legs?|achilles|soleus)"
 REWRITES: tuple[tuple[str, str], ...] = (
+    # The Achilles in everyday words: "the tendon at the back of my heel", "heel cord"
+    (r"\b(?:heel (?:cord|cords|tendon|tendons|string)|(?:cord|cords|tendon|tendons|string|band)"
+     r" (?:at|in|on|behind|above|just above|down) (?:the )?(?:back of )?(?:my |the |your )?(?:heel|heels|ankle|ankles)"
+     r"|back of (?:my |the )?(?:heel|heels|ankle|ankles) (?:tendon|cord)s?)\b", "achilles"),
+    # "why a moving drill instead of a static stretch" asks about the dynamic drill
+    (r"\b(?:instead of|rather than|not|than|vs|versus|and not) (?:just )?(?:a |doing |holding |hold )?(?:a )?"
+     r"(?:static |still |held |normal |regular |standard )?stretch\w*", "dynamic"),
+    # static stretching routines and holds are not in the articles
+    (r"\bstatic (?:\w+ ){0,3}?stretch\w*|\bhold(?:ing|s)? (?:a |the |my |each |this |that |your )?(?:\w+ ){0,3}?stretch\w*"
+     r"|\bstretch\w* (?:\w+ ){0,2}?hold\b", "staticstretch"),
+    (rf"\bstretch(?:es|ing)? (?:for |out )?(?:my |the |your |tight )?{_STRETCHED}\b(?! (?:with|on|using) (?:a |the )?(?:block|mat))"
+     rf"|\b{_STRETCHED} stretch(?:es|ing)? (?:after|post|before) (?:a |my |the )?(?:run|runs|running|workout)"
+     r"|\bstretch(?:es|ing)? (?:routine|routines|program|plan|regime|session)s?\b"
+     r"|\b(?:post ?run|after (?:a |my )?run|cool ?down) stretch(?:es|ing)?\b", "staticstretch"),
+    # changing the foot strike is running form coaching, not ours
+    (r"\b(?:switch|chang|transition|convert|retrain|mov|go|going|learn|train)\w* (?:\w+ ){0,3}?(?:from|to|into) "
+     r"(?:a |an |being a )?(?:heel|forefoot|midfoot|toe|mid foot|fore foot)(?: strik\w*| land\w*| running| runner)?\b"
+     r"|\bheel (?:strik\w*|land\w*)", "footstrike"),
+    # furniture and ergonomics: chairs, cushions, mattresses
+    (r"\b(?:office|desk|gaming|ergonomic|computer|work|kneeling|best|good|new|comfy|comfortable|supportive) chairs?\b"
+     r"|\bchairs? (?:for|with) (?:\w+ ){0,2}support\b|\b(?:lumbar|back) (?:support|supports|cushion|cushions|pillow|roll)\b"
+     r"|\bcushions?\b|\bmattress\w*|\bpillows?\b|\bstanding desk\w*", "ergonomic"),
     # muscle activation: "switch on / wake up / fire / activate my glutes" = engage
     (rf"\b(?:switch|turn|wake|light|fire|kick)(?:s|es|ed|ing)?\s+(?:on|up|in)\s+(?=(?:\w+\s+){{0,2}}{_GLUTE_CORE}\b)", "engage "),
     (rf"\b({_GLUTE_CORE}\b(?:\s+\w+){{0,4}}?\s+)(?:switch|turn|wake|light|fire|kick)(?:s|es|ed|ing)?\s+(?:on|up|in)\b", r"\1engage"),
@@ -137,12 +163,25 @@ REWRITES: tuple[tuple[str, str], ...] = (
     (rf"\b(?:not doing|never do|never doing|do not do|does not do|not|no|never|without|zero|lack of|missing|miss|missed"
      rf"|neglect\w*|ignor\w*|forget\w*|forgot|forgotten|dropped|drop|lazy about|slack\w* on)\s+(?:\w+\s+){{0,2}}?(?={_GAP_OBJECT}\b)",
      "omit "),
+    # a cool-down routine is not in the articles (only skipping one, a gap, is)
+    (r"\bcooldown\b(?<!omit cooldown)(?= (?:routine|routines|stretch\w*|exercise\w*|drills?|plan|ideas?|options?|session)\b"
+     r"|(?: \w+){0,4} look like\b)"
+     r"|\b(?:good|best|ideal|proper|recommended|effective|quick|simple|easy|decent|typical|sample|example|what|which)"
+     r" (?:\w+ )?cooldown\b|\bhow (?:should |do |can |to |long )(?:i |you |we )?(?:\w+ )?cooldown\b", "cooldownroutine"),
+    # "builds muscle fastest", "puts on muscle the quickest": the weighted raise
+    # helps you "build muscle faster"; one fused word, so "build calf muscle"
+    # alone (a diet question) does not count
+    (r"\b(?:fastest|quickest|faster|quicker|quickly|fast|most quickly)\b(?:\s+\w+){0,4}?\s+(?:muscles?|mass|size|bigger|grow|gains?)\b"
+     r"|\b(?:muscles?|mass|size|bigger|grow|gains?)\b(?:\s+\w+){0,2}?\s+(?:the )?(?:fastest|quickest|faster|quicker|quickly|fast)\b",
+     "musclefast"),
     # "getting back into running" is not about the back
     (r"\b(?:get|gets|getting|got|come|comes|coming|came|go|going|went|ease|easing|bounce|bouncing|be|been) back"
      r"(?= (?:in ?to|on|out|to|from)\b)", "return"),
     (r"\bback (?:on track|in shape|to (?:running|training|it|normal|form|fitness))\b", "return"),
     # shopping: "which one should I get", "worth buying"
-    (r"\b(?:should|do|would|could|can) (?:i|we|you) (?:get|order|pick up|invest in|go for)\b", "buy"),
+    (r"\b(?:should|do|would|could|can) (?:i|we|you) (?:get|order|pick up|invest in|go for)\b"
+     r"(?! (?:into|in|up|out|to|back|better|started|rid|over|through|down|off|on|used|past|going|ready|round|around"
+     r"|more|the hang|the most|my|it|them|this|that)\b)", "buy"),
     (r"\bworth (?:buying|getting|the money|paying for)\b", "buy"),
     # rehab after a specific injury is physio work, not ours
     (r"\b(?:recover\w*|rehab\w*|coming back|come back|returning|return) (?:from|after) (?:a |an |my |the )?"
@@ -214,7 +253,9 @@ TOKENS: dict[str, str] = {
     "stiff": "tight", "stiffness": "tight", "tightness": "tight", "tighter": "tight",
     "bricks": "tight", "brick": "tight", "rocks": "tight", "concrete": "tight",
     "wrecked": "sore", "knackered": "sore", "trashed": "sore", "fried": "sore",
-    "frequently": "often", "frequency": "often", "regularly": "often",
+    "frequently": "often", "frequency": "often", "regularly": "often", "daily": "every day",
+    "tender": "sore", "tenderness": "sore", "grumbling": "pain", "grumbles": "pain",
+    "inactivity": "inactive", "lazy": "inactive",
     "strengthen": "strength", "strengthening": "strength", "stronger": "strength",
     "strong": "strength", "last": "take", "lasts": "take", "lead": "cause", "leads": "cause",
     "reason": "why", "reasons": "why", "purpose": "why",
@@ -298,7 +339,7 @@ OFF_TOPIC: frozenset[str] = frozenset(
     plantar fasciitis insole insoles orthotic orthotics shoe shoes flat arches knee knees itb
     weather rain joke translate spanish french capital
     cold flu covid sleep lose
-    deskbreak ergonomic ergonomics monitor keyboard
+    deskbreak ergonomic ergonomics monitor keyboard staticstretch footstrike cooldownroutine
     partstrength wrist wrists neck elbow elbows blister blisters hydrate hydration electrolyte electrolytes
     """.split()
 )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import statistics
 import time
 from pathlib import Path
@@ -439,3 +442,145 @@ def test_history_and_walkthrough_commands(matcher, text, intent, routine):
 
 def test_what_did_i_do_wrong_is_not_history(matcher):
     assert matcher.match("what did I do wrong in my calf raises").intent is None
+
+
+# --- blind-set families, round 3 (tests/data/extra_questions3.jsonl) -------------
+
+
+@pytest.mark.parametrize(
+    "question,expected",
+    [
+        ("how do I get into the lunge part of the hip drill", "hip-mobility-twist"),
+        ("why a moving drill instead of a static stretch", "hip-mobility-twist"),
+        ("I only have a yoga block, which calf exercise", "ankle-knee-push"),
+        ("how can I push off harder when I run", "toe-walking"),
+        ("ice baths and strength work if I'm not hurt yet", "injury-prevention"),
+    ],
+)
+def test_clear_leader_is_answered_not_offered(matcher, question, expected):
+    result = matcher.match(question)
+    assert (result.decision, result.id) == ("answer", expected), result
+
+
+@pytest.mark.parametrize(
+    "question,expected",
+    [
+        ("can I do calf strengthening every single day", "calf-routine-guidelines"),
+        ("which calf exercise builds muscle fastest", "weighted-calf-raise"),
+        ("the tendon at the back of my heel feels tender after runs", "why-calf-strength"),
+        ("how often should I do the back exercises", "back-routine"),
+        ("does skipping my cool down cause back pain", "low-back-pain-causes"),
+    ],
+)
+def test_everyday_words_for_dose_and_achilles(matcher, question, expected):
+    assert matcher.match(question).id == expected
+
+
+def test_back_frequency_is_not_the_calf_advice(matcher, library):
+    result = matcher.match("how often should I do the back exercises")
+    assert result.id == "back-routine"
+    assert "no weekly frequency" in library.get("back-routine").answer
+
+
+@pytest.mark.parametrize(
+    "question,safety",
+    [
+        ("I can't feel my core doing anything when I run", False),
+        ("can't feel my glutes working on the hollow hold", False),
+        ("I can't feel my toes after long runs", True),
+        ("can't feel my foot", True),
+        ("I came off my bike and my hip hurts", True),
+        ("got rear-ended and my back aches", True),
+        ("since the car accident my back is stiff", True),
+        ("I think I broke my ankle", True),
+        ("I tore my calf", True),
+        ("sprained my ankle badly", True),
+        ("I'm pregnant, can I do hollow holds?", True),
+        ("how do I recover from a sprained ankle", False),
+    ],
+)
+def test_safety_activation_trauma_and_pregnancy(matcher, question, safety):
+    result = matcher.match(question)
+    assert result.safety is safety, result
+    if safety:
+        assert result.id == "see-a-professional"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how should I stretch my calves after a run",
+        "switch from forefoot to heel striking",
+        "best office chair for lower back support",
+        "a good cool down routine after a run",
+        "how long should I hold a static hip flexor stretch",
+        "what should I eat to build calf muscle",
+    ],
+)
+def test_uncovered_neighbours_decline(matcher, question):
+    assert matcher.match(question).id is None
+
+
+@pytest.mark.parametrize("question", ["hollw bdy hld", "calfs strenght", "skiping rope", "lowr bak pian"])
+def test_answers_do_not_depend_on_hash_seed(question):
+    outputs = set()
+    for seed in range(5):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        proc = subprocess.run(
+            [str(Path(sys.executable).parent / "stridecoach"), "ask", "--json", question],
+            capture_output=True, text=True, env=env, check=True, timeout=60,
+        )
+        outputs.add(proc.stdout)
+    assert len(outputs) == 1, outputs
+
+
+@pytest.mark.parametrize(
+    "text,intent",
+    [
+        ("hi", "greeting"), ("hello there", "greeting"), ("good morning", "greeting"),
+        ("thanks!", "thanks"), ("thank you coach", "thanks"), ("cheers, that helped", "thanks"),
+        ("pause my reminders", "reminders-pause"), ("pause reminders for a week", "reminders-pause"),
+        ("hold my reminders", "reminders-pause"), ("stop the reminders", "reminders-off"),
+        ("no more reminders", "reminders-off"), ("resume my reminders", "reminders-resume"),
+        ("turn reminders back on", "reminders-resume"), ("stop timer", "session-timer"),
+        ("start the timer", "session-timer"),
+    ],
+)
+def test_smalltalk_reminder_and_timer_intents(matcher, text, intent):
+    result = matcher.match(text)
+    assert (result.decision, result.intent, result.id) == ("intent", intent, None)
+
+
+def test_greeting_before_a_question_is_not_smalltalk(matcher):
+    assert matcher.match("hi, how often should I do calf work").id == "calf-routine-guidelines"
+
+
+def test_smalltalk_reply_is_short(matcher, library):
+    from content.evaluation import ask_json
+
+    reply = ask_json(matcher, library, "thanks!")
+    assert reply["decision"] == "intent" and reply["intent"] == "thanks"
+    assert len(reply["answer"]) < 80 and "don't know" not in reply["answer"]
+
+
+@pytest.mark.parametrize(
+    "text,decision,ids",
+    [
+        ("calves", "did-you-mean", ["calf-routine", "why-calf-strength"]),
+        ("tell me about calves", "did-you-mean", ["calf-routine", "why-calf-strength"]),
+        ("workout", "did-you-mean", ["calf-routine", "back-routine"]),
+        ("exercises", "did-you-mean", ["calf-routine", "back-routine"]),
+        ("core", "answer", ["core-strength", "hollow-body-hold"]),
+        ("lower back", "answer", ["low-back-pain-causes", "back-routine"]),
+    ],
+)
+def test_one_word_subjects_get_the_overview(matcher, text, decision, ids):
+    result = matcher.match(text)
+    got = ([result.id] if result.id else []) + list(result.alternatives)
+    assert result.decision == decision and got[: len(ids)] == ids
+
+
+def test_answers_do_not_repeat_the_title(library):
+    for entry in library.all_entries():
+        first = entry.answer.split("\n", 1)[0].lower()
+        assert not first.startswith(entry.title.lower()), entry.id
