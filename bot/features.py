@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.handlers import operations, reminders, sessions
+from bot.handlers import operations, progress, reminders, sessions
 from bot.services import Services
 
 
@@ -23,6 +23,7 @@ def register_features(application: Application[Any, Any, Any, Any, Any, Any], se
     # Order of text claimers: a pending schedule question first, then an active session.
     reminders.register(application, services)
     sessions.register(application, services)
+    progress.register(application, services)
     operations.register(application, services)
 
 

@@ -27,7 +27,7 @@ from bot.core.progress import (
 )
 from bot.testing.harness import BotHarness, FakeClock
 from bot.ui.progress_chart import render_week_chart
-from storage.models import CompletedSet, ProcessedUpdate, Runner, Schedule, WorkoutSession
+from storage.models import CompletedSet, Runner, Schedule, WorkoutSession
 from tests.conftest import OTHER_RUNNER, RUNNER
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ import logging
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.services import BotContext
 from bot.ui import common as ui
@@ -37,6 +37,34 @@ async def send_text(
             chat.id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup
         )
     return sent
+
+
+def private_ids(update: Update) -> tuple[int, int] | None:
+    """(runner id, chat id) of a private chat's update; None anywhere else."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != "private":
+        return None
+    return user.id, chat.id
+
+
+async def strip_buttons(context: BotContext, chat_id: int, message_id: int) -> None:
+    """Remove a message's inline keyboard; an already bare or deleted message is fine."""
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except BadRequest as exc:
+        # "message is not modified", "message to edit not found", "message can't be edited"
+        log.debug("could not remove buttons from message %d: %s", message_id, exc.message)
+
+
+async def answer_query(update: Update, text: str | None = None) -> None:
+    """Stop a pressed button's spinner, with an optional short notice."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text[:200] if text else None)
+    except BadRequest as exc:  # "query is too old" after a restart or a redelivery
+        log.debug("could not answer a callback query: %s", exc.message)
 
 
 async def track_runner(update: Update, context: BotContext) -> None:

@@ -20,13 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from telegram import InputFile, Message, Update
-from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram import Message, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.core import progress as core_progress
 from bot.core.workout import (
-    Back,
     Done,
     Event,
     Expire,
@@ -55,16 +52,14 @@ from bot.core.workout import (
     transition,
 )
 from bot.handlers.chat_filters import PRIVATE_MESSAGE
+from bot.handlers.common import answer_query, private_ids, strip_buttons
 from bot.handlers.questions import send_match_reply
 from bot.services import BotContext, Services
-from bot.ui import progress as progress_ui
 from bot.ui import sessions as ui
-from bot.ui.progress_chart import render_week_chart
-from content.intents import EXPORT, FORGET, HISTORY, PROGRESS, START_SESSION
+from content.intents import START_SESSION
 from content.matcher import MatchResult
 from content.model import Library
-from storage import progress as progress_store
-from storage import runners, workouts
+from storage import workouts
 from storage.models import Runner
 
 log = logging.getLogger(__name__)
@@ -74,7 +69,6 @@ SWEEP_JOB_NAME = "sessions:sweep"
 SWEEP_INTERVAL_SECONDS = 300.0
 # Update ids are kept a while after use: Telegram redelivers for 24 h at most.
 PROCESSED_UPDATE_TTL = timedelta(hours=48)
-HISTORY_LIMIT = 10
 
 # With no session running, only these commands are answered with "no session
 # is running": they can only be about a session. The others mean something
@@ -96,19 +90,11 @@ _BUTTON_EVENTS: dict[str, Event] = {
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    """Commands, the `s:` buttons, the in-session text claimer and the intents."""
+    """/session, the `s:` buttons, the in-session text claimer and the start intent."""
     application.add_handler(CommandHandler("session", session_command, filters=PRIVATE_MESSAGE))
-    application.add_handler(CommandHandler("progress", progress_command, filters=PRIVATE_MESSAGE))
-    application.add_handler(CommandHandler("history", history_command, filters=PRIVATE_MESSAGE))
-    application.add_handler(CommandHandler("export", export_command, filters=PRIVATE_MESSAGE))
-    application.add_handler(CommandHandler("forget", forget_command, filters=PRIVATE_MESSAGE))
     application.add_handler(CallbackQueryHandler(on_button, pattern=f"^{ui.PREFIX}"))
     services.text_claimers.append(claim_session_text)
     services.intent_handlers[START_SESSION] = _start_intent
-    services.intent_handlers[PROGRESS] = lambda update, context, _r: progress_command(update, context)
-    services.intent_handlers[HISTORY] = lambda update, context, _r: history_command(update, context)
-    services.intent_handlers[EXPORT] = lambda update, context, _r: export_command(update, context)
-    services.intent_handlers[FORGET] = lambda update, context, _r: forget_command(update, context)
 
 
 async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
@@ -304,7 +290,7 @@ async def _deliver(
         reply = _render(step, services.library)
     if reply is None or not reply.text:
         if pressed is not None and pressed.message_id != step.previous_prompt:
-            await _strip_buttons(context, chat_id, pressed.message_id)
+            await strip_buttons(context, chat_id, pressed.message_id)
         return None
     text = f"{lead}\n\n{reply.text}" if lead else reply.text
     sent = await context.bot.send_message(chat_id, text, reply_markup=reply.keyboard)
@@ -320,14 +306,14 @@ async def _deliver(
     if reply.keyboard is not None or reply.ends_session:
         stale = {step.previous_prompt, pressed.message_id if pressed else None} - {None, sent.message_id}
         for message_id in stale:
-            await _strip_buttons(context, chat_id, message_id)  # type: ignore[arg-type]
+            await strip_buttons(context, chat_id, message_id)  # type: ignore[arg-type]
         if reply.keyboard is not None and step.session_id is not None:
             with services.db.session() as session:
                 owned = workouts.set_prompt_message(
                     session, session_id=step.session_id, message_id=sent.message_id, version=step.version
                 )
             if not owned:  # a later update already sent the session's current buttons
-                await _strip_buttons(context, chat_id, sent.message_id)
+                await strip_buttons(context, chat_id, sent.message_id)
     return sent
 
 
@@ -335,30 +321,10 @@ def _render(step: _Step, library: Library) -> ui.Reply | None:
     return ui.render(step.outputs, library=library, session_id=step.session_id, routine_id=step.routine_id)
 
 
-async def _strip_buttons(context: BotContext, chat_id: int, message_id: int) -> None:
-    """Remove a message's inline keyboard; an already bare or deleted message is fine."""
-    try:
-        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
-    except BadRequest as exc:
-        # "message is not modified", "message to edit not found", "message can't be edited"
-        log.debug("could not remove buttons from message %d: %s", message_id, exc.message)
 
 
-async def _answer(update: Update, text: str | None = None) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        await query.answer(text[:200] if text else None)
-    except BadRequest as exc:  # "query is too old" after a restart or a redelivery
-        log.debug("could not answer a callback query: %s", exc.message)
 
 
-def _ids(update: Update) -> tuple[int, int] | None:
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or chat.type != "private":
-        return None
-    return user.id, chat.id
 
 
 # ------------------------------------------------------------------ starting
@@ -370,7 +336,7 @@ async def session_command(update: Update, context: BotContext) -> None:
 
 
 async def _offer_routines(update: Update, context: BotContext) -> None:
-    ids = _ids(update)
+    ids = private_ids(update)
     if ids is None:
         return
     runner_id, chat_id = ids
@@ -394,7 +360,7 @@ async def start_routine(update: Update, context: BotContext, routine_id: str) ->
     Start is idempotent on its own (a live session is offered to continue, never
     replaced), so it does not claim the update id: a caller may have claimed it.
     """
-    ids = _ids(update)
+    ids = private_ids(update)
     if ids is None:
         return
     runner_id, chat_id = ids
@@ -414,25 +380,22 @@ async def _start_intent(update: Update, context: BotContext, result: MatchResult
 
 
 async def on_button(update: Update, context: BotContext) -> None:
-    """Every `s:` button: start a routine, act on a set, or confirm /forget."""
+    """Every `s:` button: start a routine or act on a set."""
     query = update.callback_query
-    ids = _ids(update)
+    ids = private_ids(update)
     if query is None or ids is None:
-        await _answer(update)
+        await answer_query(update)
         return
     data = query.data or ""
-    if data.startswith(progress_ui.FORGET_PREFIX):
-        await _forget_answer(update, context, data)
-        return
     if data.startswith(ui.START_PREFIX):
-        await _answer(update)
+        await answer_query(update)
         if isinstance(query.message, Message):  # the chooser has done its job
-            await _strip_buttons(context, ids[1], query.message.message_id)
+            await strip_buttons(context, ids[1], query.message.message_id)
         await start_routine(update, context, data.removeprefix(ui.START_PREFIX))
         return
     button = ui.parse_set_callback(data)
     if button is None:
-        await _answer(update, ui.NOTICE_UNKNOWN)
+        await answer_query(update, ui.NOTICE_UNKNOWN)
         return
     runner_id, chat_id = ids
     pressed = query.message if isinstance(query.message, Message) else None
@@ -445,19 +408,19 @@ async def on_button(update: Update, context: BotContext) -> None:
         button_position=button.position,
     )
     if step.kind == "not-yours":
-        await _answer(update, ui.NOTICE_NOT_YOURS)
+        await answer_query(update, ui.NOTICE_NOT_YOURS)
         return
     if step.kind == "ended":
-        await _answer(update, ui.NOTICE_ENDED)
+        await answer_query(update, ui.NOTICE_ENDED)
         if pressed is not None:
-            await _strip_buttons(context, chat_id, pressed.message_id)
+            await strip_buttons(context, chat_id, pressed.message_id)
         return
     if step.kind == "duplicate":
         # The first delivery already replied: only stop the button's spinner.
-        await _answer(update, ui.NOTICE_DUPLICATE)
+        await answer_query(update, ui.NOTICE_DUPLICATE)
         return
     reply = _render(step, context.services.library)
-    await _answer(update, reply.notice if reply else None)
+    await answer_query(update, reply.notice if reply else None)
     await _deliver(context, chat_id, step, runner_id=runner_id, pressed=pressed, reply=reply)
     if button.action == ui.STOP_AND_CHOOSE and any(isinstance(o, Stopped) for o in step.outputs):
         await context.bot.send_message(
@@ -488,7 +451,7 @@ async def claim_session_text(update: Update, context: BotContext, text: str) -> 
     Returns False (not ours) for text with no live session, except "done"-like
     commands, which get a hint to start one.
     """
-    ids = _ids(update)
+    ids = private_ids(update)
     if ids is None:
         return False
     runner_id, chat_id = ids
@@ -618,121 +581,6 @@ def expire_abandoned(services: Services) -> int:
     return ended
 
 
-# ------------------------------------------------------------------ progress, history, export, forget
-
-
-async def progress_command(update: Update, context: BotContext) -> None:
-    """/progress: this week vs 2-3, the streak, totals, loads, and the chart."""
-    ids = _ids(update)
-    if ids is None:
-        return
-    runner_id, chat_id = ids
-    services = context.services
-    with services.db.session() as session:
-        zone_name = progress_store.runner_zone(session, runner_id=runner_id) or "UTC"
-        sessions = progress_store.session_records(session, runner_id=runner_id)
-        sets = progress_store.set_records(session, runner_id=runner_id)
-    if not sessions:
-        await context.bot.send_message(chat_id, progress_ui.NO_SESSIONS_YET)
-        return
-    zone = core_progress.resolve_zone(zone_name)
-    report = core_progress.build_report(
-        sessions, sets, now=services.now(), zone=zone,
-        exercise_order=progress_ui.exercise_order(services.library),
-    )
-    await context.bot.send_message(
-        chat_id, progress_ui.render_progress(report, services.library, zone_name=zone_name)
-    )
-    chart = render_week_chart(report.weeks)
-    await context.bot.send_photo(
-        chat_id,
-        InputFile(chart, filename="progress.png"),
-        caption=progress_ui.chart_caption(len(report.weeks)),
-    )
-
-
-async def history_command(update: Update, context: BotContext) -> None:
-    """/history: the latest sessions, newest first."""
-    ids = _ids(update)
-    if ids is None:
-        return
-    runner_id, chat_id = ids
-    services = context.services
-    with services.db.session() as session:
-        zone_name = progress_store.runner_zone(session, runner_id=runner_id)
-        records = progress_store.recent_sessions(session, runner_id=runner_id, limit=HISTORY_LIMIT)
-    text = progress_ui.render_history(
-        records, services.library, zone=core_progress.resolve_zone(zone_name)
-    )
-    await context.bot.send_message(chat_id, text)
-
-
-async def export_command(update: Update, context: BotContext) -> None:
-    """/export: every completed set as a CSV file."""
-    ids = _ids(update)
-    if ids is None:
-        return
-    runner_id, chat_id = ids
-    with context.services.db.session() as session:
-        content = core_progress.export_csv(progress_store.export_rows(session, runner_id=runner_id))
-    if content.count(b"\n") <= 1:  # the header only
-        await context.bot.send_message(chat_id, progress_ui.EXPORT_EMPTY)
-        return
-    await context.bot.send_document(
-        chat_id,
-        InputFile(content, filename=progress_ui.EXPORT_FILENAME),
-        caption=progress_ui.EXPORT_CAPTION,
-    )
-
-
-async def forget_command(update: Update, context: BotContext) -> None:
-    """/forget: ask first; the buttons carry the time of asking."""
-    ids = _ids(update)
-    if ids is None:
-        return
-    _, chat_id = ids
-    await context.bot.send_message(
-        chat_id,
-        progress_ui.FORGET_QUESTION,
-        reply_markup=progress_ui.forget_keyboard(context.services.now()),
-    )
-
-
-async def _forget_answer(update: Update, context: BotContext, data: str) -> None:
-    """The /forget confirmation buttons: delete everything, or nothing."""
-    ids = _ids(update)
-    query = update.callback_query
-    if ids is None or query is None:
-        return
-    runner_id, chat_id = ids
-    await _answer(update)
-    services = context.services
-    answer, _, stamp = data.removeprefix(progress_ui.FORGET_PREFIX).partition(":")
-    pressed = query.message if isinstance(query.message, Message) else None
-    if pressed is not None:
-        await _strip_buttons(context, chat_id, pressed.message_id)
-    if answer != "yes":
-        await context.bot.send_message(chat_id, progress_ui.FORGET_CANCELLED)
-        return
-    try:
-        asked_at = datetime.fromtimestamp(int(stamp), tz=services.now().tzinfo)
-    except (ValueError, OverflowError, OSError):
-        asked_at = None
-    age = (services.now() - asked_at).total_seconds() if asked_at else None
-    if age is None or not 0 <= age <= progress_ui.FORGET_CONFIRM_SECONDS:
-        await context.bot.send_message(chat_id, progress_ui.FORGET_EXPIRED)
-        return
-    with services.db.session() as session:
-        row = workouts.latest_session(session, runner_id=runner_id)
-        live_prompt = row.prompt_message_id if row is not None and row.status in ("active", "paused") else None
-        runners.delete_runner_data(session, runner_id)
-    services.known_runners.discard(runner_id)
-    if live_prompt is not None:
-        await _strip_buttons(context, chat_id, live_prompt)
-    log.info("runner data deleted on request (/forget)")
-    await context.bot.send_message(chat_id, progress_ui.FORGET_DONE)
-
-
 __all__ = [
     "register",
     "start_jobs",
@@ -740,10 +588,6 @@ __all__ = [
     "claim_session_text",
     "on_button",
     "session_command",
-    "progress_command",
-    "history_command",
-    "export_command",
-    "forget_command",
     "timer_job",
     "sweep_job",
     "expire_abandoned",

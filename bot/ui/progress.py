@@ -21,7 +21,7 @@ from bot.core.progress import (
 )
 from content.model import Library
 
-FORGET_PREFIX = "s:forget:"  # s:forget:<yes|no>:<unix time the question was asked>
+FORGET_PREFIX = "d:forget:"  # d:forget:<yes|no>:<unix time the question was asked>
 FORGET_CONFIRM_SECONDS = 600  # a confirmation button older than this no longer deletes
 
 NO_SESSIONS_YET = (

@@ -8,7 +8,7 @@ under Telegram's one-message-a-second-per-chat limit).
 Callback data is `s:<action>:<session id>:<position>` (at most ~30 bytes;
 Telegram allows 64). The session id ties a button to its session and the
 position to its set, so an old or doubled press can never act on another set.
-`s:start:<routine id>` starts a routine; `s:forget:...` is /forget's (see
+`s:start:<routine id>` starts a routine; /forget has its own `d:forget:` buttons (see
 bot/ui/progress.py).
 """
 

@@ -1,0 +1,157 @@
+"""What a runner's training leaves behind: /progress, /history, /export, /forget.
+
+Read-only views over the completed sets (storage/progress.py computes nothing;
+bot/core/progress.py does the arithmetic; bot/ui/progress.py renders), plus
+deletion of everything stored about the runner after a confirmation.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from telegram import InputFile, Message, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.core import progress as core_progress
+from bot.handlers.chat_filters import PRIVATE_MESSAGE
+from bot.handlers.common import answer_query, private_ids, strip_buttons
+from bot.services import BotContext, Services
+from bot.ui import progress as progress_ui
+from bot.ui.progress_chart import render_week_chart
+from content.intents import EXPORT, FORGET, HISTORY, PROGRESS
+from storage import progress as progress_store
+from storage import runners, workouts
+
+log = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 10
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """The four commands, the /forget confirmation buttons and their intents."""
+    application.add_handler(CommandHandler("progress", progress_command, filters=PRIVATE_MESSAGE))
+    application.add_handler(CommandHandler("history", history_command, filters=PRIVATE_MESSAGE))
+    application.add_handler(CommandHandler("export", export_command, filters=PRIVATE_MESSAGE))
+    application.add_handler(CommandHandler("forget", forget_command, filters=PRIVATE_MESSAGE))
+    application.add_handler(
+        CallbackQueryHandler(forget_answer, pattern=f"^{progress_ui.FORGET_PREFIX}")
+    )
+    services.intent_handlers[PROGRESS] = lambda update, context, _r: progress_command(update, context)
+    services.intent_handlers[HISTORY] = lambda update, context, _r: history_command(update, context)
+    services.intent_handlers[EXPORT] = lambda update, context, _r: export_command(update, context)
+    services.intent_handlers[FORGET] = lambda update, context, _r: forget_command(update, context)
+
+
+async def progress_command(update: Update, context: BotContext) -> None:
+    """/progress: this week vs 2-3, the streak, totals, loads, and the chart."""
+    ids = private_ids(update)
+    if ids is None:
+        return
+    runner_id, chat_id = ids
+    services = context.services
+    with services.db.session() as session:
+        zone_name = progress_store.runner_zone(session, runner_id=runner_id) or "UTC"
+        sessions = progress_store.session_records(session, runner_id=runner_id)
+        sets = progress_store.set_records(session, runner_id=runner_id)
+    if not sessions:
+        await context.bot.send_message(chat_id, progress_ui.NO_SESSIONS_YET)
+        return
+    zone = core_progress.resolve_zone(zone_name)
+    report = core_progress.build_report(
+        sessions, sets, now=services.now(), zone=zone,
+        exercise_order=progress_ui.exercise_order(services.library),
+    )
+    await context.bot.send_message(
+        chat_id, progress_ui.render_progress(report, services.library, zone_name=zone_name)
+    )
+    chart = render_week_chart(report.weeks)
+    await context.bot.send_photo(
+        chat_id,
+        InputFile(chart, filename="progress.png"),
+        caption=progress_ui.chart_caption(len(report.weeks)),
+    )
+
+
+async def history_command(update: Update, context: BotContext) -> None:
+    """/history: the latest sessions, newest first."""
+    ids = private_ids(update)
+    if ids is None:
+        return
+    runner_id, chat_id = ids
+    services = context.services
+    with services.db.session() as session:
+        zone_name = progress_store.runner_zone(session, runner_id=runner_id)
+        records = progress_store.recent_sessions(session, runner_id=runner_id, limit=HISTORY_LIMIT)
+    text = progress_ui.render_history(
+        records, services.library, zone=core_progress.resolve_zone(zone_name)
+    )
+    await context.bot.send_message(chat_id, text)
+
+
+async def export_command(update: Update, context: BotContext) -> None:
+    """/export: every completed set as a CSV file."""
+    ids = private_ids(update)
+    if ids is None:
+        return
+    runner_id, chat_id = ids
+    with context.services.db.session() as session:
+        content = core_progress.export_csv(progress_store.export_rows(session, runner_id=runner_id))
+    if content.count(b"\n") <= 1:  # the header only
+        await context.bot.send_message(chat_id, progress_ui.EXPORT_EMPTY)
+        return
+    await context.bot.send_document(
+        chat_id,
+        InputFile(content, filename=progress_ui.EXPORT_FILENAME),
+        caption=progress_ui.EXPORT_CAPTION,
+    )
+
+
+async def forget_command(update: Update, context: BotContext) -> None:
+    """/forget: ask first; the buttons carry the time of asking."""
+    ids = private_ids(update)
+    if ids is None:
+        return
+    _, chat_id = ids
+    await context.bot.send_message(
+        chat_id,
+        progress_ui.FORGET_QUESTION,
+        reply_markup=progress_ui.forget_keyboard(context.services.now()),
+    )
+
+
+async def forget_answer(update: Update, context: BotContext) -> None:
+    """The /forget confirmation buttons: delete everything, or nothing."""
+    ids = private_ids(update)
+    query = update.callback_query
+    if ids is None or query is None:
+        return
+    data = query.data or ""
+    runner_id, chat_id = ids
+    await answer_query(update)
+    services = context.services
+    answer, _, stamp = data.removeprefix(progress_ui.FORGET_PREFIX).partition(":")
+    pressed = query.message if isinstance(query.message, Message) else None
+    if pressed is not None:
+        await strip_buttons(context, chat_id, pressed.message_id)
+    if answer != "yes":
+        await context.bot.send_message(chat_id, progress_ui.FORGET_CANCELLED)
+        return
+    try:
+        asked_at = datetime.fromtimestamp(int(stamp), tz=services.now().tzinfo)
+    except (ValueError, OverflowError, OSError):
+        asked_at = None
+    age = (services.now() - asked_at).total_seconds() if asked_at else None
+    if age is None or not 0 <= age <= progress_ui.FORGET_CONFIRM_SECONDS:
+        await context.bot.send_message(chat_id, progress_ui.FORGET_EXPIRED)
+        return
+    with services.db.session() as session:
+        row = workouts.latest_session(session, runner_id=runner_id)
+        live_prompt = row.prompt_message_id if row is not None and row.status in ("active", "paused") else None
+        runners.delete_runner_data(session, runner_id)
+    services.known_runners.discard(runner_id)
+    if live_prompt is not None:
+        await strip_buttons(context, chat_id, live_prompt)
+    log.info("runner data deleted on request (/forget)")
+    await context.bot.send_message(chat_id, progress_ui.FORGET_DONE)
