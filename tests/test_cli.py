@@ -67,3 +67,16 @@ def test_eval_reports_accuracy_and_misses(tmp_path: Path) -> None:
     result = _run(["eval", str(DEV_SET)], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "%" in result.stdout
+
+
+def test_chat_talks_to_the_real_handlers_with_buttons_as_numbers(tmp_path: Path) -> None:
+    # /topics lists buttons; typing "1" presses the first one and opens that answer.
+    result = _run(["chat"], tmp_path, stdin="/start\nhollow hold\n/topics\n1\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "StrideCoach" in out and "not doctors" in out
+    assert "10 seconds" in out  # the hollow hold answer
+    assert "[1] " in out  # buttons shown as numbered choices
+    assert out.count("Glute engagement test") >= 2  # the first button, then its answer
+    assert "<b>" not in out  # HTML is rendered for the terminal
+    assert "Traceback" not in result.stderr
