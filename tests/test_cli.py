@@ -77,6 +77,7 @@ def test_chat_talks_to_the_real_handlers_with_buttons_as_numbers(tmp_path: Path)
     assert "StrideCoach" in out and "not doctors" in out
     assert "10 seconds" in out  # the hollow hold answer
     assert "[1] " in out  # buttons shown as numbered choices
-    assert out.count("Glute engagement test") >= 2  # the first button, then its answer
+    assert out.count("Jumping rope") >= 2  # the first button, then its answer
+    assert "30-60 seconds" in out
     assert "<b>" not in out  # HTML is rendered for the terminal
     assert "Traceback" not in result.stderr
