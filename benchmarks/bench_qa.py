@@ -29,6 +29,7 @@ FILES = [
     ROOT / "tests" / "data" / "extra_questions.jsonl",
     ROOT / "tests" / "data" / "extra_questions2.jsonl",
     ROOT / "tests" / "data" / "extra_questions3.jsonl",
+    ROOT / "tests" / "data" / "extra_questions4.jsonl",
 ]
 REPEATS = 20
 

@@ -65,6 +65,19 @@ _START_RES = (
     re.compile(r"^(?:start|go|begin|lets go|lets do this|lets do it|im ready|i am ready|ready|start now|new session|start session|start workout|workout time|train me)$"),
 )
 
+# "Take me through the back exercises step by step" asks for the explanation
+# (the routine entry answers it); it starts a session only with a start word
+# ("let's do ... now, step by step", "start ...", "begin ...").
+_THROUGH = re.compile(r"\b(?:take|walk|talk|guide) me through\b")
+_STEP_BY_STEP = re.compile(r"\b(?:step by step|one by one|one at a time|in detail|each (?:exercise|one|step|drill))\b")
+_START_WORD = re.compile(r"\b(?:start|starting|begin|beginning|lets|let us|now|right now)\b|\bworkout now\b")
+
+
+def _explain_request(cleaned: str) -> bool:
+    """ "Walk me through the back exercises step by step": explain, do not start."""
+    return bool(_THROUGH.search(cleaned) and _STEP_BY_STEP.search(cleaned) and not _START_WORD.search(cleaned))
+
+
 _REMINDER_NOUN = r"(?:reminders?|notifications?|alerts?|pings?|nudges?|reminder messages)"
 _RULES: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
     (
@@ -144,7 +157,7 @@ _RULES: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
                 rf"\b(?:set|add|create|schedule|change|edit|update|move|reschedule|new|turn on|switch on|enable|start)\b{_W}"
                 rf"\s+(?:reminders?|schedule|alarms?|notifications?|reminder time|training days)\b"
             ),
-            re.compile(r"\bremind me\b|\breschedule\b|\bmy schedule\b|\breminders? on\b|^(?:schedule|reminders?)$"),
+            re.compile(r"\bremind me\b|\breschedule\b|\bmy schedule\b(?! (?:is|was|has|gets|got|keeps|s|been|changes|varies)\b)|\breminders? on\b|^(?:schedule|reminders?)$"),
         ),
     ),
     (
@@ -245,6 +258,6 @@ def detect_intent(text: str) -> Intent | None:
                 if not (name == HISTORY and _HISTORY_QUESTION.search(cleaned)):
                     continue
             return Intent(name)
-    if not question and any(p.search(cleaned) for p in _START_RES):
+    if not question and not _explain_request(cleaned) and any(p.search(cleaned) for p in _START_RES):
         return Intent(START_SESSION, _routine_hint(cleaned))
     return None

@@ -96,10 +96,21 @@ SIBLINGS: tuple[frozenset[str], ...] = (
 LONG_MESSAGE_WORDS = 20
 CONTEXT_SHARE = 0.3
 CONTEXT_SHARE_PRONOUN = 0.6
+# Sentences, plus a reason clause hanging off a question ("is there a calf
+# move that uses jumping, because I get bored with slow stuff?"): the reason is
+# backstory, not the question.
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?\n])\s+|\n+")
+_REASON_SPLIT = re.compile(r",?\s+(?=(?:because|cos|coz|cuz)\b)|,\s+(?=(?:since|as) (?:i|my|it|we)\b)", re.IGNORECASE)
+# A question that compares ("what's the difference", "X or Y", "vs") is
+# answered with the better of the two candidates, the other as alternative.
+_COMPARISON = re.compile(r"\b(?:difference|differ|different|vs|versus|compare\w*|comparison|better)\b|\bor\b", re.IGNORECASE)
+# Sentences just before a question that points back ("that one", "them") hold
+# its subject: they count at CONTEXT_SHARE_NEAR.
+CONTEXT_SHARE_NEAR = 0.85
+NEAR_SENTENCES = 2
 _PRONOUN = re.compile(r"\b(?:it|them|this|those|these|they)\b(?!\s+(?:is|are|was|were)\b)", re.IGNORECASE)
 _QUESTION_SENTENCE = re.compile(
-    r"\?|^\W*(?:so |and |but |anyway,? |ok,? |okay,? )*(?:how|what|whats|what's|which|why|when|where|who|should|shall|can|could"
+    r"\?|^\W*(?:so |and |but |anyway,? |ok,? |okay,? |(?:quick |my |the |real )?question:? )*(?:how|what|whats|what's|which|why|when|where|who|should|shall|can|could"
     r"|would|will|is|are|do|does|did|am|any|anything|tips)\b|\b(?:my question|wondering|want to know|wanted to know"
     r"|like to know|not sure (?:how|what|which|whether|if)|no idea (?:how|what))\b",
     re.IGNORECASE,
@@ -188,6 +199,7 @@ class Matcher:
                 self._postings.setdefault(tok, []).append(i)
         self._doc_weight = [sum(self._idf[t] for t in d.tokens) for d in self._docs]
         self._doc_texts = [d.text for d in self._docs]
+        self._fuzzy_max_len = int(max((len(t) for t in self._doc_texts), default=0) * 1.28) + 1
         # Entries with a text made of exactly these words win ties ("calf
         # exercises" is a phrasing of the calf routine, a fragment elsewhere).
         self._exact: dict[frozenset[str], frozenset[str]] = {}
@@ -276,7 +288,22 @@ class Matcher:
     def _rank(self, text: str) -> tuple[list[tuple[str, float]], dict[str, float]]:
         """``rank`` plus, per entry, the share of the question's weight it explains."""
         n_words = len(text.split())
-        tokens, context = self._focus(text) if n_words > LONG_MESSAGE_WORDS else (self._tokens(text), {})
+        if n_words > LONG_MESSAGE_WORDS:
+            # A long message is scored twice: its question sentence(s) alone,
+            # as if asked on their own, and the whole message with the
+            # backstory as supporting context; the stronger reading wins.
+            tokens, context, main, q_words = self._focus(text)
+            full = self._score(tokens, context, n_words)
+            if main and q_words < n_words and (not full[0] or full[0][0][1] < ANSWER_AT):
+                alone = self._score(main, {}, q_words)
+                if alone[0] and (not full[0] or alone[0][0][1] > full[0][0][1]):
+                    return alone
+            return full
+        return self._score(self._tokens(text), {}, n_words)
+
+    def _score(
+        self, tokens: list[str], context: dict[str, float], n_words: int
+    ) -> tuple[list[tuple[str, float]], dict[str, float]]:
         if not tokens:
             return [], {}
         weights = self._query_weights(tokens, n_words)
@@ -320,7 +347,11 @@ class Matcher:
         # A near-verbatim phrasing ("hollw bodyhold") is strong evidence on its
         # own, whatever the word weights say.
         joined = " ".join(tokens)
-        hit = process.extractOne(joined, self._doc_texts, scorer=fuzz.ratio, score_cutoff=88)
+        # ratio >= 88 needs lengths within 2/0.88 - 1 = 1.27x of each other, so
+        # a question longer than every text skips the scan (long messages).
+        hit = None
+        if len(joined) <= self._fuzzy_max_len:
+            hit = process.extractOne(joined, self._doc_texts, scorer=fuzz.ratio, score_cutoff=88)
         if hit is not None:
             doc = self._docs[hit[2]]
             # Scaled like recall, so a text that is one everyday word ("run")
@@ -349,24 +380,57 @@ class Matcher:
     def _tokens(self, text: str) -> list[str]:
         return list(dict.fromkeys(self.normalizer.tokens(text)))
 
-    def _focus(self, text: str) -> tuple[list[str], dict[str, float]]:
-        """Tokens of a long message, and the share each backstory-only token keeps.
+    def _focus(self, text: str) -> tuple[list[str], dict[str, float], list[str], int]:
+        """Tokens of a long message, the share each backstory-only token keeps,
+        and the tokens and word count of the question sentence(s) alone.
 
         The sentences that ask something ("?", a question word, "my question
         is") count fully; greetings and backstory count at CONTEXT_SHARE, so a
         topic named only there ("I bought dumbbells ... what can I use them
-        for?") still helps without drowning the question.
+        for?") still helps without drowning the question. Each sentence is
+        normalised once (this is the costliest step of a long message).
         """
-        sentences = [p for p in _SENTENCE_SPLIT.split(text) if p.strip()]
-        asked = [p for p in sentences if _QUESTION_SENTENCE.search(p)]
-        main = self._tokens(" ".join(asked))
+        sentences, asked_idx = self._split(text)
+        per = [self._tokens(p) for p in sentences]
+        asked = set(asked_idx)
+        main = list(dict.fromkeys(t for i in asked_idx for t in per[i]))
         if not main:
-            return self._tokens(text), {}
-        rest = [t for t in self._tokens(" ".join(p for p in sentences if p not in asked)) if t not in main]
+            return self._tokens(text), {}, [], 0
+        q_words = sum(len(sentences[i].split()) for i in asked_idx)
+        main_set = set(main)
+        pointing = any(_PRONOUN.search(sentences[i]) for i in asked_idx)
+        shares: dict[str, float] = {}
+        if pointing:
+            # "... a move where you step back and rotate. How do you do that
+            # one?": the sentences right before the question name its subject.
+            first = asked_idx[0]
+            for i in range(max(0, first - NEAR_SENTENCES), first):
+                if i not in asked:
+                    for t in per[i]:
+                        if t not in main_set:
+                            shares[t] = CONTEXT_SHARE_NEAR
+        rest = list(dict.fromkeys(t for i, toks in enumerate(per) if i not in asked for t in toks if t not in main_set))
         # "... calf work. When am I supposed to fit it in?": a pronoun points
         # back into the story, which then counts for more.
-        share = CONTEXT_SHARE_PRONOUN if any(_PRONOUN.search(p) for p in asked) else CONTEXT_SHARE
-        return main + rest, {t: share for t in rest}
+        share = CONTEXT_SHARE_PRONOUN if pointing else CONTEXT_SHARE
+        return main + rest, {t: shares.get(t, share) for t in rest}, main, q_words
+
+    @staticmethod
+    def _split(text: str) -> tuple[list[str], list[int]]:
+        """A long message's sentences and the indexes of the ones that ask."""
+        sentences: list[str] = []
+        asked: list[int] = []
+        for part in _SENTENCE_SPLIT.split(text):
+            if not part.strip():
+                continue
+            if not _QUESTION_SENTENCE.search(part):
+                sentences.append(part)
+                continue
+            head, *reasons = _REASON_SPLIT.split(part)
+            asked.append(len(sentences))
+            sentences.append(head)
+            sentences.extend(r for r in reasons if r.strip())
+        return sentences, asked
 
     def _query_weights(self, tokens: list[str], n_words: int) -> dict[str, float]:
         # Up to 5 words: full penalty for unknown words; 20+ words: mostly chat.

@@ -163,8 +163,35 @@ _TRAUMA_SYMPTOM_RE = re.compile(
 _PAIN_WORDS_RE = re.compile(
     r"\b(?:pains?|painful|hurts?|hurting|hurt|aches?|aching|achy|sore|soreness|injur\w*|niggle|twinge\w*|throb\w*|tender)\b"
 )
+# Pain, heat or an electric feeling that travels between two body parts:
+# "on fire from my butt down to my knee", "a hot wire from my spine to my
+# toes", "burning from my lower back into my foot". Structural: a sensation
+# word anywhere in the message plus a path "from <part> ... to/into <part>"
+# (the path alone is ordinary exercise talk: "roll from heel to toe").
+_SENSATION = (
+    r"\b(?:pains?|painful|hurts?|hurting|aches?|aching|achy|burn\w*|fire|fiery|hot|heat|sear\w*|scorch\w*"
+    r"|electric\w*|current|zing\w*|zap\w*|lightning|bolts?|jolts?|shock\w*|wires?|poker|sting\w*|throb\w*"
+    r"|tingl\w*|shoot\w*|stab\w*|sharp|travel\w*|radiat\w*|spread\w*)\b"
+)
+_PATH_BODY = (
+    r"(?:legs?|thighs?|calf|calves|shins?|foot|feet|toes?|heels?|ankles?|knees?|hips?|glutes?|buttocks?|bum|butt"
+    r"|arse|back|lowback|spine|tailbone|hamstrings?|groin|neck|shoulders?|arms?|hands?|fingers?|waist|sole)"
+)
+_PART = rf"(?:my |the |your |his |her |one |both )?(?:(?:back|bottom|top|side|front) of (?:my |the )?)?(?:\w+ )?{_PATH_BODY}\b"
+_PATH_RE = re.compile(
+    rf"\bfrom {_PART}(?: \w+){{0,5}}? (?:down|up|into|to|through|towards|toward|till|until)"
+    rf"(?: (?:to|into|through))? {_PART}"
+)
 _TRAVEL_RE = re.compile(_TRAVEL)
+_SENSATION_RE = re.compile(_SENSATION)
 _PAIN_RE = re.compile(rf"\b{_PAIN}\b")
+# Heat and electricity words count like pain words for pain travelling along a
+# limb ("a hot wire down my leg", "burning down into my calf", "a lightning
+# bolt down my leg"); plain "my calves burn" has no path and stays benign.
+_HEAT_RE = re.compile(
+    r"\b(?:burning|on fire|fire|hot|heat|sear\w*|scorch\w*|electric\w*|current|zing\w*|zap\w*|lightning|bolts?"
+    r"|jolts?|shocks?|wires?|poker|sting\w*|throb\w*)\b"
+)
 
 # Benign uses of otherwise alarming words, removed before matching.
 _BENIGN = re.compile(
@@ -193,4 +220,6 @@ def is_red_flag(text: str) -> bool:
         return True
     if _TRAUMA_RE.search(cleaned) and _TRAUMA_SYMPTOM_RE.search(cleaned):
         return True
-    return bool(_TRAVEL_RE.search(cleaned) and _PAIN_RE.search(cleaned))
+    if _PATH_RE.search(cleaned) and _SENSATION_RE.search(cleaned):
+        return True
+    return bool(_TRAVEL_RE.search(cleaned) and (_PAIN_RE.search(cleaned) or _HEAT_RE.search(cleaned)))

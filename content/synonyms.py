@@ -140,7 +140,47 @@ REWRITES: tuple[tuple[str, str], ...] = (
     # changing the foot strike is running form coaching, not ours
     (r"\b(?:switch|chang|transition|convert|retrain|mov|go|going|learn|train)\w* (?:\w+ ){0,3}?(?:from|to|into) "
      r"(?:a |an |being a )?(?:heel|forefoot|midfoot|toe|mid foot|fore foot)(?: strik\w*| land\w*| running| runner)?\b"
-     r"|\bheel (?:strik\w*|land\w*)", "footstrike"),
+     r"|\bheel (?:strik\w*|land\w*)"
+     # "land on my heels instead", "change how my foot lands", "stop running on my toes and ..."
+     r"|\bland\w* (?:\w+ ){0,2}?on (?:my |the |your )?heels?\b|\bheel first\b"
+     r"|\b(?:chang|alter|fix|correct|improv|adjust)\w* (?:\w+ ){0,2}?(?:how|where|the way) (?:my |your |i |you )?(?:foot|feet) "
+     r"(?:land|lands|landing|hit|hits|strike|strikes)\b"
+     r"|\b(?:chang|alter|fix|correct|adjust)\w* (?:my |your |the )?(?:foot ?strike|landing|footfall)\b"
+     r"|\bstop (?:running|landing) on (?:my |the )?(?:toes|tiptoe|balls of (?:my |the )?feet|forefoot)\b"
+     r"(?=(?: \w+){0,6} (?:heels?|instead)\b)", "footstrike"),
+    # lifting technique ("how do I lift heavy boxes without hurting my back"):
+    # the article only names lifting wrong as a *cause* of back pain
+    (r"\b(?:how (?:do|should|can|would|to) (?:i |you |we |one )?(?:\w+ )?|(?:safe|safest|safely|right|correct|proper|best|good"
+     r"|ideal) (?:way|technique|form|method) (?:to|of|for) (?:\w+ )?|safely |without hurting (?:my |your )?back (?:when )?)"
+     r"(?:lift|lifting|pick up|picking up|carry|carrying|move|moving|bend down to pick)\b"
+     r"(?=(?: \w+){0,4} (?:heavy|boxes|box|suitcase\w*|furniture|bags?|things|stuff|objects?|kids?|child|groceries|shopping|weights?|it|them))"
+     r"|\b(?:lifting|lift) (?:technique|form|posture|mechanics)\b", "liftingtechnique"),
+    # a referral or a place ("a physio near me", "recommend a chiropractor"):
+    # the see-a-professional answer is general, it cannot name anyone
+    (r"\bnear (?:me|here|where i live)\b|\bin (?:my|the) (?:area|town|city|neighbou?rhood)\b|\bnearby\b|\blocal\b"
+     r"|\b(?:recommend|suggest|find|know)\w* (?:me )?(?:a|an|any|some) (?:good |great |decent )?(?:sports )?"
+     r"(?:physio\w*|physical therapists?|therapists?|doctors?|chiropract\w*|osteo\w*|clinics?|specialists?|podiatrists?"
+     r"|masseuses?|massage therapists?|running clubs?|clubs?|coach(?:es)?)\b", "referral"),
+    # medication
+    (r"\banti ?inflammator\w*|\bpain ?killers?\b|\bpain (?:relief|reliever|relievers|meds|medication|pills?|tablets?)\b",
+     "medication"),
+    # people and trivia: "who is coach Holly", "who wrote the article"
+    (r"\bwho(?: is| s| was| are| were) (?!(?:the (?:routine|exercise|drill)|this|that|it|a|an|at|most|more|likely|supposed"
+     r"|best|better|prone|suited|meant)\b)|\bwho (?:wrote|writes|made|makes|created|runs|is behind)\b", "whois "),
+    # sitting posture advice ("the correct way to sit at a desk"); "does
+    # sitting cause back pain" stays the sitting topic
+    (r"\b(?:right|correct|proper|best|ideal|good|healthy|optimal|safest) (?:way|position|posture) (?:to|of|for|when) (?:sit|sitting)\b"
+     r"|\bhow (?:should|do|can|to) (?:i |you |we )?(?:\w+ )?sit\b(?! (?:less|still))|\bsit(?:ting)? (?:up )?straight\b"
+     r"|\b(?:sitting|seated) posture\b|\bposture (?:when|while|for) (?:sitting|seated|i sit)\b"
+     r"|\b(?:set up|setup|fix|improve|correct) (?:my |your )?posture (?:when|while|for|at) (?:\w+ ){0,2}?(?:sitting|sit|computer|desk|laptop)\b",
+     "ergonomic"),
+    # "step by step", "one by one" say how to explain, not which exercise
+    # ("step" is the single-leg raise's); intents still see them
+    (r"\b(?:take|walk|talk|guide|run) (?:me|us) through\b|\bstep by step\b|\bsingle leg by single leg\b|\bone by one\b|\bone at a time\b", " "),
+    # "the front of my hip" is where the hip flexors are
+    (r"\bfront of (?:my |the |your |both )?hips?\b", "hip flexor"),
+    # "mid-run", "halfway through my run": the middle of the run
+    (r"\b(?:mid|midway|halfway|partway) (?:through |into )?(?:my |a |the )?run\b|\bmid ?run\b", "middle of run"),
     # furniture and ergonomics: chairs, cushions, mattresses
     (r"\b(?:office|desk|gaming|ergonomic|computer|work|kneeling|best|good|new|comfy|comfortable|supportive) chairs?\b"
      r"|\bchairs? (?:for|with) (?:\w+ ){0,2}support\b|\b(?:lumbar|back) (?:support|supports|cushion|cushions|pillow|roll)\b"
@@ -156,6 +196,11 @@ REWRITES: tuple[tuple[str, str], ...] = (
     # "after 10k") is context, not a race question
     (r"\b(?:after|by|during|through|in|into|at the end of|end of|on) (?:a |an |my |the |every |each )?(?:half )?"
      r"(?:marathon|5k|10k|21k|42k|half|ultra|long run|race|parkrun)s?\b", "run"),
+    # a session named as *when* ("tight after hill repeats", "wrecked after a
+    # track session") is context: a run like any other
+    (r"\b(after|during|from) (?:a |an |my |the |some |those |these |today s |yesterday s )?(?:hard |tough |big )?"
+     r"(?:(?:hill|track|tempo|interval|speed|fartlek|long|easy) )?(?:repeats|reps|intervals|sessions?|workouts?|sprints|efforts)\b",
+     r"\1 run"),
     # "counteract / offset / undo / fix / reverse (all the) sitting"
     (rf"\b(?:counteract|counter|offset|reverse|fix|combat|negate|undo|cancel out|make up for|balance out"
      rf"|compensate for|fight|beat|deal with|recover from)\w*\b(?=(?:\s+\w+){{0,5}}\s+{_SITTING}\b)", "undo"),
@@ -285,6 +330,11 @@ TOKENS: dict[str, str] = {
     # tiredness reads as soreness ("my back tires out by mile 8")
     "tired": "sore", "tires": "sore", "tiring": "sore", "fatigue": "sore", "fatigued": "sore",
     "weary": "sore", "exhausted": "sore",
+    # knots and pulling read as tightness ("knotted calves", "a pulling at the front of my hip")
+    "knotted": "tight", "knots": "tight", "knot": "tight", "knotty": "tight", "pulling": "tight", "tugging": "tight",
+    # turning the torso is the hip twist's rotation
+    "rotate": "rotation", "rotates": "rotation", "rotating": "rotation", "twisting": "twist", "twists": "twist",
+    "hilly": "hill", "hills": "hill", "uphill": "hill", "uphills": "hill", "incline": "hill", "inclines": "hill",
     # frequent chat typos of function and frame words (too short for typo repair)
     "wy": "why", "y": "why", "hw": "how", "wat": "what", "wot": "what", "wen": "when", "shud": "should",
     "shld": "should", "ofen": "often", "offen": "often", "oftn": "often", "oftem": "often",
@@ -317,6 +367,8 @@ STOP_WORDS: frozenset[str] = frozenset(
     mild mildly slight slightly minor tiny somewhat fairly rather
     halfway midway partway mid mile miles km kms kilometre kilometres kilometer kilometers
     toward towards through throughout onwards later
+    two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty sixty ninety hundred
+    couple few several
     ugh argh meh hmm hmmm oof ow ouch wow omg damn dang sigh yay cheers mate guys buddy coach
     """.split()
 )
@@ -340,7 +392,7 @@ OFF_TOPIC: frozenset[str] = frozenset(
     weather rain joke translate spanish french capital
     cold flu covid sleep lose
     deskbreak ergonomic ergonomics monitor keyboard staticstretch footstrike cooldownroutine
-    partstrength wrist wrists neck elbow elbows blister blisters hydrate hydration electrolyte electrolytes
+    partstrength liftingtechnique wrist wrists neck elbow elbows blister blisters hydrate hydration electrolyte electrolytes
     """.split()
 )
 
@@ -351,6 +403,8 @@ HARD_OFF_TOPIC: frozenset[str] = frozenset(
     buy buying purchase purchasing price prices priced cost costs costing cheap cheaper cheapest
     expensive brand brands amazon shop shops shopping store stores quid bucks dollars euros budget discount
     sale review reviews massagegun
+    referral medication medications medicine medicines painkiller painkillers ibuprofen paracetamol acetaminophen
+    tylenol advil aspirin naproxen nsaid nsaids pill pills tablet tablets whois
     sprain sprains sprained surgery surgeries operation postop rehab rehabilitation
     """.split()
 )

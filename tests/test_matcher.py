@@ -584,3 +584,129 @@ def test_answers_do_not_repeat_the_title(library):
     for entry in library.all_entries():
         first = entry.answer.split("\n", 1)[0].lower()
         assert not first.startswith(entry.title.lower()), entry.id
+
+
+# -- round 4 families (tests/data/extra_questions4.jsonl) ----------------------
+
+
+@pytest.mark.parametrize(
+    "text, ids",
+    [
+        (
+            "Long story short, last autumn I had awful shin splints that kept me off running for six weeks, my "
+            "training partner swears it was because my calves were weak. I'm 35 and a bit stubborn. Does having "
+            "stronger calves really protect the shins or is that a myth?",
+            {"why-calf-strength"},
+        ),
+        (
+            "Right, context first: I finally joined a gym with a squat rack and I've been doing the calf stuff at "
+            "home with no weight for two months now. With the bar on my back, do I begin on a single leg or keep "
+            "both feet down at first?",
+            {"weighted-calf-raise"},
+        ),
+        (
+            "Hi! Been following your plan since January, love the reminders. Your list has a raise done on the "
+            "edge of a stair and another one done standing by a wall. What's the actual difference between them?",
+            {"single-leg-calf-raise", "double-leg-calf-raise"},
+        ),
+    ],
+)
+def test_long_chatty_message_answers_its_question_sentence(matcher, text, ids):
+    result = matcher.match(text)
+    assert result.decision == "answer" and result.id in ids
+
+
+def test_long_chatty_off_topic_still_declines(matcher):
+    text = (
+        "Bit of a random one: I'm moving to Leeds next month for a new job, I run about 30k a week, and I have "
+        "no idea about the area at all. Do you know any good running clubs in Leeds that take beginners?"
+    )
+    assert matcher.match(text).decision != "answer"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my leg feels like it's on fire from my butt down to my knee",
+        "a hot wire running from my spine down to my toes",
+        "zinging from my lower back into my foot",
+        "like a lightning bolt down my leg",
+        "pain travels from my lower back to my thigh when I bend over",
+        "a searing line from my butt right down to my toes after long runs",
+    ],
+)
+def test_pain_or_heat_along_a_path_between_body_parts_is_a_red_flag(matcher, text):
+    result = matcher.match(text)
+    assert result.safety and result.id == "see-a-professional"
+
+
+@pytest.mark.parametrize(
+    "text", ["my calves burn on hills, is that normal?", "roll from heel to toe", "go from two legs to one leg with the barbell"]
+)
+def test_path_without_a_symptom_is_not_a_red_flag(matcher, text):
+    assert not matcher.match(text).safety
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do I stop running on the balls of my feet and land on my heels",
+        "how can I change how my foot lands when I run",
+        "what's the safest way to pick up a heavy suitcase without wrecking my back",
+        "can you suggest a good sports physio near me",
+        "recommend a chiropractor in my area",
+        "which painkillers work best for back pain",
+        "what anti inflammatories should I take for calf pain",
+        "who is Holly from the videos",
+        "what's the ideal way to sit in a chair all day",
+    ],
+)
+def test_round4_off_topic_declines(matcher, text):
+    result = matcher.match(text)
+    assert result.decision != "answer" and not result.safety
+
+
+@pytest.mark.parametrize(
+    "text, ids",
+    [
+        ("can sitting all day give me a bad back", {"low-back-pain-causes", "hip-flexors-and-sitting"}),
+        ("how many sets and reps are in the back routine exercises", {"back-routine"}),
+        ("calf exercises: before the run, in the middle, or afterwards?", {"calf-routine-guidelines"}),
+        ("can I fit the calf stuff into five minutes", {"calf-routine-guidelines"}),
+        ("which exercise is good for getting ready for hill sprints", {"jumping-half-chair-squat"}),
+        ("back exercises I can do at the trailhead before a run", {"back-routine"}),
+        ("at what point do I go from both legs to one leg with the barbell", {"weighted-calf-raise"}),
+        ("my calves are knotted and tight after hill intervals", {"why-calf-strength"}),
+        ("I feel a tugging at the front of my hip on every stride", {"hip-flexors-and-sitting", "hip-mobility-twist"}),
+    ],
+)
+def test_round4_clear_questions_are_answered(matcher, text, ids):
+    result = matcher.match(text)
+    assert result.decision == "answer" and result.id in ids
+
+
+@pytest.mark.parametrize(
+    "text, decision, target",
+    [
+        ("walk me through the lower back exercises step by step", "answer", "back-routine"),
+        ("can you take me through the calf exercises one by one", "answer", "calf-routine"),
+        ("let's do the back workout now, take me through it step by step", "intent", "start-session"),
+        ("take me through the back routine please", "intent", "start-session"),
+    ],
+)
+def test_step_by_step_explains_unless_starting(matcher, text, decision, target):
+    result = matcher.match(text)
+    assert result.decision == decision
+    assert (result.id if decision == "answer" else result.intent) == target
+
+
+def test_my_schedule_in_a_story_is_not_the_schedule_command(matcher):
+    text = "I've got family staying so my schedule is all over the place. How many days a week do I need to do calf work?"
+    assert matcher.match(text).id == "calf-routine-guidelines"
+
+
+def test_extra_questions4_scores(matcher, library):
+    report = evaluate(matcher, library, Path(__file__).parent / "data" / "extra_questions4.jsonl")
+    assert report.answerable_accuracy >= 0.9
+    assert report.decline_rate == 1.0
+    assert report.safety_rate == 1.0
