@@ -78,12 +78,14 @@ def render_week_chart(weeks: Sequence[WeekCount], *, title: str = "Sessions per 
 
     target_y = y_of(TARGET_MIN_PER_WEEK)
     _dashed(draw, plot_left, plot_right, target_y)
+    # A legend beside the title rather than a label on the line, where it would
+    # collide with the value printed above a bar of exactly the target height.
     draw.text(
-        (plot_right, target_y - 4),
-        f"target {TARGET_MIN_PER_WEEK}/week",
+        (plot_right, 22),
+        f"- - -  target: {TARGET_MIN_PER_WEEK} sessions a week",
         fill=TARGET,
         font=label_font,
-        anchor="rb",
+        anchor="rm",
     )
     draw.line([(plot_left, plot_top), (plot_left, plot_bottom)], fill=AXIS, width=2)
     draw.line([(plot_left, plot_bottom), (plot_right, plot_bottom)], fill=AXIS, width=2)
