@@ -32,7 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="stridecoach", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="stridecoach",
+        description="StrideCoach: a Telegram coach for runners' calf and lower-back strength work.",
+    )
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="run the bot (long polling, or --webhook)")
@@ -104,6 +107,11 @@ def _eval(args: argparse.Namespace) -> int:
         report = evaluate(Matcher(library), library, args.file)
     except FileNotFoundError:
         print(f"No such file: {args.file}", file=sys.stderr)
+        return 2
+    except (ValueError, KeyError, TypeError) as exc:
+        # A malformed line: json.JSONDecodeError is a ValueError; a missing "q" a KeyError.
+        print(f"{args.file} is not a labelled question file ({exc}).", file=sys.stderr)
+        print('Expected one JSON object per line: {"q": ..., "ids": [...], "kind": ...}', file=sys.stderr)
         return 2
     print(format_report(report))
     return 0

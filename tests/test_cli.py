@@ -81,3 +81,12 @@ def test_chat_talks_to_the_real_handlers_with_buttons_as_numbers(tmp_path: Path)
     assert "30-60 seconds" in out
     assert "<b>" not in out  # HTML is rendered for the terminal
     assert "Traceback" not in result.stderr
+
+
+def test_eval_of_a_malformed_file_says_what_is_wrong(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"q": broken\n', encoding="utf-8")
+    result = _run(["eval", str(bad)], tmp_path)
+    assert result.returncode == 2
+    assert "not a labelled question file" in result.stderr
+    assert "Traceback" not in result.stderr
