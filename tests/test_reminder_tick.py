@@ -171,7 +171,7 @@ async def test_across_a_dst_change_exactly_once(
     clock.set(datetime.combine(day - timedelta(days=1), time(12, 0), tzinfo=UTC))
     add_schedule(run.services, 1, days={6}, at=time(2, 30))  # Sundays 02:30 Berlin
     sent_at: list[datetime] = []
-    for minute in range(14 * 60):  # a tick every minute from Saturday noon to Sunday 02:00 UTC
+    for _minute in range(14 * 60):  # a tick every minute from Saturday noon to Sunday 02:00 UTC
         before = len(reminders_in(fake, 1))
         await run.tick()
         if len(reminders_in(fake, 1)) > before:

@@ -178,7 +178,7 @@ def note_tip(note: str, amount: str, sets: int) -> str:
     clauses, separators = pieces[0::2], pieces[1::2] + [""]
     kept: list[tuple[str, str]] = []
     dropped_previous = False
-    for clause, separator in zip(clauses, separators):
+    for clause, separator in zip(clauses, separators, strict=True):
         text = clause.strip()
         if not text:
             continue
