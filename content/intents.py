@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from content.normalize import clean
+from content.prefilter import Gated
 
 START_SESSION = "start-session"
 PROGRESS = "progress"
@@ -44,11 +45,11 @@ class Intent:
 
 
 _W = r"(?:\s+\w+){0,3}?"  # up to three filler words ("stop all the reminders")
-_QUESTION_START = re.compile(
+_QUESTION_START = Gated(
     r"^(?:how|what|whats|which|why|when|where|who|is|are|does|do|did|should|would|will|am|was|were)\b"
 )
 # Polite requests are commands even though they look like questions.
-_POLITE = re.compile(r"^(?:can|could|would|will|shall) (?:we|you|u|i)\b|^(?:please|pls|plz)\b")
+_POLITE = Gated(r"^(?:can|could|would|will|shall) (?:we|you|u|i)\b|^(?:please|pls|plz)\b")
 
 _SESSION_NOUN = r"(?:routine|routines|workout|workouts|session|sessions|training|circuit|exercises|drills|set|sets)"
 _START_VERB = (
@@ -59,18 +60,18 @@ _START_VERB = (
     r"|time to do|do my|do the|do a|do todays|doing my|doing the|up for|going to do|gonna do|start me on)"
 )
 _START_RES = (
-    re.compile(rf"\b{_START_VERB}\b{_W}\s+{_SESSION_NOUN}\b"),
+    Gated(rf"\b{_START_VERB}\b{_W}\s+{_SESSION_NOUN}\b"),
     # "start calf", "let's do back": the routine's name is enough at the end
-    re.compile(rf"\b{_START_VERB}\b{_W}\s+(?:calf|calves|back|lowback|core)\s*$"),
-    re.compile(r"^(?:start|go|begin|lets go|lets do this|lets do it|im ready|i am ready|ready|start now|new session|start session|start workout|workout time|train me)$"),
+    Gated(rf"\b{_START_VERB}\b{_W}\s+(?:calf|calves|back|lowback|core)\s*$"),
+    Gated(r"^(?:start|go|begin|lets go|lets do this|lets do it|im ready|i am ready|ready|start now|new session|start session|start workout|workout time|train me)$"),
 )
 
 # "Take me through the back exercises step by step" asks for the explanation
 # (the routine entry answers it); it starts a session only with a start word
 # ("let's do ... now, step by step", "start ...", "begin ...").
-_THROUGH = re.compile(r"\b(?:take|walk|talk|guide) me through\b")
-_STEP_BY_STEP = re.compile(r"\b(?:step by step|one by one|one at a time|in detail|each (?:exercise|one|step|drill))\b")
-_START_WORD = re.compile(r"\b(?:start|starting|begin|beginning|lets|let us|now|right now)\b|\bworkout now\b")
+_THROUGH = Gated(r"\b(?:take|walk|talk|guide) me through\b")
+_STEP_BY_STEP = Gated(r"\b(?:step by step|one by one|one at a time|in detail|each (?:exercise|one|step|drill))\b")
+_START_WORD = Gated(r"\b(?:start|starting|begin|beginning|lets|let us|now|right now)\b|\bworkout now\b")
 
 
 def _explain_request(cleaned: str) -> bool:
@@ -79,109 +80,109 @@ def _explain_request(cleaned: str) -> bool:
 
 
 _REMINDER_NOUN = r"(?:reminders?|notifications?|alerts?|pings?|nudges?|reminder messages)"
-_RULES: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
+_RULES: tuple[tuple[str, tuple[Gated, ...]], ...] = (
     (
         # "start the timer", "stop timer": the guided session's timer, never a
         # reminder command or an article topic.
         SESSION_TIMER,
         (
-            re.compile(
+            Gated(
                 r"\b(?:start|stop|pause|resume|reset|restart|begin|end|cancel|set|run|kill|halt|unpause)\b"
                 r"(?:\s+\w+){0,2}?\s+(?:timer|countdown|clock|stopwatch)s?\b"
             ),
-            re.compile(r"\btimers? (?:on|off|start|stop|please|pls|now|go)\b|^(?:timers?|countdown|stopwatch)$"),
+            Gated(r"\btimers? (?:on|off|start|stop|please|pls|now|go)\b|^(?:timers?|countdown|stopwatch)$"),
         ),
     ),
     (
         # "turn reminders back on", "resume my reminders": before SCHEDULE and OFF
         REMINDERS_RESUME,
         (
-            re.compile(
+            Gated(
                 rf"\b(?:resume|unpause|un pause|restart|reactivate|re activate|reenable|re enable|unmute|un mute"
                 rf"|bring back|restore)\b{_W}\s+{_REMINDER_NOUN}\b"
             ),
-            re.compile(rf"\b(?:turn|switch|put|set)\b{_W}\s+{_REMINDER_NOUN}\s+back on\b"),
-            re.compile(rf"\b(?:turn|switch|put)\s+back on\b{_W}\s+{_REMINDER_NOUN}\b"),
-            re.compile(rf"\b{_REMINDER_NOUN}\s+back on\b|\bstart reminding me again\b|\bremind me again\b"),
+            Gated(rf"\b(?:turn|switch|put|set)\b{_W}\s+{_REMINDER_NOUN}\s+back on\b"),
+            Gated(rf"\b(?:turn|switch|put)\s+back on\b{_W}\s+{_REMINDER_NOUN}\b"),
+            Gated(rf"\b{_REMINDER_NOUN}\s+back on\b|\bstart reminding me again\b|\bremind me again\b"),
         ),
     ),
     (
         # "pause my reminders (for a week)", "hold my reminders": a break, not off
         REMINDERS_PAUSE,
         (
-            re.compile(
+            Gated(
                 rf"\b(?:pause|hold|snooze|suspend|freeze|put on hold|take a break from|break from|hold off)\b{_W}"
                 rf"\s+{_REMINDER_NOUN}\b"
             ),
-            re.compile(rf"\b(?:put|keep|place)\b{_W}\s+{_REMINDER_NOUN}\s+on (?:hold|pause|ice)\b"),
-            re.compile(rf"\b{_REMINDER_NOUN}\s+(?:on hold|on pause|paused)\b"),
-            re.compile(r"\b(?:stop|no) (?:reminding|pinging|nudging) me for (?:a|the|this|next|\d+|one|two|few)\b"),
+            Gated(rf"\b(?:put|keep|place)\b{_W}\s+{_REMINDER_NOUN}\s+on (?:hold|pause|ice)\b"),
+            Gated(rf"\b{_REMINDER_NOUN}\s+(?:on hold|on pause|paused)\b"),
+            Gated(r"\b(?:stop|no) (?:reminding|pinging|nudging) me for (?:a|the|this|next|\d+|one|two|few)\b"),
         ),
     ),
     (
         REMINDERS_OFF,
         (
-            re.compile(
+            Gated(
                 rf"\b(?:stop|turn off|switch off|shut off|disable|cancel|mute|silence|no more|unsubscribe from"
                 rf"|end|remove|delete|clear|kill|opt out of|do not want|dont want|no longer want|get rid of)\b{_W}"
                 rf"\s+(?:reminders?|notifications?|alerts?|pings?|nudges?|reminder messages)\b"
             ),
-            re.compile(r"\b(?:stop|quit|enough) (?:reminding|pinging|nagging|notifying|messaging|bugging|spamming) me\b"),
-            re.compile(r"\b(?:reminders?|notifications?) off\b|^unsubscribe$|\bdo not remind me\b|\bdont remind me\b"),
+            Gated(r"\b(?:stop|quit|enough) (?:reminding|pinging|nagging|notifying|messaging|bugging|spamming) me\b"),
+            Gated(r"\b(?:reminders?|notifications?) off\b|^unsubscribe$|\bdo not remind me\b|\bdont remind me\b"),
         ),
     ),
     (
         FORGET,
         (
-            re.compile(
+            Gated(
                 r"\b(?:delete|erase|remove|wipe|clear|destroy|purge)\b(?:\s+\w+){0,3}?\s+"
                 r"(?:data|account|profile|everything|info|information|details|records)\b"
             ),
-            re.compile(r"\bforget (?:about )?(?:me|my data|everything|all about me)\b|\bgdpr\b|\bright to be forgotten\b"),
+            Gated(r"\bforget (?:about )?(?:me|my data|everything|all about me)\b|\bgdpr\b|\bright to be forgotten\b"),
         ),
     ),
     (
         EXPORT,
         (
-            re.compile(
+            Gated(
                 r"\b(?:export|download|backup|back up|send me|email me|get a copy of|copy of)\b(?:\s+\w+){0,3}?\s+"
                 r"(?:data|history|logs?|csv|records|workouts|sessions|progress)\b"
             ),
-            re.compile(r"^(?:export|csv|download)(?: data)?$"),
+            Gated(r"^(?:export|csv|download)(?: data)?$"),
         ),
     ),
     (
         SCHEDULE,
         (
-            re.compile(
+            Gated(
                 rf"\b(?:set|add|create|schedule|change|edit|update|move|reschedule|new|turn on|switch on|enable|start)\b{_W}"
                 rf"\s+(?:reminders?|schedule|alarms?|notifications?|reminder time|training days)\b"
             ),
-            re.compile(r"\bremind me\b|\breschedule\b|\bmy schedule\b(?! (?:is|was|has|gets|got|keeps|s|been|changes|varies)\b)|\breminders? on\b|^(?:schedule|reminders?)$"),
+            Gated(r"\bremind me\b|\breschedule\b|\bmy schedule\b(?! (?:is|was|has|gets|got|keeps|s|been|changes|varies)\b)|\breminders? on\b|^(?:schedule|reminders?)$"),
         ),
     ),
     (
         PROGRESS,
         (
-            re.compile(r"\b(?:my|show|see|view|check)\b(?:\s+\w+){0,2}?\s+(?:progress|stats|statistics|streak|totals)\b"),
-            re.compile(r"\bhow am i doing\b|\bhow (?:have|has) (?:i|my training) been (?:doing|going)\b|^(?:progress|stats|streak)$"),
-            re.compile(r"\bhow many (?:sessions|workouts|sets) (?:have i|did i)\b"),
+            Gated(r"\b(?:my|show|see|view|check)\b(?:\s+\w+){0,2}?\s+(?:progress|stats|statistics|streak|totals)\b"),
+            Gated(r"\bhow am i doing\b|\bhow (?:have|has) (?:i|my training) been (?:doing|going)\b|^(?:progress|stats|streak)$"),
+            Gated(r"\bhow many (?:sessions|workouts|sets) (?:have i|did i)\b"),
         ),
     ),
     (
         HISTORY,
         (
-            re.compile(r"\bhistory\b"),
-            re.compile(r"\b(?:past|previous|last|recent|completed|logged|earlier|old) (?:sessions?|workouts?|routines?)\b"),
-            re.compile(r"\b(?:my|show|open|see|view|check) (?:\w+ )?(?:workout |training |exercise )?logs?\b"),
-            re.compile(r"\bwhat did i do\b(?! wrong)|\bwhat have i (?:done|logged)\b|\bwhat (?:was|were) my (?:last|previous)\b"),
+            Gated(r"\bhistory\b"),
+            Gated(r"\b(?:past|previous|last|recent|completed|logged|earlier|old) (?:sessions?|workouts?|routines?)\b"),
+            Gated(r"\b(?:my|show|open|see|view|check) (?:\w+ )?(?:workout |training |exercise )?logs?\b"),
+            Gated(r"\bwhat did i do\b(?! wrong)|\bwhat have i (?:done|logged)\b|\bwhat (?:was|were) my (?:last|previous)\b"),
         ),
     ),
     (
         HELP,
         (
-            re.compile(r"^(?:help|help me|menu|commands|options|info|about|i need help|need help|assist|start over)$"),
-            re.compile(
+            Gated(r"^(?:help|help me|menu|commands|options|info|about|i need help|need help|assist|start over)$"),
+            Gated(
                 r"\bwhat (?:can|do) you do\b|\bhow (?:does|do) (?:this|you|stridecoach)(?: bot)? work\b"
                 r"|\bhow do i use (?:you|this|the bot|stridecoach)\b|\bwhat are (?:your|the) commands\b"
                 r"|\bwho are you\b|\bwhat can i ask\b|\bwhat do you know\b|\bwhat are you\b"
@@ -193,7 +194,7 @@ _RULES: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
 
 # History asked as a question: "what did I do last time", "can I see my past
 # sessions", "what were my previous workouts" (but not "what history of injuries").
-_HISTORY_QUESTION = re.compile(
+_HISTORY_QUESTION = Gated(
     r"\bwhat did i do\b(?! wrong)|\bwhat have i (?:done|logged)\b|\bwhat (?:was|were) my (?:last|previous)\b"
     r"|\b(?:my|the) (?:past|previous|last|recent|completed|logged|earlier|old) (?:sessions?|workouts?|routines?)\b"
     r"|\b(?:my|the) (?:workout |training |exercise )?logs?\b|\bworkout history\b|\bmy history\b"

@@ -360,9 +360,12 @@ class Matcher:
             best[doc.entry] = max(best.get(doc.entry, 0.0), doc.weight * capacity * hit[1] / 100.0)
         scored = []
         covered: dict[str, float] = {}
+        # Each word's contribution to coverage does not depend on the entry:
+        # computed once (same values, same summing order as per entry).
+        known = [(t, min(w, idf[t] * context.get(t, 1.0))) for t, w in weights.items() if t in idf]
         for entry, b in best.items():
             vocab = self._entry_vocab[entry]
-            coverage = sum(min(w, self._idf[t] * context.get(t, 1.0)) for t, w in weights.items() if t in vocab) / total
+            coverage = sum(c for t, c in known if t in vocab) / total
             covered[entry] = coverage
             scored.append((entry, round(100.0 * (BEST_TEXT_SHARE * b + (1 - BEST_TEXT_SHARE) * coverage), 2)))
         # Ties go to an entry with a text of exactly the question's words, then

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from content.normalize import clean
+from content.prefilter import Gated, GatedAny
 
 # Red flags wherever they appear (matched at a word start on clean() output,
 # which is lower-case words with "can't" spelled "cannot").
@@ -119,13 +120,13 @@ _EVERYDAY = (
     r"palpitation\w*", r"heart (?:racing|pounding|flutter\w*|skipping)", r"passed out", r"black(?:ed)? out\b",
     r"blood in (?:my )?(?:urine|pee|wee|stool|poo)", r"(?:coughing|cough|spitting) (?:up )?blood",
 )
-_RED_FLAG = re.compile(
-    r"\b(?:" + "|".join(_ALWAYS + _EVERYDAY) + r")|" + _SEVERE_THEN_PAIN + "|" + _PAIN_THEN_SEVERE
-)
+# One alternative per family member: only their truth is used, so each is
+# gated on its own words (GatedAny) instead of scanning one huge alternation.
+_RED_FLAG = GatedAny([r"\b(?:" + p + ")" for p in _ALWAYS + _EVERYDAY] + [_SEVERE_THEN_PAIN, _PAIN_THEN_SEVERE])
 # These count together with a pain word anywhere in the message: a fall, a
 # crash or a blow ("I hurt my back in a fall"), pain that keeps getting worse or
 # will not settle, and night pain ("can't sleep because of the pain").
-_WITH_PAIN_RE = re.compile(
+_WITH_PAIN_RE = Gated(
     r"\b(?:fell\b(?! (?:behind|off the wagon|in love|out of love|short|asleep))|falling (?:over|down|off)"
     r"|fall (?:over|down|off|on)\b|(?:a|bad|nasty|hard|heavy|big|my) (?:fall|tumble|crash|spill)\b"
     r"(?! (?:marathon|race|season|half|training|block|course|diet))"
@@ -147,7 +148,7 @@ _WITH_PAIN_RE = re.compile(
 )
 # A blow or a fall counts with a wider set of symptoms ("since the car accident
 # my back is stiff"): the articles' stiffness advice assumes no trauma.
-_TRAUMA_RE = re.compile(
+_TRAUMA_RE = Gated(
     r"\b(?:came|come|coming|fell|falling|thrown|flew|went) off (?:my |the |a |his |her )?"
     r"(?:\w+ )?(?:bike|bicycle|horse|scooter|motorbike|motorcycle|board|skateboard|ladder|wall|roof|treadmill|curb|kerb)\b"
     r"|\b(?:was|got|been|get|getting) (?:\w+ )?(?:hit|struck|knocked|clipped|run over|tackled|kicked)\b"
@@ -156,11 +157,11 @@ _TRAUMA_RE = re.compile(
     r"|\b(?:took|taken|had|take) (?:a |an )?(?:\w+ )?(?:tumble|spill|fall|header|digger|stack)\b"
     r"|\b(?:tripped|stumbled|slipped|wiped out|face ?planted|went flying)\b"
 )
-_TRAUMA_SYMPTOM_RE = re.compile(
+_TRAUMA_SYMPTOM_RE = Gated(
     r"\b(?:pains?|painful|hurts?|hurting|hurt|aches?|aching|achy|sore|soreness|injur\w*|niggle|twinge\w*|throb\w*|tender"
     r"|stiff\w*|tight\w*|bruis\w*|not right|feels? off|sharp|grumbl\w*|twing\w*)\b"
 )
-_PAIN_WORDS_RE = re.compile(
+_PAIN_WORDS_RE = Gated(
     r"\b(?:pains?|painful|hurts?|hurting|hurt|aches?|aching|achy|sore|soreness|injur\w*|niggle|twinge\w*|throb\w*|tender)\b"
 )
 # Pain, heat or an electric feeling that travels between two body parts:
@@ -178,23 +179,26 @@ _PATH_BODY = (
     r"|arse|back|lowback|spine|tailbone|hamstrings?|groin|neck|shoulders?|arms?|hands?|fingers?|waist|sole)"
 )
 _PART = rf"(?:my |the |your |his |her |one |both )?(?:(?:back|bottom|top|side|front) of (?:my |the )?)?(?:\w+ )?{_PATH_BODY}\b"
-_PATH_RE = re.compile(
+_PATH_RE = Gated(
     rf"\bfrom {_PART}(?: \w+){{0,5}}? (?:down|up|into|to|through|towards|toward|till|until)"
     rf"(?: (?:to|into|through))? {_PART}"
 )
-_TRAVEL_RE = re.compile(_TRAVEL)
-_SENSATION_RE = re.compile(_SENSATION)
-_PAIN_RE = re.compile(rf"\b{_PAIN}\b")
+_TRAVEL_RE = Gated(_TRAVEL)
+_SENSATION_RE = Gated(_SENSATION)
+_PAIN_RE = Gated(rf"\b{_PAIN}\b")
 # Heat and electricity words count like pain words for pain travelling along a
 # limb ("a hot wire down my leg", "burning down into my calf", "a lightning
 # bolt down my leg"); plain "my calves burn" has no path and stays benign.
-_HEAT_RE = re.compile(
+_HEAT_RE = Gated(
     r"\b(?:burning|on fire|fire|hot|heat|sear\w*|scorch\w*|electric\w*|current|zing\w*|zap\w*|lightning|bolts?"
     r"|jolts?|shocks?|wires?|poker|sting\w*|throb\w*)\b"
 )
 
+# Every pattern here is Gated (content.prefilter): when none of the words it
+# needs occurs in the message it is not run, which keeps a long message cheap.
+
 # Benign uses of otherwise alarming words, removed before matching.
-_BENIGN = re.compile(
+_BENIGN = Gated(
     r"\b(?:race nerves|nerves before|nerve ?racking|shoot(?:ing)? (?:a |the )?(?:video|photo|film)"
     r"|photo ?shoot|electric(?:al)? (?:bike|scooter|car)|sharp turn)\b"
     # Not feeling a muscle *work* is activation, the articles' topic ("I can't
