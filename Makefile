@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test chat check-content eval bench container-e2e clean
+.PHONY: run test lint chat check-content eval bench container-e2e clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ eval: $(VENV)/.installed-run
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check bot content storage tests benchmarks
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_qa.py
