@@ -711,3 +711,28 @@ def test_terminal_chat_prints_an_edit_only_when_the_text_changes(capsys: pytest.
     message.text = "Set 1 of 3 (done)"
     terminal.show(message)
     assert capsys.readouterr().out.strip() == "bot> (edited) Set 1 of 3 (done)"
+
+
+async def test_the_operators_session_timeout_decides_when_a_session_is_abandoned(
+    settings, clock  # type: ignore[no-untyped-def]
+) -> None:
+    """SESSION_TIMEOUT_HOURS=1: a "done" after 90 minutes does not land in the old session."""
+    from sqlmodel import select
+
+    from bot.runtime import build_services
+    from bot.testing.harness import BotHarness
+    from storage.models import CompletedSet, WorkoutSession
+
+    services = build_services(settings.model_copy(update={"session_timeout_hours": 1.0}), clock=clock)
+    try:
+        async with BotHarness(services) as bot:
+            await bot.send(RUNNER, "/session")
+            await bot.press(RUNNER, "Lower back")
+            await bot.send(RUNNER, "done")
+            clock.advance(minutes=90)
+            await bot.send(RUNNER, "done")
+        with services.db.session() as session:
+            assert len(session.exec(select(CompletedSet)).all()) == 1
+            assert session.exec(select(WorkoutSession)).one().status == "expired"
+    finally:
+        services.db.close()

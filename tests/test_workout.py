@@ -610,6 +610,17 @@ def test_expire_honours_custom_timeout() -> None:
     assert kinds(step(state, Expire(timedelta(minutes=30)), 31)) == [Expired]
 
 
+def test_the_abandon_timeout_is_the_callers() -> None:
+    """The operator's SESSION_TIMEOUT_HOURS reaches every check, not only Expire."""
+    state = at_position(3)
+    hour = timedelta(hours=1)
+    outcome = step(state, Done(), 90, abandon_after=hour)
+    assert kinds(outcome) == [Expired, NoSession]
+    assert kinds(step(state, Done(), 90)) == [Recorded, PromptSet]  # the 6-hour default
+    restarted = step(state, Start(CALF), 90, abandon_after=hour)
+    assert isinstance(restarted.outputs[0], Expired)
+
+
 def test_done_the_next_day_does_not_record_into_old_session() -> None:
     state = at_position(3)
     outcome = step(state, Done(), 24 * 60)

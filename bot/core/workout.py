@@ -217,6 +217,7 @@ def transition(
     now: datetime,
     *,
     button_position: int | None = None,
+    abandon_after: timedelta = ABANDON_AFTER,
 ) -> Outcome:
     """Apply one event to a session. Pure, and defined for every event in every state.
 
@@ -228,6 +229,8 @@ def transition(
         button_position: For events from a set button, the position the button
             was sent with; a press that does not match the live session's
             position changes nothing and yields ``StaleButton``.
+        abandon_after: Inactivity after which a live session counts as
+            abandoned (the operator's SESSION_TIMEOUT_HOURS).
 
     Returns:
         The new state and the outputs.
@@ -239,7 +242,7 @@ def transition(
         raise ValueError("transition needs an aware UTC datetime")
 
     if isinstance(event, Start):
-        return _start(state, event, library, now)
+        return _start(state, event, library, now, abandon_after)
 
     if state is None or not state.live:
         return _no_live_session(state, event, library)
@@ -250,14 +253,14 @@ def transition(
         return repaired
 
     if isinstance(event, Expire):
-        timeout = event.timeout if event.timeout is not None else ABANDON_AFTER
+        timeout = event.timeout if event.timeout is not None else abandon_after
         return _expire(state, slots) if is_abandoned(state, now, timeout) else Outcome(state)
     if isinstance(event, TimerUp):
         return _timer_up(state, event, slots)
 
     # A runner event on a session abandoned long ago: close it first, so
     # "done" the next day does not record into yesterday's session.
-    if is_abandoned(state, now):
+    if is_abandoned(state, now, abandon_after):
         expired = _expire(state, slots)
         return expired + _no_live_session(expired.state, event, library)
 
@@ -292,15 +295,21 @@ def _touch(state: SessionState, now: datetime, **changes: Any) -> SessionState:
     return replace(state, version=state.version + 1, last_activity_at=now, **changes)
 
 
-def _start(state: SessionState | None, event: Start, library: Library, now: datetime) -> Outcome:
+def _start(
+    state: SessionState | None,
+    event: Start,
+    library: Library,
+    now: datetime,
+    abandon_after: timedelta = ABANDON_AFTER,
+) -> Outcome:
     """Start a session, unless one is live (then offer to continue it)."""
     if state is not None and state.live:
         slots = _slots(state.routine_id, library)
         closed = _repair(state, slots, now)
-        if closed is None and is_abandoned(state, now):
+        if closed is None and is_abandoned(state, now, abandon_after):
             closed = _expire(state, slots)
         if closed is not None:  # the old session could not go on: start afresh
-            return closed + _start(closed.state, event, library, now)
+            return closed + _start(closed.state, event, library, now, abandon_after)
         return Outcome(
             state,
             (

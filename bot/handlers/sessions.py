@@ -205,7 +205,9 @@ def _transact(
             if prefix:
                 state = workouts.state_of(row)
         assert event is not None
-        outcome = transition(state, event, library, now, button_position=button_position)
+        outcome = transition(
+            state, event, library, now, button_position=button_position, abandon_after=timeout
+        )
         row = workouts.apply_outcome(
             session, runner_id=runner_id, row=row, outcome=outcome, now=now, update_id=update_id
         )
@@ -346,7 +348,10 @@ async def _offer_routines(update: Update, context: BotContext) -> None:
         state = workouts.state_of(row)
     if state is not None and state.live and not is_abandoned(state, services.now(), _timeout(services)):
         # Start of the same routine while live changes nothing: it yields SessionInProgress.
-        outcome = transition(state, Start(state.routine_id), services.library, services.now())
+        outcome = transition(
+            state, Start(state.routine_id), services.library, services.now(),
+            abandon_after=_timeout(services),
+        )
         step = _Step("applied", outcome.outputs, state, row.id if row else None, state.routine_id,
                      state.version, row.prompt_message_id if row else None)
         await _deliver(context, chat_id, step, runner_id=runner_id)
