@@ -111,3 +111,31 @@ def test_delete_runner_data_removes_only_that_runner(db: Database) -> None:
         assert session.get(Runner, 7) is None and session.get(Schedule, 7) is None
         assert [s.runner_id for s in session.exec(select(CompletedSet)).all()] == [8]
         assert session.get(Runner, 8) is not None and session.get(Schedule, 8) is not None
+
+
+def test_an_upgrade_runs_only_the_new_migrations_and_keeps_every_row(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database made by this version, then opened by a version with one more migration."""
+    from storage import migrations
+
+    old = Database(database_url)
+    old.migrate()
+    with old.session() as session:
+        runners.ensure_runner(session, user_id=7, chat_id=7, first_name="Ada")
+    old.close()
+
+    def v2_add_column(conn):  # type: ignore[no-untyped-def]
+        conn.execute(text("ALTER TABLE runner ADD COLUMN nickname VARCHAR DEFAULT ''"))
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, v2_add_column])
+    monkeypatch.setattr(migrations, "LATEST_VERSION", len(migrations.MIGRATIONS))
+    new = Database(database_url)
+    assert new.migrate() == 2
+    assert new.migrate() == 2  # nothing runs twice
+    with new.engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, first_name, nickname FROM runner")).all()
+        versions = conn.execute(text("SELECT version FROM schema_migration ORDER BY version")).scalars().all()
+    new.close()
+    assert rows == [(7, "Ada", "")]
+    assert versions == [1, 2]
