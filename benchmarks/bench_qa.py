@@ -30,6 +30,7 @@ FILES = [
     ROOT / "tests" / "data" / "extra_questions2.jsonl",
     ROOT / "tests" / "data" / "extra_questions3.jsonl",
     ROOT / "tests" / "data" / "extra_questions4.jsonl",
+    ROOT / "tests" / "data" / "extra_questions5.jsonl",
 ]
 REPEATS = 20
 

@@ -201,6 +201,9 @@ _HEAT_RE = Gated(
 _BENIGN = Gated(
     r"\b(?:race nerves|nerves before|nerve ?racking|shoot(?:ing)? (?:a |the )?(?:video|photo|film)"
     r"|photo ?shoot|electric(?:al)? (?:bike|scooter|car)|sharp turn)\b"
+    # "collapse on the sofa" is a figure of speech ("collapsed on my run" stays a flag)
+    r"|\bcollaps\w* (?:straight |right |back |down |out |in a heap )?(?:on|onto|into|in|on to) "
+    r"(?:the |my |a |our |your |his |her )?(?:sofa|couch|settee|bed|armchair|recliner|beanbag|sun ?lounger)s?\b"
     # Not feeling a muscle *work* is activation, the articles' topic ("I can't
     # feel my glutes doing anything"); not feeling a foot or toes stays a flag.
     r"|\b(?:cannot|cant|can not|unable to|can barely|can hardly|barely|hardly|do not|dont|never) feel"

@@ -21,6 +21,10 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ("two legged", "double leg"), ("two legs", "double leg"), ("two leg", "double leg"), ("2 legs", "double leg"),
     ("2 leg", "double leg"), ("2 legged", "double leg"), ("both legs", "double leg"), ("both feet", "double leg"),
     ("two feet", "double leg"), ("double legged", "double leg"),
+    # "two-foot", "two-footed", "both-foot": the double-leg raise; "one-footed" the single-leg one
+    ("two foot", "double leg"), ("two footed", "double leg"), ("2 foot", "double leg"), ("2 feet", "double leg"),
+    ("both foot", "double leg"), ("both footed", "double leg"), ("one footed", "single leg"),
+    ("single foot", "single leg"), ("single footed", "single leg"), ("1 foot", "single leg"),
     # training gaps
     ("warm down", "cooldown"), ("warm downs", "cooldown"), ("cool downs", "cooldown"),
     ("cross training", "crosstraining"), ("cross train", "crosstraining"), ("cross trained", "crosstraining"),
@@ -123,6 +127,59 @@ _SITTING = r"(?:sitting|sit|sat|desk|chair|office|sedentary|commute|commuting|dr
 _GAP_OBJECT = r"(?:cooldown|cool|crosstraining|cross|mobility|stretch\w*|strength|warmup|core)"
 _STRETCHED = r"(?:calf|calves|hamstrings?|quads?|glutes?|back|lowback|legs?|achilles|soleus)"
 REWRITES: tuple[tuple[str, str], ...] = (
+    # Round 5. How far apart the feet go ("how far apart should my feet be",
+    # "feet together or apart", "what width should I stand at") is the
+    # double-leg raise's "feet hip-width" cue.
+    (r"\b(?:how (?:far|wide|close)(?: apart| together)?|what width|stance width|how wide apart)\b"
+     r"|\b(?:feet|foot|stance|heels)\b(?: \w+){0,3}? (?:apart|together|width|wide)\b", "width"),
+    # Timing against the run: "at the end of a run instead of before", "before
+    # or after my run", "after running rather than first": calf-routine-guidelines
+    (r"\b(?:before|after|afterwards?|first|at the (?:end|start|beginning)(?: of)?|end of|start of)\b(?: \w+){0,4}? "
+     r"(?:or|instead of|rather than|versus|vs|and not|not)(?: \w+){0,3}? "
+     r"(?:before|after|afterwards?|first|end|start|beginning|later|once i (?:am |m )?back|when i (?:get |am |m )?back)\b",
+     "timing"),
+    # "I (already) stretch and drink enough water": the injury-prevention
+    # article says fixing an injury takes more than water and light stretching
+    (r"\bstretch\w*(?: \w+){0,5}? (?:drink\w*|water|hydrat\w*)\b(?: (?:enough|plenty|lots)(?: of)?(?: water)?)?"
+     r"|\b(?:drink\w*|water|hydrat\w*)(?: \w+){0,5}? stretch\w*", "prevention"),
+    # A place that is the exercise's prop: stairs, a staircase, a kerb or a box
+    # edge are the single-leg raise's step; a wall for balance the double-leg one
+    (r"\b(?:staircase|stairway|stairwell|bottom step|kerb|curb|ledge)s?\b", "step"),
+    (r"\b(?:wall|counter|worktop|chair|railing|rail) (?:for|to help|to keep|to stay)(?: \w+)? (?:balance|balanced|steady)\b", "wall"),
+    (r"\b(?:hold|holds|holding|lean|leans|leaning|hang|hanging) (?:on ?to|against) (?:a |the )?wall\b", "wall"),
+    (r"\b(?:next to|near|beside|by|against|on) (?:the )?wall\b", "wall"),
+    (r"\b(?:next to|near|beside|by|against|on) a wall\b", "wall"),
+    # Lying on the back is the hollow body hold's set-up ("lie on the back with
+    # legs up"), not the lower back
+    (r"\b(?:lie|lies|lying|lay|lays|laying|laid)(?: down| flat){0,2} on(?: my| your| the| their| his| her)? backs?\b", "lying hollow"),
+    # "the back of my heel" is the Achilles, never the lower back
+    (r"\bback of (?:my |the |your |both )?(?:heel|heels|ankle|ankles)\b", "achilles"),
+    # running volume named as *when* ("every time I up my mileage", "added
+    # more miles") is context: a run
+    (r"\b(?:up|ups|upped|upping|increas\w*|add|adds|added|adding|boost\w*|ramp\w*|bump\w*|build\w*|rais\w*|more|extra)"
+     r" (?:my |the |in |of |some |more |a lot of )?(?:weekly |running )?(?:mileage|miles|distance|volume|kms|kilometres|kilometers)\b",
+     "run more"),
+    # landing on the toes is running on the toes (changing it stays footstrike, below)
+    (r"\b(?:land|lands|landing|landed|stuck running|stuck on)\b (?:\w+ ){0,1}?on (?:my |the |your )?"
+     r"(?:toes|tiptoe|balls of (?:my |the |your )?feet|forefoot)\b(?!(?: \w+){0,6} (?:heels?|instead)\b)", "run on toe"),
+    # trivia: records, inventors, history ("world record for jump rope skips",
+    # "who invented the calf raise", "the history of the jump rope")
+    (r"\b(?:world|guinness|national|olympic) records?\b|\brecord (?:for|holder|holders)\b|\bholds? the record\b", "whois"),
+    (r"\binvent(?:ed|or|ors|s|ion)?\b|\borigins? of\b|\bwho (?:came up with|first (?:did|came|thought|made))\b", "whois"),
+    (r"\b(?:the|a brief|a short) history of\b|^history of\b", "whois"),
+    # "what can I do / drills / moves / exercises for lower back pain" asks for
+    # the routine (keyword "backdrill"); "what causes" / "why does" asks for
+    # the causes (untouched). The exercise word stays: "core exercise for lower
+    # back pain" is still a core exercise.
+    (r"^(?!.*\b(?:why|cause\w*|causing|reason\w*|blame|behind)\b)((?:.* )?)(?<!core )(?<!glute )(?<!hip )(?<!calf )(?<!ab )(?<!abs )(?<!abdominal )(?<!belly )(?<!stomach )(?<!tummy )(what (?:can|should|could) i do|drills?|moves?|exercises?"
+     r"|exercis\w+|workouts?|stretches|things i can do)\b(?= (?:\w+ ){0,5}?(?:lowback|back (?:pain|ache|sore\w*|niggle\w*)))",
+     r"\1\2 backdrill"),
+    # "could that routine be to blame": a routine that is blamed is a habit
+    (r"\b(?:my|that|this|the|those|these) (?:\w+ )?(?:routines?|habits?)\b"
+     r"(?=(?: \w+){0,3} (?:to blame|behind|the (?:reason|cause|culprit)|causing|responsible|cause)\b)", "lifestyle"),
+    # "could my habits be behind it", "is that to blame": a cause
+    (r"\b(?:be|is|are|was|were) (?:\w+ )?behind (?:it|this|that|them)\b|\bto blame\b"
+     r"|\b(?:the|a) (?:main |real |root |likely )?(?:reason|culprit)\b", "cause"),
     # The Achilles in everyday words: "the tendon at the back of my heel", "heel cord"
     (r"\b(?:heel (?:cord|cords|tendon|tendons|string)|(?:cord|cords|tendon|tendons|string|band)"
      r" (?:at|in|on|behind|above|just above|down) (?:the )?(?:back of )?(?:my |the |your )?(?:heel|heels|ankle|ankles)"
@@ -201,6 +258,9 @@ REWRITES: tuple[tuple[str, str], ...] = (
     (r"\b(after|during|from) (?:a |an |my |the |some |those |these |today s |yesterday s )?(?:hard |tough |big )?"
      r"(?:(?:hill|track|tempo|interval|speed|fartlek|long|easy) )?(?:repeats|reps|intervals|sessions?|workouts?|sprints|efforts)\b",
      r"\1 run"),
+    # "every time I do hill repeats", "when I run intervals": a run like any other
+    (r"\b(?:do|did|doing|does|run|ran|running|finish\w*)\s+(?:my |some |the |a few |a set of )?(?:hard |tough |big )?"
+     r"(?:(?:hill|track|tempo|interval|speed|fartlek) )?(?:repeats|reps|intervals|sprints|efforts|sessions?)\b", "run"),
     # "counteract / offset / undo / fix / reverse (all the) sitting"
     (rf"\b(?:counteract|counter|offset|reverse|fix|combat|negate|undo|cancel out|make up for|balance out"
      rf"|compensate for|fight|beat|deal with|recover from)\w*\b(?=(?:\s+\w+){{0,5}}\s+{_SITTING}\b)", "undo"),
@@ -323,6 +383,14 @@ TOKENS: dict[str, str] = {
     "undoing": "undo",
     # training gaps: "skipping my cool-down" (omit) is the articles' "gaps"
     "omit": "gap", "gaps": "gap",
+    # round 5: wrecked calves in chat ("toast", "shot", "destroyed"); a creaky
+    # Achilles is the article's "squeaky" one; blame and culprits are causes
+    "toast": "sore", "shot": "sore", "destroyed": "sore", "smashed": "sore", "battered": "sore", "hammered": "sore",
+    "cooked": "sore", "torched": "sore", "killing": "pain",
+    "creaky": "squeaky", "creaking": "squeaky", "creaks": "squeaky", "squeak": "squeaky", "squeaking": "squeaky",
+    "squeaks": "squeaky", "crunchy": "squeaky", "creak": "squeaky",
+    "blame": "cause", "culprit": "cause", "culprits": "cause", "responsible": "cause", "causing": "cause",
+    "staircase": "step", "staircases": "step", "habit": "lifestyle", "habits": "lifestyle",
     # injury prevention
     "prehab": "prevent injury", "prehabilitation": "prevent injury", "bulletproof": "prevent injury",
     "injuryproof": "prevent injury", "avoid": "prevent", "avoiding": "prevent", "avoided": "prevent",
@@ -406,6 +474,7 @@ HARD_OFF_TOPIC: frozenset[str] = frozenset(
     referral medication medications medicine medicines painkiller painkillers ibuprofen paracetamol acetaminophen
     tylenol advil aspirin naproxen nsaid nsaids pill pills tablet tablets whois
     sprain sprains sprained surgery surgeries operation postop rehab rehabilitation
+    cramp cramps cramping cramped charley
     """.split()
 )
 

@@ -710,3 +710,74 @@ def test_extra_questions4_scores(matcher, library):
     assert report.answerable_accuracy >= 0.9
     assert report.decline_rate == 1.0
     assert report.safety_rate == 1.0
+
+
+# Round 5 families (blind misses, written in new words; see docs/matcher.md).
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # 1. sibling exercises by equipment, setting or stance
+        ("two-footed calf raise: how far apart do my feet go", "double-leg-calf-raise"),
+        ("calf raises on both feet, should my feet be together", "double-leg-calf-raise"),
+        ("what calf exercise works on the stairs at home", "single-leg-calf-raise"),
+        ("which calf exercise is done on a kerb", "single-leg-calf-raise"),
+        ("the calf raise where I hold onto a wall", "double-leg-calf-raise"),
+        # 2. timing against the run
+        ("do I do calf work before my run or after it", "calf-routine-guidelines"),
+        ("why calf exercises after a run rather than first", "calf-routine-guidelines"),
+        # 3. injury prevention in other words
+        ("I drink loads of water and stretch, do I still need strength work", "injury-prevention"),
+        # 4. exercises *for* back pain are the routine; causes stay causes
+        ("what moves can I do for lower back pain", "back-routine"),
+        ("what causes my lower back pain on long runs", "low-back-pain-causes"),
+        # 5. calf symptoms
+        ("shin splints whenever I increase my weekly mileage", "why-calf-strength"),
+        ("the back of my heel is creaking", "why-calf-strength"),
+        ("I land on the balls of my feet and my calves are destroyed", "toe-running"),
+        ("calves sore every time I run intervals", "why-calf-strength"),
+        # 6. chatty descriptions
+        ("What exercise is it for the abs where you lay on your back with your legs lifted?", "hollow-body-hold"),
+        (
+            "I crash out after my long run, go home and collapse onto the settee, never stretch, never cool down. "
+            "Now my lower back is stiff every Monday. Could that routine be to blame?",
+            "low-back-pain-causes",
+        ),
+    ],
+)
+def test_round5_families(matcher, text, expected):
+    assert answered(matcher, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what is the world record for skipping in a minute",
+        "who invented the hollow body hold",
+        "what's the history of the calf raise",
+        "my calves cramp up at night",
+        "how do I get rid of cramps in my calves",
+    ],
+)
+def test_round5_trivia_and_cramps_decline(matcher, text):
+    result = matcher.match(text)
+    assert result.decision != "answer"
+    assert not result.safety
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("after my run I collapse on the sofa and my lower back aches", False),
+        ("I collapsed on my run today and my back hurts", True),
+        ("I collapsed during the race", True),
+    ],
+)
+def test_round5_collapse_figure_of_speech(matcher, text, flagged):
+    assert matcher.match(text).safety is flagged
+
+
+def test_extra_questions5_scores(matcher, library):
+    report = evaluate(matcher, library, Path(__file__).parent / "data" / "extra_questions5.jsonl")
+    assert report.answerable_accuracy >= 0.95
+    assert report.decline_rate == 1.0
+    assert report.safety_rate == 1.0
