@@ -31,6 +31,7 @@ FILES = [
     ROOT / "tests" / "data" / "extra_questions3.jsonl",
     ROOT / "tests" / "data" / "extra_questions4.jsonl",
     ROOT / "tests" / "data" / "extra_questions5.jsonl",
+    ROOT / "tests" / "data" / "extra_questions6.jsonl",
 ]
 REPEATS = 20
 

@@ -66,17 +66,38 @@ _START_RES = (
     Gated(r"^(?:start|go|begin|lets go|lets do this|lets do it|im ready|i am ready|ready|start now|new session|start session|start workout|workout time|train me)$"),
 )
 
-# "Take me through the back exercises step by step" asks for the explanation
-# (the routine entry answers it); it starts a session only with a start word
-# ("let's do ... now, step by step", "start ...", "begin ...").
-_THROUGH = Gated(r"\b(?:take|walk|talk|guide) me through\b")
-_STEP_BY_STEP = Gated(r"\b(?:step by step|one by one|one at a time|in detail|each (?:exercise|one|step|drill))\b")
-_START_WORD = Gated(r"\b(?:start|starting|begin|beginning|lets|let us|now|right now)\b|\bworkout now\b")
+# "Take / walk / talk / guide me through the back routine" asks for the
+# explanation (independent labellers read it as a question; the routine entry
+# answers it and points to /session); it starts a session only with a start
+# word ("let's do ... now, take me through it", "start ...", "begin ...",
+# "do it with me").
+_THROUGH = Gated(r"\b(?:take|walk|talk|guide|run) (?:me|us) through\b")
+_START_WORD = Gated(
+    r"\b(?:start|starting|begin|beginning|lets|let us|now|right now)\b|\bworkout now\b"
+    r"|\b(?:do it|do them|do this|do the \w+|exercise|train) (?:along )?with me\b"
+)
+# A question asked after a lead-in clause: "before starting the back
+# exercises, how do I check ...": the lead-in names the session, the message asks.
+_EMBEDDED_QUESTION = Gated(
+    r"\b(?:how|what|which|when|where|why) (?:do|does|should|can|could|would|is|are|am) (?:i|you|we|it|my)\b"
+)
+# "Can I do the back routine the day after a race": asking whether, not asking
+# to start (a condition or a time follows the routine).
+_CAN_I_WHEN = Gated(
+    r"^(?:can|could|should|may) i (?:\w+ ){0,2}(?:do|start|run) (?:\w+ ){0,4}?(?:routine|workout|exercises|session|drills)s?\b"
+    r" (?:\w+ )?(?:after|before|if|when|while|during|every|twice|on (?:a |my )?(?:rest|race|run)|the day)\b"
+)
+
+_IMPERATIVE_START = Gated(r"^(?:(?:ok|okay|right|alright|so|coach|please|pls) )?(?:start|begin|lets|let us|go|run|launch|time)\b")
 
 
 def _explain_request(cleaned: str) -> bool:
-    """ "Walk me through the back exercises step by step": explain, do not start."""
-    return bool(_THROUGH.search(cleaned) and _STEP_BY_STEP.search(cleaned) and not _START_WORD.search(cleaned))
+    """ "Walk me through the back exercises": explain, do not start."""
+    if _THROUGH.search(cleaned):
+        return not _START_WORD.search(cleaned)
+    if _CAN_I_WHEN.search(cleaned):
+        return True
+    return bool(_EMBEDDED_QUESTION.search(cleaned) and not _IMPERATIVE_START.search(cleaned))
 
 
 _REMINDER_NOUN = r"(?:reminders?|notifications?|alerts?|pings?|nudges?|reminder messages)"
@@ -175,7 +196,11 @@ _RULES: tuple[tuple[str, tuple[Gated, ...]], ...] = (
             Gated(r"\bhistory\b"),
             Gated(r"\b(?:past|previous|last|recent|completed|logged|earlier|old) (?:sessions?|workouts?|routines?)\b"),
             Gated(r"\b(?:my|show|open|see|view|check) (?:\w+ )?(?:workout |training |exercise )?logs?\b"),
-            Gated(r"\bwhat did i do\b(?! wrong)|\bwhat have i (?:done|logged)\b|\bwhat (?:was|were) my (?:last|previous)\b"),
+            Gated(r"\bwhat did i do\b(?! wrong)|\bwhat have i (?:\w+ )?(?:done|completed|finished|logged)\b|\bwhat (?:was|were) my (?:last|previous)\b"),
+            # "show me the sessions I've done", "list my workouts", "all my workouts so far"
+            Gated(r"\b(?:sessions?|workouts?|routines?) (?:that )?i (?:have |had )?(?:already )?(?:done|did|completed|finished|logged)\b"),
+            Gated(r"\b(?:list|show|see|view)(?: me)? (?:all )?(?:of )?my (?:sessions|workouts|routines)\b|^(?:all )?my (?:sessions|workouts)$"
+                  r"|\bmy (?:sessions|workouts) so far\b"),
         ),
     ),
     (
@@ -198,6 +223,8 @@ _HISTORY_QUESTION = Gated(
     r"\bwhat did i do\b(?! wrong)|\bwhat have i (?:done|logged)\b|\bwhat (?:was|were) my (?:last|previous)\b"
     r"|\b(?:my|the) (?:past|previous|last|recent|completed|logged|earlier|old) (?:sessions?|workouts?|routines?)\b"
     r"|\b(?:my|the) (?:workout |training |exercise )?logs?\b|\bworkout history\b|\bmy history\b"
+    r"|\bwhat have i (?:\w+ )?(?:done|completed|finished|logged)\b"
+    r"|\b(?:sessions?|workouts?|routines?|exercises) (?:that )?i (?:have |had )?(?:already )?(?:done|did|completed|finished|logged)\b"
 )
 
 

@@ -126,12 +126,23 @@ def _expand(word: str) -> list[str]:
     return mapped.split() if " " in mapped else [mapped]
 
 
+# (literals, compiled pattern, replacement): Gated.sub inlined, because a
+# sentence goes through every rewrite and two method calls per rewrite cost
+# more than the substring checks themselves.
+_REWRITE_STEPS = tuple((g.literals, g.pattern, r) for g, r in _REWRITES)
+
+
 @lru_cache(maxsize=4096)
 def rewrite(text: str) -> str:
     """clean() plus the context-dependent rewrites of synonyms.REWRITES."""
     text = clean(text)
-    for pattern, repl in _REWRITES:
-        text = pattern.sub(repl, text)
+    contains = text.__contains__
+    for literals, pattern, repl in _REWRITE_STEPS:
+        if literals is None or any(map(contains, literals)):
+            new = pattern.sub(repl, text)
+            if new != text:
+                text = new
+                contains = text.__contains__
     return text
 
 
@@ -147,6 +158,12 @@ def content_words(text: str) -> list[str]:
 def content_tokens(text: str) -> list[str]:
     """Stemmed topic words of ``text``, in order, stop words removed."""
     return [stem(w) for w in content_words(text)]
+
+
+# Words a phrase synonym or a rewrite can use: a typo repair that produces
+# none of them cannot change what the maps do, so the text is not re-run.
+_PHRASE_WORDS = frozenset(w for phrase in _PHRASE_MAP for w in phrase.split())
+_REWRITE_WORDS = frozenset(re.findall(r"[a-z]{2,}", " ".join(p for p, _ in REWRITES)))
 
 
 class Normalizer:
@@ -242,6 +259,7 @@ class Normalizer:
         words = rewrite(text).split()
         out: list[str] = []
         repaired: list[str] = []
+        fixed_words: list[str] = []
         changed = False
         for raw in words:
             for word in _expand(raw):
@@ -254,11 +272,17 @@ class Normalizer:
                     repaired.append(word)
                     continue
                 fixed = self.repair(word)
-                changed = changed or fixed != (word,)
+                if fixed != (word,):
+                    changed = True
+                    fixed_words.extend(fixed)
                 repaired.extend(fixed)
                 out.extend(stem(w) for w in fixed)
         if not changed:
             return out
         # A repaired word may complete a phrase ("lowr bak" -> "lower back" ->
-        # "lowback"), so the corrected text goes through the maps once more.
+        # "lowback") or a rewrite, so the corrected text goes through the maps
+        # once more; only when a repair produced a word that a phrase or a
+        # rewrite can use (most repairs are single topic words: "calfs").
+        if not any(w in _PHRASE_WORDS or w in _REWRITE_WORDS for w in fixed_words):
+            return out
         return [stem(w) for w in content_words(" ".join(repaired))]

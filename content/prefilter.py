@@ -104,19 +104,45 @@ def _minimal(strings: frozenset[str]) -> frozenset[str]:
     return frozenset(f for f in strings if not any(g != f and g in f for g in strings))
 
 
+def _shrink(strings: frozenset[str] | None) -> frozenset[str] | None:
+    """A set too large to check, cut down to a small one that is still necessary.
+
+    A text containing "should i get" contains "shoul" too, and one containing
+    "go back" contains " back": every string's prefixes (and suffixes) are as
+    necessary as the string. When a set has more than MAX_LITERALS strings
+    (usually a product of word lists: "should|could|can" x "i|we" x "get|order"),
+    the longest prefixes (or suffixes) that fit in MAX_LITERALS strings are used.
+    """
+    if strings is None:
+        return None
+    strings = _minimal(strings)
+    if len(strings) <= MAX_LITERALS:
+        return strings
+    shortest = min(map(len, strings))
+    for k in range(min(shortest, 10), 3, -1):
+        for cut in ((lambda x: x[:k]), (lambda x: x[-k:])):
+            small = _minimal(frozenset(map(cut, strings)))
+            if len(small) <= MAX_LITERALS:
+                return small
+    return strings
+
+
 def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
     """The cheaper of two factor sets to check.
 
     A miss (the usual case) tries every string, so fewer strings is cheaper;
     but strings under four letters ("no", "in ") occur in most messages and
-    rarely let a pattern be skipped, so longer ones come first.
+    rarely let a pattern be skipped, so longer ones come first. A set over
+    MAX_LITERALS strings (after _shrink) cannot be used at all, so any usable
+    set beats it.
     """
+    a, b = _shrink(a), _shrink(b)
     if a is None:
         return b
     if b is None:
         return a
-    ka = (min(4, min(map(len, a))), -len(_minimal(a)))
-    kb = (min(4, min(map(len, b))), -len(_minimal(b)))
+    ka = (len(a) <= MAX_LITERALS, min(4, min(map(len, a))), -len(a))
+    kb = (len(b) <= MAX_LITERALS, min(4, min(map(len, b))), -len(b))
     return a if ka >= kb else b
 
 
@@ -126,6 +152,8 @@ def _factors(items) -> frozenset[str] | None:
     run: frozenset[str] | None = frozenset({""})
     for op, av in items:
         part = _exact_item(op, av)
+        if op is _c.ASSERT:
+            best = _better(best, _factor_item(op, av))
         if part is not None:
             best = _better(best, _usable(part))
             # Extend the current run of exactly-known items ("instead of" + " ").
@@ -150,6 +178,10 @@ def _usable(strings: frozenset[str] | None) -> frozenset[str] | None:
 
 
 def _factor_item(op, av) -> frozenset[str] | None:
+    if op is _c.ASSERT:
+        # A positive lookahead or lookbehind matches nothing itself, but the
+        # text must contain what it asserts: its factors gate the pattern.
+        return _factors(av[1])
     if op is _c.SUBPATTERN:
         return _factors(av[-1])
     if op is _c.BRANCH:
@@ -159,7 +191,7 @@ def _factor_item(op, av) -> frozenset[str] | None:
             if part is None:
                 return None
             out |= part
-        return frozenset(out)
+        return _shrink(frozenset(out))
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
         lo, _hi, body = av
         return _factors(body) if lo >= 1 else None
@@ -207,6 +239,10 @@ class Gated:
         return self.pattern.sub(repl, text) if self.possible(text) else text
 
 
+# From this many characters on, GatedAny finds present literals by trigram.
+_GRAM_MIN_TEXT = 160
+
+
 class GatedAny:
     """``search`` of a top-level alternation, for callers that only test truth.
 
@@ -228,12 +264,26 @@ class GatedAny:
             for lit in g.literals or ():
                 self._by_literal.setdefault(lit, []).append(g.pattern)
         self._literals = tuple(sorted(self._by_literal))
+        # Literals by their first three letters: on a long message, the set of
+        # the text's three-letter pieces rules most of them out at once (one
+        # substring check per literal costs more than building that set).
+        self._by_gram: dict[str, list[str]] = {}
+        for lit in self._literals:
+            self._by_gram.setdefault(lit[:3], []).append(lit)
+        self._grams = frozenset(self._by_gram)
+
+    def _present(self, text: str):
+        if len(text) < _GRAM_MIN_TEXT or any(len(g) < 3 for g in self._grams):
+            return filter(text.__contains__, self._literals)
+        grams = {text[i : i + 3] for i in range(len(text) - 2)}
+        by_gram = self._by_gram
+        return sorted(lit for g in grams.intersection(self._grams) for lit in by_gram[g] if lit in text)
 
     def search(self, text: str) -> bool:
         if self._plain is not None and self._plain.search(text):
             return True
         tried: set[re.Pattern[str]] = set()
-        for lit in filter(text.__contains__, self._literals):
+        for lit in self._present(text):
             for pattern in self._by_literal[lit]:
                 if pattern not in tried:
                     if pattern.search(text):

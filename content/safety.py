@@ -119,6 +119,51 @@ _EVERYDAY = (
     r"(?:pains?|tight\w*|pressure|hurts?|aches?) (?:in|across|on) (?:my |the )?chest",
     r"palpitation\w*", r"heart (?:racing|pounding|flutter\w*|skipping)", r"passed out", r"black(?:ed)? out\b",
     r"blood in (?:my )?(?:urine|pee|wee|stool|poo)", r"(?:coughing|cough|spitting) (?:up )?blood",
+    # round 6 (blind misses). After a birth, in everyday words: "since my baby
+    # was born", "since my little one arrived", "6 weeks after giving birth".
+    r"(?:giving|give) birth", r"birth of (?:my|our)", r"new ?born\b", r"new (?:mum|mom|mother)\b",
+    r"(?:baby|babies|son|daughter|twins|little one|kids?|child|children) (?:was|were) born",
+    r"(?:since|after|before|from) (?:having |the birth of )?(?:my|our|the|a) (?:\w+ )?(?:baby|babies|little one|twins)\b",
+    r"(?:since|after) having (?:my |our |a |the )?(?:\w+ )?(?:baby|babies|kids?|children|son|daughter|twins|little one)\b",
+    r"(?:little one|baby|babies|twins) (?:arrived|came)\b",
+    # the pelvic floor: heaviness or dragging, leaking, a gap in the tummy muscles
+    r"pelvic floor", r"pelvic (?:organ|pain|pressure|heaviness)",
+    r"(?:heavy|heaviness|dragg\w*|bulg\w*|pressure|falling out) (?:\w+ ){0,4}(?:pelvis|vagina\w*|down below|down there|pelvic)",
+    r"(?:pelvis|vagina\w*|down below|down there) (?:\w+ ){0,3}(?:heavy|heaviness|dragg\w*|bulg\w*)",
+    r"leak(?:s|ed|ing|age)?\b(?! (?:shoe|bottle|roof|tap|pipe|tent))(?: \w+){0,3} (?:when|while|whenever|during|if|as soon as) (?:i |im )?(?:\w+ )?(?:run|jog|jump|skip|cough|sneez|laugh|land)\w*",
+    r"leak(?:s|ed|ing|age)? (?:\w+ )?(?:urine|pee|wee|a bit of pee|a little pee)",
+    r"(?:gap|split|separation|separat\w*|doming|coning) (?:in|between|of) (?:my )?(?:\w+ )?(?:stomach|tummy|belly|abs|abdominal\w*|six pack|core)",
+    r"(?:abdominal|ab|abs|tummy|stomach|core) (?:muscle )?(?:separation|split|gap|doming|coning)",
+    # a back that locks: "locked up", "seized", "went into spasm", "put my back out", "stuck bent over"
+    r"(?:back|lowback|spine)\b(?: \w+){0,2} (?:locked|lock up|locks|seiz\w*|froze|frozen|freez\w*|went out|gone out|goes out|just went|completely went|jammed)",
+    r"(?:put|threw|thrown|throw|putting|throwing) (?:my |his |her )?(?:lowback|back) out\b",
+    r"(?:locked|seized|froze|frozen) up\b(?:(?: \w+){0,6} (?:back|lowback|spine)\b)",
+    r"(?:stuck|hobbl\w*|walk\w*|limp\w*|shuffl\w*|crawl\w*) (?:\w+ ){0,3}"
+    r"(?:bent over|bent double|hunched over|doubled over|bent forward|crooked|sideways|at an angle)",
+    r"(?:cannot|can not|unable to|could not|couldnt) (?:\w+ ){0,2}(?:straighten|stand up|stand upright|get upright|stand tall)",
+    # bladder and bowel in plain words
+    r"(?:trouble|problems?|difficult\w*|struggl\w*|hard|pain|burning|cannot|can not|unable to|could not|couldnt) (?:to |with |when )?(?:\w+ ){0,2}"
+    r"(?:pee|peeing|wee|weeing|urinat\w*|piss\w*)\b",
+    r"(?:wetting|wet|weeing on|peeing) (?:myself|my pants|my shorts|the bed)", r"accidents? in my (?:pants|shorts)",
+    r"(?:cannot|can not|unable to|no|lost|losing|cant seem to|hard to|trouble) (?:\w+ ){0,2}control (?:\w+ ){0,6}"
+    r"(?:toilet|loo|bathroom|pee|wee|poo|bladder|bowels?|go|going)\b",
+    r"numb (?:\w+ )?(?:down there|down below|between (?:my|the) legs)",
+    # blood where it should not be
+    r"blood (?:\w+ ){0,2}(?:when|while|after|in|during) (?:i |my )?(?:\w+ )?(?:pee\w*|wee\w*|poo\w*|urin\w*|stool|cough\w*|spit\w*|toilet)",
+    r"(?:pee\w*|wee\w*|urinat\w*|poo\w*|cough\w*|spit\w*) (?:\w+ )?blood", r"bloody (?:urine|pee|wee|stool|poo)",
+    r"(?:urine|pee|wee) (?:is|was|looks|looked|went|turned) (?:\w+ )?(?:red|brown|pink|dark brown|cola)",
+    # a hot, red, puffy calf (a clot), faintness, pain in the jaw or arm, night sweats
+    r"(?:warm|hot) (?:to|when i) (?:the )?touch", r"puff(?:y|ed up|iness)", r"red (?:\w+ )?(?:and|,) (?:hot|warm|swollen|puffy|tender)",
+    r"(?:hot|warm) (?:and|,) (?:red|swollen|puffy)",
+    r"light ?headed\w*", r"woozy", r"vertigo", r"(?:nearly|almost|about to) (?:pass(?:ed)? out|faint\w*|black(?:ed)? out|keel(?:ed)? over)",
+    r"(?:vision|eyesight|sight) (?:\w+ ){0,2}(?:went|goes|going|gone|blurr\w*|black|dark|tunnel)", r"seeing stars",
+    r"(?:pains?|hurts?|aches?|aching|tight\w*|pressure|heaviness) (?:\w+ ){0,3}(?:jaw|left arm|both arms|neck and arm)",
+    r"(?:jaw|left arm) (?:\w+ ){0,2}(?:pains?|hurts?|aches?|aching|tight\w*|pressure)",
+    r"(?:short|shortness) of breath (?:\w+ ){0,3}(?:at rest|sitting|lying|walking|chest)", r"(?:cannot|can not|could not|couldnt) (?:catch my )?breath\w*\b(?! (?:work|technique|pattern))",
+    r"(?:sweat\w*|drenched|soaked|soaking) (?:(?!run|jog|train|work)\w+ ){0,4}(?:at night|in (?:bed|my sleep)|overnight|through the night|every night)",
+    r"(?:wake|woke|waking) up (?:\w+ ){0,2}(?:drenched|soaked|soaking|sweat\w*)",
+    # sudden and severe, out of nowhere
+    r"(?:sudden\w*|out of nowhere|out of the blue|all of a sudden) (?:\w+ ){0,4}(?:really |very |so |super )?(?:bad|worse|severe)\b",
 )
 # One alternative per family member: only their truth is used, so each is
 # gated on its own words (GatedAny) instead of scanning one huge alternation.
@@ -144,7 +189,9 @@ _WITH_PAIN_RE = Gated(
     r"|(?:wakes?|woke|waking|woken) me\b|(?:keeps?|kept|keeping) me (?:up|awake)\b"
     r"|middle of the night|in the night|overnight|at \d+ ?am\b"
     r"|(?:cannot|can not|unable to|could not|couldnt|hard to|struggle to|struggling to|trouble) (?:get to )?sleep(?:ing)?\b"
-    r"|(?:at|during the|through the|every|all) night\b)"
+    r"|(?:at|during the|through the|every|all) night\b"
+    # pain that changes with a cough, a sneeze or straining
+    r"|cough\w*|sneez\w*|strain\w* on the (?:toilet|loo)|bearing down)"
 )
 # A blow or a fall counts with a wider set of symptoms ("since the car accident
 # my back is stiff"): the articles' stiffness advice assumes no trauma.
@@ -201,6 +248,8 @@ _HEAT_RE = Gated(
 _BENIGN = Gated(
     r"\b(?:race nerves|nerves before|nerve ?racking|shoot(?:ing)? (?:a |the )?(?:video|photo|film)"
     r"|photo ?shoot|electric(?:al)? (?:bike|scooter|car)|sharp turn)\b"
+    # things that leak: "my water bottle leaks when I run"
+    r"|\b(?:bottles?|flasks?|shoes?|trainers|roof|tap|pipes?|tent|jacket|vest|pack|hydration \w+|camelbak|cup|lid) (?:\w+ )?(?:leak\w*|is leaking)\b"
     # "collapse on the sofa" is a figure of speech ("collapsed on my run" stays a flag)
     r"|\bcollaps\w* (?:straight |right |back |down |out |in a heap )?(?:on|onto|into|in|on to) "
     r"(?:the |my |a |our |your |his |her )?(?:sofa|couch|settee|bed|armchair|recliner|beanbag|sun ?lounger)s?\b"
@@ -216,6 +265,17 @@ _BENIGN = Gated(
 )
 
 
+# Calf or leg pain after a long flight (a possible clot); pain or odd feelings
+# in both legs together with the back.
+_FLIGHT_RE = Gated(r"\b(?:flights?|flew|flying|plane|long ?haul|airplane|aeroplane|jet ?lag\w*)\b")
+_CALF_LEG_RE = Gated(r"\b(?:calf|calves|leg|legs|shin|shins)\b")
+_BOTH_LEGS_RE = Gated(r"\b(?:both|two) (?:my |of my )?(?:legs|feet|calves|thighs)\b|\blegs (?:\w+ )?both\b")
+_BACK_RE = Gated(r"\b(?:back|lowback|spine)\b")
+_ODD_RE = Gated(
+    r"\b(?:pains?|painful|hurts?|hurting|aches?|aching|achy|weird|strange|funny|heavy|odd|wobbly|jelly|weak|numb\w*)\b"
+)
+
+
 def is_red_flag(text: str) -> bool:
     """True when ``text`` describes nerve symptoms, severe pain or other warning signs."""
     cleaned = _BENIGN.sub(" ", clean(text))
@@ -228,5 +288,9 @@ def is_red_flag(text: str) -> bool:
     if _TRAUMA_RE.search(cleaned) and _TRAUMA_SYMPTOM_RE.search(cleaned):
         return True
     if _PATH_RE.search(cleaned) and _SENSATION_RE.search(cleaned):
+        return True
+    if _FLIGHT_RE.search(cleaned) and _CALF_LEG_RE.search(cleaned) and _PAIN_WORDS_RE.search(cleaned):
+        return True
+    if _BOTH_LEGS_RE.search(cleaned) and _BACK_RE.search(cleaned) and _ODD_RE.search(cleaned):
         return True
     return bool(_TRAVEL_RE.search(cleaned) and (_PAIN_RE.search(cleaned) or _HEAT_RE.search(cleaned)))

@@ -127,6 +127,35 @@ _SITTING = r"(?:sitting|sit|sat|desk|chair|office|sedentary|commute|commuting|dr
 _GAP_OBJECT = r"(?:cooldown|cool|crosstraining|cross|mobility|stretch\w*|strength|warmup|core)"
 _STRETCHED = r"(?:calf|calves|hamstrings?|quads?|glutes?|back|lowback|legs?|achilles|soleus)"
 REWRITES: tuple[tuple[str, str], ...] = (
+    # Round 6. Landing without noise ("land the calf jumps without making a
+    # racket", "my jump squats are so noisy"): the half chair squat's "land quietly"
+    (r"\bwithout (?:making |being )?(?:a |any |so much |too much |much |the )?(?:racket|noise|din|thud|thump|bang|sound|clatter)s?\b"
+     r"|\b(?:noisy|noisily|loudly|loud|quieter|quietly|softer|softly|thud\w*|thump\w*|stomp\w*|clomp\w*)\b", "quietly"),
+    # "which calf move gets me ready for hill workouts": prepares for hills
+    (r"\b(?:get|gets|getting|got|make|makes|making) (?:me |my \w+ |us |you )?(?:ready|prepared|primed) for\b"
+     r"|\bprep(?:s|ped|ping|are|ares|aring)? (?:me |my \w+ |us |you )?for\b", "prepares for"),
+    (r"\b(?<=for )hill (?:workouts?|sessions?|training|running|runs?|repeats|reps|days?|races?)\b", "hills"),
+    # Fitting the calf work into a run ("during it or after", "mid-run or when I
+    # get home", "fit them into my run"): the guidelines' timing advice
+    (r"\b(?:fit|fitting|squeeze|squeezing|slot|slotting)\b(?= (?:\w+ ){0,3}?(?:into|in|around) (?:my |a |the |each )?(?:run|runs|running|training|week)\b)"
+     r"|\b(?:during|mid|midway)\b(?=(?: \w+){0,3}? (?:or|vs|versus|instead of|rather than) (?:\w+ ){0,3}?"
+     r"(?:after|afterwards|before|later|end|home)\b)", "timing"),
+    (r"\b(?:when|once|after) (?:i |im |i m |i am |i ve )?(?:get |got |am |m |arrive |arrived )?(?:back )?home\b", "after run"),
+    # "which exercise stretches the back of my calf": the calf stretch is the
+    # knee push (not a static stretch, not the lower back)
+    (r"\bback of (?:my |the |your |both )?(?:calf|calves|lower legs?|shins?)\b", "calf"),
+    (r"\b(?:exercise|exercises|move|moves|drill|drills|one|which|what)\b (?:\w+ ){0,2}?(?:stretch(?:es)?|gives? (?:\w+ ){0,3}?(?:a )?stretch)"
+     r"(?= (?:\w+ ){0,3}?(?:calf|calves|soleus)\b)"
+     r"|\b(?:exercise|exercises|move|moves|drill|drills)\b (?:\w+ )?(?:gives?|provides?) (?:my |the |your )?(?:calf|calves)"
+     r"(?: muscles?)? (?:a |some |good |nice |real )*stretch\b", "knee push calf stretch"),
+    (r"\b(?:first|beforehand)\b(?= (?:\w+ ){0,8}?before (?:the |my |starting |doing )?(?:back |lowback )?(?:drills?|exercises?|routine|workout))"
+     r"|\bbefore (?:starting |doing |i start |i do )?(?:the |my |any )?(?:back |lowback )?(?:drills|exercises)\b", "before drill test"),
+    # Off topic: cool-down prescriptions ("how long should my cool down jog
+    # be"), rope tricks ("double unders"), running with a dog
+    (r"\bhow (?:long|much|many minutes|far)\b(?: \w+){0,3}? cooldown\b|\bcooldown (?:jog|run|walk|lap)s?\b"
+     r"|\b(?:jog|jogging|run|running|walk|walking)\b(?: \w+){0,2} (?:for|as) (?:a |my |the )?cooldown\b", "cooldownroutine"),
+    (r"\b(?:double|triple) unders?\b|\bcriss ?cross\w*|\bcross ?overs?\b|\bside swings?\b|\bboxer (?:step|skip)\w*"
+     r"|\btricks?\b(?= (?:\w+ ){0,4}?(?:jumprope|rope)\b)|\b(?:rope|jumprope) tricks?\b", "ropetrick"),
     # Round 5. How far apart the feet go ("how far apart should my feet be",
     # "feet together or apart", "what width should I stand at") is the
     # double-leg raise's "feet hip-width" cue.
@@ -299,6 +328,10 @@ REWRITES: tuple[tuple[str, str], ...] = (
     # "strengthen my ankles": ankle strength is not the ankle mobility drill
     (r"\b(?:strength\w*|stronger|strong|weak|weaker)\s+(?:\w+\s+){0,2}?(ankles?|wrists?|feet|foot|neck|shoulders?|knees?|toes)\b", r"partstrength \1"),
     (r"\b(ankles?|wrists?|feet|foot|neck|shoulders?|knees?)\s+(?:strength|stability|strengthening|stronger)\b", r"partstrength \1"),
+    # Round 6 (last, after the office-ergonomics rules). Posture before the drills ("what should I do first to find my posture
+    # before the back drills", "check I'm in a neutral position"): the glute test
+    (r"\b(?:find|set|setting|check|checking|get|reset|finding|lock in|dial in)\w* (?:\w+ ){0,2}?(?:neutral|posture|position|pelvis|alignment)\b"
+     r"|\bneutral (?:position|posture|stance|alignment)\b", "neutral pelvis"),
 )
 
 # Single tokens: spelling (British/American), slang, common typos, compounds.
@@ -338,7 +371,7 @@ TOKENS: dict[str, str] = {
     "excersise": "exercise", "excersises": "exercise", "excercise": "exercise",
     "excercises": "exercise", "exersize": "exercise", "exersizes": "exercise",
     "exercices": "exercise", "exercize": "exercise", "exercizes": "exercise",
-    "excersize": "exercise", "exercises": "exercise", "drills": "drill", "moves": "exercise",
+    "excersize": "exercise", "exercises": "exercise", "drills": "drill", "moves": "exercise", "move": "exercise",
     "workout": "routine", "workouts": "routine", "session": "routine", "sessions": "routine",
     "circuit": "routine", "regime": "routine", "regimen": "routine", "program": "routine",
     "reps": "rep", "repetitions": "rep", "repetition": "rep", "rounds": "set", "round": "set",
@@ -432,7 +465,8 @@ STOP_WORDS: frozenset[str] = frozenset(
     literally totally kinda sorta bit little lil because since though although
     cos coz cuz else enough sometimes usually always never
     u ur r ya yo ppl b4 w tho thru abt bc dunno gotta wanna hafta
-    mild mildly slight slightly minor tiny somewhat fairly rather
+    mild mildly slight slightly minor tiny somewhat fairly rather dull
+    her hers him his most went gave gives took meant showed thinks telling plus questions mornings
     halfway midway partway mid mile miles km kms kilometre kilometres kilometer kilometers
     toward towards through throughout onwards later
     two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty sixty ninety hundred
@@ -461,6 +495,7 @@ OFF_TOPIC: frozenset[str] = frozenset(
     cold flu covid sleep lose
     deskbreak ergonomic ergonomics monitor keyboard staticstretch footstrike cooldownroutine
     partstrength liftingtechnique wrist wrists neck elbow elbows blister blisters hydrate hydration electrolyte electrolytes
+    ropetrick dog dogs puppy puppies canicross leash
     """.split()
 )
 

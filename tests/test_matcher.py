@@ -431,8 +431,14 @@ def test_getting_back_into_running_is_not_about_the_back(matcher):
         ("show me my last session", "history", None),
         ("can I see my past sessions", "history", None),
         ("open my training log", "history", None),
-        ("take me through the back routine", "start-session", "back-routine"),
-        ("walk me through the calf routine", "start-session", "calf-routine"),
+        ("take me through the back routine and do it with me", "start-session", "back-routine"),
+        ("let's go, walk me through the calf routine now", "start-session", "calf-routine"),
+        ("show me the sessions I've done before", "history", None),
+        ("what have I done so far", "history", None),
+        ("my past workouts", "history", None),
+        ("list my workouts", "history", None),
+        ("let's do the back routine", "start-session", "back-routine"),
+        ("start calf workout", "start-session", "calf-routine"),
     ],
 )
 def test_history_and_walkthrough_commands(matcher, text, intent, routine):
@@ -691,7 +697,16 @@ def test_round4_clear_questions_are_answered(matcher, text, ids):
         ("walk me through the lower back exercises step by step", "answer", "back-routine"),
         ("can you take me through the calf exercises one by one", "answer", "calf-routine"),
         ("let's do the back workout now, take me through it step by step", "intent", "start-session"),
-        ("take me through the back routine please", "intent", "start-session"),
+        # round 6: labellers read "take/walk/talk/guide me through the X" as a
+        # question about X; a start word makes it a session
+        ("take me through the back routine please", "answer", "back-routine"),
+        ("guide me through the back routine", "answer", "back-routine"),
+        ("talk me through the calf workout", "answer", "calf-routine"),
+        ("could you walk me through the calf routine", "answer", "calf-routine"),
+        ("let's do the back routine now, take me through it", "intent", "start-session"),
+        ("begin the calf workout and walk me through it", "intent", "start-session"),
+        ("before starting the back exercises how do I check I'm in a neutral position", "answer", "glute-engagement-test"),
+        ("can I do the back routine the day after a race", "answer", "back-routine"),
     ],
 )
 def test_step_by_step_explains_unless_starting(matcher, text, decision, target):
@@ -781,3 +796,113 @@ def test_extra_questions5_scores(matcher, library):
     assert report.answerable_accuracy >= 0.95
     assert report.decline_rate == 1.0
     assert report.safety_rate == 1.0
+
+
+# -- round 6 families ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # after a birth, the pelvic floor, tummy-muscle separation
+        "it's been 6 weeks since I gave birth, can I do calf raises",
+        "since my baby was born my back aches",
+        "since my little one arrived my hips are tight",
+        "I had a c-section last year, is the hollow hold ok",
+        "there's a heavy dragging feeling in my pelvis on runs",
+        "how do I strengthen my pelvic floor",
+        "I keep leaking when I run",
+        "I have a gap in my stomach muscles after my daughter was born",
+        "do I have diastasis",
+        # a back that locks or seizes
+        "my back locked up on my run",
+        "my lower back seized and I can't stand up straight",
+        "my back went into spasm",
+        "I had to hobble home bent over",
+        "I'm stuck bent over since this morning",
+        "I put my back out lifting the shopping",
+        # bladder and bowel in plain words
+        "I've had trouble peeing since my back started hurting",
+        "I can't pee properly after long runs",
+        "I keep wetting myself on runs",
+        "I can't control my bladder",
+        "numb down there after my run",
+        "I can't seem to control when I need to go to the toilet",
+        # other red flags in everyday words
+        "there was blood when I peed after my marathon",
+        "my back hurts when I cough or sneeze",
+        "both my legs feel weird since my back started hurting",
+        "my calf is red, hot and puffy",
+        "my calf is warm to the touch and sore",
+        "my calf has hurt since my long haul flight",
+        "I felt light-headed and nearly fainted on my run",
+        "pain in my jaw and left arm when I run",
+        "I wake up soaked in sweat every night",
+        "my back suddenly got really bad out of nowhere",
+        "my hip hurts after a fall on the trail",
+    ],
+)
+def test_round6_red_flags(matcher, text):
+    result = matcher.match(text)
+    assert result.safety and result.id == "see-a-professional"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my calves are sore after a long run",
+        "I run with my baby in a jogging stroller",
+        "my lower back gets sore after long drives",
+        "I flew to Berlin for a marathon, which calf exercise is best",
+        "both my legs are sore after the marathon",
+        "I get hot and sweaty running at night",
+        "my water bottle leaks when I run",
+        "I stand bent over at my desk all day",
+        "stand up straight and squeeze your glutes",
+        "I get a dull ache in my calves after a long run",
+        "my calves feel heavy after hills",
+    ],
+)
+def test_round6_ordinary_soreness_stays_benign(text):
+    from content.safety import is_red_flag
+
+    assert not is_red_flag(text)
+
+
+@pytest.mark.parametrize(
+    "text, ids",
+    [
+        ("how do I land the calf jumps without making a racket", {"jumping-half-chair-squat"}),
+        ("my jump squats are so noisy, how do I land softer", {"jumping-half-chair-squat"}),
+        ("which calf move gets me ready for hill workouts", {"jumping-half-chair-squat"}),
+        ("how do I fit calf exercises into my run, during it or after", {"calf-routine-guidelines"}),
+        ("should the calf work go mid-run or when I get home", {"calf-routine-guidelines"}),
+        ("which exercise stretches the back of my calf", {"ankle-knee-push"}),
+        ("what move gives my calf muscle a stretch", {"ankle-knee-push"}),
+        ("what should I do first to find my posture before the back drills", {"glute-engagement-test"}),
+        ("my lower back gets sore after long drives", {"hip-flexors-and-sitting", "low-back-pain-causes"}),
+        ("I get a dull ache in my calves after a long run", {"why-calf-strength", "calf-routine", "injury-prevention"}),
+    ],
+)
+def test_round6_retrieval_families(matcher, text, ids):
+    result = matcher.match(text)
+    assert result.decision == "answer" and result.id in ids, result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how long should my cool down jog be",
+        "how many minutes of easy jogging for a cool-down",
+        "how do I learn double unders with a skipping rope",
+        "any tips for criss cross tricks on the jump rope",
+        "how do I train my dog to run with me",
+    ],
+)
+def test_round6_off_topic_declines(matcher, text):
+    assert matcher.match(text).decision != "answer"
+
+
+def test_round6_real_words_are_not_repaired(matcher):
+    tokens = matcher.normalizer.tokens("bit of background: I work from home most days")
+    assert "back" not in tokens and "hop" not in tokens
