@@ -29,12 +29,13 @@ _ALWAYS = (
     r"(?:cannot|cant|can not|unable to) (?:feel|move|walk|bend|straighten|lift my|stand up|stand straight)\b",
     r"(?:can barely|can hardly|barely able to|hardly able to) (?:feel|move|walk|stand|bend|straighten|sit)\b",
     r"lost (?:the )?(?:feeling|sensation|control)", r"loss of (?:feeling|sensation|control)",
+    r"(?:lost|losing|lose) (?:\w+ ){0,2}(?:feeling|sensation)\b",
     r"no feeling", r"(?:leg|foot|feet|toes?|arm|hand)s? (?:\w+ )?(?:falls?|fell|goes|went|is|are) (?:asleep|dead)",
     r"(?:leg|knee|foot)s? (?:gives?|gave|giving) (?:way|out)", r"foot drop", r"drop foot",
     r"sudden(?:ly)? weak\w*", r"weakness in (?:my |the |one )?(?:leg|foot|feet)",
     r"incontinen\w*", r"bladder", r"bowel",
     # structural injuries
-    r"herniat\w*", r"prolaps\w*", r"(?:slipped|bulg\w*|ruptured) dis[ck]\w*",
+    r"herniat\w*", r"prolaps\w*", r"(?:slipped|bulg\w*|ruptured) (?:a |my |the )?dis[ck]\w*",
     r"dis[ck] (?:problem|issue|injury|bulge|herniation|slip)\w*",
     r"(?:ruptur\w*|torn|tear) (?:my |the |a )?(?:achilles|tendon|calf|muscle|ligament)\w*",
     r"fractur\w*", r"broken (?:bone|leg|foot|ankle|toe)\w*",
@@ -162,6 +163,11 @@ _EVERYDAY = (
     r"(?:short|shortness) of breath (?:\w+ ){0,3}(?:at rest|sitting|lying|walking|chest)", r"(?:cannot|can not|could not|couldnt) (?:catch my )?breath\w*\b(?! (?:work|technique|pattern))",
     r"(?:sweat\w*|drenched|soaked|soaking) (?:(?!run|jog|train|work)\w+ ){0,4}(?:at night|in (?:bed|my sleep)|overnight|through the night|every night)",
     r"(?:wake|woke|waking) up (?:\w+ ){0,2}(?:drenched|soaked|soaking|sweat\w*)",
+    # one spot that hurts to press or to hop on: a possible stress fracture
+    r"(?:painful|hurts?|pain|sore|tender|agony) (?:\w+ ){0,2}(?:to|when i|if i|whenever i) "
+    r"(?:press|push on|poke|touch it|hop|jump on)\b",
+    r"(?:one|a|single|specific|particular|small|tiny) (?:\w+ )?(?:spot|point) (?:\w+ ){0,4}(?:painful|hurts?|tender|sore)\b"
+    r"(?: (?:\w+ ){0,2}(?:press|touch|poke|hop))",
     # sudden and severe, out of nowhere
     r"(?:sudden\w*|out of nowhere|out of the blue|all of a sudden) (?:\w+ ){0,4}(?:really |very |so |super )?(?:bad|worse|severe)\b",
 )
@@ -191,7 +197,9 @@ _WITH_PAIN_RE = Gated(
     r"|(?:cannot|can not|unable to|could not|couldnt|hard to|struggle to|struggling to|trouble) (?:get to )?sleep(?:ing)?\b"
     r"|(?:at|during the|through the|every|all) night\b"
     # pain that changes with a cough, a sneeze or straining
-    r"|cough\w*|sneez\w*|strain\w* on the (?:toilet|loo)|bearing down)"
+    r"|cough\w*|sneez\w*|strain\w* on the (?:toilet|loo)|bearing down"
+    # a pain score of 7 or more out of 10
+    r"|(?:[7-9]|10)(?: or (?:[7-9]|10))? (?:out of |on a scale of )?(?:10|ten)\b)"
 )
 # A blow or a fall counts with a wider set of symptoms ("since the car accident
 # my back is stiff"): the articles' stiffness advice assumes no trauma.

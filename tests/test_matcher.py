@@ -906,3 +906,26 @@ def test_round6_off_topic_declines(matcher, text):
 def test_round6_real_words_are_not_repaired(matcher):
     tokens = matcher.normalizer.tokens("bit of background: I work from home most days")
     assert "back" not in tokens and "hop" not in tokens
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I've lost some feeling between my legs since my back went",
+        "my back pain is a 9 out of 10, should I still do the hollow body hold",
+        "the ache in my lower back is an 8/10 today",
+        "pretty sure I slipped a disc lifting my kid, can I still run",
+        "one spot on my shin is super painful to press and it hurts to hop",
+    ],
+)
+def test_numbness_pain_scores_discs_and_bone_stress_see_a_professional(matcher, question):
+    result = matcher.match(question)
+    assert (result.id, result.safety) == ("see-a-professional", True)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["3 sets of 10 calf raises", "how many reps, 8 or 10?", "how do I hop on one leg", "my calves are sore after hopping"],
+)
+def test_numbers_and_hopping_alone_are_not_red_flags(matcher, question):
+    assert matcher.match(question).safety is False
