@@ -44,6 +44,9 @@ class Intent:
     routine: str | None = None  # "calf-routine" / "back-routine" when named
 
 
+# Commands are short; longer messages are never read as one (see detect_intent).
+MAX_COMMAND_WORDS = 24
+
 _W = r"(?:\s+\w+){0,3}?"  # up to three filler words ("stop all the reminders")
 _QUESTION_START = Gated(
     r"^(?:how|what|whats|which|why|when|where|who|is|are|does|do|did|should|would|will|am|was|were)\b"
@@ -73,7 +76,8 @@ _START_RES = (
 # "do it with me").
 _THROUGH = Gated(r"\b(?:take|walk|talk|guide|run) (?:me|us) through\b")
 _START_WORD = Gated(
-    r"\b(?:start|starting|begin|beginning|lets|let us|now|right now)\b|\bworkout now\b"
+    # "from start to finish" describes the walk-through, it is not a start word
+    r"\b(?:start(?! to (?:finish|end))|starting|begin|beginning|lets|let us|now|right now)\b|\bworkout now\b"
     r"|\b(?:do it|do them|do this|do the \w+|exercise|train) (?:along )?with me\b"
 )
 # A question asked after a lead-in clause: "before starting the back
@@ -179,13 +183,23 @@ _RULES: tuple[tuple[str, tuple[Gated, ...]], ...] = (
                 rf"\b(?:set|add|create|schedule|change|edit|update|move|reschedule|new|turn on|switch on|enable|start)\b{_W}"
                 rf"\s+(?:reminders?|schedule|alarms?|notifications?|reminder time|training days)\b"
             ),
+            # "put my workouts on mon wed fri at 7am"
+            Gated(
+                r"\b(?:put|set|schedule|plan|book|move|fix)\b(?:\s+\w+){0,2}?\s+(?:workouts?|sessions?|training|routines?)"
+                r"\s+(?:on|for|every)\s+(?:mon|tue|wed|thu|fri|sat|sun|weekdays|weekends|every|each)"
+            ),
             Gated(r"\bremind me\b|\breschedule\b|\bmy schedule\b(?! (?:is|was|has|gets|got|keeps|s|been|changes|varies)\b)|\breminders? on\b|^(?:schedule|reminders?)$"),
         ),
     ),
     (
         PROGRESS,
         (
-            Gated(r"\b(?:my|show|see|view|check)\b(?:\s+\w+){0,2}?\s+(?:progress|stats|statistics|streak|totals)\b"),
+            # "show my progress", "my stats": the runner's own figures ("see some
+            # progress" is about getting stronger, not a command)
+            Gated(
+                r"\b(?:show|see|view|check|display|open|get)(?: me)?(?: all)? (?:my|our) (?:\w+ )?"
+                r"(?:progress|stats|statistics|streak|totals)\b|\bmy (?:\w+ )?(?:progress|stats|statistics|streak|totals)\b"
+            ),
             Gated(r"\bhow am i doing\b|\bhow (?:have|has) (?:i|my training) been (?:doing|going)\b|^(?:progress|stats|streak)$"),
             Gated(r"\bhow many (?:sessions|workouts|sets) (?:have i|did i)\b"),
         ),
@@ -276,6 +290,10 @@ def detect_intent(text: str) -> Intent | None:
     small = _smalltalk(cleaned)
     if small is not None:
         return Intent(small)
+    if len(cleaned.split()) > MAX_COMMAND_WORDS:
+        # A long message is a story or a question; its words ("I want to see
+        # some progress", "my schedule is all over the place") are not commands.
+        return None
     question = bool(_QUESTION_START.search(cleaned)) and not _POLITE.search(cleaned)
     for name, patterns in _RULES:
         if any(p.search(cleaned) for p in patterns):

@@ -929,3 +929,30 @@ def test_numbness_pain_scores_discs_and_bone_stress_see_a_professional(matcher, 
 )
 def test_numbers_and_hopping_alone_are_not_red_flags(matcher, question):
     assert matcher.match(question).safety is False
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("put my workouts on mon wed fri at 7am", "schedule"),
+        ("show me my progress", "progress"),
+        ("my stats", "progress"),
+    ],
+)
+def test_short_commands_are_intents(matcher, question, intent):
+    assert matcher.match(question).intent == intent
+
+
+def test_a_long_story_is_never_read_as_a_command(matcher):
+    story = (
+        "Bit of background: ex-basketball player, now doing 5ks. Back in the day I did loads of calf "
+        "raises, like a hundred in a row, and my calves never got much stronger. Is there a better way "
+        "to load them so I can actually see some progress?"
+    )
+    result = matcher.match(story)
+    assert result.intent is None
+    assert result.id == "weighted-calf-raise"
+
+
+def test_from_start_to_finish_is_not_a_start_word(matcher):
+    assert matcher.match("talk me through the entire calf session from start to finish").intent is None
