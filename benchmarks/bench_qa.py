@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python benchmarks/bench_qa.py [extra.jsonl ...]
 
-Runs over /work/shared/qa/dev.jsonl (when present), tests/data/extra_questions*.jsonl
+Runs over ../shared/qa/dev.jsonl (when present), tests/data/extra_questions*.jsonl
 and any files given. "cold" timings clear the normalisation caches before every
 question (a question the bot has never seen); "warm" ones repeat the questions.
 "wall" is elapsed time (includes being descheduled when the machine is busy);
@@ -25,7 +25,7 @@ from content.evaluation import evaluate  # noqa: E402
 from content.normalize import clean, rewrite, stem  # noqa: E402
 
 FILES = [
-    Path("/work/shared/qa/dev.jsonl"),
+    ROOT.parent / "shared" / "qa" / "dev.jsonl",
     ROOT / "tests" / "data" / "extra_questions.jsonl",
     ROOT / "tests" / "data" / "extra_questions2.jsonl",
     ROOT / "tests" / "data" / "extra_questions3.jsonl",

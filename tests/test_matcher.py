@@ -15,7 +15,7 @@ import pytest
 from content import Matcher, MatchResult, load_library
 from content.evaluation import evaluate
 
-DEV = Path("/work/shared/qa/dev.jsonl")
+DEV = Path(__file__).resolve().parents[2] / "shared" / "qa" / "dev.jsonl"  # beside the repository
 EXTRA = Path(__file__).parent / "data" / "extra_questions.jsonl"
 
 
