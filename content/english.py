@@ -11,6 +11,7 @@ from __future__ import annotations
 COMMON_WORDS: frozenset[str] = frozenset(
     """
     repeat repeats record invent history cramp
+    slot
     background bent buckle cough drag everything fell froze heard home leak lost pee poker seem severe slap
     slip stab stance stuck timer tore worse wreck shoot setup log
     able accept across act action add address admit advice afraid age ago agree ahead aim air allow almost alone

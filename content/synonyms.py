@@ -66,6 +66,9 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ("skipping rope", "jumprope"), ("skiping rope", "jumprope"), ("skippin rope", "jumprope"),
     # "every single day" is not the single-leg raise
     ("every single", "every"), ("each and every", "every"),
+    # "the single best thing" is not the single-leg raise either
+    ("single best", "best"), ("single most", "most"), ("single biggest", "biggest"), ("single greatest", "best"),
+    ("single top", "top"), ("single thing", "thing"), ("single exercise", "exercise"),
     ("couch potato", "inactive lifestyle"), ("couch potatoes", "inactive lifestyle"),
     ("skip rope", "jumprope"),
     ("jump rope", "jumprope"),
@@ -127,6 +130,48 @@ _SITTING = r"(?:sitting|sit|sat|desk|chair|office|sedentary|commute|commuting|dr
 _GAP_OBJECT = r"(?:cooldown|cool|crosstraining|cross|mobility|stretch\w*|strength|warmup|core)"
 _STRETCHED = r"(?:calf|calves|hamstrings?|quads?|glutes?|back|lowback|legs?|achilles|soleus)"
 REWRITES: tuple[tuple[str, str], ...] = (
+    # Round 7. Describing the hollow body hold's position instead of naming it:
+    # "knees over hips" is its table top; "what comes next" carries no topic;
+    # the lower back arching/lifting off the floor or mat is its cue
+    (r"\b(?:knees?|shins?) (?:bent )?(?:stacked )?(?:over|above) (?:my |the |your )?hips?\b", "table top"),
+    (r"\bwhat (?:comes|goes|happens|do i do|should i do|s|is) next\b|\band then what\b", " "),
+    (r"\b(back|lowback|spine) (?:keeps |kept |starts |starting )?(?:arch\w*|lift\w*|peel\w*|com\w*|pop\w*|curl\w*)"
+     r" (?:up )?(?:off|away from) (?:the |my )?(?:floor|mat|ground)\b", r"\1 peels off the floor"),
+    (r"\b(?:on|flat on) (?:my|your|the) back\b(?= (?:with )?(?:\w+ ){0,2}?(?:arms?|legs?|knees?|hands?|feet|shoulders?)\b)", "lying hollow"),
+    # slang names: "hop squats", "squat hops", "calf hop squats" are the jumping half chair squat
+    (r"\b(?:calf )?(?:hop|hops|hopping|bounce|bouncing) squats?\b|\bsquat (?:hops?|hopping|bounces?)\b", "jump squat"),
+    # no kit on the road ("zero gear", "hotel room", "travelling", "nothing but
+    # the floor") when the calves are named: the no-equipment calf raise
+    (r"^(?=.*\bcal(?:f|ves|fs)\b)(.*?)\b(?:zero (?:gear|kit|equipment)|hotel(?: rooms?)?|travel\w*|on the road"
+     r"|business trips?|away from home|nothing but (?:the |my )?(?:floor|body|bodyweight|body weight))\b", r"\1noequipment"),
+    (r"\bnothing but (?:the |my )?(?:floor|body|bodyweight|body weight)\b", "noequipment"),
+    # where the calf work goes against the run ("where in my run should I slot
+    # it", "in relation to my run"): the guidelines' timing advice
+    (r"\b(?:where|when|what point|which point|what part) in (?:my |a |the |each )?(?:run|runs|running)\b"
+     r"|\b(?:in relation|relative|compared) to (?:my |a |the )?(?:run|runs|running)\b", "timing"),
+    # "the single best thing to do for X": asks what to do (the backdrill rule below)
+    (r"\b(?:the )?(?:best|most useful|most helpful|most effective|top|number one|no 1|first) (?:thing|things|exercise|move)s?"
+     r"(?: (?:to do|i can do|i could do|i should do))?\b(?= (?:for|to help|to fix|with)\b)", "what can i do"),
+    # a swayback / arched back when standing is the core article's arched lower back
+    (r"\b(?:back|lowback|spine) (?:\w+ )?(?:arches|arching|arched|sways|curves)\b|\bsway ?back(?:ed|s)?\b", "arched lowback"),
+    (r"\b(?:pelvis|hips?) (?:\w+ )?(?:tips|tip|tipping|tilts|tilt|tilting|tilted|rotates|rocks) (?:\w+ )?forwards?\b"
+     r"|\b(?:anterior|forward) (?:pelvic |pelvis )?tilt\b|\btilted pelvis\b", "anterior pelvic tilt"),
+    # wobbly, unstable, balance going late in a run with the back: core stability
+    (r"^(?!.*\b(?:calf|calves|raise|raises|step|single|ankles?|foot|feet|rope|squat)\b)(.*?)\b(?:wobbl\w*|unstable|unsteady"
+     r"|instability|shaky|(?:my |losing |lose |lost )?balance (?:goes|went|is|gets|get|going|falls)\w*)(?: \w+)?\b", r"\1core stability"),
+    # driving straight home after a run is sitting (the causes article)
+    (r"\b(?:drive|drives|driving|drove) (?:straight |right )?(?:home|back)\b"
+     r"|\b(?:drive|drives|driving|drove|hop|hops|hopping|jump|jumps|jumping|get|gets|getting|climb\w*|sit\w*) (?:straight |right )?"
+     r"(?:in|into|back in|back into) (?:the|my) car\b", "sit"),
+    # keeping an injury from coming back is prevention ("don't want them back",
+    # "stop that happening again", "keep shin splints from coming back")
+    (r"\b(?:stop|stops|stopping|keep|keeps|keeping)\b(?: \w+){0,3}? (?:from )?(?:happening|coming back|returning|recurring"
+     r"|coming again)(?: again)?\b|\b(?:do not|dont|never) want (?:them|it|that|those|this)(?: \w+)? back\b"
+     r"|\b(?:coming|come|comes) back(?! (?:from|after|into|in to|to)\b)(?= again\b|$)|\brecurr\w*", "prevent"),
+    # the whole routine in order ("the whole sequence", "all the exercises in
+    # order", "the full set of moves"): the routine
+    (r"\b(?:whole|full|entire|complete) (?:sequence|routine|thing|set|list|workout|program|programme|circuit|lot)(?: of (?:moves|exercises|drills))?\b"
+     r"|\ball (?:of )?(?:the |my )?(?:exercises|moves|drills)\b|\bin (?:the right )?order\b|\bsequence\b", "routine"),
     # Round 6. Landing without noise ("land the calf jumps without making a
     # racket", "my jump squats are so noisy"): the half chair squat's "land quietly"
     (r"\bwithout (?:making |being )?(?:a |any |so much |too much |much |the )?(?:racket|noise|din|thud|thump|bang|sound|clatter)s?\b"
@@ -392,6 +437,7 @@ TOKENS: dict[str, str] = {
     "bricks": "tight", "brick": "tight", "rocks": "tight", "concrete": "tight",
     "wrecked": "sore", "knackered": "sore", "trashed": "sore", "fried": "sore",
     "frequently": "often", "frequency": "often", "regularly": "often", "daily": "every day",
+    "cranky": "pain", "crabby": "pain", "moody": "pain", "bout": "set", "bouts": "set",
     "tender": "sore", "tenderness": "sore", "grumbling": "pain", "grumbles": "pain",
     "inactivity": "inactive", "lazy": "inactive",
     "strengthen": "strength", "strengthening": "strength", "stronger": "strength",
@@ -490,7 +536,7 @@ OFF_TOPIC: frozenset[str] = frozenset(
     tape taping strapping brace kinesio bandage foam roller rolling massage
     lunge lunges bench burpee burpees situp situps crunch crunches yoga pilates swim swimming
     cycling bike
-    plantar fasciitis insole insoles orthotic orthotics shoe shoes flat arches knee knees itb
+    plantar fasciitis insole insoles orthotic orthotics flat arches knee knees itb
     weather rain joke translate spanish french capital
     cold flu covid sleep lose
     deskbreak ergonomic ergonomics monitor keyboard staticstretch footstrike cooldownroutine
@@ -506,6 +552,7 @@ HARD_OFF_TOPIC: frozenset[str] = frozenset(
     buy buying purchase purchasing price prices priced cost costs costing cheap cheaper cheapest
     expensive brand brands amazon shop shops shopping store stores quid bucks dollars euros budget discount
     sale review reviews massagegun
+    shoe shoes footwear
     referral medication medications medicine medicines painkiller painkillers ibuprofen paracetamol acetaminophen
     tylenol advil aspirin naproxen nsaid nsaids pill pills tablet tablets whois
     sprain sprains sprained surgery surgeries operation postop rehab rehabilitation

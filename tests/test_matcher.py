@@ -956,3 +956,75 @@ def test_a_long_story_is_never_read_as_a_command(matcher):
 
 def test_from_start_to_finish_is_not_a_start_word(matcher):
     assert matcher.match("talk me through the entire calf session from start to finish").intent is None
+
+
+# Round 7 families (tests/data/extra_questions7.jsonl, written before the rules).
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # an exercise described by its position
+        ("lying on my back with knees over hips in tabletop, what comes next", {"hollow-body-hold"}),
+        ("when I do the banana shape on the floor my back arches off the mat, is that wrong", {"hollow-body-hold"}),
+        (
+            "tried the hollow body thing… my lower back kept peeling up off the floor… "
+            "what is supposed to stay touching the ground",
+            {"hollow-body-hold"},
+        ),
+        # slang names
+        ("how many seconds per bout of skipping", {"jump-rope"}),
+        ("how many reps of calf hop squats", {"jumping-half-chair-squat"}),
+        ("how deep should I go on the squat hops", {"jumping-half-chair-squat"}),
+        ("zero gear with me this week, what can I do for my calves", {"double-leg-calf-raise", "jump-rope", "toe-walking"}),
+        ("stuck in a hotel room, any calf exercises I can do", {"double-leg-calf-raise", "jump-rope", "toe-walking"}),
+        # where the calf work goes against the run
+        ("where in my run should I slot the calf work", {"calf-routine-guidelines"}),
+        ("where do I put the calf exercises in relation to my run", {"calf-routine-guidelines"}),
+        # "single best" is not single-leg; cranky = sore
+        ("what's the single best thing to do for a cranky lower back", {"back-routine"}),
+        # posture: swayback, arched back, pelvis tipping forward
+        ("when I stand my back arches a lot, kind of swaybacked, what helps", {"core-strength", "hip-flexors-and-sitting"}),
+        ("my pelvis tips forward when I run, what should I work on", {"core-strength", "hip-flexors-and-sitting"}),
+        # wobbly / unstable with the back: core stability
+        ("I feel wobbly and unstable late in a run and my low back aches", {"core-strength"}),
+        # skipping stretches and driving home: a cause
+        ("low back gets achy when I skip my stretches and just drive home", {"low-back-pain-causes"}),
+        # keeping an injury from coming back: prevention
+        (
+            "I had shin splints two seasons ago and don't want them back... anything about stopping that happening again?",
+            {"why-calf-strength", "injury-prevention"},
+        ),
+        ("how do I keep shin splints from coming back", {"why-calf-strength", "injury-prevention"}),
+        # the whole sequence for the back
+        ("ten minutes in the living room, give me the back pain stuff, the whole sequence", {"back-routine"}),
+        ("list all the exercises for my back in order", {"back-routine"}),
+    ],
+)
+def test_round7_families_answer(matcher, question, expected):
+    result = matcher.match(question)
+    assert result.decision == "answer"
+    assert result.id in expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which running shoes are best for forefoot strikers",
+        "what trainers do you recommend for someone who runs on their toes",
+        "best shoe for a midfoot striker?",
+        "what hotel gym equipment is best for runners",
+    ],
+)
+def test_round7_shoes_and_near_misses_decline(matcher, question):
+    assert matcher.match(question).decision != "answer"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("I feel wobbly on the single leg calf raise, normal?", "single-leg-calf-raise"),
+        ("when I get home after my run should I do calf raises", "double-leg-calf-raise"),
+        ("what is the single leg calf raise", "single-leg-calf-raise"),
+    ],
+)
+def test_round7_rules_leave_neighbours_alone(matcher, question, expected):
+    assert matcher.match(question).id == expected
