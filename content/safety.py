@@ -26,7 +26,8 @@ _ALWAYS = (
     r"numb(?:ness|ed|ing|s)?\b", r"tingl\w*", r"prickl\w*", r"pins and needles",
     r"shoot\w*", r"radiat\w*", r"electric\w*", r"zap\w*", r"zing\w*", r"stabb\w*",
     # "I can't stand calf raises" is a dislike, so plain "stand" needs "up"/"straight"
-    r"(?:cannot|cant|can not|unable to) (?:feel|move|walk|bend|straighten|lift my|stand up|stand straight)\b",
+    r"(?:cannot|cant|can not|unable to) (?:really |quite |properly |fully |even )?"
+    r"(?:feel|move|walk|bend|straighten|lift my|stand up|stand straight)\b",
     r"(?:can barely|can hardly|barely able to|hardly able to) (?:feel|move|walk|stand|bend|straighten|sit)\b",
     r"lost (?:the )?(?:feeling|sensation|control)", r"loss of (?:feeling|sensation|control)",
     r"(?:lost|losing|lose) (?:\w+ ){0,2}(?:feeling|sensation)\b",
@@ -263,13 +264,16 @@ _BENIGN = Gated(
     r"(?:the |my |a |our |your |his |her )?(?:sofa|couch|settee|bed|armchair|recliner|beanbag|sun ?lounger)s?\b"
     # Not feeling a muscle *work* is activation, the articles' topic ("I can't
     # feel my glutes doing anything"); not feeling a foot or toes stays a flag.
-    r"|\b(?:cannot|cant|can not|unable to|can barely|can hardly|barely|hardly|do not|dont|never) feel"
+    r"|\b(?:cannot|cant|can not|unable to|can barely|can hardly|barely|hardly|do not|dont|never)"
+    r" (?:really |quite |properly |fully |even )?feel"
     r" (?:my |the |any |much |them |it )?(?:\w+ )?(?:core|glutes?|abs|abdominals?|muscles?|butt|bum|booty|stomach"
     r"|belly|tummy|hamstrings?|quads?|stabili[sz]ers?|obliques?)\b(?: (?:at all|anything|much))?"
-    r"|\b(?:cannot|cant|can not|unable to|can barely|can hardly|barely|hardly|do not|dont|never) feel"
+    r"|\b(?:cannot|cant|can not|unable to|can barely|can hardly|barely|hardly|do not|dont|never)"
+    r" (?:really |quite |properly |fully |even )?feel"
     r" (?:my |the |any |them |it )?(?:\w+ )?(?:working|doing (?:anything|much|a thing)|engag\w*|fir\w*|activat\w*"
     r"|kick(?:ing)? in|switch(?:ing)? on|turn(?:ing)? on|contract\w*|burn\w*)\b"
-    r"|\b(?:cannot|cant|can not|barely|hardly|do not|dont) feel (?:the|a|any|much of a) (?:stretch|burn|difference|workout)\b"
+    r"|\b(?:cannot|cant|can not|barely|hardly|do not|dont) (?:really |quite |properly |fully |even )?feel"
+    r" (?:the|a|any|much of a) (?:stretch|burn|difference|workout)\b"
 )
 
 

@@ -1028,3 +1028,9 @@ def test_round7_shoes_and_near_misses_decline(matcher, question):
 )
 def test_round7_rules_leave_neighbours_alone(matcher, question, expected):
     assert matcher.match(question).id == expected
+
+
+def test_cant_really_feel_a_foot_is_a_red_flag_but_not_feeling_a_muscle_work_is_not(matcher):
+    assert matcher.match("can't really feel my left foot after runs and my back aches").safety is True
+    assert matcher.match("I can't really feel my glutes working").safety is False
+    assert matcher.match("can't quite feel the stretch in my calf").safety is False
