@@ -120,7 +120,7 @@ def _shrink(strings: frozenset[str] | None) -> frozenset[str] | None:
         return strings
     shortest = min(map(len, strings))
     for k in range(min(shortest, 10), 3, -1):
-        for cut in ((lambda x: x[:k]), (lambda x: x[-k:])):
+        for cut in ((lambda x, k=k: x[:k]), (lambda x, k=k: x[-k:])):
             small = _minimal(frozenset(map(cut, strings)))
             if len(small) <= MAX_LITERALS:
                 return small

@@ -12,7 +12,6 @@ Benign wording must not trip it: "sore calves", "a dull ache", "tight hips",
 
 from __future__ import annotations
 
-import re
 
 from content.normalize import clean
 from content.prefilter import Gated, GatedAny

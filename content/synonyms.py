@@ -367,8 +367,8 @@ REWRITES: tuple[tuple[str, str], ...] = (
      r"(?=(?:\w+\s+){0,2}(?:surgery|operation|op|sprain\w*|injur\w*|fracture|break|tear|strain))", "rehab "),
     (r"\b(?:rolled|twisted|turned|went over on|sprained) (?:my |an |the |his |her )?ankles?\b", "sprain"),
     # desk breaks and office ergonomics
-    (rf"\b(?:get|gets|getting|got|stand|stands|standing|stood|jump|jumping) up (?:\w+ ){{0,3}}?(?:from|off|out of|at|during|in) "
-     rf"(?:my |the |a |work |each |every )?(?:desk|chair|seat|computer|workday|day|office|work|meetings?)\b", "deskbreak"),
+    (r"\b(?:get|gets|getting|got|stand|stands|standing|stood|jump|jumping) up (?:\w+ ){0,3}?(?:from|off|out of|at|during|in) "
+     r"(?:my |the |a |work |each |every )?(?:desk|chair|seat|computer|workday|day|office|work|meetings?)\b", "deskbreak"),
     (r"\bstanding desks?\b|\b(?:desk|screen|work|office|movement|standing|sitting) breaks?\b|\btake (?:a )?breaks?\b", "deskbreak"),
     # "strengthen my ankles": ankle strength is not the ankle mobility drill
     (r"\b(?:strength\w*|stronger|strong|weak|weaker)\s+(?:\w+\s+){0,2}?(ankles?|wrists?|feet|foot|neck|shoulders?|knees?|toes)\b", r"partstrength \1"),
