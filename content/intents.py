@@ -77,7 +77,8 @@ _START_RES = (
 _THROUGH = Gated(r"\b(?:take|walk|talk|guide|run) (?:me|us) through\b")
 _START_WORD = Gated(
     # "from start to finish" describes the walk-through, it is not a start word
-    r"\b(?:start(?! to (?:finish|end))|starting|begin|beginning|lets|let us|now|right now)\b|\bworkout now\b"
+    r"\b(?:start(?! (?:to|till|until) (?:the )?(?:finish|end))|starting|begin|beginning(?! (?:to|till|until) (?:the )?(?:end|finish))"
+    r"|lets|let us|now|right now)\b|\bworkout now\b"
     r"|\b(?:do it|do them|do this|do the \w+|exercise|train) (?:along )?with me\b"
 )
 # A question asked after a lead-in clause: "before starting the back
@@ -92,6 +93,9 @@ _CAN_I_WHEN = Gated(
     r" (?:\w+ )?(?:after|before|if|when|while|during|every|twice|on (?:a |my )?(?:rest|race|run)|the day)\b"
 )
 
+# "At what point in my run do the calf drills go": asking where, not starting.
+_WHEN_IN_RUN = Gated(r"\b(?:what|which) (?:point|stage|part|moment)\b|\bwhen in (?:my|a|the) (?:run|runs|running)\b")
+
 _IMPERATIVE_START = Gated(r"^(?:(?:ok|okay|right|alright|so|coach|please|pls) )?(?:start|begin|lets|let us|go|run|launch|time)\b")
 
 
@@ -100,6 +104,8 @@ def _explain_request(cleaned: str) -> bool:
     if _THROUGH.search(cleaned):
         return not _START_WORD.search(cleaned)
     if _CAN_I_WHEN.search(cleaned):
+        return True
+    if _WHEN_IN_RUN.search(cleaned):
         return True
     return bool(_EMBEDDED_QUESTION.search(cleaned) and not _IMPERATIVE_START.search(cleaned))
 

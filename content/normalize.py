@@ -276,7 +276,7 @@ class Normalizer:
                     changed = True
                     fixed_words.extend(fixed)
                 repaired.extend(fixed)
-                out.extend(stem(w) for w in fixed)
+                out.extend(stem(x) for w in fixed for x in _expand(w) if x not in STOP_WORDS)
         if not changed:
             return out
         # A repaired word may complete a phrase ("lowr bak" -> "lower back" ->

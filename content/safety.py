@@ -256,6 +256,8 @@ _HEAT_RE = Gated(
 _BENIGN = Gated(
     r"\b(?:race nerves|nerves before|nerve ?racking|shoot(?:ing)? (?:a |the )?(?:video|photo|film)"
     r"|photo ?shoot|electric(?:al)? (?:bike|scooter|car)|sharp turn)\b"
+    # calves that "give out" on a climb are tired calves (a leg giving way stays a flag)
+    r"|\bcal(?:f|ves|fs) (?:\w+ ){0,2}?(?:gives?|gave|giving) out\b(?= (?:\w+ ){0,3}?(?:hills?|climbs?|climbing|uphills?|inclines?|steep))"
     # things that leak: "my water bottle leaks when I run"
     r"|\b(?:bottles?|flasks?|shoes?|trainers|roof|tap|pipes?|tent|jacket|vest|pack|hydration \w+|camelbak|cup|lid) (?:\w+ )?(?:leak\w*|is leaking)\b"
     # "collapse on the sofa" is a figure of speech ("collapsed on my run" stays a flag)

@@ -130,6 +130,37 @@ _SITTING = r"(?:sitting|sit|sat|desk|chair|office|sedentary|commute|commuting|dr
 _GAP_OBJECT = r"(?:cooldown|cool|crosstraining|cross|mobility|stretch\w*|strength|warmup|core)"
 _STRETCHED = r"(?:calf|calves|hamstrings?|quads?|glutes?|back|lowback|legs?|achilles|soleus)"
 REWRITES: tuple[tuple[str, str], ...] = (
+    # Round 8. "From start to finish", "beginning to end", "top to bottom" say
+    # how to explain, not what; "the entire calf session/programme" is the routine
+    (r"\b(?:from )?(?:the )?(?:start|beginning|first (?:move|exercise|step|drill|one)) (?:to|till|until) (?:the )?"
+     r"(?:finish|end|last(?: one| move| exercise| step| drill)?)\b|\btop to bottom\b", " "),
+    (r"\b(?:whole|full|entire|complete) (?:(calf|calves|back|lowback|core) )?(?:session|workout|program|programme"
+     r"|routine|circuit|sequence)s?\b", r"\1 routine"),
+    # calf work "during my run", "while I'm out running", "or separately": timing
+    (r"^(?=.*\b(?:exercises?|drills?|raises?|moves?|work|routine|stuff|strength|workout)\b)(.*?)"
+     r"\b(?:during|while|whilst|in the middle of) (?:i m |im |i am |i |my |a |the )?(?:out )?(?:on )?(?:a |my )?"
+     r"(?:run|runs|running|training run|long run)\b", r"\1 middle of run timing"),
+    (r"\bor (?:separately|separate|on (?:its|their) own|another time|at a different time|on rest days?)\b", "or after timing"),
+    # strength work vs stretching alone ("why bother with strength training if I
+    # already stretch"): the injury-prevention article
+    (r"^(?=.*\bstrength)(?!.*\b(?:core|glutes?|lowback|hips?|water|drink\w*|hydrat\w*)\b)(.*?)\bstretch\w*", r"\1 prevention"),
+    (r"^(?=.*\bstretch)(?=.*\b(?:already|alone|enough|bother|instead|vs|versus|too)\b)(?!.*\b(?:core|glutes?|lowback|hips?|water|drink\w*|hydrat\w*)\b)"
+     r"(.*?)\bstrength\w*", r"\1 strength prevention"),
+    # hours of driving, a long flight, a commute: sitting (hips named)
+    (r"^(?=.*\b(?:hips?|flexors?)\b)(.*?)\b(?:(?:long |after (?:a |the )?(?:long )?)?(?:flights?|plane rides?|car rides?"
+     r"|car journeys?|road trips?|drives|driving|drive for a living|commut\w*|train rides?|bus rides?|journeys?|travel\w*))\b",
+     r"\1 sitting"),
+    # calves that tire, fade or give out on hills: weak calves
+    (r"^(?=.*\b(?:hills?|hilly|climbs?|climbing|uphills?|inclines?|steep)\b)(?=.*\b(?:calf|calves|calfs|lower legs?)\b)(.*?)"
+     r"\b(?:tire\w*|tiring|fatigu\w*|exhaust\w*|(?:gives?|gave|giving|give|burn|burns|burning) out|run\w* out of (?:steam|gas|juice)"
+     r"|die|dies|dying|fade\w*|quit\w*|conk\w* out|weak\w*)\b", r"\1 weak calves"),
+    (r"\b(?:the |steep )?(?:climbs|climbing|uphills?|inclines?|hilly routes?)\b|\bsteep\b", " hills "),
+    # "is that true / a myth / legit / just hype / gym bro talk": does it matter
+    (r"\b(?:is (?:that|this|it) )?(?:actually |really |just )?(?:true|a myth|myth|legit|hype|nonsense|bs|bro science"
+     r"|(?:just )?gym bro (?:talk|stuff|nonsense|science|thing)|gym bro|for real)\b|\bhonest question\b", " why matter "),
+    (r"\b(?:stop|stops|stopping)\b(?= (?:\w+ )?(?:shinsplint|injur\w*|achilles))", "prevent"),
+    # the IT band is not in the articles
+    (r"\bit bands?\b|\bitb\b|\biliotibial\w*(?: bands?)?", "itband"),
     # Round 7. Describing the hollow body hold's position instead of naming it:
     # "knees over hips" is its table top; "what comes next" carries no topic;
     # the lower back arching/lifting off the floor or mat is its cue
@@ -536,7 +567,7 @@ OFF_TOPIC: frozenset[str] = frozenset(
     tape taping strapping brace kinesio bandage foam roller rolling massage
     lunge lunges bench burpee burpees situp situps crunch crunches yoga pilates swim swimming
     cycling bike
-    plantar fasciitis insole insoles orthotic orthotics flat arches knee knees itb
+    plantar fasciitis insole insoles orthotic orthotics flat arches knee knees itb itband
     weather rain joke translate spanish french capital
     cold flu covid sleep lose
     deskbreak ergonomic ergonomics monitor keyboard staticstretch footstrike cooldownroutine

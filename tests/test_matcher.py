@@ -1034,3 +1034,62 @@ def test_cant_really_feel_a_foot_is_a_red_flag_but_not_feeling_a_muscle_work_is_
     assert matcher.match("can't really feel my left foot after runs and my back aches").safety is True
     assert matcher.match("I can't really feel my glutes working").safety is False
     assert matcher.match("can't quite feel the stretch in my calf").safety is False
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # the whole routine, start to finish
+        ("take me through the whole calf workout start to finish", "calf-routine"),
+        ("walk me through the entire calf session from beginning to end", "calf-routine"),
+        ("give me the complete back routine beginning to end", "back-routine"),
+        # calf work against the run
+        ("when during my run should I fit in the calf exercises", "calf-routine-guidelines"),
+        ("do I do the calf strength stuff during my run or separately", "calf-routine-guidelines"),
+        # strength work vs stretching alone
+        ("why bother with strength training if I already stretch", "injury-prevention"),
+        ("i stretch after every run, do i really need strength training too", "injury-prevention"),
+        # driving, flights and commutes are sitting
+        ("hips are stiff after a five hour car ride, any exercise", ("hip-mobility-twist", "hip-flexors-and-sitting")),
+        ("my hips feel locked after a long flight, what should I do", ("hip-mobility-twist", "hip-flexors-and-sitting")),
+        # calves that tire on hills
+        ("my calves tire out halfway up steep hills", ("why-calf-strength", "calf-routine")),
+        ("calves get exhausted on uphill sections, what should I work on", ("why-calf-strength", "calf-routine")),
+        # heavy typos reach the synonym maps
+        ("why calfs importnt for runers", "why-calf-strength"),
+        ("hw importnt r strong calfs for runnrs", "why-calf-strength"),
+        # "is that true / a myth / gym bro talk"
+        ("my physio mate keeps saying strong calves stop shin splints. is that a myth or legit?",
+         ("why-calf-strength", "injury-prevention")),
+        ("does building calf strength actually do anything for runners or is that gym bro stuff",
+         ("why-calf-strength", "injury-prevention")),
+    ],
+)
+def test_round8_families_answer(matcher, question, expected):
+    result = matcher.match(question)
+    allowed = (expected,) if isinstance(expected, str) else expected
+    assert result.decision == "answer" and result.id in allowed, (result.decision, result.id)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's the best stretch for a tight IT band",
+        "ITB is super tight on the outside of my thigh, best stretch?",
+        "should I foam roll my iliotibial band",
+        "best hamstring stretch for runners",
+    ],
+)
+def test_round8_other_stretches_decline(matcher, question):
+    assert matcher.match(question).decision != "answer"
+
+
+def test_round8_calves_giving_out_on_hills_is_not_a_red_flag_but_a_leg_giving_way_is(matcher):
+    assert matcher.match("my calves give out on the climbs").safety is False
+    assert matcher.match("my leg gave out on the climb and I fell").safety is True
+    assert matcher.match("my knee gives way when I run").safety is True
+
+
+def test_round8_start_words_still_start(matcher):
+    assert matcher.match("start the calf workout").decision == "intent"
+    assert matcher.match("let's do the back routine now, take me through it").decision == "intent"
