@@ -211,10 +211,11 @@ _TRAUMA_RE = Gated(
     r"|\b(?:accident|collision|whiplash|concussion)\w*"
     r"|\b(?:took|taken|had|take) (?:a |an )?(?:\w+ )?(?:tumble|spill|fall|header|digger|stack)\b"
     r"|\b(?:tripped|stumbled|slipped|wiped out|face ?planted|went flying)\b"
+    r"|\bfell (?:hard|badly|heavily|awkwardly|down|over|backwards|on (?:my|the))\b"
 )
 _TRAUMA_SYMPTOM_RE = Gated(
     r"\b(?:pains?|painful|hurts?|hurting|hurt|aches?|aching|achy|sore|soreness|injur\w*|niggle|twinge\w*|throb\w*|tender"
-    r"|stiff\w*|tight\w*|bruis\w*|not right|feels? off|sharp|grumbl\w*|twing\w*)\b"
+    r"|stiff\w*|tight\w*|bruis\w*|not right|feels? off|sharp|grumbl\w*|twing\w*|worse)\b"
 )
 _PAIN_WORDS_RE = Gated(
     r"\b(?:pains?|painful|hurts?|hurting|hurt|aches?|aching|achy|sore|soreness|injur\w*|niggle|twinge\w*|throb\w*|tender)\b"

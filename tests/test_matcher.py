@@ -1093,3 +1093,13 @@ def test_round8_calves_giving_out_on_hills_is_not_a_red_flag_but_a_leg_giving_wa
 def test_round8_start_words_still_start(matcher):
     assert matcher.match("start the calf workout").decision == "intent"
     assert matcher.match("let's do the back routine now, take me through it").decision == "intent"
+
+
+def test_a_hard_fall_that_running_makes_worse_sees_a_professional(matcher):
+    result = matcher.match("I fell hard on my back yesterday and running makes it way worse")
+    assert (result.id, result.safety) == ("see-a-professional", True)
+    assert matcher.match("I fell behind on my training, is that worse for my calves").safety is False
+
+
+def test_without_any_weights_means_no_equipment(matcher):
+    assert matcher.match("how do I do calf raises on both feet without any weights").id == "double-leg-calf-raise"
