@@ -120,7 +120,7 @@ _EVERYDAY = (
     r"(?:pains?|tight\w*|pressure|hurts?|aches?) (?:in|across|on) (?:my |the )?chest",
     r"palpitation\w*", r"heart (?:racing|pounding|flutter\w*|skipping)", r"passed out", r"black(?:ed)? out\b",
     r"blood in (?:my )?(?:urine|pee|wee|stool|poo)", r"(?:coughing|cough|spitting) (?:up )?blood",
-    # round 6 (blind misses). After a birth, in everyday words: "since my baby
+    # After a birth, in everyday words: "since my baby
     # was born", "since my little one arrived", "6 weeks after giving birth".
     r"(?:giving|give) birth", r"birth of (?:my|our)", r"new ?born\b", r"new (?:mum|mom|mother)\b",
     r"(?:baby|babies|son|daughter|twins|little one|kids?|child|children) (?:was|were) born",

@@ -133,7 +133,7 @@ _SITTING = r"(?:sitting|sit|sat|desk|chair|office|sedentary|commute|commuting|dr
 _GAP_OBJECT = r"(?:cooldown|cool|crosstraining|cross|mobility|stretch\w*|strength|warmup|core)"
 _STRETCHED = r"(?:calf|calves|hamstrings?|quads?|glutes?|back|lowback|legs?|achilles|soleus)"
 REWRITES: tuple[tuple[str, str], ...] = (
-    # Round 8. "From start to finish", "beginning to end", "top to bottom" say
+    # "From start to finish", "beginning to end", "top to bottom" say
     # how to explain, not what; "the entire calf session/programme" is the routine
     (r"\b(?:from )?(?:the )?(?:start|beginning|first (?:move|exercise|step|drill|one)) (?:to|till|until) (?:the )?"
      r"(?:finish|end|last(?: one| move| exercise| step| drill)?)\b|\btop to bottom\b", " "),
@@ -164,7 +164,7 @@ REWRITES: tuple[tuple[str, str], ...] = (
     (r"\b(?:stop|stops|stopping)\b(?= (?:\w+ )?(?:shinsplint|injur\w*|achilles))", "prevent"),
     # the IT band is not in the articles
     (r"\bit bands?\b|\bitb\b|\biliotibial\w*(?: bands?)?", "itband"),
-    # Round 7. Describing the hollow body hold's position instead of naming it:
+    # Describing the hollow body hold's position instead of naming it:
     # "knees over hips" is its table top; "what comes next" carries no topic;
     # the lower back arching/lifting off the floor or mat is its cue
     (r"\b(?:knees?|shins?) (?:bent )?(?:stacked )?(?:over|above) (?:my |the |your )?hips?\b", "table top"),
@@ -206,7 +206,7 @@ REWRITES: tuple[tuple[str, str], ...] = (
     # order", "the full set of moves"): the routine
     (r"\b(?:whole|full|entire|complete) (?:sequence|routine|thing|set|list|workout|program|programme|circuit|lot)(?: of (?:moves|exercises|drills))?\b"
      r"|\ball (?:of )?(?:the |my )?(?:exercises|moves|drills)\b|\bin (?:the right )?order\b|\bsequence\b", "routine"),
-    # Round 6. Landing without noise ("land the calf jumps without making a
+    # Landing without noise ("land the calf jumps without making a
     # racket", "my jump squats are so noisy"): the half chair squat's "land quietly"
     (r"\bwithout (?:making |being )?(?:a |any |so much |too much |much |the )?(?:racket|noise|din|thud|thump|bang|sound|clatter)s?\b"
      r"|\b(?:noisy|noisily|loudly|loud|quieter|quietly|softer|softly|thud\w*|thump\w*|stomp\w*|clomp\w*)\b", "quietly"),
@@ -235,7 +235,7 @@ REWRITES: tuple[tuple[str, str], ...] = (
      r"|\b(?:jog|jogging|run|running|walk|walking)\b(?: \w+){0,2} (?:for|as) (?:a |my |the )?cooldown\b", "cooldownroutine"),
     (r"\b(?:double|triple) unders?\b|\bcriss ?cross\w*|\bcross ?overs?\b|\bside swings?\b|\bboxer (?:step|skip)\w*"
      r"|\btricks?\b(?= (?:\w+ ){0,4}?(?:jumprope|rope)\b)|\b(?:rope|jumprope) tricks?\b", "ropetrick"),
-    # Round 5. How far apart the feet go ("how far apart should my feet be",
+    # How far apart the feet go ("how far apart should my feet be",
     # "feet together or apart", "what width should I stand at") is the
     # double-leg raise's "feet hip-width" cue.
     (r"\b(?:how (?:far|wide|close)(?: apart| together)?|what width|stance width|how wide apart)\b"
@@ -407,7 +407,7 @@ REWRITES: tuple[tuple[str, str], ...] = (
     # "strengthen my ankles": ankle strength is not the ankle mobility drill
     (r"\b(?:strength\w*|stronger|strong|weak|weaker)\s+(?:\w+\s+){0,2}?(ankles?|wrists?|feet|foot|neck|shoulders?|knees?|toes)\b", r"partstrength \1"),
     (r"\b(ankles?|wrists?|feet|foot|neck|shoulders?|knees?)\s+(?:strength|stability|strengthening|stronger)\b", r"partstrength \1"),
-    # Round 6 (last, after the office-ergonomics rules). Posture before the drills ("what should I do first to find my posture
+    # Kept after the office-ergonomics rules (order matters). Posture before the drills ("what should I do first to find my posture
     # before the back drills", "check I'm in a neutral position"): the glute test
     (r"\b(?:find|set|setting|check|checking|get|reset|finding|lock in|dial in)\w* (?:\w+ ){0,2}?(?:neutral|posture|position|pelvis|alignment)\b"
      r"|\bneutral (?:position|posture|stance|alignment)\b", "neutral pelvis"),
@@ -496,7 +496,7 @@ TOKENS: dict[str, str] = {
     "undoing": "undo",
     # training gaps: "skipping my cool-down" (omit) is the articles' "gaps"
     "omit": "gap", "gaps": "gap",
-    # round 5: wrecked calves in chat ("toast", "shot", "destroyed"); a creaky
+    # wrecked calves in chat ("toast", "shot", "destroyed"); a creaky
     # Achilles is the article's "squeaky" one; blame and culprits are causes
     "toast": "sore", "shot": "sore", "destroyed": "sore", "smashed": "sore", "battered": "sore", "hammered": "sore",
     "cooked": "sore", "torched": "sore", "killing": "pain",

@@ -1065,7 +1065,7 @@ def test_cant_really_feel_a_foot_is_a_red_flag_but_not_feeling_a_muscle_work_is_
          ("why-calf-strength", "injury-prevention")),
     ],
 )
-def test_round8_families_answer(matcher, question, expected):
+def test_timing_travel_and_whole_routine_wordings_answer(matcher, question, expected):
     result = matcher.match(question)
     allowed = (expected,) if isinstance(expected, str) else expected
     assert result.decision == "answer" and result.id in allowed, (result.decision, result.id)
@@ -1080,11 +1080,11 @@ def test_round8_families_answer(matcher, question, expected):
         "best hamstring stretch for runners",
     ],
 )
-def test_round8_other_stretches_decline(matcher, question):
+def test_stretches_for_other_body_parts_decline(matcher, question):
     assert matcher.match(question).decision != "answer"
 
 
-def test_round8_calves_giving_out_on_hills_is_not_a_red_flag_but_a_leg_giving_way_is(matcher):
+def test_calves_giving_out_on_hills_is_not_a_red_flag_but_a_leg_giving_way_is(matcher):
     assert matcher.match("my calves give out on the climbs").safety is False
     assert matcher.match("my leg gave out on the climb and I fell").safety is True
     assert matcher.match("my knee gives way when I run").safety is True
