@@ -108,7 +108,15 @@ _COMPARISON = re.compile(r"\b(?:difference|differ|different|vs|versus|compare\w*
 # its subject: they count at CONTEXT_SHARE_NEAR.
 CONTEXT_SHARE_NEAR = 0.85
 NEAR_SENTENCES = 2
-_PRONOUN = re.compile(r"\b(?:it|them|this|those|these|they)\b(?!\s+(?:is|are|was|were)\b)", re.IGNORECASE)
+# "What's the connection?", "what's the correct setup?": a question about how
+# the story's things relate, or how to do what it describes, points back into
+# it just like a pronoun.
+_PRONOUN = re.compile(
+    r"\b(?:it|them|this|those|these|they)\b(?!\s+(?:is|are|was|were)\b)"
+    r"|\bthe (?:connection|link|relationship|correlation)\b"
+    r"|\bthe (?:correct|right|proper|best) (?:setup|set up|form|technique|position)\b",
+    re.IGNORECASE,
+)
 _QUESTION_SENTENCE = re.compile(
     r"\?|^\W*(?:so |and |but |anyway,? |ok,? |okay,? |(?:quick |my |the |real )?question:? )*(?:how|what|whats|what's|which|why|when|where|who|should|shall|can|could"
     r"|would|will|is|are|do|does|did|am|any|anything|tips)\b|\b(?:my question|wondering|want to know|wanted to know"

@@ -29,6 +29,19 @@ _CONTRACTIONS = (
     (re.compile(r"'(s|re|ve|m|ll|d)\b"), ""),
 )
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# Spelling by ear ("routeen", "rooteen" for routine): vowel pairs read as the
+# sound they make, a final silent e and doubled letters go. Typo repair falls
+# back to words with the same sound key when no word is one edit away.
+_SOUNDS = (("ee", "i"), ("ea", "i"), ("ie", "i"), ("oo", "u"), ("ou", "u"), ("ph", "f"), ("ck", "k"), ("z", "s"))
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def sound_key(word: str) -> str:
+    """A rough pronunciation key: "routeen", "rooteen" and "routine" all give "rutin"."""
+    for spelled, sound in _SOUNDS:
+        word = word.replace(spelled, sound)
+    word = _DOUBLED.sub(r"\1", word)
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word
 _WITHOUT = Gated(r"\bw/o\b|\bwo/")
 _WITH = Gated(r"\bw/(?=\s|[a-z])")
 # "skipping" is both the British name for jumping rope and the verb "to omit"
@@ -199,9 +212,12 @@ class Normalizer:
         for word in sorted(STOP_WORDS):
             pool[word] = None
         self._by_letter: dict[str, list[str]] = {}
+        self._by_sound: dict[str, list[str]] = {}
         for word in sorted(pool):
             if word.isalpha() and len(word) >= 3:
                 self._by_letter.setdefault(word[0], []).append(word)
+            if word.isalpha() and len(word) >= 5:
+                self._by_sound.setdefault(sound_key(word), []).append(word)
         # One cache per instance: the vocabulary decides the answer.
         self.repair = lru_cache(maxsize=16384)(self._repair)
 
@@ -236,6 +252,9 @@ class Normalizer:
             found = process.extract(stemmed, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=None)
         if len(word) == 3:
             found = [f for f in found if len(f[0]) == 4 or sorted(f[0]) == sorted(word)]
+        if not found and len(word) >= 5:
+            # spelled by ear: only an exact sound match, same first letter
+            found = [(w, 1, 0) for w in self._by_sound.get(sound_key(word), ()) if w[0] == word[0]]
         if not found:
             return (word,)
         # Closer spelling, then library words, then the more frequent word,

@@ -133,6 +133,36 @@ _SITTING = r"(?:sitting|sit|sat|desk|chair|office|sedentary|commute|commuting|dr
 _GAP_OBJECT = r"(?:cooldown|cool|crosstraining|cross|mobility|stretch\w*|strength|warmup|core)"
 _STRETCHED = r"(?:calf|calves|hamstrings?|quads?|glutes?|back|lowback|legs?|achilles|soleus)"
 REWRITES: tuple[tuple[str, str], ...] = (
+    # Calf raises that got "too easy" ask how to progress them (the weighted
+    # raise). Each rule of this block is gated on its rarest words first.
+    (r"^(?=.*\b(?:easy|simple)\b)(?=.*\bcal(?:f|ves|fs)\b)(.*?)"
+     r"\b(?:too|so|really|far too|way too|getting|now|become|becoming) (?:easy|simple)\b", r"\1progress"),
+    # Static against dynamic ("static or dynamic for tight hips", "a moving
+    # drill rather than a held stretch"): the hip twist explains why it moves
+    # (not for the calves or other muscles the articles never stretch)
+    (r"^(?=.*\b(?:static|held)\b)(?!.*\b(?:calf|calves|calfs|achilles|hamstrings?|quads?|shins?)\b)(.*?)"
+     r"(?:\b(?:static|held)(?: stretch\w*)? (?:or|vs|versus|and|compared to|instead of|rather than|than|over) "
+     r"(?:a |an )?(?:dynamic|moving|mobility)\b|\b(?:dynamic|moving|mobility)(?: \w+){0,2}? (?:or|vs|versus|instead of"
+     r"|rather than|than|over) (?:a |an )?(?:\w+ )?(?:static|held)\b(?: stretch\w*)?)", r"\1dynamic mobility drill"),
+    # Building the core so the back stops hurting ("build my core so my back
+    # stops aching", "will working on my core fix my sore back"): the core
+    # article, which links core strength and low back pain
+    (r"^(?=.*\bcore\b)(?=.*\b(?:lowback|back)\b)(.*?)(?:\b(?:build\w*|strength\w*|work\w* on|train\w*|improv\w*"
+     r"|develop\w*|fix\w*)(?: up)? (?:my |the |a |your )?|\b(?:a |my )?(?:strong|stronger|better|solid) )core\b",
+     r"\1core strength"),
+    (r"^(?=.*\bcore strength\b)(.*?)\b(?:my|the|your) (\w+ )?back\b(?! (?:to|into|of|on|up|home|from)\b)", r"\1\2lowback"),
+    # The lower back "doing all the work", "taking the load/strain",
+    # "overworked": the core article (a strong core takes load off the low
+    # back); "get back to doing the work" is not the back
+    (r"^(?=.*back\b)(?=.*\b(?:work\w*|load|strain|brunt|pounding|overwork\w*|overload\w*)\b)(.*?)"
+     r"\b(?:lowback|(?:my|the|your|our|his|her) back)\b (?:\w+ ){0,3}?(?:(?:doing|does|do|did|takes?|taking|took"
+     r"|carr(?:y|ies|ying|ied)|bears?|bearing|handl(?:e|es|ing|ed)|absorb\w*|soak\w*) (?:up )?"
+     r"(?:(?:all|most|the bulk|a lot|too much|so much) )?(?:of )?(?:the )?(?:work|load|strain|brunt|pounding)"
+     r"|overwork\w*|overload\w*|working (?:so |too |really |very |extra )?(?:hard|overtime))\b", r"\1lowback overload"),
+    # How long or how cold an ice bath should be: the articles only say ice
+    # baths help, so a duration or temperature question is off topic
+    (r"^(?=.*\b(?:how long|how many|minutes?|mins?|temp\w*|degrees|how cold|duration|last|lasts|stay in|sit in)\b)(.*?)"
+     r"\b(?:icebath|cold (?:plunge|tub|bath|water immersion)s?|plunges?)\b", r"\1icebathprotocol"),
     # "From start to finish", "beginning to end", "top to bottom" say
     # how to explain, not what; "the entire calf session/programme" is the routine
     (r"\b(?:from )?(?:the )?(?:start|beginning|first (?:move|exercise|step|drill|one)) (?:to|till|until) (?:the )?"
@@ -294,7 +324,7 @@ REWRITES: tuple[tuple[str, str], ...] = (
      r"|back of (?:my |the )?(?:heel|heels|ankle|ankles) (?:tendon|cord)s?)\b", "achilles"),
     # "why a moving drill instead of a static stretch" asks about the dynamic drill
     (r"\b(?:instead of|rather than|not|than|vs|versus|and not) (?:just )?(?:a |doing |holding |hold )?(?:a )?"
-     r"(?:static |still |held |normal |regular |standard )?stretch\w*", "dynamic"),
+     r"(?:(?:static|still|held|normal|regular|standard|plain|simple|ordinary|traditional|classic) )*stretch\w*", "dynamic"),
     # static stretching routines and holds are not in the articles
     (r"\bstatic (?:\w+ ){0,3}?stretch\w*|\bhold(?:ing|s)? (?:a |the |my |each |this |that |your )?(?:\w+ ){0,3}?stretch\w*"
      r"|\bstretch\w* (?:\w+ ){0,2}?hold\b", "staticstretch"),
@@ -459,6 +489,7 @@ TOKENS: dict[str, str] = {
     "seconds": "second", "secs": "second", "sec": "second",
     "weekly": "week", "weeks": "week", "wk": "week",
     "dumbell": "dumbbell", "dumbells": "dumbbell", "dumbbells": "dumbbell", "db": "dumbbell",
+    "rack": "squatrack", "racks": "squatrack",
     "dbs": "dumbbell", "bar": "barbell", "barbel": "barbell",
     "stairs": "step", "stair": "step", "steps": "step",
     "lunges": "lunge",
@@ -575,7 +606,7 @@ OFF_TOPIC: frozenset[str] = frozenset(
     cold flu covid sleep lose
     deskbreak ergonomic ergonomics monitor keyboard staticstretch footstrike cooldownroutine
     partstrength liftingtechnique wrist wrists neck elbow elbows blister blisters hydrate hydration electrolyte electrolytes
-    ropetrick dog dogs puppy puppies canicross leash
+    ropetrick dog dogs puppy puppies canicross leash icebathprotocol
     """.split()
 )
 
@@ -590,7 +621,7 @@ HARD_OFF_TOPIC: frozenset[str] = frozenset(
     referral medication medications medicine medicines painkiller painkillers ibuprofen paracetamol acetaminophen
     tylenol advil aspirin naproxen nsaid nsaids pill pills tablet tablets whois
     sprain sprains sprained surgery surgeries operation postop rehab rehabilitation
-    cramp cramps cramping cramped charley
+    cramp cramps cramping cramped charley stitch stitches
     """.split()
 )
 

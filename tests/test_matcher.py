@@ -1103,3 +1103,129 @@ def test_a_hard_fall_that_running_makes_worse_sees_a_professional(matcher):
 
 def test_without_any_weights_means_no_equipment(matcher):
     assert matcher.match("how do I do calf raises on both feet without any weights").id == "double-leg-calf-raise"
+
+
+# Families found by a blind set after the calf-timing rules
+# (tests/data/extra_questions9.jsonl, written before these rules).
+CORE_OR_HOLLOW = ("core-strength", "hollow-body-hold")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how can I build my core so my back stops aching on runs",
+        "how do I train my core so my back doesn't hurt anymore",
+        "would improving my core fix my sore back",
+    ],
+)
+def test_building_the_core_for_back_pain_answers_the_core(matcher, question):
+    result = matcher.match(question)
+    assert result.decision == "answer" and result.id in CORE_OR_HOLLOW, (result.decision, result.id)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "feels like my lower back is doing all the work when I run",
+        "my lower back takes the brunt of every run",
+        "my back gets overloaded on long runs",
+    ],
+)
+def test_a_back_that_takes_all_the_load_answers_the_core(matcher, question):
+    result = matcher.match(question)
+    assert result.decision == "answer" and result.id in CORE_OR_HOLLOW, (result.decision, result.id)
+
+
+def test_getting_back_to_work_is_not_the_back_taking_the_load(matcher):
+    assert matcher.match("I want to get back to doing the work").decision != "answer"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "why a moving hip drill instead of a normal static stretch",
+        "static or dynamic for tight hip flexors?",
+        "why a dynamic drill rather than a plain held stretch for my hips",
+    ],
+)
+def test_dynamic_against_static_answers_the_hip_twist(matcher, question):
+    assert answered(matcher, question) == "hip-mobility-twist"
+
+
+def test_static_or_dynamic_for_calves_is_not_the_hip_twist(matcher):
+    assert answered(matcher, "static or dynamic stretching for calves") != "hip-mobility-twist"
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("wat is in the bak routeen", "back-routine"),
+        ("bak rooteen plz", "back-routine"),
+        ("show me the calf routeen", "calf-routine"),
+    ],
+)
+def test_routine_spelled_by_ear_is_repaired(matcher, question, expected):
+    assert answered(matcher, question) == expected
+
+
+def test_sound_key_groups_spellings_by_ear():
+    from content.normalize import sound_key
+
+    assert sound_key("routeen") == sound_key("rooteen") == sound_key("routine")
+    assert sound_key("routine") != sound_key("rotation")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "the hollow thing keeps going wrong, my lower back pops up off the floor the second I straighten my legs. "
+        "What's the correct setup?",
+        "my back lifts off the mat as soon as I straighten my legs in the hold",
+    ],
+)
+def test_back_lifting_when_the_legs_straighten_answers_the_hollow_hold(matcher, question):
+    assert answered(matcher, question) == "hollow-body-hold"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "We put a squat rack in the garage this year. Right now I do 80 bodyweight calf raises in a row and it "
+        "is dull. Is there a better way to use the rack for calves?",
+        "bodyweight calf raises are way too easy now and there's a rack at my gym",
+    ],
+)
+def test_a_rack_beats_bodyweight_calf_raises(matcher, question):
+    assert answered(matcher, question) == "weighted-calf-raise"
+
+
+def test_weak_core_and_arched_back_story_with_a_connection_question(matcher):
+    text = (
+        "My coach filmed me on the track last week. My lower back is really arched when I run and she said "
+        "something about my core being weak. What's the connection?"
+    )
+    assert answered(matcher, text) == "core-strength"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how long should an ice bath last after a long run",
+        "what temperature should my ice bath be",
+        "how do I get rid of a side stitch while running",
+        "why do I get stitches when I run",
+    ],
+)
+def test_ice_bath_protocols_and_side_stitches_decline(matcher, question):
+    result = matcher.match(question)
+    assert result.decision != "answer" and not result.safety, (result.decision, result.id)
+
+
+def test_ice_baths_in_general_still_answer_injury_prevention(matcher):
+    assert answered(matcher, "are ice baths good") == "injury-prevention"
+
+
+def test_extra_questions9_scores(matcher, library):
+    report = evaluate(matcher, library, Path(__file__).parent / "data" / "extra_questions9.jsonl")
+    assert report.answerable_accuracy >= 0.95
+    assert report.decline_rate == 1.0
