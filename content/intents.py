@@ -219,6 +219,7 @@ _RULES: tuple[tuple[str, tuple[Gated, ...]], ...] = (
             Gated(r"\bwhat did i do\b(?! wrong)|\bwhat have i (?:\w+ )?(?:done|completed|finished|logged)\b|\bwhat (?:was|were) my (?:last|previous)\b"),
             # "show me the sessions I've done", "list my workouts", "all my workouts so far"
             Gated(r"\b(?:sessions?|workouts?|routines?) (?:that )?i (?:have |had )?(?:already )?(?:done|did|completed|finished|logged)\b"),
+            Gated(r"\b(?:what|which) (?:sessions?|workouts?|routines?|exercises|sets) did i (?:do|log|complete|finish)\b"),
             Gated(r"\b(?:list|show|see|view)(?: me)? (?:all )?(?:of )?my (?:sessions|workouts|routines)\b|^(?:all )?my (?:sessions|workouts)$"
                   r"|\bmy (?:sessions|workouts) so far\b"),
         ),
@@ -245,6 +246,7 @@ _HISTORY_QUESTION = Gated(
     r"|\b(?:my|the) (?:workout |training |exercise )?logs?\b|\bworkout history\b|\bmy history\b"
     r"|\bwhat have i (?:\w+ )?(?:done|completed|finished|logged)\b"
     r"|\b(?:sessions?|workouts?|routines?|exercises) (?:that )?i (?:have |had )?(?:already )?(?:done|did|completed|finished|logged)\b"
+    r"|\b(?:what|which) (?:sessions?|workouts?|routines?|exercises|sets) did i (?:do|log|complete|finish)\b"
 )
 
 

@@ -210,7 +210,7 @@ _TRAUMA_RE = Gated(
     r"|\brear ?ended\b|\b(?:car|bike|cycling|bicycle|motorbike|road|traffic|skiing|ski) (?:crash|accident|collision|smash)\w*"
     r"|\b(?:accident|collision|whiplash|concussion)\w*"
     r"|\b(?:took|taken|had|take) (?:a |an )?(?:\w+ )?(?:tumble|spill|fall|header|digger|stack)\b"
-    r"|\b(?:tripped|stumbled|slipped|wiped out|face ?planted|went flying)\b"
+    r"|\b(?:tripped|stumbled|slipped|face ?planted|went flying)\b|\bwiped out (?:on|while|in|at|during|going)\b"
     r"|\bfell (?:hard|badly|heavily|awkwardly|down|over|backwards|on (?:my|the))\b"
 )
 _TRAUMA_SYMPTOM_RE = Gated(

@@ -192,8 +192,9 @@ REWRITES: tuple[tuple[str, str], ...] = (
     (r"\b(?:is (?:that|this|it) )?(?:actually |really |just )?(?:true|a myth|myth|legit|hype|nonsense|bs|bro science"
      r"|(?:just )?gym bro (?:talk|stuff|nonsense|science|thing)|gym bro|for real)\b|\bhonest question\b", " why matter "),
     (r"\b(?:stop|stops|stopping)\b(?= (?:\w+ )?(?:shinsplint|injur\w*|achilles))", "prevent"),
-    # the IT band is not in the articles
+    # the IT band and named static stretches ("couch stretch", "pigeon pose") are not in the articles
     (r"\bit bands?\b|\bitb\b|\biliotibial\w*(?: bands?)?", "itband"),
+    (r"\b(?:couch|pigeon|kneeling hip flexor|lizard|butterfly|figure (?:4|four)) (?:stretch|pose)\w*\b", "itband"),
     # Describing the hollow body hold's position instead of naming it:
     # "knees over hips" is its table top; "what comes next" carries no topic;
     # the lower back arching/lifting off the floor or mat is its cue

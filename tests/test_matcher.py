@@ -1229,3 +1229,18 @@ def test_extra_questions9_scores(matcher, library):
     report = evaluate(matcher, library, Path(__file__).parent / "data" / "extra_questions9.jsonl")
     assert report.answerable_accuracy >= 0.95
     assert report.decline_rate == 1.0
+
+
+def test_wiped_out_calves_are_tired_not_injured(matcher):
+    result = matcher.match("my calves feel tight and wiped out after every long run")
+    assert result.safety is False and result.id == "why-calf-strength"
+    assert matcher.match("I wiped out on my bike and my back hurts").safety is True
+
+
+def test_named_static_stretches_are_not_answered(matcher):
+    assert matcher.match("how do I do the couch stretch for my hip flexors").id is None
+
+
+def test_which_workouts_did_i_log_is_history(matcher):
+    assert matcher.match("what workouts did I log last week").intent == "history"
+    assert matcher.match("what did I do wrong on the hollow hold").intent is None
