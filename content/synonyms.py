@@ -133,6 +133,29 @@ _SITTING = r"(?:sitting|sit|sat|desk|chair|office|sedentary|commute|commuting|dr
 _GAP_OBJECT = r"(?:cooldown|cool|crosstraining|cross|mobility|stretch\w*|strength|warmup|core)"
 _STRETCHED = r"(?:calf|calves|hamstrings?|quads?|glutes?|back|lowback|legs?|achilles|soleus)"
 REWRITES: tuple[tuple[str, str], ...] = (
+    # Where the weight goes on a one-foot raise, or "just my body weight": a
+    # balance question about the single-leg raise, not the weighted raise
+    (r"^(?=.*\bweight\b)(?=.*\bsingle leg\b)(.*?)\b(?:where (?:\w+ ){0,4}?weight(?: (?:go|goes|sit|sits|be|placed|land))?"
+     r"|(?:just )?(?:my |your |own )?body weight|my (?:own )?weight)\b", r"\1balance"),
+    # Running "on the front of my feet" is running on the toes
+    (r"^(?=.*\bfront\b)(?=.*\brun)(.*?)\b(?:up )?on (?:the )?fronts? of (?:my |the |your )?(?:feet|foot)\b", r"\1 run on toe"),
+    # "Not hurt yet", "never been hurt", "before I get hurt": strength work as
+    # prevention ("injured" and "nothing hurts" are left alone: the prevention
+    # entry's own phrasings use them)
+    (r"^(?=.*\bhurt\b)(.*?)\b(?:(?:not|never|haven t|havent)(?: been| got| gotten)? hurt(?: yet)?"
+     r"|before (?:i |you )?(?:get |got |am |m )?hurt)\b", r"\1 prevent injury"),
+    # Only running, nothing else ("no gym, no bike", "dropping everything
+    # except running"): the articles' training gaps
+    (r"^(?=.*\b(?:only|nothing|except|just|zero|no)\b)(.*?)\b(?:(?:only|just) (?:run|running|runs)\b(?! (?:on|in|at|for|with)\b)"
+     r"|nothing (?:else|but (?:run|running))|everything (?:except|but|other than) (?:run|running)"
+     r"|(?:no|zero) (?:gym|cross ?training|crosstraining|bike|cycling|swimming|weights)\b)", r"\1 gap"),
+    # Hours behind the wheel ("drive a truck/lorry", "in the cab"): sitting
+    (r"\b(?:drive|drives|driving) (?:a |an |the )?(?:truck|lorry|van|taxi|cab|bus)\b|\bbehind the wheel\b"
+     r"|\bin the cab\b", " sitting"),
+    # "Twice a week", "once a week" for the calves is the how-often question
+    (r"^(?=.*\bcal(?:f|ves|fs)\b)(?=.*\boften\b)(.*?)\b(?:once or twice|twice|once|two times|three times)(?= often\b)", r"\1"),
+    # "How many each side" is the hip twist's per-side dose
+    (r"^(?=.*\b(?:twist\w*|lunge)\b)(.*?)\beach side\b", r"\1per side"),
     # Calf raises that got "too easy" ask how to progress them (the weighted
     # raise). Each rule of this block is gated on its rarest words first.
     (r"^(?=.*\b(?:easy|simple)\b)(?=.*\bcal(?:f|ves|fs)\b)(.*?)"
@@ -258,8 +281,8 @@ REWRITES: tuple[tuple[str, str], ...] = (
      r"(?= (?:\w+ ){0,3}?(?:calf|calves|soleus)\b)"
      r"|\b(?:exercise|exercises|move|moves|drill|drills)\b (?:\w+ )?(?:gives?|provides?) (?:my |the |your )?(?:calf|calves)"
      r"(?: muscles?)? (?:a |some |good |nice |real )*stretch\b", "knee push calf stretch"),
-    (r"\b(?:first|beforehand)\b(?= (?:\w+ ){0,8}?before (?:the |my |starting |doing )?(?:back |lowback )?(?:drills?|exercises?|routine|workout))"
-     r"|\bbefore (?:starting |doing |i start |i do )?(?:the |my |any )?(?:back |lowback )?(?:drills|exercises)\b", "before drill test"),
+    (r"\b(?:first|beforehand)\b(?= (?:\w+ ){0,8}?before (?:the |my |starting |doing )?(?:(?:back|lowback|core|hip|hips)(?: and (?:hip|hips|core|back|lowback))? )?(?:drills?|exercises?|routine|workout|work))"
+     r"|\bbefore (?:starting |doing |i start |i do )?(?:the |my |any )?(?:(?:back|lowback|core|hip|hips)(?: and (?:hip|hips|core|back|lowback))? )?(?:drills|exercises)\b", "before drill test"),
     # Off topic: cool-down prescriptions ("how long should my cool down jog
     # be"), rope tricks ("double unders"), running with a dog
     (r"\bhow (?:long|much|many minutes|far)\b(?: \w+){0,3}? cooldown\b|\bcooldown (?:jog|run|walk|lap)s?\b"
@@ -531,7 +554,7 @@ TOKENS: dict[str, str] = {
     # wrecked calves in chat ("toast", "shot", "destroyed"); a creaky
     # Achilles is the article's "squeaky" one; blame and culprits are causes
     "toast": "sore", "shot": "sore", "destroyed": "sore", "smashed": "sore", "battered": "sore", "hammered": "sore",
-    "cooked": "sore", "torched": "sore", "killing": "pain",
+    "cooked": "sore", "torched": "sore", "killing": "pain", "wreck": "sore", "wrecks": "sore",
     "creaky": "squeaky", "creaking": "squeaky", "creaks": "squeaky", "squeak": "squeaky", "squeaking": "squeaky",
     "squeaks": "squeaky", "crunchy": "squeaky", "creak": "squeaky",
     "blame": "cause", "culprit": "cause", "culprits": "cause", "responsible": "cause", "causing": "cause",

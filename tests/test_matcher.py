@@ -1244,3 +1244,28 @@ def test_named_static_stretches_are_not_answered(matcher):
 def test_which_workouts_did_i_log_is_history(matcher):
     assert matcher.match("what workouts did I log last week").intent == "history"
     assert matcher.match("what did I do wrong on the hollow hold").intent is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("for the one-foot calf raise where does my weight go and do I pause at the top", "single-leg-calf-raise"),
+        ("how do I progress the hip twist, reaching back toward the glute and hamstring", "hip-mobility-twist"),
+        ("is twice a week enough for calf strengthening or do I need more", "calf-routine-guidelines"),
+        ("why does running on the front of my feet wreck my calves", "toe-running"),
+        ("why bother with strength work if I'm not hurt yet", "injury-prevention"),
+        ("what should I do first before the core and hip drills", "glute-engagement-test"),
+        ("lately it's literally just been run, shower, sleep. No gym, no bike, nothing else. Now my lower back has "
+         "started nagging. Could dropping everything except running be the reason?", "low-back-pain-causes"),
+        ("I drive a truck, 10 hours a day in the cab. The front of my hips feel locked and my back complains. Is the "
+         "driving doing this and is there something quick I can do in the parking lot?", "hip-flexors-and-sitting"),
+        ("warm up at the trailhead with the twisting lunge thing for my hips, not sure how far to take it or how "
+         "many I should be doing each side", "hip-mobility-twist"),
+    ],
+)
+def test_everyday_wordings_of_single_leg_frequency_prevention_and_sitting(matcher, question, expected):
+    assert answered(matcher, question) == expected
+
+
+def test_running_twice_a_day_still_declines(matcher):
+    assert matcher.match("should I run twice a day").decision != "answer"
