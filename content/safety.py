@@ -163,6 +163,9 @@ _EVERYDAY = (
     r"(?:short|shortness) of breath (?:\w+ ){0,3}(?:at rest|sitting|lying|walking|chest)", r"(?:cannot|can not|could not|couldnt) (?:catch my )?breath\w*\b(?! (?:work|technique|pattern))",
     r"(?:sweat\w*|drenched|soaked|soaking) (?:(?!run|jog|train|work)\w+ ){0,4}(?:at night|in (?:bed|my sleep)|overnight|through the night|every night)",
     r"(?:wake|woke|waking) up (?:\w+ ){0,2}(?:drenched|soaked|soaking|sweat\w*)",
+    # the classic Achilles rupture: "like someone kicked me in the heel", a dent above it
+    r"(?:like|as if|as though) (?:someone|somebody|something|a \w+) (?:had )?(?:kicked|hit|shot|struck|whacked|smacked) me\b",
+    r"(?:dent|gap|divot|hollow|dip) (?:\w+ )?(?:above|in|at|behind|over) (?:my |the )?(?:\w+ )?(?:heel|achilles|calf|ankle)\b",
     # one spot that hurts to press or to hop on: a possible stress fracture
     r"(?:painful|hurts?|pain|sore|tender|agony) (?:\w+ ){0,2}(?:to|when i|if i|whenever i) "
     r"(?:press|push on|poke|touch it|hop|jump on)\b",

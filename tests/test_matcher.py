@@ -1269,3 +1269,12 @@ def test_everyday_wordings_of_single_leg_frequency_prevention_and_sitting(matche
 
 def test_running_twice_a_day_still_declines(matcher):
     assert matcher.match("should I run twice a day").decision != "answer"
+
+
+def test_the_signs_of_a_torn_achilles_see_a_professional(matcher):
+    for question in (
+        "felt like someone kicked me in the back of the heel and now there's a dent above it",
+        "there's a gap in my achilles",
+    ):
+        assert matcher.match(question).safety is True
+    assert matcher.match("my calves feel like bricks").safety is False
