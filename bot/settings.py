@@ -7,7 +7,6 @@ a log line or an error message.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -67,9 +66,3 @@ class Settings(BaseSettings):
             return None
         return value
 
-    def sqlite_path(self) -> Path | None:
-        """The database file when DATABASE_URL points at a SQLite file, else None."""
-        prefix = "sqlite:///"
-        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
-            return Path(self.database_url[len(prefix) :])
-        return None

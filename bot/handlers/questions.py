@@ -11,12 +11,6 @@ from bot.ui import questions as ui
 from content.matcher import MatchResult
 
 
-async def answer_text(update: Update, context: BotContext, text: str) -> None:
-    """Match the runner's words and reply: answer, did-you-mean, or I-don't-know."""
-    result = context.services.matcher.match(text)
-    await send_match_reply(update, context, result)
-
-
 async def send_match_reply(update: Update, context: BotContext, result: MatchResult) -> None:
     """Render a match result; shared with the session flow (a question mid-session)."""
     library = context.services.library
