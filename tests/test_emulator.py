@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import InvalidToken, NetworkError, TimedOut
+from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.testing.emulator import SECRET_HEADER, Emulator
 from tests.test_e2e import ROOT, TOKEN, clean_env
@@ -174,3 +174,38 @@ def test_it_runs_standalone(tmp_path: object) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
+
+
+async def test_confirmed_updates_are_gone_for_good(bot: Bot, emulator: Emulator) -> None:
+    first = emulator.send_text(USER, "one")["update_id"]
+    # A long poll that confirms "one" on arrival, abandoned after half a second (a bot killed mid-poll)...
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{emulator.base_url}{TOKEN}/getUpdates", json={"offset": first + 1, "timeout": 4},
+                   timeout=0.5)
+    # ...and a restarted bot that polls from the beginning never sees "one" again.
+    assert await bot.get_updates(offset=0, timeout=0) == ()
+    emulator.send_text(USER, "two")
+    again = await bot.get_updates(offset=0, timeout=0)
+    assert [u.message.text for u in again if u.message] == ["two"]
+
+
+async def test_a_late_answer_delivers_the_message_but_the_bot_times_out(
+    bot: Bot, emulator: Emulator
+) -> None:
+    emulator.fail_next("sendMessage", late=True)
+    with pytest.raises(TimedOut):
+        await bot.send_message(USER, "set 2 of 3", read_timeout=1)
+    assert [m.text for m in emulator.messages(USER)] == ["set 2 of 3"]  # the runner has it
+
+
+async def test_a_dropped_connection_delivers_nothing(bot: Bot, emulator: Emulator) -> None:
+    emulator.fail_next("sendMessage", dropped=True)
+    with pytest.raises(NetworkError):
+        await bot.send_message(USER, "lost")
+    emulator.fail_next("sendMessage", status=429, retry_after=3, description="Too Many Requests")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(USER, "limited")
+    emulator.fail_next("sendMessage", status=403, description="Forbidden: bot was blocked by the user")
+    with pytest.raises(Forbidden):
+        await bot.send_message(USER, "blocked")
+    assert emulator.messages(USER) == []

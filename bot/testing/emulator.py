@@ -16,7 +16,13 @@ talks to it exactly as it would talk to api.telegram.org:
   itself, with the secret token header, as Telegram does (and refuses
   getUpdates with 409 meanwhile);
 * an injected timeout (``fail_next(..., timeout=True)``) makes the emulator hang
-  for ``hang_seconds`` and then drop the connection: a Bot API that hangs.
+  for ``hang_seconds`` and then drop the connection: a Bot API that hangs;
+  ``late=True`` applies the call first (the runner gets the message) and then
+  hangs: an answer that comes too late; ``dropped=True`` closes the connection
+  at once without applying anything;
+* as strict as Telegram: a getUpdates call confirms every update below its
+  offset the moment it arrives (not when it answers), and a confirmed update
+  never comes back, whatever offset a restarted bot asks for.
 
 Tests play the runner either in-process (``Emulator.send_text``, ``press``,
 ``wait_for_text``...) or over HTTP through the control endpoints, which is how
@@ -26,6 +32,7 @@ a test drives a standalone emulator (``python -m bot.testing.emulator --port N``
     POST /control/press    {"user_id": 1, "label": "back"}        press a button
     POST /control/update   {...raw update...}                     queue any update
     POST /control/fail     {"method": "sendMessage", "status": 500, "times": 1}
+                           (or "retry_after": 5, "timeout": true, "late": true, "dropped": true)
     GET  /control/messages?chat_id=1                              what the bot sent
     GET  /control/events?since=0                                  sends and edits, in order
     GET  /control/wait?chat_id=1&contains=done&since=0&timeout=10 wait for a text
@@ -52,7 +59,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from telegram.error import TimedOut
 
-from bot.testing.fake_telegram import FakeTelegram, SentMessage, _BadRequest
+from bot.testing.fake_telegram import DroppedConnection, FakeTelegram, SentMessage, _BadRequest
 
 log = logging.getLogger(__name__)
 
@@ -283,6 +290,9 @@ class Emulator:
         deadline = time.monotonic() + timeout
         with self._cond:
             self.polls_started += 1
+            # Confirmation happens on arrival: a bot killed during this long poll
+            # must not see these updates again.
+            self.telegram.confirm_below(offset)
             self._cond.notify_all()
             while not self._stopping.is_set():
                 if self.telegram.webhook_url:
@@ -385,7 +395,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _api(self, token: str, method: str, params: dict[str, Any]) -> None:
         try:
             status, body = self.emulator.api_call(token, method, params)
-        except TimedOut:
+        except DroppedConnection:
+            self.close_connection = True
+            return
+        except TimedOut:  # also LateAnswer: the call took effect, the answer is lost
             # A Bot API that hangs: answer nothing for a while, then drop the connection.
             self.emulator._stopping.wait(self.emulator.hang_seconds)
             self.close_connection = True
@@ -444,7 +457,7 @@ def _control_action(emulator: Emulator, action: str, params: dict[str, Any]) -> 
         return emulator.push_update(dict(params))
     if action == "fail":
         method = str(params.pop("method"))
-        allowed = {"status", "description", "retry_after", "timeout", "chat_id", "times"}
+        allowed = {"status", "description", "retry_after", "timeout", "chat_id", "times", "late", "dropped"}
         emulator.fail_next(method, **{k: v for k, v in params.items() if k in allowed})
         return True
     if action == "messages":

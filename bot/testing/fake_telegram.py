@@ -8,8 +8,14 @@ handlers run unchanged and nothing leaves the process.
 
 Tests (and `stridecoach chat`) play the runner through `FakeTelegram`:
 `make_text_update` / `make_callback_update` build the JSON Telegram would send.
-Failures are injected per method with `fail_next` (403, 429 with retry_after,
-500, or a timeout).
+Failures are injected per method with `fail_next`: 403, 429 with retry_after,
+500, a timeout before the call takes effect (`timeout=True`), a late answer
+(`late=True`: the call takes effect, the message reaches the runner, but the
+answer never comes back) and a dropped connection (`dropped=True`).
+
+As strict as Telegram: an update is confirmed (and forgotten for good) as soon
+as getUpdates is called with a higher offset; a later call with a lower offset
+never brings it back.
 """
 
 from __future__ import annotations
@@ -66,6 +72,18 @@ class _Failure:
     retry_after: int | None = None
     timeout: bool = False
     chat_id: int | None = None
+    # The call takes effect (the runner sees the message), then the answer is lost.
+    late: bool = False
+    # The connection drops before the call reaches the server: nothing happens.
+    dropped: bool = False
+
+
+class LateAnswer(TimedOut):
+    """The Bot API applied the call but its answer never arrived (an injected `late` failure)."""
+
+
+class DroppedConnection(TimedOut):
+    """The connection dropped before the call arrived (an injected `dropped` failure)."""
 
 
 @dataclass
@@ -89,6 +107,8 @@ class FakeTelegram:
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._failures: dict[str, list[_Failure]] = {}
+        # Every update id below this was confirmed by a getUpdates offset: gone for good.
+        self.confirmed_below = 0
 
     # ------------------------------------------------------------------ the runner's side
 
@@ -186,9 +206,16 @@ class FakeTelegram:
         timeout: bool = False,
         chat_id: int | None = None,
         times: int = 1,
+        late: bool = False,
+        dropped: bool = False,
     ) -> None:
-        """Make the next `times` calls of `method` fail (only for `chat_id`, if given)."""
-        failure = _Failure(status, description, retry_after, timeout, chat_id)
+        """Make the next `times` calls of `method` fail (only for `chat_id`, if given).
+
+        `timeout`: no answer and no effect; `late`: the call takes effect, then no
+        answer (the runner has the message, the bot does not know); `dropped`: the
+        connection breaks first, nothing happens.
+        """
+        failure = _Failure(status, description, retry_after, timeout, chat_id, late, dropped)
         self._failures.setdefault(method, []).extend([failure] * times)
 
     def block(self, chat_id: int, method: str = "sendMessage", times: int = 1_000_000) -> None:
@@ -215,7 +242,12 @@ class FakeTelegram:
         params = _normalise(params)
         self.calls.append(ApiCall(method, params))
         failure = self._take_failure(method, params)
+        if failure is not None and failure.late:
+            self._answer(method, params)  # it took effect; only the answer is lost
+            raise LateAnswer("fake Bot API: the answer never came back")
         if failure is not None:
+            if failure.dropped:
+                raise DroppedConnection("fake Bot API: connection dropped")
             if failure.timeout:
                 raise TimedOut("fake Bot API: timed out")
             body: dict[str, Any] = {
@@ -226,6 +258,9 @@ class FakeTelegram:
             if failure.retry_after is not None:
                 body["parameters"] = {"retry_after": failure.retry_after}
             return failure.status, body
+        return self._answer(method, params)
+
+    def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return 200, {"ok": True, "result": True}
@@ -246,10 +281,15 @@ class FakeTelegram:
     def _api_getMyCommands(self, _params: dict[str, Any]) -> list[dict[str, str]]:
         return self.commands
 
+    def confirm_below(self, offset: int) -> None:
+        """getUpdates with `offset` confirms every update below it, as Telegram does on arrival."""
+        if offset > self.confirmed_below:
+            self.confirmed_below = offset
+        self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= self.confirmed_below]
+
     def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        offset = _as_int(params.get("offset")) or 0
-        # Updates below the offset are confirmed and forgotten, as on the real server.
-        self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= offset]
+        # Updates below the offset are confirmed and forgotten for good, as on the real server.
+        self.confirm_below(_as_int(params.get("offset")) or 0)
         limit = _as_int(params.get("limit")) or 100
         return self.pending_updates[:limit]
 
