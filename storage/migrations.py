@@ -30,8 +30,15 @@ def _v1_initial(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn)
 
 
+def _v2_skipped_set(conn: Connection) -> None:
+    """Version 2: the skipped_set table (skips and their reasons, for /history)."""
+    import storage.models  # noqa: F401
+
+    SQLModel.metadata.tables["skipped_set"].create(conn, checkfirst=True)
+
+
 # Index i holds the migration to version i + 1.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_skipped_set]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -104,6 +104,23 @@ class CompletedSet(SQLModel, table=True):
     update_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
+class SkippedSet(SQLModel, table=True):
+    """One row per skipped set, with the runner's reason if they gave one (shown in /history)."""
+
+    __tablename__ = "skipped_set"
+    __table_args__ = (UniqueConstraint("session_id", "position", name="uq_skipped_set_session_position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    runner_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    session_id: int = Field(foreign_key="workout_session.id", index=True)
+    routine_id: str
+    exercise_id: str
+    set_no: int
+    position: int
+    reason: str | None = None  # too-hard | no-equipment | no-time; None when not said
+    skipped_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
 class ProcessedUpdate(SQLModel, table=True):
     """Telegram update ids already applied (at-least-once delivery guard)."""
 

@@ -7,11 +7,12 @@ records of `bot.core.progress`, which does the arithmetic.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from sqlmodel import Session, col, or_, select
 
 from bot.core.progress import ExportRow, SessionRecord, SetRecord
-from storage.models import CompletedSet, Schedule, WorkoutSession
+from storage.models import CompletedSet, Schedule, SkippedSet, WorkoutSession
 
 # An export streams in pages so that a long history never sits in memory at once.
 _EXPORT_PAGE = 500
@@ -50,7 +51,23 @@ def recent_sessions(session: Session, *, runner_id: int, limit: int = 10) -> lis
         .order_by(col(WorkoutSession.started_at).desc(), col(WorkoutSession.id).desc())
         .limit(limit)
     ).all()
-    return [_record(row) for row in rows]
+    reasons = _skip_reasons(session, [row.id for row in rows if row.id is not None])
+    return [replace(_record(row), skip_reasons=reasons.get(row.id or 0, ())) for row in rows]
+
+
+def _skip_reasons(session: Session, session_ids: list[int]) -> dict[int, tuple[tuple[str, str], ...]]:
+    """The reasons given for skipped sets, per session, in set order."""
+    if not session_ids:
+        return {}
+    rows = session.exec(
+        select(SkippedSet.session_id, SkippedSet.exercise_id, SkippedSet.reason)
+        .where(col(SkippedSet.session_id).in_(session_ids), col(SkippedSet.reason).is_not(None))
+        .order_by(col(SkippedSet.session_id), col(SkippedSet.position))
+    ).all()
+    found: dict[int, list[tuple[str, str]]] = {}
+    for session_id, exercise_id, reason in rows:
+        found.setdefault(session_id, []).append((exercise_id, reason or ""))
+    return {key: tuple(value) for key, value in found.items()}
 
 
 def set_records(session: Session, *, runner_id: int) -> list[SetRecord]:

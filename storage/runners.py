@@ -6,7 +6,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session
 
 from storage.db import insert_ignore
-from storage.models import CompletedSet, Reminder, Runner, Schedule, WorkoutSession, utcnow
+from storage.models import CompletedSet, Reminder, Runner, Schedule, SkippedSet, WorkoutSession, utcnow
 
 
 def ensure_runner(session: Session, *, user_id: int, chat_id: int, first_name: str = "") -> None:
@@ -44,6 +44,6 @@ def set_pending_input(session: Session, user_id: int, pending: str | None) -> No
 
 def delete_runner_data(session: Session, user_id: int) -> None:
     """Delete everything stored about one runner, children first."""
-    for model in (CompletedSet, WorkoutSession, Reminder, Schedule):
+    for model in (CompletedSet, SkippedSet, WorkoutSession, Reminder, Schedule):
         session.exec(delete(model).where(model.runner_id == user_id))  # type: ignore[call-overload,attr-defined]
     session.exec(delete(Runner).where(Runner.id == user_id))  # type: ignore[call-overload,arg-type]

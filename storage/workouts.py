@@ -40,9 +40,11 @@ from bot.core.workout import (
     Recorded,
     RoutineUnavailable,
     SessionState,
+    Skipped,
     Started,
+    Undone,
 )
-from storage.models import CompletedSet, ProcessedUpdate, WorkoutSession
+from storage.models import CompletedSet, ProcessedUpdate, SkippedSet, WorkoutSession
 
 _TABLE = WorkoutSession.__table__  # type: ignore[attr-defined]
 _STATE_FIELDS = tuple(SessionState.__dataclass_fields__)
@@ -139,10 +141,43 @@ def apply_outcome(
         session.flush()
     elif row is not None and state is not None and state != state_of(row):
         _compare_and_swap(session, row, state)
+    if row is None:
+        return row
     for out in outcome.outputs:
-        if isinstance(out, Recorded) and row is not None:
+        if isinstance(out, Recorded):
             record_completion(session, row=row, recorded=out, update_id=update_id, now=now)
+            if out.was_skipped:
+                _forget_position(session, SkippedSet, row, out.position)
+        elif isinstance(out, Skipped) and out.counted:
+            record_skip(session, row=row, skipped=out, now=now)
+        elif isinstance(out, Undone):
+            _forget_position(session, SkippedSet if out.was_skipped else CompletedSet, row, out.position)
     return row
+
+
+def record_skip(session: Session, *, row: WorkoutSession, skipped: Skipped, now: datetime) -> bool:
+    """Store one skipped set with its reason; a second skip of the same position writes nothing."""
+    return _insert_ignored(
+        session,
+        SkippedSet,
+        {
+            "runner_id": row.runner_id,
+            "session_id": row.id,
+            "routine_id": row.routine_id,
+            "exercise_id": skipped.slot.exercise_id,
+            "set_no": skipped.slot.set_no,
+            "position": skipped.position,
+            "reason": skipped.reason,
+            "skipped_at": now,
+        },
+    )
+
+
+def _forget_position(session: Session, model: Any, row: WorkoutSession, position: int) -> None:
+    """ "Undo" (or a skipped set done after all): the stored row for that position goes."""
+    session.exec(  # type: ignore[call-overload]
+        delete(model).where(col(model.session_id) == row.id, col(model.position) == position)
+    )
 
 
 def _compare_and_swap(session: Session, row: WorkoutSession, state: SessionState) -> None:

@@ -233,7 +233,7 @@ async def test_stop_ends_early_with_a_summary_and_keeps_the_sets(bot: BotHarness
     await done_times(bot, 3)
     stopped = only(await bot.press(RUNNER, "Stop"))
     assert "Calf routine stopped. Sets done: 3 of 21" in stopped.text
-    assert stopped.buttons == []
+    assert stopped.button_texts == ["Resume ▶️"]  # the stop can be taken back for a while
     assert latest_row(services).status == "stopped"
     assert len(stored_sets(services)) == 3
     hint = only(await bot.send(RUNNER, "done"))
@@ -566,7 +566,10 @@ async def test_weighted_raise_asks_for_the_load_and_notes_once(bot: BotHarness, 
     await start(bot)
     await done_times(bot, WEIGHTED_POSITION)
     first = bot.last_text(RUNNER)
-    assert "Set 1 of 3: your chosen load — reply e.g. “done 40 kg” or “done 2 plates”." in first
+    assert (
+        "Set 1 of 3: your chosen load, 8 slow reps (StrideCoach's suggestion: the article gives no rep "
+        "count) — reply e.g. “done 40 kg” or “done 2 plates”." in html.unescape(first)
+    )
     assert first.count("no fixed number") == 1
     second = only(await bot.send(RUNNER, "done 40 kg")).text
     assert "Set 2 of 3: your chosen load" in second
@@ -736,3 +739,112 @@ async def test_the_operators_session_timeout_decides_when_a_session_is_abandoned
             assert session.exec(select(WorkoutSession)).one().status == "expired"
     finally:
         services.db.close()
+
+
+# ------------------------------------------------------------------ forgiving controls
+
+
+async def test_stop_then_resume_picks_up_at_the_same_set(bot: BotHarness, services: Services, clock: FakeClock) -> None:
+    await start(bot)
+    await done_times(bot, 4)
+    stopped = only(await bot.send(RUNNER, "stop"))
+    assert "within 30 minutes" in stopped.text
+    clock.advance(minutes=10)
+    back = only(await bot.send(RUNNER, "resume"))
+    assert "reopened where you stopped" in back.text
+    assert "exercise 2 of 7 · Single-leg calf raise" in back.text and "Set 2 of 3" in back.text
+    row = latest_row(services)
+    assert row.status == "active" and row.position == 4 and row.finished_at is None
+    await bot.send(RUNNER, "done")
+    assert len(stored_sets(services)) == 5
+
+
+async def test_the_resume_button_under_a_stop_reopens_the_session(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    await done_times(bot, 2)
+    await bot.send(RUNNER, "stop")
+    reopened = only(await bot.press(RUNNER, "Resume"))
+    assert "reopened" in reopened.text and latest_row(services).status == "active"
+
+
+async def test_resume_long_after_a_stop_is_not_a_session_command(bot: BotHarness, clock: FakeClock) -> None:
+    await start(bot)
+    await done_times(bot, 2)
+    await bot.send(RUNNER, "stop")
+    clock.advance(minutes=45)
+    replies = await bot.send(RUNNER, "resume")
+    assert replies and all("reopened" not in m.text for m in replies)
+
+
+async def test_undo_takes_back_the_last_done_and_deletes_its_row(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    await done_times(bot, 2)
+    undone = only(await bot.send(RUNNER, "undo"))
+    assert "Undone: the done of Jumping rope, set 2" in undone.text
+    assert "Set 2 of 3" in undone.text
+    assert [r.position for r in stored_sets(services)] == [0]
+    await bot.send(RUNNER, "done")
+    assert [r.position for r in stored_sets(services)] == [0, 1]
+
+
+async def test_undo_with_nothing_to_undo_says_so(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    reply = only(await bot.send(RUNNER, "undo"))
+    assert "nothing to undo" in reply.text
+    assert latest_row(services).position == 0 and stored_sets(services) == []
+
+
+async def test_skip_exercise_with_a_reason_is_stored_and_shown_in_history(
+    bot: BotHarness, services: Services
+) -> None:
+    from storage.models import SkippedSet
+
+    await start(bot)
+    await done_times(bot, 1)
+    reply = only(await bot.send(RUNNER, "skip exercise, no time"))
+    assert "Skipped the rest of Jumping rope (2 sets) (no time" in reply.text
+    assert "exercise 2 of 7 · Single-leg calf raise" in reply.text
+    await bot.send(RUNNER, "skip, too hard")
+    with services.db.session() as session:
+        skips = session.exec(select(SkippedSet).order_by(col(SkippedSet.position))).all()
+    assert [(s.position, s.reason) for s in skips] == [(1, "no-time"), (2, "no-time"), (3, "too-hard")]
+    history = only(await bot.send(RUNNER, "/history")).text
+    assert "no time" in history and "too hard" in history
+
+
+async def test_no_barbell_skips_the_weighted_raise(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    await done_times(bot, WEIGHTED_POSITION)
+    reply = only(await bot.send(RUNNER, "I don't have a barbell"))
+    assert "Skipped the rest of Weighted calf raise" in reply.text
+    assert latest_row(services).status == "finished"
+
+
+async def test_no_rope_swaps_the_jump_rope_for_jumping_in_place(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    reply = only(await bot.send(RUNNER, "no rope"))
+    assert "don't have to use a jump rope" in html.unescape(reply.text)
+    assert latest_row(services).position == 0 and latest_row(services).sets_skipped == 0
+
+
+async def test_skip_because_it_hurts_pauses_with_the_safety_advice(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    reply = only(await bot.send(RUNNER, "skip, it hurts"))
+    assert "not doctors" in reply.text and "paused" in reply.text
+    assert latest_row(services).status == "paused" and latest_row(services).sets_skipped == 0
+
+
+async def test_how_many_reps_mid_set_is_answered(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    await done_times(bot, 3)
+    reply = only(await bot.send(RUNNER, "how many reps?"))
+    assert "10-15 reps on each side" in reply.text
+    await done_times(bot, WEIGHTED_POSITION - 3)
+    weighted = only(await bot.send(RUNNER, "how many reps?"))
+    assert "no rep count" in weighted.text and "8 slow reps" in weighted.text and "ours" in weighted.text
+    assert len(stored_sets(services)) == WEIGHTED_POSITION
+
+
+async def test_undo_with_no_session_says_none_is_running(bot: BotHarness) -> None:
+    reply = only(await bot.send(RUNNER, "undo"))
+    assert "No session is running" in reply.text

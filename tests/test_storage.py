@@ -128,14 +128,41 @@ def test_an_upgrade_runs_only_the_new_migrations_and_keeps_every_row(
     def v2_add_column(conn):  # type: ignore[no-untyped-def]
         conn.execute(text("ALTER TABLE runner ADD COLUMN nickname VARCHAR DEFAULT ''"))
 
+    base = migrations.LATEST_VERSION
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, v2_add_column])
     monkeypatch.setattr(migrations, "LATEST_VERSION", len(migrations.MIGRATIONS))
     new = Database(database_url)
-    assert new.migrate() == 2
-    assert new.migrate() == 2  # nothing runs twice
+    assert new.migrate() == base + 1
+    assert new.migrate() == base + 1  # nothing runs twice
     with new.engine.connect() as conn:
         rows = conn.execute(text("SELECT id, first_name, nickname FROM runner")).all()
         versions = conn.execute(text("SELECT version FROM schema_migration ORDER BY version")).scalars().all()
     new.close()
     assert rows == [(7, "Ada", "")]
-    assert versions == [1, 2]
+    assert versions == [base, base + 1]
+
+
+def test_a_version_1_database_gets_the_skipped_set_table_and_keeps_its_rows(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Skip reasons need the skipped_set table: an existing database gains it on start-up."""
+    from sqlalchemy import inspect
+
+    from storage import migrations
+
+    old = Database(database_url)
+    old.migrate()
+    with old.engine.begin() as conn:  # make it look like a version-1 database
+        conn.execute(text("DROP TABLE skipped_set"))
+        conn.execute(text("DELETE FROM schema_migration"))
+        conn.execute(text("INSERT INTO schema_migration (version, applied_at) VALUES (1, CURRENT_TIMESTAMP)"))
+    with old.session() as session:
+        runners.ensure_runner(session, user_id=7, chat_id=7, first_name="Ada")
+    old.close()
+
+    new = Database(database_url)
+    assert new.migrate() == migrations.LATEST_VERSION
+    with new.engine.connect() as conn:
+        assert inspect(conn).has_table("skipped_set")
+        assert conn.execute(text("SELECT first_name FROM runner")).scalars().all() == ["Ada"]
+    new.close()

@@ -55,7 +55,19 @@ from bot.core.workout import (
     TimerStopped,
     TimerUp,
     WhereAmI,
+    DoseInfo,
+    EquipmentLater,
+    NoEquipmentNeeded,
+    NothingToUndo,
+    PainPaused,
+    Undone,
+    AskDose,
+    MissingEquipment,
+    Reopened,
+    SkipExercise,
+    Undo,
     button_applies,
+    can_reopen,
     expected_position,
     flatten,
     is_abandoned,
@@ -81,7 +93,14 @@ EXERCISES = {
         _exercise("ankle-knee-push", "Ankle-mobilizing knee pushes", ("Toes up on the block",)),
         _exercise("jumping-half-chair-squat", "Jumping half chair squats", ("Jump using your calves",)),
         _exercise("double-leg-calf-raise", "Standing double-leg calf raise", ("Feet hip-width",)),
-        _exercise("weighted-calf-raise", "Weighted calf raise (barbell)", ("Bar across your shoulders",)),
+        replace(
+            _exercise("weighted-calf-raise", "Weighted calf raise (barbell)", ("Bar across your shoulders",)),
+            equipment=("barbell", "squat rack"),
+        ),
+        replace(
+            _exercise("jump-rope", "Jumping rope", ("Balls of your feet", "Land on your toes", "Light jumps"), True),
+            equipment=("jump rope (optional: jumping in place works too)",),
+        ),
         _exercise("glute-engagement-test", "Glute engagement test", ("Squeeze your butt",)),
         _exercise("hollow-body-hold", "Hollow body hold", ("Low back glued to the ground",), True),
         _exercise("hip-mobility-twist", "Hip mobility twist", ("Twist from the hips",)),
@@ -681,6 +700,8 @@ EVENTS: list[Event] = [
     Start(CALF), Start(BACK), Start("nope"), Done(), Done(Load(40, "kg")), Done(Load(-1, "kg")),
     Done(unparsed_load="40"), Skip(), Repeat(), Back(), Pause(), Resume(), Stop(), WhereAmI(),
     StartTimer(), StopTimer(), TimerUp(), TimerUp(0, T0), Expire(), Expire(timedelta(seconds=1)),
+    Undo(), SkipExercise(), SkipExercise("no-time"), Skip("too-hard"), Skip("no-equipment"), Skip("pain"),
+    AskDose(), MissingEquipment("barbell"), MissingEquipment("rope"),
 ]
 POSITIONS = [0, 1, WEIGHTED, 20]
 
@@ -727,6 +748,8 @@ def test_every_event_in_every_status(
             assert kinds(outcome) == [RoutineUnavailable]
         else:
             assert kinds(outcome) == [Started, PromptSet]
+    elif not live and can_reopen(state, event, at(5)):
+        assert kinds(outcome)[0] is Reopened and new is not None and new.live
     elif not live:
         expected = AlreadyFinished if status == "finished" else NoSession
         assert kinds(outcome) == [expected]
@@ -808,3 +831,91 @@ def test_real_routines_amounts_are_short_and_notes_show_once() -> None:
     assert (glute.amount, glute.tip) == ("once", "")
     assert glute.dose.startswith("Once, before the drills")
     assert all(len(s.amount) <= 30 for s in calf + back)
+
+
+# --- forgiving controls: stop undoable, undo, skip exercise, skip reasons ------------
+
+
+def test_resume_shortly_after_stop_reopens_at_the_same_set() -> None:
+    stopped = step(at_position(4), Stop(), 1).state
+    assert stopped is not None and stopped.status == "stopped"
+
+    reopened = step(stopped, Resume(), 20)
+    assert kinds(reopened) == [Reopened, PromptSet]
+    assert reopened.state is not None and reopened.state.status == "active"
+    assert reopened.state.position == 4 and reopened.state.sets_done == 4
+    assert reopened.state.finished_at is None
+
+
+def test_resume_long_after_stop_finds_no_session_and_changes_nothing() -> None:
+    stopped = step(at_position(4), Stop(), 1).state
+    late = step(stopped, Resume(), 1 + 31)
+    assert kinds(late) == [NoSession] and late.state is stopped
+
+
+def test_undo_takes_back_the_last_done_and_reopens_that_set() -> None:
+    state = step(started(), Done(), 1).state
+    state = step(state, Done(), 2).state
+    assert state is not None and state.sets_done == 2
+
+    undone = step(state, Undo(), 3)
+    assert kinds(undone) == [Undone, PromptSet]
+    out = one(undone, Undone)
+    assert isinstance(out, Undone) and out.position == 1 and not out.was_skipped
+    assert undone.state is not None and undone.state.position == 1 and undone.state.sets_done == 1
+
+
+def test_undo_with_nothing_to_undo_says_so_and_keeps_the_state_counts() -> None:
+    first = started()
+    outcome = step(first, Undo(), 1)
+    assert kinds(outcome)[0] is NothingToUndo
+    assert outcome.state is not None and outcome.state.sets_done == 0 and outcome.state.position == 0
+
+
+def test_undo_after_the_last_set_reopens_the_finished_session() -> None:
+    state = at_position(len(BACK_SLOTS) - 1, BACK)
+    finished = step(state, Done(), 1).state
+    assert finished is not None and finished.status == "finished"
+    undone = step(finished, Undo(), 2)
+    assert kinds(undone) == [Reopened, Undone, PromptSet]
+    assert undone.state is not None and undone.state.live
+    assert undone.state.sets_done == len(BACK_SLOTS) - 1
+
+
+def test_skip_exercise_skips_the_rest_of_the_exercise_with_its_reason() -> None:
+    state = step(started(), Done(), 1).state  # jump rope set 1 done
+    outcome = step(state, SkipExercise("no-time"), 2)
+    skipped = [o for o in outcome.outputs if isinstance(o, Skipped)]
+    assert [s.position for s in skipped] == [1, 2]
+    assert all(s.reason == "no-time" and s.whole_exercise for s in skipped)
+    assert outcome.state is not None and outcome.state.position == 3
+    prompt = one(outcome, PromptSet)
+    assert isinstance(prompt, PromptSet) and prompt.slot.exercise_id == "single-leg-calf-raise"
+
+
+def test_no_barbell_skips_the_weighted_raise_and_no_rope_keeps_the_jump_rope() -> None:
+    outcome = step(at_position(WEIGHTED), MissingEquipment("barbell"), 1)
+    assert [o.reason for o in outcome.outputs if isinstance(o, Skipped)] == ["no-equipment"] * 3
+    assert outcome.state is not None and outcome.state.status == "finished"
+
+    rope = step(started(), MissingEquipment("rope"), 1)
+    assert kinds(rope) == [NoEquipmentNeeded, PromptSet]
+    assert rope.state is not None and rope.state.position == 0 and rope.state.sets_skipped == 0
+
+    later = step(started(), MissingEquipment("barbell"), 1)
+    out = one(later, EquipmentLater)
+    assert isinstance(out, EquipmentLater) and out.needed_by == "Weighted calf raise (barbell)"
+
+
+def test_skip_because_it_hurts_pauses_instead_of_skipping() -> None:
+    outcome = step(at_position(2), Skip("pain"), 1)
+    assert kinds(outcome) == [PainPaused]
+    assert outcome.state is not None and outcome.state.status == "paused" and outcome.state.sets_skipped == 0
+
+
+def test_how_many_reps_mid_set_says_the_dose_and_changes_nothing_else() -> None:
+    state = at_position(3)
+    outcome = step(state, AskDose(), 1)
+    out = one(outcome, DoseInfo)
+    assert isinstance(out, DoseInfo) and out.slot.amount == "10-15 reps on each side"
+    assert outcome.state is not None and outcome.state.position == 3 and outcome.state.sets_done == 3

@@ -7,6 +7,7 @@ import math
 import pytest
 
 from bot.core.workout_events import (
+    Undo,
     MAX_COMMAND_WORDS,
     MAX_LOAD_KG,
     MAX_LOAD_LB,
@@ -52,7 +53,7 @@ def test_done_phrasings(text: str) -> None:
         ("repeat", Repeat()), ("again", Repeat()), ("Again!", Repeat()), ("one more time", Repeat()),
         ("do it again", Repeat()), ("repeat that please", Repeat()),
         ("back", Back()), ("Back.", Back()), ("go back", Back()), ("previous", Back()),
-        ("previous set", Back()), ("undo", Back()),
+        ("previous set", Back()), ("undo", Undo()),
         ("pause", Pause()), ("Pause!", Pause()), ("hold on", Pause()), ("brb", Pause()), ("wait", Pause()),
         ("resume", Resume()), ("continue", Resume()), ("Continue!", Resume()), ("go on", Resume()),
         ("i'm back", Resume()), ("I'm back!", Resume()), ("im back", Resume()), ("carry on", Resume()),
@@ -152,7 +153,6 @@ NOT_COMMANDS = [
     "40 stones",
     "12 reps",
     "🙂",
-    "next exercise",  # might mean "skip the rest": not a command
     "thank you",
     "cheers",
     "😂😂",

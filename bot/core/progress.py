@@ -40,6 +40,8 @@ class SessionRecord:
     sets_done: int
     sets_skipped: int
     finished_at: datetime | None = None
+    # (exercise id, reason) per skipped set the runner gave a reason for, in set order.
+    skip_reasons: tuple[tuple[str, str], ...] = ()
 
     @property
     def counts(self) -> bool:

@@ -29,22 +29,28 @@ from bot.core.workout_events import (
     MAX_LOAD_LB,
     MAX_LOAD_PLATES,
     MIN_LOAD,
+    SKIP_REASONS,
+    AskDose,
     Back,
     Done,
     Event,
     Expire,
     Load,
     LoadUnit,
+    MissingEquipment,
     Pause,
     RefusalReason,
     Repeat,
     Resume,
     Skip,
+    SkipExercise,
+    SkipReason,
     Start,
     StartTimer,
     Stop,
     StopTimer,
     TimerUp,
+    Undo,
     WhereAmI,
     asks_position,
     check_load,
@@ -55,17 +61,23 @@ from bot.core.workout_outputs import (
     AlreadyFinished,
     AlreadyPaused,
     AtFirstSet,
+    DoseInfo,
+    EquipmentLater,
     Expired,
+    NoEquipmentNeeded,
     NoSession,
+    NothingToUndo,
     NotTimed,
     Outcome,
     Output,
+    PainPaused,
     Paused,
     Position,
     PromptReason,
     PromptSet,
     Recorded,
     Refused,
+    Reopened,
     Resumed,
     RoutineUnavailable,
     SessionInProgress,
@@ -77,7 +89,9 @@ from bot.core.workout_outputs import (
     TimerFinished,
     TimerStarted,
     TimerStopped,
+    Undone,
 )
+from bot.core.plans import equipment_need, resolve_routine
 from bot.core.workout_slots import SetSlot, flatten
 from content.model import Library
 
@@ -86,7 +100,7 @@ __all__ = [
     "Back", "Done", "Event", "EVENT_TYPES", "Expire", "Load", "LoadUnit", "Pause", "Repeat",
     "Resume", "Skip", "Start", "StartTimer", "Stop", "StopTimer", "TimerUp", "WhereAmI", "check_load",
     "parse_session_text", "is_courtesy", "asks_position", "MAX_LOAD", "MAX_LOAD_KG", "MAX_LOAD_LB", "MAX_LOAD_PLATES", "MIN_LOAD",
-    "RefusalReason",
+    "RefusalReason", "Undo", "SkipExercise", "SkipReason", "SKIP_REASONS", "AskDose", "MissingEquipment",
     # state
     "ABANDON_AFTER", "LIVE_STATUSES", "TERMINAL_STATUSES", "SessionStatus", "SessionState",
     "SetSlot", "flatten", "is_abandoned", "button_applies", "expected_position",
@@ -94,7 +108,8 @@ __all__ = [
     "Outcome", "Output", "Started", "PromptSet", "Recorded", "Skipped", "Summary", "Paused",
     "AlreadyPaused", "Resumed", "Stopped", "Expired", "TimerStarted", "TimerFinished",
     "TimerStopped", "NotTimed", "NoSession", "AlreadyFinished", "SessionInProgress", "Refused", "Position",
-    "AtFirstSet", "StaleButton", "RoutineUnavailable",
+    "AtFirstSet", "StaleButton", "RoutineUnavailable", "Undone", "NothingToUndo", "Reopened", "PainPaused",
+    "DoseInfo", "NoEquipmentNeeded", "EquipmentLater", "RESUME_STOPPED_WITHIN", "can_reopen",
     "transition",
 ]
 
@@ -102,6 +117,11 @@ __all__ = [
 # sends Expire, and any later message finds it expired. Six hours covers a
 # long break (a run between the calf and back work) but not "next morning".
 ABANDON_AFTER = timedelta(hours=6)
+# "Stop" can be taken back for this long: "resume" (or "undo") reopens the
+# session at the same set. Also how long "undo" may reopen a session that
+# finished on its last "done". Half an hour is the bot's choice: long enough
+# for "oops, I meant pause", short enough that a new workout is a new session.
+RESUME_STOPPED_WITHIN = timedelta(minutes=30)
 
 SessionStatus = Literal["active", "paused", "finished", "stopped", "expired"]
 LIVE_STATUSES: frozenset[str] = frozenset({"active", "paused"})
@@ -245,6 +265,9 @@ def transition(
         return _start(state, event, library, now, abandon_after)
 
     if state is None or not state.live:
+        if isinstance(event, (Resume, Undo)) and can_reopen(state, event, now):
+            assert state is not None
+            return _reopen(state, event, _slots(state.routine_id, library), now)
         return _no_live_session(state, event, library)
 
     slots = _slots(state.routine_id, library)
@@ -270,6 +293,28 @@ def transition(
     return _live_event(state, event, slots, now)
 
 
+def can_reopen(state: SessionState | None, event: Event, now: datetime) -> bool:
+    """Whether ``event`` reopens an ended session: "resume"/"undo" shortly after "stop",
+    or "undo" shortly after the last set finished it (the last done is taken back)."""
+    if state is None or state.finished_at is None or now - state.finished_at > RESUME_STOPPED_WITHIN:
+        return False
+    if state.status == "stopped":
+        return isinstance(event, (Resume, Undo))
+    return state.status == "finished" and isinstance(event, Undo) and state.resolved > 0
+
+
+def _reopen(state: SessionState, event: Event, slots: list[SetSlot], now: datetime) -> Outcome:
+    """Open a stopped (or just finished) session again where it was."""
+    if not slots:
+        return _no_live_session(state, event, None)
+    position = min(state.position, len(slots) - 1)
+    opened = _touch(state, now, status="active", finished_at=None, timer_started_at=None, position=position)
+    if state.status == "finished":  # "undo" after the last set: take that set back
+        opened = replace(opened, position=state.resolved)
+        return Outcome(opened, (Reopened(),)) + _undo(opened, slots)
+    return Outcome(opened, (Reopened(), _prompt(opened, slots, reason="resume")))
+
+
 def _repair(state: SessionState, slots: list[SetSlot], now: datetime) -> Outcome | None:
     """End a live session the content no longer supports; ``None`` if it is fine.
 
@@ -286,7 +331,7 @@ def _repair(state: SessionState, slots: list[SetSlot], now: datetime) -> Outcome
 
 
 def _slots(routine_id: str, library: Library) -> list[SetSlot]:
-    routine = library.routines.get(routine_id)
+    routine = resolve_routine(routine_id, library)
     return flatten(routine, library.exercises) if routine is not None else []
 
 
@@ -333,7 +378,8 @@ def _start(
         started_at=now,
         last_activity_at=now,
     )
-    routine = library.routines[event.routine_id]
+    routine = resolve_routine(event.routine_id, library)
+    assert routine is not None
     return Outcome(
         fresh,
         (
@@ -343,11 +389,11 @@ def _start(
     )
 
 
-def _no_live_session(state: SessionState | None, event: Event, library: Library) -> Outcome:
+def _no_live_session(state: SessionState | None, event: Event, library: Library | None) -> Outcome:
     """Any non-Start event with no live session."""
     if isinstance(event, (TimerUp, Expire)):
         return Outcome(state)  # background jobs for a session that is over: silence
-    if state is not None and state.status == "finished":
+    if state is not None and state.status == "finished" and library is not None:
         return Outcome(state, (AlreadyFinished(_summary(state, len(_slots(state.routine_id, library)))),))
     return Outcome(state, (NoSession(state.status if state is not None else None),))
 
@@ -370,6 +416,20 @@ def _live_event(state: SessionState, event: Event, slots: list[SetSlot], now: da
         running = state.status == "active" and state.timer_started_at is not None
         touched = _touch(state, now, timer_started_at=None)
         return Outcome(touched, (TimerStopped(slots[state.position], state.position, running),))
+    if isinstance(event, AskDose):
+        touched = _touch(state, now)
+        return Outcome(touched, (DoseInfo(slots[state.position], state.position, len(slots)),))
+    if isinstance(event, (Skip, SkipExercise)) and event.reason == "pain":
+        # Pain is not a reason to carry on: pause, and the shell gives the
+        # see-a-professional advice. Nothing is skipped, so resuming is easy.
+        paused = _touch(state, now, status="paused", timer_started_at=None)
+        return Outcome(paused, (PainPaused(slots[state.position], state.position, len(slots)),))
+    if isinstance(event, Undo) and state.status == "paused":
+        return Outcome(_touch(state, now, status="active"), (Resumed(),)) + _undo(
+            _touch(state, now, status="active"), slots
+        )
+    if isinstance(event, MissingEquipment):
+        return _missing_equipment(_touch(state, now, status="active"), event, slots, now, state.status)
     if isinstance(event, Resume):
         resumed = _touch(state, now, status="active")
         prompt = _prompt(resumed, slots, reason="resume")
@@ -390,8 +450,14 @@ def _set_event(state: SessionState, event: Event, slots: list[SetSlot], now: dat
     slot = slots[state.position]
     if isinstance(event, Done):
         return _done(state, event, slots, now)
+    if isinstance(event, Skip) and event.reason == "no-equipment":
+        return _skip_exercise(state, slots, now, event.reason)  # the kit is missing for every set
     if isinstance(event, Skip):
-        return _skip(state, slots, now)
+        return _skip(state, slots, now, event.reason)
+    if isinstance(event, SkipExercise):
+        return _skip_exercise(state, slots, now, event.reason)
+    if isinstance(event, Undo):
+        return _undo(state, slots)
     if isinstance(event, Repeat):
         again = replace(state, timer_started_at=None)
         return Outcome(again, (_prompt(again, slots, reason="repeat"),))
@@ -434,15 +500,22 @@ def _done(state: SessionState, event: Done, slots: list[SetSlot], now: datetime)
             sets_skipped=state.sets_skipped - 1,
             skipped_mask=state.skipped_mask & ~bit,
         )
-        recorded = Recorded(slot, state.position, load)
+        recorded = Recorded(slot, state.position, load, was_skipped=True)
     else:  # went back to a done set and did it again: same row, new load/time
         counted = state
         recorded = Recorded(slot, state.position, load, replaces=True)
     return Outcome(counted, (recorded,)) + _advance(counted, slots, now)
 
 
-def _skip(state: SessionState, slots: list[SetSlot], now: datetime) -> Outcome:
+def _skip(state: SessionState, slots: list[SetSlot], now: datetime, reason: SkipReason | None = None) -> Outcome:
     """Skip the current set; on a revisit the earlier result stands."""
+    marked, skipped = _mark_skipped(state, slots, reason)
+    return Outcome(marked, (skipped,)) + _advance(marked, slots, now)
+
+
+def _mark_skipped(
+    state: SessionState, slots: list[SetSlot], reason: SkipReason | None, *, whole_exercise: bool = False
+) -> tuple[SessionState, Skipped]:
     slot = slots[state.position]
     if state.position >= state.resolved:
         counted = replace(
@@ -450,8 +523,69 @@ def _skip(state: SessionState, slots: list[SetSlot], now: datetime) -> Outcome:
             sets_skipped=state.sets_skipped + 1,
             skipped_mask=state.skipped_mask | (1 << state.position),
         )
-        return Outcome(counted, (Skipped(slot, state.position),)) + _advance(counted, slots, now)
-    return Outcome(state, (Skipped(slot, state.position, counted=False),)) + _advance(state, slots, now)
+        return counted, Skipped(slot, state.position, reason=reason, whole_exercise=whole_exercise)
+    return state, Skipped(slot, state.position, counted=False, reason=reason, whole_exercise=whole_exercise)
+
+
+def _skip_exercise(
+    state: SessionState, slots: list[SetSlot], now: datetime, reason: SkipReason | None
+) -> Outcome:
+    """Skip this set and every later set of the same exercise, then move to the next exercise."""
+    exercise_index = slots[state.position].exercise_index
+    outputs: list[Output] = []
+    current = state
+    while True:
+        current, skipped = _mark_skipped(current, slots, reason, whole_exercise=True)
+        outputs.append(skipped)
+        following = current.position + 1
+        if following >= len(slots) or slots[following].exercise_index != exercise_index:
+            break
+        current = replace(current, position=following)
+    return Outcome(current, tuple(outputs)) + _advance(current, slots, now)
+
+
+def _undo(state: SessionState, slots: list[SetSlot]) -> Outcome:
+    """Take back the last set resolved (done or skipped) and reopen it.
+
+    Only at the frontier (``position == resolved``): after "back" the runner
+    is revisiting, and "done"/"skip" there already replace the earlier result.
+    """
+    target = state.position - 1
+    if state.position != state.resolved or target < 0:
+        return Outcome(state, (NothingToUndo(), _prompt(state, slots, reason="repeat")))
+    bit = 1 << target
+    was_skipped = bool(state.skipped_mask & bit)
+    undone = replace(
+        state,
+        position=target,
+        timer_started_at=None,
+        sets_done=state.sets_done - (0 if was_skipped else 1),
+        sets_skipped=state.sets_skipped - (1 if was_skipped else 0),
+        skipped_mask=state.skipped_mask & ~bit,
+    )
+    return Outcome(undone, (Undone(slots[target], target, was_skipped), _prompt(undone, slots, reason="back")))
+
+
+def _missing_equipment(
+    state: SessionState, event: MissingEquipment, slots: list[SetSlot], now: datetime, was: str
+) -> Outcome:
+    """ "No barbell": skip the step that needs it; "no rope" on the jump rope: do it without."""
+    prefix: tuple[Output, ...] = (Resumed(),) if was == "paused" else ()
+    slot = slots[state.position]
+    need = equipment_need(slot.equipment, event.item)
+    if need == "required":
+        return Outcome(state, prefix) + _skip_exercise(state, slots, now, "no-equipment")
+    if need == "optional":
+        return Outcome(state, (*prefix, NoEquipmentNeeded(slot, event.item), _prompt(state, slots, "repeat")))
+    later = next(
+        (
+            later_slot.title
+            for later_slot in slots[state.position + 1:]
+            if equipment_need(later_slot.equipment, event.item) == "required"
+        ),
+        None,
+    )
+    return Outcome(state, (*prefix, EquipmentLater(event.item, later), _prompt(state, slots, "repeat")))
 
 
 def _advance(state: SessionState, slots: list[SetSlot], now: datetime) -> Outcome:

@@ -103,9 +103,45 @@ class Done:
     unparsed_load: str | None = None
 
 
+# Why a set was skipped, when the runner says ("skip, too hard"). Stored with
+# the skipped set and shown in /history. "pain" is not stored as a skip: it
+# pauses the session and gets the see-a-professional reply instead.
+SkipReason = Literal["too-hard", "no-equipment", "no-time", "pain"]
+SKIP_REASONS: tuple[SkipReason, ...] = ("too-hard", "no-equipment", "no-time", "pain")
+
+
 @dataclass(frozen=True)
 class Skip:
-    """Skip the current set."""
+    """Skip the current set, optionally saying why."""
+
+    reason: SkipReason | None = None
+
+
+@dataclass(frozen=True)
+class SkipExercise:
+    """Skip the rest of the current exercise (every set of it not done yet)."""
+
+    reason: SkipReason | None = None
+
+
+@dataclass(frozen=True)
+class Undo:
+    """Take back the last "done" (or skip) and go back to that set.
+
+    On a session stopped a moment ago, undo the stop (as ``Resume`` does).
+    """
+
+
+@dataclass(frozen=True)
+class AskDose:
+    """ "How many reps?" during a set: say the current set's dose again."""
+
+
+@dataclass(frozen=True)
+class MissingEquipment:
+    """ "I have no barbell" / "no rope": skip or swap the step that needs it."""
+
+    item: str
 
 
 @dataclass(frozen=True)
@@ -176,12 +212,12 @@ class Expire:
 
 
 Event: TypeAlias = (
-    Start | Done | Skip | Repeat | Back | Pause | Resume | Stop | WhereAmI | StartTimer | StopTimer
-    | TimerUp | Expire
+    Start | Done | Skip | SkipExercise | Undo | AskDose | MissingEquipment | Repeat | Back | Pause
+    | Resume | Stop | WhereAmI | StartTimer | StopTimer | TimerUp | Expire
 )
 EVENT_TYPES: tuple[type, ...] = (
-    Start, Done, Skip, Repeat, Back, Pause, Resume, Stop, WhereAmI, StartTimer, StopTimer, TimerUp,
-    Expire,
+    Start, Done, Skip, SkipExercise, Undo, AskDose, MissingEquipment, Repeat, Back, Pause, Resume,
+    Stop, WhereAmI, StartTimer, StopTimer, TimerUp, Expire,
 )
 
 
@@ -216,7 +252,24 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "repaet", "reapeat", "repeta",
     ),
     "back": (
-        "back", "go back", "previous", "previous set", "prev", "undo", "bakc",
+        "back", "go back", "previous", "previous set", "prev", "bakc",
+    ),
+    # "undo" takes back the last done (it used to be Back, which only moved).
+    "undo": (
+        "undo", "undo that", "undo it", "undo last", "undo done", "undo the last one", "take it back",
+        "oops", "oops undo", "that was a mistake", "i didnt do that", "not done", "undp", "udno",
+    ),
+    "skip_exercise": (
+        "skip exercise", "skip this exercise", "skip the exercise", "skip the whole exercise",
+        "skip whole exercise", "skip the rest", "skip rest", "skip the rest of this exercise",
+        "skip rest of exercise", "skip the rest of the exercise", "skip all sets", "skip all",
+        "next exercise", "skip to next exercise", "skip to the next exercise",
+    ),
+    "ask_dose": (
+        "how many reps", "how many", "how many reps again", "how many reps do i do",
+        "how many reps should i do", "how many reps is it", "how many times", "how long",
+        "how long again", "how long do i hold", "how long is the set", "how many sets",
+        "how much", "what reps", "reps", "how many reps per set", "how many per side",
     ),
     "pause": (
         "pause", "pause it", "pause session", "pause the session", "hold on", "brb", "wait",
@@ -249,14 +302,14 @@ _PHRASES: dict[str, tuple[str, ...]] = {
 _EVENT_FOR: dict[str, Event] = {
     "done": Done(), "skip": Skip(), "repeat": Repeat(), "back": Back(), "pause": Pause(),
     "resume": Resume(), "stop": Stop(), "where": WhereAmI(), "timer": StartTimer(),
-    "stop_timer": StopTimer(),
+    "stop_timer": StopTimer(), "undo": Undo(), "skip_exercise": SkipExercise(), "ask_dose": AskDose(),
 }
 _PHRASE_TO_EVENT: dict[str, Event] = {
     phrase: _EVENT_FOR[kind] for kind, phrases in _PHRASES.items() for phrase in phrases
 }
-# "Where am I?" is a question by nature, so it is the only kind allowed a "?".
-# Any other "?" ("done?", "skip?") is a question and goes to the matcher.
-_QUESTION_OK = frozenset(_PHRASES["where"])
+# "Where am I?" and "how many reps?" are questions by nature, so they are the
+# only kinds allowed a "?". Any other "?" ("done?", "skip?") goes to the matcher.
+_QUESTION_OK = frozenset(_PHRASES["where"]) | frozenset(_PHRASES["ask_dose"])
 # The where-am-I phrases that can only be about a session's position. With no
 # session running they get "no session is running"; the others ("status",
 # "progress", "what now") then mean something else and go to the matcher.
@@ -282,6 +335,54 @@ _TRAILING_FILLER = frozenset({"please", "pls", "plz", "now"})
 # Single words that mean done on their own; any combination of them ("done
 # done", "ok done", "✅ 👍") is still just Done.
 _DONE_WORDS = frozenset({"done", "ok", "okay", "finished", "completed", "complete"})
+
+# Reasons a runner may give with a skip ("skip, too hard", "skip exercise no
+# time"), after the filler in _REASON_FILLER is dropped. Exact phrases again.
+_REASONS: dict[str, SkipReason] = {
+    **dict.fromkeys(
+        ("too hard", "hard", "too difficult", "difficult", "cant do it", "cant do this", "too tough",
+         "too heavy", "too much", "cant"),
+        "too-hard",
+    ),
+    **dict.fromkeys(
+        ("no equipment", "no kit", "no gear", "no barbell", "no bar", "no rope", "no jump rope",
+         "no weights", "no step", "no box", "no block", "no mat", "no rack", "no squat rack",
+         "dont have the equipment", "dont have a barbell", "dont have a rope", "missing equipment",
+         "equipment", "no dumbbells"),
+        "no-equipment",
+    ),
+    **dict.fromkeys(
+        ("no time", "out of time", "short on time", "running late", "in a hurry", "not enough time",
+         "dont have time", "time"),
+        "no-time",
+    ),
+    **dict.fromkeys(
+        ("pain", "it hurts", "hurts", "painful", "its painful", "injured", "injury", "sore", "too sore",
+         "my calf hurts", "my back hurts"),
+        "pain",
+    ),
+}
+_REASON_FILLER = ("because", "cause", "cos", "coz", "as", "its", "it is", "i have", "ive got", "i got",
+                  "i", "this is", "thats", "reason", "since")
+_SKIP_WORDS = frozenset({"skip", "skp", "sikp", "skipp", "skpi"})
+_EXERCISE_SCOPE = (
+    ("this", "exercise"), ("the", "exercise"), ("exercise",), ("the", "rest"), ("rest",),
+    ("the", "whole", "exercise"), ("whole", "exercise"),
+)
+# "I have no barbell" with no "skip": the step that needs it is skipped (or,
+# for the jump rope, which the article says you can do without, swapped).
+_MISSING: dict[str, str] = {
+    **dict.fromkeys(("no barbell", "i have no barbell", "i dont have a barbell", "dont have a barbell",
+                     "no barbell here", "no bar", "no squat rack", "no rack", "i dont have a squat rack"),
+                    "barbell"),
+    **dict.fromkeys(("no rope", "no jump rope", "i have no rope", "i dont have a rope",
+                     "i dont have a jump rope", "dont have a rope", "no skipping rope"), "rope"),
+    **dict.fromkeys(("no step", "no box", "i dont have a step", "i have no step"), "step"),
+    **dict.fromkeys(("no block", "no mat", "i dont have a block", "i have no block", "i dont have a mat"),
+                    "block"),
+    **dict.fromkeys(("no dumbbells", "no weights", "i have no weights", "i dont have weights",
+                     "i dont have dumbbells"), "dumbbells"),
+}
 
 _UNITS: dict[str, LoadUnit] = {
     **dict.fromkeys(("kg", "kgs", "kilo", "kilos", "kilogram", "kilograms"), "kg"),
@@ -331,6 +432,11 @@ def parse_session_text(text: str) -> Event | None:
             continue
         if all(word in _DONE_WORDS for word in candidate):
             return Done()
+        if phrase in _MISSING:
+            return MissingEquipment(_MISSING[phrase])
+        with_reason = _parse_skip_reason(candidate)
+        if with_reason is not None:
+            return with_reason
         done_with_load = _parse_load(phrase)
         if done_with_load is not None:
             return done_with_load
@@ -374,6 +480,32 @@ def _without_filler(words: list[str]) -> list[list[str]]:
     if trimmed != words:
         candidates.append(trimmed)
     return candidates
+
+
+def _parse_skip_reason(words: list[str]) -> Skip | SkipExercise | None:
+    """ "skip too hard", "skip - no equipment", "skip exercise, no time" → Skip/SkipExercise(reason)."""
+    if not words or words[0] not in _SKIP_WORDS:
+        return None
+    rest = words[1:]
+    whole_exercise = False
+    for scope in _EXERCISE_SCOPE:
+        if tuple(rest[: len(scope)]) == scope:
+            rest, whole_exercise = rest[len(scope):], True
+            break
+    if rest[:1] == ["of"]:  # "skip the rest of it"
+        rest = rest[2:] if rest[1:2] in (["it"], ["this"]) else rest
+    changed = True
+    while changed and rest:
+        changed = False
+        for filler in _REASON_FILLER:
+            parts = filler.split()
+            if rest[: len(parts)] == parts and len(rest) > len(parts):
+                rest, changed = rest[len(parts):], True
+                break
+    reason = _REASONS.get(" ".join(rest))
+    if reason is None:
+        return None
+    return SkipExercise(reason) if whole_exercise else Skip(reason)
 
 
 def _parse_load(phrase: str) -> Done | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
-from bot.core.workout_events import Load, RefusalReason
+from bot.core.workout_events import Load, RefusalReason, SkipReason
 from bot.core.workout_slots import SetSlot
 
 if TYPE_CHECKING:
@@ -91,12 +91,15 @@ class Recorded:
         load: The logged load, only for loggable sets.
         replaces: The set was recorded before and the runner did it again after
             "back": update the existing row (load, time) instead of inserting.
+        was_skipped: The set had been skipped and is done now (after "back"):
+            storage forgets the skip.
     """
 
     slot: SetSlot
     position: int
     load: Load | None = None
     replaces: bool = False
+    was_skipped: bool = False
 
     @property
     def exercise_id(self) -> str:
@@ -113,11 +116,79 @@ class Recorded:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A set was skipped. ``counted`` is False on a revisit (the earlier result stands)."""
+    """A set was skipped. ``counted`` is False on a revisit (the earlier result stands).
+
+    Attributes:
+        reason: Why, if the runner said ("too-hard", "no-equipment", "no-time");
+            stored with the skipped set.
+        whole_exercise: Part of "skip exercise": the shell says it once for all.
+    """
 
     slot: SetSlot
     position: int
     counted: bool = True
+    reason: SkipReason | None = None
+    whole_exercise: bool = False
+
+
+@dataclass(frozen=True)
+class Undone:
+    """ "Undo": the set at ``position`` is open again; its done (or skip) is taken back.
+
+    Storage deletes the stored completion (or skip) for that position.
+    """
+
+    slot: SetSlot
+    position: int
+    was_skipped: bool
+
+
+@dataclass(frozen=True)
+class NothingToUndo:
+    """ "Undo" with nothing to take back (first set, or only navigation since)."""
+
+
+@dataclass(frozen=True)
+class Reopened:
+    """A session stopped (or finished) a moment ago is open again at the same set."""
+
+
+@dataclass(frozen=True)
+class PainPaused:
+    """The runner skipped because it hurts: the session is paused, the safety advice follows."""
+
+    slot: SetSlot
+    position: int
+    total: int
+
+
+@dataclass(frozen=True)
+class DoseInfo:
+    """ "How many reps?": the current set's dose, said again (nothing changes)."""
+
+    slot: SetSlot
+    position: int
+    total: int
+
+
+@dataclass(frozen=True)
+class NoEquipmentNeeded:
+    """The runner lacks ``item`` but the current exercise only uses it optionally (the rope)."""
+
+    slot: SetSlot
+    item: str
+
+
+@dataclass(frozen=True)
+class EquipmentLater:
+    """The runner lacks ``item``; the current set does not need it.
+
+    ``needed_by`` is the title of a later exercise of this session that does
+    (say "no barbell" there to skip it), or ``None`` if none does.
+    """
+
+    item: str
+    needed_by: str | None
 
 
 @dataclass(frozen=True)
@@ -267,7 +338,8 @@ class RoutineUnavailable:
 Output: TypeAlias = (
     Started | PromptSet | Recorded | Skipped | Summary | Paused | AlreadyPaused | Resumed | Stopped
     | Expired | TimerStarted | TimerFinished | TimerStopped | NotTimed | NoSession | AlreadyFinished
-    | SessionInProgress | Refused | Position | AtFirstSet | StaleButton | RoutineUnavailable
+    | SessionInProgress | Refused | Position | AtFirstSet | StaleButton | RoutineUnavailable | Undone
+    | NothingToUndo | Reopened | PainPaused | DoseInfo | NoEquipmentNeeded | EquipmentLater
 )
 
 

@@ -39,6 +39,8 @@ class SetSlot:
             the note without the parts that repeat the dose ("10-15 reps,
             then switch feet" next to "10-15 reps on each side" adds nothing).
             "" on later sets and when the note is the dose.
+        equipment: The exercise's equipment list from the content ("barbell",
+            "jump rope (optional: ...)"); empty when none is needed.
     """
 
     exercise_id: str
@@ -54,6 +56,7 @@ class SetSlot:
     cue: str = ""
     dose: str = ""
     tip: str = ""
+    equipment: tuple[str, ...] = ()
 
     @property
     def timed(self) -> bool:
@@ -96,6 +99,7 @@ def flatten(routine: Routine, exercises: Mapping[str, Exercise] | None = None) -
                     cue=cues[(set_no - 1) % len(cues)] if cues else "",
                     dose=dose,
                     tip=tip if set_no == 1 else "",
+                    equipment=exercise.equipment if exercise is not None else (),
                 )
             )
     return slots

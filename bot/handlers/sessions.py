@@ -43,14 +43,17 @@ from bot.core.workout import (
     TimerStarted,
     TimerStopped,
     TimerUp,
+    Undo,
     WhereAmI,
     asks_position,
+    can_reopen,
     flatten,
     is_abandoned,
     is_courtesy,
     parse_session_text,
     transition,
 )
+from bot.core.plans import resolve_routine
 from bot.handlers.chat_filters import PRIVATE_MESSAGE
 from bot.handlers.common import answer_query, private_ids, strip_buttons
 from bot.handlers.questions import send_match_reply
@@ -75,7 +78,7 @@ PROCESSED_UPDATE_TTL = timedelta(hours=48)
 # else then and go on to the matcher: "back" (their back), "pause"/"resume"
 # (reminders), "start" (a new session), "progress"/"status", "stop timer".
 # "Where am I" / "which set" are answered too (see `_claims_without_session`).
-_NO_SESSION_EVENTS = (Done, Skip, Repeat, Stop)
+_NO_SESSION_EVENTS = (Done, Skip, Repeat, Stop, Undo)
 _BUTTON_EVENTS: dict[str, Event] = {
     ui.DONE: Done(),
     ui.SKIP: Skip(),
@@ -178,7 +181,12 @@ def _transact(
             row = workouts.get_session(session, session_id=session_id)
             if row is None or row.runner_id != runner_id:
                 return _Step("not-yours" if row is not None else "ended")
-            if row.status not in ("active", "paused"):
+            reopens = (
+                event is not None
+                and can_reopen(workouts.state_of(row), event, now)
+                and _is_latest(session, row, runner_id)
+            )
+            if row.status not in ("active", "paused") and not reopens:
                 return _Step("ended", session_id=row.id, routine_id=row.routine_id)
         else:
             row = workouts.latest_session(session, runner_id=runner_id)
@@ -186,7 +194,11 @@ def _transact(
         previous_prompt = row.prompt_message_id if row is not None else None
         live = state is not None and state.live
 
-        ours_anyway = isinstance(event, _NO_SESSION_EVENTS) or claim_without_session
+        ours_anyway = (
+            isinstance(event, _NO_SESSION_EVENTS)
+            or claim_without_session
+            or (event is not None and can_reopen(state, event, now))  # "resume" just after "stop"
+        )
         if from_text and (event is None or (not live and not ours_anyway)):
             if live and not is_abandoned(state, now, timeout):
                 # Claimed too, so a redelivered question is not answered twice.
@@ -220,6 +232,11 @@ def _transact(
             row.version if row is not None else 0,
             previous_prompt,
         )
+
+
+def _is_latest(session: Any, row: Any, runner_id: int) -> bool:
+    latest = workouts.latest_session(session, runner_id=runner_id)
+    return latest is not None and latest.id == row.id
 
 
 def _expire_if_abandoned(
@@ -264,7 +281,7 @@ def _slots(state: SessionState | None, library: Library) -> list[SetSlot]:
     """The live session's flattened routine (empty when there is none)."""
     if state is None or not state.live:
         return []
-    routine = library.routines.get(state.routine_id)
+    routine = resolve_routine(state.routine_id, library)
     return flatten(routine, library.exercises) if routine is not None else []
 
 

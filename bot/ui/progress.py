@@ -19,6 +19,7 @@ from bot.core.progress import (
     ProgressReport,
     SessionRecord,
 )
+from bot.core.plans import plan_title
 from content.model import Library
 
 FORGET_PREFIX = "d:forget:"  # d:forget:<yes|no>:<unix time the question was asked>
@@ -176,7 +177,28 @@ def render_history(records: Sequence[SessionRecord], library: Library, *, zone: 
         if record.finished_at is not None and record.status == "finished":
             line += f" in {duration_words(record.finished_at - record.started_at)}"
         lines.append(line)
+        if record.skip_reasons:
+            lines.append(f"  skipped: {skip_reason_words(record.skip_reasons, library)}")
     return "\n".join(lines)
+
+
+SKIP_REASON_WORDS = {"too-hard": "too hard", "no-equipment": "no equipment", "no-time": "no time"}
+
+
+def skip_reason_words(reasons: Sequence[tuple[str, str]], library: Library) -> str:
+    """ "Jumping rope ×2 (no time), Single-leg calf raise (too hard)": runs of one exercise and reason."""
+    groups: list[list[object]] = []
+    for exercise_id, reason in reasons:
+        if groups and groups[-1][0] == exercise_id and groups[-1][1] == reason:
+            groups[-1][2] = int(groups[-1][2]) + 1  # type: ignore[call-overload]
+        else:
+            groups.append([exercise_id, reason, 1])
+    parts = []
+    for exercise_id, reason, count in groups:
+        times = f" ×{count}" if int(count) > 1 else ""  # type: ignore[call-overload]
+        words = SKIP_REASON_WORDS.get(str(reason), str(reason))
+        parts.append(f"{html.escape(_title(library, str(exercise_id)))}{times} ({words})")
+    return ", ".join(parts)
 
 
 def duration_words(delta: timedelta) -> str:
@@ -192,7 +214,7 @@ def duration_words(delta: timedelta) -> str:
 
 def _title(library: Library, entry_id: str) -> str:
     entry = library.get(entry_id)
-    return entry.title if entry is not None else entry_id
+    return entry.title if entry is not None else plan_title(entry_id, library)
 
 
 def _amount(value: float) -> str:

@@ -24,15 +24,21 @@ from bot.core.workout import (
     AlreadyFinished,
     AlreadyPaused,
     AtFirstSet,
+    DoseInfo,
+    EquipmentLater,
     Expired,
+    NoEquipmentNeeded,
     NoSession,
+    NothingToUndo,
     NotTimed,
     Output,
+    PainPaused,
     Paused,
     Position,
     PromptSet,
     Recorded,
     Refused,
+    Reopened,
     Resumed,
     RoutineUnavailable,
     SessionInProgress,
@@ -45,9 +51,12 @@ from bot.core.workout import (
     TimerFinished,
     TimerStarted,
     TimerStopped,
+    Undone,
+    RESUME_STOPPED_WITHIN,
 )
+from bot.core.plans import plan_title
 from bot.core.workout_slots import repeats
-from bot.ui.progress import duration_words
+from bot.ui.progress import SKIP_REASON_WORDS, duration_words
 from content.model import Library
 
 PREFIX = "s:"
@@ -79,8 +88,11 @@ SESSION_COMMANDS = (
     "During a session you can say:\n"
     "• <i>done</i> (or ✅, <i>finished</i>, <i>ok</i>, <i>next</i>): the set is done\n"
     "• <i>done 40 kg</i> / <i>done 2 plates</i>: log the load (weighted calf raise)\n"
-    "• <i>skip</i>, <i>repeat</i>, <i>back</i>: move around\n"
-    "• <i>start timer</i>, <i>stop timer</i>: on timed sets\n"
+    "• <i>undo</i>: take back the last done\n"
+    "• <i>skip</i>, <i>skip exercise</i>, <i>repeat</i>, <i>back</i>: move around; a reason is welcome "
+    "(<i>skip, too hard</i> / <i>no equipment</i> / <i>no time</i>)\n"
+    "• <i>no barbell</i>, <i>no rope</i>: I skip or swap the step that needs it\n"
+    "• <i>how many reps?</i>, <i>start timer</i>, <i>stop timer</i>\n"
     "• <i>pause</i>, <i>resume</i>, <i>stop</i>, <i>where am I</i>\n"
     "And questions about the exercises are always welcome."
 )
@@ -123,6 +135,17 @@ WEEKLY_NOTES = {
 }
 WEEKLY_NOTE_DEFAULT = "/progress shows your sessions week by week."
 CHOOSE_AFTER_STOP = "Which routine now?"
+
+# The weighted raise: the article gives no rep count. The bot's suggestion
+# follows the article's own progression ("Start by doing this as a double-leg
+# calf raise"), whose dose is 3 sets of 8; labelled as ours wherever shown.
+WEIGHTED_REPS_NOTE = (
+    "The article gives no rep count for this one. StrideCoach's suggestion (ours, not the "
+    "article's): 8 slow reps, as in the standing double-leg calf raise it builds on, with a load "
+    "you can lift for all 8 with control; then reply e.g. <i>done 40 kg</i>."
+)
+RESUME_MINUTES = int(RESUME_STOPPED_WITHIN.total_seconds() // 60)
+LABEL_UNDO_STOP = "Resume ▶️"
 
 
 @dataclass(frozen=True)
@@ -206,6 +229,15 @@ def paused_keyboard(session_id: int, position: int) -> InlineKeyboardMarkup:
     )
 
 
+def undo_stop_keyboard(session_id: int, position: int | None) -> InlineKeyboardMarkup | None:
+    """The "Resume" button under a stop: pressed within the window it reopens the session."""
+    if position is None:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(LABEL_UNDO_STOP, callback_data=set_callback(RESUME, session_id, position))]]
+    )
+
+
 def in_progress_keyboard(session_id: int, position: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
@@ -235,6 +267,7 @@ def render(
     parts: list[str] = []
     keyboard: InlineKeyboardMarkup | None = None
     ends = False
+    after_end: InlineKeyboardMarkup | None = None
     notice: str | None = None
     sid = session_id or 0
     for out in outputs:
@@ -248,13 +281,55 @@ def render(
             parts.append(_recorded(out))
             notice = "Recorded ✅"
         elif isinstance(out, Skipped):
-            parts.append("⏭ Skipped." if out.counted else "⏭ Skipped; your earlier result for that set stands.")
+            if out.whole_exercise:
+                if not any(isinstance(o, Skipped) and o.whole_exercise for o in _before(outputs, out)):
+                    parts.append(_skipped_exercise(out, outputs))
+            elif out.counted:
+                parts.append("⏭ Skipped" + _reason_words(out.reason) + ".")
+            else:
+                parts.append("⏭ Skipped; your earlier result for that set stands.")
+        elif isinstance(out, Undone):
+            what = "skip" if out.was_skipped else "done"
+            parts.append(
+                f"↩️ Undone: the {what} of {html.escape(out.slot.title)}, set {out.slot.set_no}, "
+                "is taken back and that set is open again."
+            )
+        elif isinstance(out, NothingToUndo):
+            parts.append("There's nothing to undo here: no set was done or skipped just before this one.")
+        elif isinstance(out, Reopened):
+            parts.append("▶️ Session reopened where you stopped; everything you did is still saved.")
+            ends = False
+        elif isinstance(out, PainPaused):
+            parts.append(_pain_text(library))
+            parts.append(
+                f"⏸ I've paused your session at {_where(out.slot)}; nothing was skipped. Reply "
+                "<i>resume</i> only if it feels fine, or <i>stop</i> to end here."
+            )
+            keyboard = paused_keyboard(sid, out.position)
+        elif isinstance(out, DoseInfo):
+            parts.append(dose_info_text(out))
+            keyboard = set_keyboard(sid, out.position, timed=out.slot.timed)
+        elif isinstance(out, NoEquipmentNeeded):
+            parts.append(
+                f"No {html.escape(out.item)} needed for {html.escape(out.slot.title)}: "
+                f"{_optional_note(out)}"
+            )
+        elif isinstance(out, EquipmentLater):
+            if out.needed_by:
+                parts.append(
+                    f"Noted: this set doesn't need a {html.escape(out.item)}. Only "
+                    f"{html.escape(out.needed_by)} does; when you get there, say <i>no {html.escape(out.item)}</i> "
+                    "and I'll skip it."
+                )
+            else:
+                parts.append(f"No problem: nothing in this session needs a {html.escape(out.item)}.")
         elif isinstance(out, Summary):
             parts.append(summary_text(out, library))
             ends = True
         elif isinstance(out, Stopped):
             parts.append(_stopped(out.summary, library))
             ends = True
+            after_end = undo_stop_keyboard(sid, _stopped_position(outputs))
         elif isinstance(out, Expired):
             parts.append(_expired(out.summary, library))
             ends = True
@@ -320,10 +395,13 @@ def render(
             ends = True
     if not parts:
         return Reply("", notice=notice) if notice else None
-    return Reply("\n\n".join(parts), None if ends else keyboard, ends_session=ends, notice=notice)
+    return Reply("\n\n".join(parts), after_end if ends else keyboard, ends_session=ends, notice=notice)
 
 
-LOAD_DOSE = "your chosen load — reply e.g. “done 40 kg” or “done 2 plates”"
+LOAD_DOSE = (
+    "your chosen load, 8 slow reps (StrideCoach's suggestion: the article gives no rep count) — "
+    "reply e.g. “done 40 kg” or “done 2 plates”"
+)
 
 
 def prompt_text(prompt: PromptSet, routine_title: str) -> str:
@@ -356,6 +434,17 @@ def prompt_text(prompt: PromptSet, routine_title: str) -> str:
     if prompt.revisit:
         lines.append("<i>You've been through this set already: done redoes it, skip keeps the earlier result.</i>")
     return "\n".join(lines)
+
+
+def dose_info_text(info: DoseInfo) -> str:
+    """ "How many reps?" mid-set: the dose again, and for the weighted raise the bot's suggestion."""
+    slot = info.slot
+    if slot.loggable_load:
+        return f"{html.escape(slot.title)}, set {slot.set_no} of {slot.set_count}. {WEIGHTED_REPS_NOTE}"
+    return (
+        f"{html.escape(slot.title)}, set {slot.set_no} of {slot.set_count}: "
+        f"{html.escape(_sentence(slot.amount))} Reply <i>done</i> when you've finished the set."
+    )
 
 
 def dose_line(slot: SetSlot) -> str:
@@ -437,13 +526,57 @@ def _recorded(out: Recorded) -> str:
 def _stopped(summary: Summary, library: Library) -> str:
     title = html.escape(_routine_title(library, summary.routine_id))
     skipped = f", {summary.sets_skipped} skipped" if summary.sets_skipped else ""
+    undo = (
+        f"Changed your mind? Say <i>resume</i> (or tap Resume) within {RESUME_MINUTES} minutes "
+        "to pick up at the same set."
+    )
     if summary.sets_done == 0:
-        return f"⏹ {title} stopped before any set was done, so there's nothing to save."
+        return f"⏹ {title} stopped before any set was done, so there's nothing to save.\n{undo}"
     return (
         f"⏹ {title} stopped. Sets done: {summary.sets_done} of {summary.sets_total}{skipped}; "
         f"time taken: {duration_words(summary.duration)}.\n"
-        "Everything you did is saved. Send /session when you want to go again."
+        f"Everything you did is saved. {undo} Or send /session when you want to go again."
     )
+
+
+def _before(outputs: Sequence[Output], item: Output) -> list[Output]:
+    for index, out in enumerate(outputs):
+        if out is item:
+            return list(outputs[:index])
+    return []
+
+
+def _reason_words(reason: str | None) -> str:
+    words = SKIP_REASON_WORDS.get(reason or "")
+    return f" ({words}; noted in /history)" if words else ""
+
+
+def _skipped_exercise(first: Skipped, outputs: Sequence[Output]) -> str:
+    count = sum(1 for o in outputs if isinstance(o, Skipped) and o.whole_exercise and o.counted)
+    sets = "set" if count == 1 else "sets"
+    return f"⏭ Skipped the rest of {html.escape(first.slot.title)} ({count} {sets}){_reason_words(first.reason)}."
+
+
+def _stopped_position(outputs: Sequence[Output]) -> int | None:
+    """The Resume button under a stop carries position 0: a stopped session is reopened
+    where it stopped whatever the button says (the session id is what ties it)."""
+    return 0
+
+
+def _pain_text(library: Library) -> str:
+    topic = library.topics.get("see-a-professional")
+    if topic is None:
+        return "Pain is a signal to stop. If it persists, please see a doctor or physical therapist."
+    return "Pain is a reason to stop, not to push through.\n\n" + html.escape(topic.answer)
+
+
+def _optional_note(out: NoEquipmentNeeded) -> str:
+    if out.item == "rope":
+        return (
+            "the article says you don't have to use a jump rope. Jump in place on the balls of your "
+            "feet, landing on your toes. Same set:"
+        )
+    return "it works fine without. Same set:"
 
 
 def _expired(summary: Summary, library: Library) -> str:
@@ -479,5 +612,4 @@ def _sentence(text: str) -> str:
 
 
 def _routine_title(library: Library, routine_id: str) -> str:
-    routine = library.routines.get(routine_id)
-    return routine.title if routine is not None else routine_id
+    return plan_title(routine_id, library)
