@@ -366,7 +366,7 @@ def test_back_to_a_skipped_set_then_done_moves_it_to_done() -> None:
     state = step(started(), Skip(), 1).state
     state = step(state, Back(), 2).state
     outcome = step(state, Done(), 3)
-    assert outcome.outputs[0] == Recorded(CALF_SLOTS[0], 0, None, replaces=False)
+    assert outcome.outputs[0] == Recorded(CALF_SLOTS[0], 0, None, replaces=False, was_skipped=True)
     assert outcome.state is not None
     assert (outcome.state.sets_done, outcome.state.sets_skipped, outcome.state.skipped_mask) == (1, 0, 0)
 
