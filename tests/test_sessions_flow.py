@@ -85,8 +85,11 @@ def only(messages: list[SentMessage]) -> SentMessage:
 
 async def test_session_offers_both_routines_as_buttons(bot: BotHarness) -> None:
     reply = only(await bot.send(RUNNER, "/session"))
-    assert reply.button_texts == ["Calf routine", "Lower back routine"]
-    assert [data for _, data in reply.buttons] == ["s:start:calf-routine", "s:start:back-routine"]
+    assert reply.button_texts == ["Calf routine", "Short calf session ⏱", "Calf, no equipment 🏠", "Lower back routine"]
+    assert [data for _, data in reply.buttons] == [
+        "s:start:calf-routine", "s:start:calf-routine:short", "s:start:calf-routine:no-equipment",
+        "s:start:back-routine",
+    ]
 
 
 async def test_full_calf_walk_stores_every_set_once_and_ends_with_a_summary(
@@ -682,7 +685,7 @@ async def test_stop_it_on_the_offer_stops_then_offers_the_routines(bot: BotHarne
     await bot.send(RUNNER, "start back routine")
     stopped, chooser = await bot.press(RUNNER, "Stop it")
     assert "Calf routine stopped. Sets done: 1 of 21" in stopped.text
-    assert chooser.button_texts == ["Calf routine", "Lower back routine"]
+    assert chooser.button_texts[0] == "Calf routine" and chooser.button_texts[-1] == "Lower back routine"
     assert latest_row(services).status == "stopped"
     await bot.press(RUNNER, "Lower back routine")
     assert latest_row(services).routine_id == "back-routine"
@@ -848,3 +851,30 @@ async def test_how_many_reps_mid_set_is_answered(bot: BotHarness, services: Serv
 async def test_undo_with_no_session_says_none_is_running(bot: BotHarness) -> None:
     reply = only(await bot.send(RUNNER, "undo"))
     assert "No session is running" in reply.text
+
+
+# ------------------------------------------------------------------ sessions that fit
+
+
+async def test_the_short_calf_session_is_offered_and_walked(bot: BotHarness, services: Services) -> None:
+    chooser = only(await bot.send(RUNNER, "/session"))
+    assert "5-10 minutes" in chooser.text and "StrideCoach's estimate" in chooser.text
+    assert chooser.button_texts == ["Calf routine", "Short calf session ⏱", "Calf, no equipment 🏠", "Lower back routine"]
+    started = only(await bot.press(RUNNER, "Short calf session"))
+    assert "<b>Calf routine (short)</b>, 3 exercises, 9 sets" in started.text
+    await done_times(bot, 9)
+    assert "Calf routine (short) complete!" in bot.last_text(RUNNER)
+    assert "2-3 times a week" in bot.last_text(RUNNER)
+    rows = stored_sets(services)
+    assert len(rows) == 9 and {r.routine_id for r in rows} == {"calf-routine:short"}
+    assert {r.exercise_id for r in rows} == {"jump-rope", "jumping-half-chair-squat", "double-leg-calf-raise"}
+
+
+async def test_the_equipment_free_session_skips_the_kit_exercises(bot: BotHarness, services: Services) -> None:
+    await bot.send(RUNNER, "/session")
+    started = only(await bot.press(RUNNER, "no equipment"))
+    assert "No rope needed" in started.text
+    await done_times(bot, 12)
+    exercises = {r.exercise_id for r in stored_sets(services)}
+    assert "weighted-calf-raise" not in exercises and "single-leg-calf-raise" not in exercises
+    assert latest_row(services).status == "finished"

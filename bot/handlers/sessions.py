@@ -373,7 +373,7 @@ async def _offer_routines(update: Update, context: BotContext) -> None:
                      state.version, row.prompt_message_id if row else None)
         await _deliver(context, chat_id, step, runner_id=runner_id)
         return
-    await context.bot.send_message(chat_id, ui.CHOOSE_ROUTINE, reply_markup=ui.routine_keyboard(services.library))
+    await context.bot.send_message(chat_id, ui.choose_routine_text(services.library), reply_markup=ui.routine_keyboard(services.library))
 
 
 async def start_routine(update: Update, context: BotContext, routine_id: str) -> None:
@@ -446,7 +446,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     await _deliver(context, chat_id, step, runner_id=runner_id, pressed=pressed, reply=reply)
     if button.action == ui.STOP_AND_CHOOSE and any(isinstance(o, Stopped) for o in step.outputs):
         await context.bot.send_message(
-            chat_id, ui.CHOOSE_ROUTINE, reply_markup=ui.routine_keyboard(context.services.library)
+            chat_id,
+            ui.choose_routine_text(context.services.library),
+            reply_markup=ui.routine_keyboard(context.services.library),
         )
 
 

@@ -54,7 +54,16 @@ from bot.core.workout import (
     Undone,
     RESUME_STOPPED_WITHIN,
 )
-from bot.core.plans import plan_title
+from bot.core.plans import (
+    CALF_ROUTINE,
+    PlanKind,
+    base_routine_id,
+    estimate_seconds,
+    plan_id,
+    plan_title,
+    plans_for,
+    resolve_routine,
+)
 from bot.core.workout_slots import repeats
 from bot.ui.progress import SKIP_REASON_WORDS, duration_words
 from content.model import Library
@@ -80,9 +89,15 @@ CHOOSE_ROUTINE = (
     "<b>Calf routine</b>: 7 exercises, 21 sets. The calf article suggests calf work 2-3 times "
     "a week, 5-10 minutes each time, in the middle or at the end of a run while your muscles "
     "are warm.\n"
+    "• <b>Short calf session</b>: {short}\n"
+    "• <b>Calf, no equipment</b>: {bare}\n"
     "<b>Lower back routine</b>: 3 exercises, 8 sets.\n\n"
-    "I'll walk you through it one set at a time."
+    "I'll walk you through it one set at a time. Say <i>skip exercise</i> (or <i>no barbell</i>) "
+    "to leave out a step on the way."
 )
+# Button labels of the calf plans. Neither contains "calf routine", so a runner
+# (or a test) looking for the full routine's button finds that one.
+PLAN_LABELS = {"short": "Short calf session ⏱", "no-equipment": "Calf, no equipment 🏠"}
 
 SESSION_COMMANDS = (
     "During a session you can say:\n"
@@ -198,12 +213,50 @@ def parse_set_callback(data: str) -> SetButton | None:
 
 
 def routine_keyboard(library: Library) -> InlineKeyboardMarkup:
-    buttons = [
-        [InlineKeyboardButton(routine.title, callback_data=f"{START_PREFIX}{routine.id}")]
-        for routine in sorted(library.routines.values(), key=lambda r: r.title)
-        if routine.steps
-    ]
+    """One button per routine, and after a routine with plans (the calf one) one per plan."""
+    buttons: list[list[InlineKeyboardButton]] = []
+    for routine in sorted(library.routines.values(), key=lambda r: r.title):
+        if not routine.steps:
+            continue
+        buttons.append([InlineKeyboardButton(routine.title, callback_data=f"{START_PREFIX}{routine.id}")])
+        for kind in plans_for(routine.id)[1:]:
+            if resolve_routine(plan_id(routine.id, kind), library) is not None:
+                label = PLAN_LABELS.get(kind, f"{routine.title} ({kind})")
+                buttons.append(
+                    [InlineKeyboardButton(label, callback_data=f"{START_PREFIX}{plan_id(routine.id, kind)}")]
+                )
     return InlineKeyboardMarkup(buttons)
+
+
+def choose_routine_text(library: Library) -> str:
+    """The /session chooser, with each calf plan's size and the bot's time estimate."""
+    return CHOOSE_ROUTINE.format(
+        short=_plan_line(library, "short"), bare=_plan_line(library, "no-equipment")
+    )
+
+
+def _plan_line(library: Library, kind: PlanKind) -> str:
+    routine = resolve_routine(plan_id(CALF_ROUTINE, kind), library)
+    if routine is None:
+        return "not available"
+    titles = ", ".join(
+        html.escape(library.exercises[s.exercise_id].title if s.exercise_id in library.exercises else s.exercise_id)
+        for s in routine.steps
+    )
+    sets = sum(step.sets for step in routine.steps)
+    low, high = estimate_seconds(routine)
+    minutes = f"{round(low / 60)}-{round(high / 60)}"
+    why = PLAN_WHY.get(kind, "")
+    return f"{titles}; {sets} sets, about {minutes} minutes (StrideCoach's estimate). {why}"
+
+
+PLAN_WHY = {
+    "short": "Fits the article's 5-10 minutes; the article's doses, our pick of three exercises.",
+    "no-equipment": (
+        "Our pick of the article's exercises that need nothing (its best one without equipment "
+        "is the double-leg calf raise); jump in place if you have no rope."
+    ),
+}
 
 
 def set_keyboard(session_id: int, position: int, *, timed: bool) -> InlineKeyboardMarkup:
@@ -485,7 +538,7 @@ def summary_text(summary: Summary, library: Library) -> str:
         lines.append(ENCOURAGEMENT_MOSTLY)
     else:
         lines.append(ENCOURAGEMENT_SOME)
-    lines.append(WEEKLY_NOTES.get(summary.routine_id, WEEKLY_NOTE_DEFAULT))
+    lines.append(WEEKLY_NOTES.get(base_routine_id(summary.routine_id), WEEKLY_NOTE_DEFAULT))
     return "\n".join(lines)
 
 
