@@ -32,6 +32,7 @@ from telegram.request import BaseRequest
 from bot import features
 from bot.handlers import common, questions, router
 from bot.handlers.chat_filters import PRIVATE, PRIVATE_MESSAGE
+from bot.inbox import Inbox, InboxProcessor
 from bot.services import BotApplication, BotContext, Services
 from bot.ui import questions as questions_ui
 from bot.ui import common as ui
@@ -50,6 +51,7 @@ def build_application(services: Services, *, request: BaseRequest | None = None)
             None means real HTTP to Telegram or to TELEGRAM_API_BASE_URL.
     """
     settings = services.settings
+    inbox = Inbox(services)
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .context_types(ContextTypes(context=BotContext))
@@ -57,6 +59,11 @@ def build_application(services: Services, *, request: BaseRequest | None = None)
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        # No PTB Updater: it confirms updates to Telegram as soon as they are queued in
+        # memory. Our update sources (bot/polling.py, bot/webhook.py) store each update in
+        # the inbox first; InboxProcessor marks it handled once the handlers are done.
+        .updater(None)
+        .concurrent_updates(InboxProcessor(inbox))
     )
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else "0:fake"
     builder = builder.token(token)
@@ -68,6 +75,7 @@ def build_application(services: Services, *, request: BaseRequest | None = None)
         builder = builder.request(request).get_updates_request(request)
     application: BotApplication = builder.build()
     application.bot_data["services"] = services
+    application.bot_data["inbox"] = inbox
     _register_handlers(application, services)
     return application
 

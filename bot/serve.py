@@ -3,11 +3,15 @@
 Both modes share one lifecycle (`run_until_stopped`):
 
 1. start-up: getMe (retried with a log line while the Bot API is unreachable or
-   answers 5xx; a rejected token stops at once), post_init, then start receiving;
+   answers 5xx; a rejected token stops at once), post_init, queue the updates a
+   previous run stored but did not handle, then start receiving;
 2. run until SIGTERM or SIGINT;
-3. stop receiving first (polling confirms what it already fetched; the webhook
-   server stops accepting), then `Application.stop()` drains every queued
-   update and waits for running jobs, then post_shutdown closes the database.
+3. stop receiving first (polling stops fetching; the webhook server stops
+   accepting), take the queued updates that have not started off the queue
+   (they are in the inbox, bot/inbox.py, and the next start handles them),
+   give the ones in progress and running jobs `DRAIN_SECONDS` to finish, then
+   post_shutdown closes the database. So SIGTERM exits well within Docker's
+   10 s whatever the backlog, and loses nothing.
 
 A signal during start-up simply abandons the start-up. Either way the process
 exits 0 after a signal, so `docker stop` is a clean stop, not a failure.
@@ -25,11 +29,11 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, Protocol
 
-from telegram import Update
-from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.inbox import inbox_of
 from bot.logging_setup import configure_logging
 from bot.runtime import build_services
 from bot.settings import Settings
@@ -38,9 +42,9 @@ log = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-# getUpdates long-poll timeout: long enough to be cheap, short enough to stop quickly.
-POLL_TIMEOUT_SECONDS = 10
 MAX_RETRY_DELAY_SECONDS = 30.0
+# SIGTERM: handlers already running get this long to finish (Docker kills after 10 s).
+DRAIN_SECONDS = 6.0
 
 
 class Receiver(Protocol):
@@ -95,42 +99,11 @@ def _serve(settings: Settings, use_webhook: bool) -> int:
 
         receiver = WebhookReceiver(settings)
     else:
+        from bot.polling import PollingReceiver
+
         receiver = PollingReceiver()
     asyncio.run(run_until_stopped(application, receiver, settings))
     return 0
-
-
-class PollingReceiver:
-    name = "long polling"
-
-    def __init__(self) -> None:
-        self.running = False
-
-    async def start(self, application: AnyApplication) -> None:
-        assert application.updater is not None
-        # Polling confirms a batch as soon as it is queued; our handlers are
-        # idempotent (update ids and per-set keys), so a replay is harmless.
-        await application.updater.start_polling(
-            timeout=POLL_TIMEOUT_SECONDS,
-            allowed_updates=Update.ALL_TYPES,
-            bootstrap_retries=-1,
-            error_callback=_log_polling_error,
-        )
-        self.running = True
-
-    async def stop(self, application: AnyApplication) -> None:
-        self.running = False
-        if application.updater is not None and application.updater.running:
-            # Also calls getUpdates once more to confirm what was fetched (it is queued).
-            await application.updater.stop()
-
-    def serves_health_on(self, port: int) -> bool:
-        return False
-
-
-def _log_polling_error(error: TelegramError) -> None:
-    # PTB retries with back-off; one line per failure tells the operator why nothing arrives.
-    log.warning("getUpdates failed (%s: %s); retrying", type(error).__name__, error)
 
 
 async def run_until_stopped(
@@ -162,8 +135,9 @@ async def _start(application: AnyApplication, receiver: Receiver) -> None:
     if application.post_init is not None:
         post_init = application.post_init
         await retrying(lambda: post_init(application), "start-up (setMyCommands, jobs)")
-    await receiver.start(application)
+    await inbox_of(application).resume(application)  # what a crash or a stop left unhandled
     await application.start()
+    await receiver.start(application)
 
 
 async def retrying(action: Callable[[], Awaitable[Any]], what: str) -> None:
@@ -214,15 +188,32 @@ async def _shutdown(application: AnyApplication, receiver: Receiver) -> None:
     if receiver.running:
         await receiver.stop(application)
     if application.running:
-        queued = application.update_queue.qsize()
-        log.info("stopping: finishing %d queued update(s) and running jobs", queued)
-        await application.stop()  # waits for update_queue.join(), then the job queue
+        left = _unqueue(application)
+        log.info("stopping: %d queued update(s) stay in the inbox for the next start; "
+                 "finishing the ones in progress and running jobs", left)
+        try:
+            # Waits for the updates in progress, then the job queue.
+            await asyncio.wait_for(asyncio.shield(application.stop()), DRAIN_SECONDS)
+        except asyncio.TimeoutError:
+            log.warning("stopping: updates still in progress after %.0fs; they are handled after "
+                        "the restart", DRAIN_SECONDS)
         if application.post_stop is not None:
             await application.post_stop(application)
     await application.shutdown()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)  # closes the database
     log.info("StrideCoach stopped cleanly")
+
+
+def _unqueue(application: AnyApplication) -> int:
+    """Take the updates not started yet off the queue: they are stored, the next start handles them."""
+    queue = application.update_queue
+    taken = 0
+    while not queue.empty():
+        queue.get_nowait()
+        queue.task_done()
+        taken += 1
+    return taken
 
 
 def _install_stop_signals(stop: asyncio.Event) -> None:

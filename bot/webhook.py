@@ -7,7 +7,9 @@ Telegram (through the operator's HTTPS proxy) POSTs each update to
 * header missing or wrong  -> 403 and a log line (compared in constant time);
 * body not a JSON object with an integer update_id -> 400 and a log line;
 * an update PTB cannot read -> 200 (so Telegram stops retrying it) and an error line;
-* otherwise                -> the update goes on `application.update_queue`, 200.
+* otherwise                -> the update is stored in the inbox (bot/inbox.py), then
+                              200, then it goes on `application.update_queue`;
+                              a database failure answers 503 so Telegram retries.
 
 ``GET /healthz`` answers 200 with a small JSON report while the bot is running
 and the database answers, 503 otherwise. In polling mode the same endpoint is
@@ -32,6 +34,7 @@ import tornado.web
 from telegram import Update
 from tornado.httpserver import HTTPServer
 
+from bot.inbox import inbox_of
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -180,8 +183,16 @@ class _UpdateHandler(tornado.web.RequestHandler):
                       data["update_id"], type(exc).__name__, exc)
             self._answer(200, "OK")
             return
-        # 200 once queued, as PTB does: the handlers are idempotent, and SIGTERM drains the queue.
-        await self.bot_application.update_queue.put(update)
+        # 200 only once the update is stored in the inbox: a crash after this loses nothing.
+        try:
+            await inbox_of(self.bot_application).accept_payloads(
+                self.bot_application, [(update.update_id, json.dumps(data))], [update]
+            )
+        except Exception:
+            log.exception("webhook: could not store update %s; Telegram will deliver it again",
+                          data["update_id"])
+            self._answer(503, "Service Unavailable")
+            return
         self._answer(200, "OK")
 
     def _parse_body(self) -> dict[str, Any]:

@@ -37,8 +37,15 @@ def _v2_skipped_set(conn: Connection) -> None:
     SQLModel.metadata.tables["skipped_set"].create(conn, checkfirst=True)
 
 
+def _v3_inbox(conn: Connection) -> None:
+    """Version 3: the inbox of received updates (bot/inbox.py)."""
+    from storage.models import InboxUpdate
+
+    InboxUpdate.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+
+
 # Index i holds the migration to version i + 1.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_skipped_set]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_skipped_set, _v3_inbox]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -4,7 +4,8 @@ The unique constraints carry the exactly-once guarantees:
 - completed_set (update_id): a redelivered "done" never counts twice;
 - completed_set (session_id, position): the button of set k records set k once;
 - processed_update (update_id): a state-changing update is applied once;
-- reminder (runner_id, due_at): each owed reminder is recorded and sent once.
+- reminder (runner_id, due_at): each owed reminder is recorded and sent once;
+- inbox_update (update_id): an update Telegram delivers twice is stored and handled once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date, datetime, timezone
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -130,6 +131,21 @@ class ProcessedUpdate(SQLModel, table=True):
     processed_at: datetime = Field(
         default_factory=utcnow, sa_column=_utc_column(nullable=False, index=True)
     )
+
+
+class InboxUpdate(SQLModel, table=True):
+    """Every update as it arrived, stored before Telegram is told we have it (bot/inbox.py).
+
+    `handled_at` stays empty until the Application has finished with the update, so
+    a crash leaves the unhandled ones here for the next start to handle, once.
+    """
+
+    __tablename__ = "inbox_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    handled_at: datetime | None = Field(default=None, sa_column=_utc_column(index=True))
 
 
 class Schedule(SQLModel, table=True):

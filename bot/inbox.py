@@ -1,0 +1,148 @@
+"""The inbox: every update is stored before Telegram is told it arrived, then handled from the store.
+
+Telegram forgets an update once we confirm it (the next getUpdates offset, or the
+webhook's 200). PTB's own Updater and webhook handler confirm as soon as an update
+is *queued in memory*, so a crash loses whatever was queued. Here:
+
+1. `Inbox.accept` writes the batch to the `inbox_update` table (one transaction,
+   in a worker thread) and only then returns, so the caller may confirm it
+   (bot/polling.py moves the offset on; bot/webhook.py answers 200). Updates
+   already in the table (Telegram redelivered them) are not queued again.
+2. The stored updates go on `application.update_queue`; PTB processes them
+   through `InboxProcessor`, which marks each one handled when the Application
+   is done with it (whatever the handlers did, errors included, so a poisonous
+   update is not retried forever).
+3. At start-up `Inbox.resume` queues every stored update that was never marked
+   handled: after a kill -9 or a SIGTERM that left a backlog, they are handled
+   once. A crash between a handler's commit and the mark replays that update;
+   the handlers' own update-id claims (`processed_update`) make the replay
+   change nothing, and it re-sends the runner's current view.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor, SimpleUpdateProcessor
+
+from bot.services import Services
+from storage import inbox as store
+
+log = logging.getLogger(__name__)
+
+# Handled updates are kept this long to recognise Telegram's redeliveries (24 h at most).
+KEEP_HANDLED = timedelta(hours=48)
+PRUNE_EVERY = 1000  # handled updates between two prunes
+
+
+class Inbox:
+    """Stores updates durably and feeds them to the Application."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._marked = 0
+
+    async def accept(self, application: Any, updates: Sequence[Update]) -> int:
+        """Store `updates`, then queue the ones not seen before; returns how many were new.
+
+        When this returns, the updates are durable and Telegram may be told.
+        """
+        payloads = [(u.update_id, json.dumps(u.to_dict(recursive=True))) for u in updates]
+        return await self.accept_payloads(application, payloads, updates)
+
+    async def accept_payloads(
+        self,
+        application: Any,
+        payloads: Sequence[tuple[int, str]],
+        updates: Sequence[Update] | None = None,
+    ) -> int:
+        new = set(await asyncio.to_thread(self._store, payloads))
+        if updates is None:
+            updates = [Update.de_json(json.loads(p), application.bot) for uid, p in payloads if uid in new]
+        for update in updates:
+            if update.update_id in new:
+                await application.update_queue.put(update)
+        skipped = len(payloads) - len(new)
+        if skipped:
+            log.info("inbox: %d update(s) Telegram delivered again were already stored", skipped)
+        return len(new)
+
+    def _store(self, payloads: Sequence[tuple[int, str]]) -> list[int]:
+        with self.services.db.session() as session:
+            return store.store(session, updates=payloads, now=self.services.now())
+
+    async def resume(self, application: Any) -> int:
+        """Queue every stored update that was never handled (after a crash or a hurried stop)."""
+        rows = await asyncio.to_thread(self._unhandled)
+        for update_id, payload in rows:
+            try:
+                update = Update.de_json(json.loads(payload), application.bot)
+            except (TypeError, KeyError, ValueError, AttributeError) as exc:
+                log.error("inbox: stored update %d cannot be read (%s); marking it handled", update_id, exc)
+                await self.mark_handled([update_id])
+                continue
+            await application.update_queue.put(update)
+        if rows:
+            log.info("inbox: %d update(s) stored but not handled before the last stop; handling them now",
+                     len(rows))
+        return len(rows)
+
+    def _unhandled(self) -> list[tuple[int, str]]:
+        with self.services.db.session() as session:
+            store.prune_handled(session, before=self.services.now() - KEEP_HANDLED)
+            return store.unhandled(session)
+
+    async def mark_handled(self, update_ids: Sequence[int]) -> None:
+        await asyncio.to_thread(self._mark, list(update_ids))
+
+    def _mark(self, update_ids: list[int]) -> None:
+        now = self.services.now()
+        with self.services.db.session() as session:
+            store.mark_handled(session, update_ids=update_ids, now=now)
+            self._marked += len(update_ids)
+            if self._marked >= PRUNE_EVERY:
+                self._marked = 0
+                store.prune_handled(session, before=now - KEEP_HANDLED)
+
+    def unhandled_count(self) -> int:
+        with self.services.db.session() as session:
+            return store.unhandled_count(session)
+
+
+class InboxProcessor(BaseUpdateProcessor):
+    """Wraps the update processor in use and marks each update handled when it is done.
+
+    Concurrency and ordering are the inner processor's business (one at a time by
+    default); this only adds the mark. A cancelled update (shutdown) stays unhandled
+    and is handled after the restart.
+    """
+
+    def __init__(self, inbox: Inbox, inner: BaseUpdateProcessor | None = None) -> None:
+        self.inner = inner or SimpleUpdateProcessor(1)
+        super().__init__(max_concurrent_updates=self.inner.max_concurrent_updates)
+        self.inbox = inbox
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await self.inner.process_update(update, coroutine)
+        if isinstance(update, Update):
+            try:
+                await self.inbox.mark_handled([update.update_id])
+            except Exception:  # the update was handled; a replay after restart is harmless
+                log.exception("inbox: could not mark update %d handled", update.update_id)
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+
+def inbox_of(application: Any) -> Inbox:
+    inbox: Inbox = application.bot_data["inbox"]
+    return inbox

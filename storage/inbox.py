@@ -1,0 +1,66 @@
+"""The inbox table: updates stored as they arrive, marked once the bot has handled them.
+
+Keyword-only functions on a SQLModel `Session`; the caller owns the transaction.
+Portable to PostgreSQL: inserts use ON CONFLICT DO NOTHING ... RETURNING (never
+rowcount, which psycopg 3 reports as -1 there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from storage.models import InboxUpdate
+
+_TABLE = InboxUpdate.__table__  # type: ignore[attr-defined]
+
+
+def store(session: Session, *, updates: Sequence[tuple[int, str]], now: datetime) -> list[int]:
+    """Store (update id, JSON payload) pairs; returns the ids that were not stored before."""
+    if not updates:
+        return []
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        insert(_TABLE)
+        .values([{"update_id": uid, "payload": payload, "received_at": now} for uid, payload in updates])
+        .on_conflict_do_nothing()
+        .returning(_TABLE.c.update_id)
+    )
+    return [int(row[0]) for row in session.connection().execute(stmt)]
+
+
+def unhandled(session: Session, *, limit: int = 10_000) -> list[tuple[int, str]]:
+    """Updates stored but not handled yet (a crash or a stop came first), oldest first."""
+    rows = session.connection().execute(
+        select(_TABLE.c.update_id, _TABLE.c.payload)
+        .where(_TABLE.c.handled_at.is_(None))
+        .order_by(_TABLE.c.received_at, _TABLE.c.update_id)
+        .limit(limit)
+    )
+    return [(int(uid), str(payload)) for uid, payload in rows]
+
+
+def mark_handled(session: Session, *, update_ids: Sequence[int], now: datetime) -> None:
+    if update_ids:
+        session.connection().execute(
+            update(_TABLE).where(_TABLE.c.update_id.in_(list(update_ids))).values(handled_at=now)
+        )
+
+
+def unhandled_count(session: Session) -> int:
+    rows = session.connection().execute(
+        select(_TABLE.c.update_id).where(_TABLE.c.handled_at.is_(None)).limit(100_000)
+    )
+    return len(rows.fetchall())
+
+
+def prune_handled(session: Session, *, before: datetime) -> int:
+    """Forget handled updates older than `before` (Telegram redelivers for 24 h at most)."""
+    result = session.connection().execute(
+        delete(_TABLE).where(_TABLE.c.handled_at.is_not(None), _TABLE.c.handled_at < before)
+    )
+    return int(result.rowcount or 0)

@@ -1,0 +1,152 @@
+"""The inbox: nothing a runner sent is lost, whatever moment the process dies.
+
+In-process tests drive the real Application and the inbox against the fake Bot
+API; the end-to-end tests kill -9 the real process (polling and webhook) while
+it has a backlog and check that every update is answered after the restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from telegram import Update
+
+from bot.app import build_application
+from bot.inbox import inbox_of
+from bot.services import Services
+from bot.testing import FakeTelegram
+from bot.testing.emulator import Emulator
+from bot.testing.fake_telegram import FakeRequest
+from tests.test_e2e import TOKEN, BotProcess, bot_env, start_and_wait
+from tests.test_webhook import SECRET, free_port
+
+RUNNER = 4242
+
+
+def _inbox_rows(services: Services) -> list[tuple[int, bool]]:
+    with services.db.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT update_id, handled_at IS NOT NULL FROM inbox_update ORDER BY 1")
+        return [(int(a), bool(b)) for a, b in rows]
+
+
+async def test_an_update_is_stored_before_it_is_queued_and_marked_once_handled(
+    services: Services, fake: FakeTelegram
+) -> None:
+    app = build_application(services, request=FakeRequest(fake))
+    async with app:
+        update = Update.de_json(fake.make_text_update(RUNNER, "/start"), app.bot)
+        assert await inbox_of(app).accept(app, [update]) == 1
+        assert _inbox_rows(services) == [(update.update_id, False)]  # durable, not handled yet
+        await app.start()
+        await _until(lambda: _inbox_rows(services) == [(update.update_id, True)])
+        await app.stop()
+    assert "StrideCoach" in fake.last(RUNNER).text
+
+
+async def test_a_redelivered_update_is_not_handled_twice(services: Services, fake: FakeTelegram) -> None:
+    app = build_application(services, request=FakeRequest(fake))
+    async with app:
+        payload = fake.make_text_update(RUNNER, "/start")
+        await app.start()
+        for _ in range(3):  # Telegram delivering the same update three times
+            await inbox_of(app).accept(app, [Update.de_json(payload, app.bot)])
+        await _until(lambda: _inbox_rows(services) == [(payload["update_id"], True)])
+        await app.stop()
+    assert len(fake.chat(RUNNER)) == 1
+
+
+async def test_updates_stored_but_not_handled_are_handled_at_the_next_start(
+    services: Services, fake: FakeTelegram
+) -> None:
+    first = build_application(services, request=FakeRequest(fake))
+    async with first:  # stores two updates and "dies" before handling them
+        updates = [Update.de_json(fake.make_text_update(user, "/start"), first.bot) for user in (1, 2)]
+        await inbox_of(first).accept(first, updates)
+    assert fake.sent_log == []
+
+    second = build_application(services, request=FakeRequest(fake))
+    async with second:
+        assert await inbox_of(second).resume(second) == 2
+        await second.start()
+        await _until(lambda: all(handled for _, handled in _inbox_rows(services)))
+        await second.stop()
+        assert await inbox_of(second).resume(second) == 0  # nothing left for a third start
+    assert len(fake.chat(1)) == 1 and len(fake.chat(2)) == 1
+
+
+async def _until(predicate: object, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition not reached"
+        await asyncio.sleep(0)  # yield to the Application; the inbox writes run in threads
+        await asyncio.to_thread(lambda: None)
+
+
+# ---------------------------------------------------------------------- the real process
+
+
+def _answered(emulator: Emulator, users: range) -> int:
+    return sum(1 for user in users if emulator.messages(user))
+
+
+def _query(db_path: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db_path, timeout=5) as connection:
+        return connection.execute(sql).fetchall()
+
+
+@pytest.mark.e2e
+def test_kill_9_with_a_polling_backlog_loses_nothing(tmp_path: Path) -> None:
+    users = range(10_001, 10_151)
+    db_path = tmp_path / "poll.db"
+    with Emulator(token=TOKEN, max_poll_seconds=5) as emulator:
+        bot = BotProcess([sys.executable, "-m", "bot", "run"], bot_env(emulator, db_path), tmp_path)
+        for user in users:
+            emulator.send_text(user, "/start")
+        try:
+            start_and_wait(bot, emulator)
+            # Kill once some are answered and the rest are confirmed to Telegram (gone from it).
+            emulator.wait_for(lambda: _answered(emulator, users) >= 20, 30, "the first answers")
+            emulator.wait_for(lambda: not emulator.pending_update_ids(), 30, "the batch fetched")
+            bot.kill()
+            assert _answered(emulator, users) < len(users), "kill came too late to test anything"
+            start_and_wait(bot, emulator)
+            emulator.wait_for(lambda: _answered(emulator, users) == len(users), 60, "every runner answered")
+            assert bot.terminate() == 0
+        finally:
+            bot.kill()
+    assert _query(db_path, "SELECT COUNT(*) FROM inbox_update WHERE handled_at IS NULL") == [(0,)]
+
+
+@pytest.mark.e2e
+def test_kill_9_with_a_webhook_backlog_loses_nothing(tmp_path: Path) -> None:
+    users = range(20_001, 20_251)
+    db_path = tmp_path / "hook.db"
+    port = free_port()
+    with Emulator(token=TOKEN) as emulator:
+        env = bot_env(
+            emulator, db_path, WEBHOOK_URL=f"http://127.0.0.1:{port}", WEBHOOK_PORT=str(port),
+            WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_SECRET_TOKEN=SECRET,
+        )
+        bot = BotProcess([sys.executable, "-m", "bot", "run", "--webhook"], env, tmp_path)
+        for user in users:
+            emulator.send_text(user, "/start")
+        try:
+            bot.start()
+            # Kill with most updates acknowledged (200) but many not yet handled.
+            emulator.wait_for(lambda: len(emulator.pending_update_ids()) <= 50, 60, "200 deliveries")
+            bot.kill()
+            acknowledged = len(users) - len(emulator.pending_update_ids())
+            answered = _answered(emulator, users)
+            assert answered < acknowledged, "kill came too late to test anything"
+            bot.start()
+            emulator.wait_for(lambda: _answered(emulator, users) == len(users), 90, "every runner answered")
+            assert bot.terminate() == 0
+        finally:
+            bot.kill()
+    duplicates = sum(len(emulator.messages(user)) - 1 for user in users)
+    assert duplicates <= 2  # at most the update(s) in progress at the kill, answered again
