@@ -194,7 +194,7 @@ async def _shutdown(application: AnyApplication, receiver: Receiver) -> None:
         try:
             # Waits for the updates in progress, then the job queue.
             await asyncio.wait_for(asyncio.shield(application.stop()), DRAIN_SECONDS)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("stopping: updates still in progress after %.0fs; they are handled after "
                         "the restart", DRAIN_SECONDS)
         if application.post_stop is not None:

@@ -166,3 +166,21 @@ def test_a_version_1_database_gets_the_skipped_set_table_and_keeps_its_rows(
         assert inspect(conn).has_table("skipped_set")
         assert conn.execute(text("SELECT first_name FROM runner")).scalars().all() == ["Ada"]
     new.close()
+
+
+def test_a_version_1_database_gains_the_inbox_and_keeps_its_rows(database_url: str) -> None:
+    old = Database(database_url)
+    old.migrate()
+    with old.session() as session:
+        runners.ensure_runner(session, user_id=7, chat_id=7, first_name="Ada")
+    with old.engine.begin() as conn:  # back to what version 1 looked like
+        conn.execute(text("DROP TABLE inbox_update"))
+        conn.execute(text("DELETE FROM schema_migration"))
+        conn.execute(text("INSERT INTO schema_migration (version, applied_at) VALUES (1, CURRENT_TIMESTAMP)"))
+    old.close()
+    new = Database(database_url)
+    new.migrate()
+    with new.engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM inbox_update")).scalar() == 0
+        assert conn.execute(text("SELECT first_name FROM runner")).scalars().all() == ["Ada"]
+    new.close()
