@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.settings import Settings
 from bot.testing import FakeTelegram
@@ -16,6 +18,13 @@ from storage.db import Database
 if TYPE_CHECKING:
     from bot.services import Services
     from bot.testing.harness import BotHarness
+
+# Hypothesis: no deadline (no test measures time); in CI (CI=true) the same
+# examples every run, so a red build is never a coin toss, and failures print
+# the blob that reproduces them. Developers' runs explore new examples.
+hypothesis_settings.register_profile("dev", deadline=None, print_blob=True)
+hypothesis_settings.register_profile("ci", deadline=None, print_blob=True, derandomize=True, database=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 RUNNER = 4242
 OTHER_RUNNER = 4343

@@ -1,20 +1,20 @@
 """The guided-session state machine: flatten, transitions, buttons, timers, expiry.
 
-The library is built by hand (mirroring content/data) so these tests do not
-depend on the content loader.
+The library is built by hand (``tests/session_library.py``, mirroring
+content/data) so these tests do not depend on the content loader. Every event
+in every status is checked against the documented table in
+``test_workout_table.py``.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 
 from bot.core.workout import (
     ABANDON_AFTER,
-    EVENT_TYPES,
     MAX_LOAD_KG,
     AlreadyFinished,
     AlreadyPaused,
@@ -67,77 +67,25 @@ from bot.core.workout import (
     SkipExercise,
     Undo,
     button_applies,
-    can_reopen,
     expected_position,
     flatten,
     is_abandoned,
     transition,
 )
-from content.model import Exercise, Library, Routine, RoutineStep
+from content.model import Routine
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
-CALF = "calf-routine"
-BACK = "back-routine"
-
-
-def _exercise(eid: str, title: str, cues: tuple[str, ...] = (), timed: bool = False) -> Exercise:
-    return Exercise(id=eid, kind="exercise", title=title, answer="", cues=cues, timed=timed)
-
-
-EXERCISES = {
-    e.id: e
-    for e in [
-        _exercise("jump-rope", "Jumping rope", ("Balls of your feet", "Land on your toes", "Light jumps"), True),
-        _exercise("single-leg-calf-raise", "Single-leg calf raise", ("Balance", "Pause at the top")),
-        _exercise("toe-walking", "Toe walking", ("Heels high",), True),
-        _exercise("ankle-knee-push", "Ankle-mobilizing knee pushes", ("Toes up on the block",)),
-        _exercise("jumping-half-chair-squat", "Jumping half chair squats", ("Jump using your calves",)),
-        _exercise("double-leg-calf-raise", "Standing double-leg calf raise", ("Feet hip-width",)),
-        replace(
-            _exercise("weighted-calf-raise", "Weighted calf raise (barbell)", ("Bar across your shoulders",)),
-            equipment=("barbell", "squat rack"),
-        ),
-        replace(
-            _exercise("jump-rope", "Jumping rope", ("Balls of your feet", "Land on your toes", "Light jumps"), True),
-            equipment=("jump rope (optional: jumping in place works too)",),
-        ),
-        _exercise("glute-engagement-test", "Glute engagement test", ("Squeeze your butt",)),
-        _exercise("hollow-body-hold", "Hollow body hold", ("Low back glued to the ground",), True),
-        _exercise("hip-mobility-twist", "Hip mobility twist", ("Twist from the hips",)),
-    ]
-}
-
-CALF_ROUTINE = Routine(
-    id=CALF,
-    kind="routine",
-    title="Calf routine",
-    answer="",
-    steps=(
-        RoutineStep("jump-rope", sets=3, seconds_min=30, seconds_max=60),
-        RoutineStep("single-leg-calf-raise", sets=3, reps_min=10, reps_max=15, per_side=True),
-        RoutineStep("toe-walking", sets=3, seconds_min=60, seconds_max=90),
-        RoutineStep("ankle-knee-push", sets=3, reps_min=10, reps_max=15, per_side=True),
-        RoutineStep("jumping-half-chair-squat", sets=3, reps_min=8, reps_max=8),
-        RoutineStep("double-leg-calf-raise", sets=3, reps_min=8, reps_max=8, seconds_min=3, seconds_max=5),
-        RoutineStep("weighted-calf-raise", sets=3, loggable_load=True, note="Pick a load you can lift 8-12 times"),
-    ),
+from tests.session_library import (
+    BACK,
+    BACK_ROUTINE,
+    BACK_SLOTS,
+    CALF,
+    CALF_SLOTS,
+    EXERCISES,
+    HOLLOW,
+    LIBRARY,
+    T0,
+    WEIGHTED,
 )
-BACK_ROUTINE = Routine(
-    id=BACK,
-    kind="routine",
-    title="Lower-back routine",
-    answer="",
-    steps=(
-        RoutineStep("glute-engagement-test", sets=1, note="Once, before the drills"),
-        RoutineStep("hollow-body-hold", sets=6, seconds_min=10, seconds_max=10),
-        RoutineStep("hip-mobility-twist", sets=1, reps_max=30, per_side=True, note="up to 30 twists per side"),
-    ),
-)
-LIBRARY = Library(exercises=EXERCISES, topics={}, routines={CALF: CALF_ROUTINE, BACK: BACK_ROUTINE})
-CALF_SLOTS = flatten(CALF_ROUTINE, EXERCISES)
-BACK_SLOTS = flatten(BACK_ROUTINE, EXERCISES)
-WEIGHTED = 18  # first weighted-calf-raise position in the calf routine
-HOLLOW = 1  # first hollow-hold position in the back routine
 
 
 # --- helpers -------------------------------------------------------------------
@@ -691,98 +639,6 @@ def test_state_columns_round_trip() -> None:
     assert SessionState.from_record(row) == state
     del row.skipped_mask  # type: ignore[attr-defined]
     assert SessionState.from_record(row) == replace(state, skipped_mask=0)
-
-
-# --- exhaustive: every event in every status ---------------------------------------
-
-STATUSES = [None, "active", "paused", "finished", "stopped", "expired"]
-EVENTS: list[Event] = [
-    Start(CALF), Start(BACK), Start("nope"), Done(), Done(Load(40, "kg")), Done(Load(-1, "kg")),
-    Done(unparsed_load="40"), Skip(), Repeat(), Back(), Pause(), Resume(), Stop(), WhereAmI(),
-    StartTimer(), StopTimer(), TimerUp(), TimerUp(0, T0), Expire(), Expire(timedelta(seconds=1)),
-    Undo(), SkipExercise(), SkipExercise("no-time"), Skip("too-hard"), Skip("no-equipment"), Skip("pain"),
-    AskDose(), MissingEquipment("barbell"), MissingEquipment("rope"),
-]
-POSITIONS = [0, 1, WEIGHTED, 20]
-
-
-def _state(status: str | None, position: int, timer: bool) -> SessionState | None:
-    if status is None:
-        return None
-    state = replace(at_position(position), status=status)  # type: ignore[arg-type]
-    if status in ("finished", "stopped", "expired"):
-        state = replace(state, finished_at=at(0))
-    if timer and status == "active":
-        state = replace(state, timer_started_at=T0)
-    return state
-
-
-def test_every_event_type_is_covered() -> None:
-    assert {type(e) for e in EVENTS} == set(EVENT_TYPES)
-
-
-@pytest.mark.parametrize(
-    ("status", "position", "timer", "event"),
-    list(itertools.product(STATUSES, POSITIONS, [False, True], EVENTS)),
-)
-@pytest.mark.parametrize("button", [None, "same", "other"])
-def test_every_event_in_every_status(
-    status: str | None, position: int, timer: bool, event: Event, button: str | None
-) -> None:
-    state = _state(status, position, timer)
-    button_position = {None: None, "same": position, "other": position + 1}[button]
-    outcome = transition(state, event, LIBRARY, at(5), button_position=button_position)
-
-    assert isinstance(outcome, Outcome)
-    new = outcome.state
-    _check_invariants(state, new, outcome)
-
-    live = state is not None and state.live
-    if isinstance(event, (TimerUp, Expire)):
-        # Background jobs: never a runner-facing complaint, never a record.
-        assert all(isinstance(o, (TimerFinished, Expired)) for o in outcome.outputs)
-    elif isinstance(event, Start):
-        if live:
-            assert kinds(outcome) == [SessionInProgress]
-        elif event.routine_id == "nope":
-            assert kinds(outcome) == [RoutineUnavailable]
-        else:
-            assert kinds(outcome) == [Started, PromptSet]
-    elif not live and can_reopen(state, event, at(5)):
-        assert kinds(outcome)[0] is Reopened and new is not None and new.live
-    elif not live:
-        expected = AlreadyFinished if status == "finished" else NoSession
-        assert kinds(outcome) == [expected]
-        assert new is state
-    elif button == "other":
-        assert kinds(outcome) == [StaleButton] and new is state
-    else:
-        assert outcome.outputs, "a runner event on a live session always gets an answer"
-
-
-def _check_invariants(old: SessionState | None, new: SessionState | None, outcome: Outcome) -> None:
-    if new is None:
-        assert old is None
-        return
-    total = len(CALF_SLOTS) if new.routine_id == CALF else len(BACK_SLOTS)
-    assert 0 <= new.sets_done and 0 <= new.sets_skipped
-    assert new.resolved <= total
-    if new.live:
-        assert new.position <= new.resolved
-        assert 0 <= new.position < total
-    else:
-        assert new.timer_started_at is None or new is old
-    new_session = any(isinstance(o, Started) for o in outcome.outputs)
-    if new_session:
-        assert new.version == 0  # a new row
-    elif new is not old and old is not None:
-        assert new.version == old.version + 1
-    records = [o for o in outcome.outputs if isinstance(o, Recorded)]
-    assert len(records) <= 1
-    for rec in records:
-        assert rec.load is None or rec.slot.loggable_load
-    if any(isinstance(o, Summary) for o in outcome.outputs):
-        assert new.status == "finished"
 
 
 # --- set text: what each prompt line adds (real content) ---------------------------
