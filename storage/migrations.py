@@ -44,8 +44,15 @@ def _v3_inbox(conn: Connection) -> None:
     InboxUpdate.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
 
 
+def _v4_outbox(conn: Connection) -> None:
+    """Version 4: the outbox of replies that matter (bot/outbox.py)."""
+    from storage.models import OutboxMessage
+
+    OutboxMessage.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+
+
 # Index i holds the migration to version i + 1.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_skipped_set, _v3_inbox]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_skipped_set, _v3_inbox, _v4_outbox]
 LATEST_VERSION = len(MIGRATIONS)
 
 

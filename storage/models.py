@@ -148,6 +148,30 @@ class InboxUpdate(SQLModel, table=True):
     handled_at: datetime | None = Field(default=None, sa_column=_utc_column(index=True))
 
 
+class OutboxMessage(SQLModel, table=True):
+    """A reply the runner must see after a state change, recorded in the change's transaction.
+
+    status: pending (not accepted by Telegram yet) | uncertain (the send timed out:
+    maybe delivered) | sent | assumed (uncertain twice: taken as delivered) |
+    superseded (a newer reply replaced it) | blocked (403) | failed (400: never deliverable).
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    runner_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    session_id: int | None = Field(default=None, index=True)
+    update_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    keyboard: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    status: str = Field(default="pending", index=True)
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    last_attempt_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    message_id: int | None = None
+
+
 class Schedule(SQLModel, table=True):
     """A runner's training days and reminder time. One per runner."""
 

@@ -378,18 +378,20 @@ async def test_a_redelivered_update_is_stored_once(bot: BotHarness, services: Se
     await start(bot)
     payload = bot.fake.make_text_update(RUNNER, "done")
     await bot.feed(payload)
-    again = await bot.feed(payload)  # Telegram redelivers the batch after a crash
+    again = await bot.feed(payload)  # replayed after a crash (the inbox had not marked it handled)
     assert len(stored_sets(services)) == 1
     assert latest_row(services).position == 1
-    # The first delivery already replied: the redelivery sends nothing at all.
-    assert again == []
+    # Nothing changes; the runner is shown where they are, in case the first reply was lost.
+    (shown,) = again
+    assert shown.text.startswith("Already recorded") and "Set 2" in shown.text
 
 
 async def test_a_redelivered_question_mid_session_is_answered_once(bot: BotHarness) -> None:
     await start(bot)
     payload = bot.fake.make_text_update(RUNNER, "how do I do a hollow body hold")
     assert len(await bot.feed(payload)) == 2
-    assert await bot.feed(payload) == []
+    (shown,) = await bot.feed(payload)  # a replay: the set again, not the answer
+    assert shown.buttons  # the set prompt with its buttons, not the answer again
 
 
 async def test_a_redelivered_button_press_is_stored_once(bot: BotHarness, services: Services) -> None:
@@ -397,7 +399,9 @@ async def test_a_redelivered_button_press_is_stored_once(bot: BotHarness, servic
     target, data = bot.find_button(RUNNER, "Done")
     payload = bot.fake.make_callback_update(RUNNER, target, data)
     await bot.feed(payload)
-    assert await bot.feed(payload) == []
+    (shown,) = await bot.feed(payload)  # a replay: the spinner stops, the current set is shown
+    assert "Set 2" in shown.text
+    assert len(stored_sets(services)) == 1
     assert len(stored_sets(services)) == 1
     assert bot.fake.calls_to("answerCallbackQuery")[-1].params["text"] == ui.NOTICE_DUPLICATE
 

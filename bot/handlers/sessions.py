@@ -16,14 +16,16 @@ a polite toast and changes nothing.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot import outbox
 from bot.core.workout import (
+    button_applies,
     Done,
     Event,
     Expire,
@@ -62,6 +64,7 @@ from bot.ui import sessions as ui
 from content.intents import START_SESSION
 from content.matcher import MatchResult
 from content.model import Library
+from storage import outbox as outbox_store
 from storage import workouts
 from storage.models import Runner
 
@@ -131,7 +134,9 @@ async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any], ser
 
 # ------------------------------------------------------------------ the unit of work
 
-StepKind = Literal["applied", "duplicate", "question", "pass", "not-yours", "ended"]
+StepKind = Literal["applied", "duplicate", "question", "pass", "not-yours", "ended", "resend"]
+# Typed events that only make sense once the runner has seen the current set.
+_NEEDS_SEEN_PROMPT = (Done, Skip)
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,11 @@ class _Step:
     routine_id: str | None = None
     version: int = 0
     previous_prompt: int | None = None
+    # The reply recorded in the outbox with this change (or, for "resend" and
+    # "duplicate", the earlier reply Telegram has not accepted yet).
+    outbox_id: int | None = None
+    outbox_text: str | None = None
+    outbox_keyboard: str | None = None
 
 
 def _transact(
@@ -157,8 +167,14 @@ def _transact(
     button_position: int | None = None,
     from_text: bool = False,
     claim_without_session: bool = False,
+    chat_id: int | None = None,
 ) -> _Step:
     """Apply one event to the runner's session in one short transaction.
+
+    The claim of the update id, the transition, the completed sets and the reply
+    the runner must see (the outbox) are one unit of work. A typed "done" or
+    "skip" while the previous reply has not reached the runner changes nothing:
+    the step is "resend" and that reply goes out again.
 
     Args:
         event: The event; None for text that is not a session command.
@@ -172,6 +188,7 @@ def _transact(
             anything else passes on to the question matcher.
         claim_without_session: Answer this text event even with no live
             session ("where am I?").
+        chat_id: Where the reply goes (the runner's private chat by default).
     """
     now = services.now()
     library = services.library
@@ -209,7 +226,15 @@ def _transact(
             return _Step("pass", prefix)
 
         if update_id is not None and not workouts.claim_update(session, update_id=update_id, now=now):
-            return _view_step("duplicate", row, state)
+            return _with_open_reply(session, _view_step("duplicate", row, state))
+        if row is not None and live:
+            if button_position is not None and button_applies(state, button_position):
+                outbox_store.close_seen(session, session_id=row.id, now=now)  # its buttons reached them
+            elif from_text and isinstance(event, _NEEDS_SEEN_PROMPT):
+                # The last reply never reached them: this "done" is about the set they saw.
+                waiting = _with_open_reply(session, _view_step("resend", row, state))
+                if waiting.outbox_id is not None:
+                    return waiting
 
         prefix = ()
         if not isinstance(event, (Expire, TimerUp)):
@@ -223,7 +248,7 @@ def _transact(
         row = workouts.apply_outcome(
             session, runner_id=runner_id, row=row, outcome=outcome, now=now, update_id=update_id
         )
-        return _Step(
+        step = _Step(
             "applied",
             prefix + outcome.outputs,
             outcome.state,
@@ -232,6 +257,35 @@ def _transact(
             row.version if row is not None else 0,
             previous_prompt,
         )
+        if update_id is not None and row is not None:
+            step = _record_reply(session, step, runner_id=runner_id, chat_id=chat_id or runner_id,
+                                 update_id=update_id, library=library, now=now)
+        return step
+
+
+def _record_reply(
+    session: Any, step: _Step, *, runner_id: int, chat_id: int, update_id: int, library: Library,
+    now: datetime,
+) -> _Step:
+    """Store the reply that matters (a new set prompt, the end of the session) with the change."""
+    reply = _render(step, library)
+    if reply is None or not reply.text or (reply.keyboard is None and not reply.ends_session):
+        return step
+    outbox_id = outbox_store.record(
+        session, runner_id=runner_id, chat_id=chat_id, session_id=step.session_id, update_id=update_id,
+        text=reply.text, keyboard=outbox.keyboard_json(reply.keyboard), now=now,
+    )
+    return replace(step, outbox_id=outbox_id)
+
+
+def _with_open_reply(session: Any, step: _Step) -> _Step:
+    """Attach the session's reply that Telegram has not accepted yet, if there is one."""
+    if step.session_id is None:
+        return step
+    waiting = outbox_store.open_for_session(session, session_id=step.session_id)
+    if waiting is None:
+        return step
+    return replace(step, outbox_id=waiting.id, outbox_text=waiting.text, outbox_keyboard=waiting.keyboard)
 
 
 def _is_latest(session: Any, row: Any, runner_id: int) -> bool:
@@ -312,16 +366,17 @@ async def _deliver(
             await strip_buttons(context, chat_id, pressed.message_id)
         return None
     text = f"{lead}\n\n{reply.text}" if lead else reply.text
-    sent = await context.bot.send_message(chat_id, text, reply_markup=reply.keyboard)
-    for out in step.outputs:
-        if isinstance(out, TimerStopped) and step.session_id is not None:
-            _cancel_timer(context.application, step.session_id, out.position)
-        if isinstance(out, TimerStarted) and step.session_id is not None:
-            _schedule_timer(
-                context.application,
-                _TimerData(step.session_id, runner_id, chat_id, out.position, out.started_at),
-                delay=float(out.seconds),
-            )
+    if step.outbox_id is not None:
+        # Recorded with the change: a failure leaves it open for the retry job or the next "done".
+        maybe = await outbox.attempt(context.bot, services, step.outbox_id, chat_id=chat_id, text=text,
+                                     keyboard=reply.keyboard)
+        _arm_timers(context, chat_id, step, runner_id=runner_id)
+        if maybe is None:
+            return None
+        sent = maybe
+    else:
+        sent = await context.bot.send_message(chat_id, text, reply_markup=reply.keyboard)
+        _arm_timers(context, chat_id, step, runner_id=runner_id)
     if reply.keyboard is not None or reply.ends_session:
         stale = {step.previous_prompt, pressed.message_id if pressed else None} - {None, sent.message_id}
         for message_id in stale:
@@ -334,6 +389,18 @@ async def _deliver(
             if not owned:  # a later update already sent the session's current buttons
                 await strip_buttons(context, chat_id, sent.message_id)
     return sent
+
+
+def _arm_timers(context: BotContext, chat_id: int, step: _Step, *, runner_id: int) -> None:
+    for out in step.outputs:
+        if isinstance(out, TimerStopped) and step.session_id is not None:
+            _cancel_timer(context.application, step.session_id, out.position)
+        if isinstance(out, TimerStarted) and step.session_id is not None:
+            _schedule_timer(
+                context.application,
+                _TimerData(step.session_id, runner_id, chat_id, out.position, out.started_at),
+                delay=float(out.seconds),
+            )
 
 
 def _render(step: _Step, library: Library) -> ui.Reply | None:
@@ -428,6 +495,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         update_id=update.update_id,
         session_id=button.session_id,
         button_position=button.position,
+        chat_id=chat_id,
     )
     if step.kind == "not-yours":
         await answer_query(update, ui.NOTICE_NOT_YOURS)
@@ -438,8 +506,9 @@ async def on_button(update: Update, context: BotContext) -> None:
             await strip_buttons(context, chat_id, pressed.message_id)
         return
     if step.kind == "duplicate":
-        # The first delivery already replied: only stop the button's spinner.
+        # A replay after a crash: nothing changes; stop the spinner and show where they are.
         await answer_query(update, ui.NOTICE_DUPLICATE)
+        await _show_where(context, chat_id, step, runner_id=runner_id)
         return
     reply = _render(step, context.services.library)
     await answer_query(update, reply.notice if reply else None)
@@ -450,6 +519,28 @@ async def on_button(update: Update, context: BotContext) -> None:
             ui.choose_routine_text(context.services.library),
             reply_markup=ui.routine_keyboard(context.services.library),
         )
+
+
+async def _show_where(context: BotContext, chat_id: int, step: _Step, *, runner_id: int) -> None:
+    """The reply the runner has not received yet, if any (at most once more when it timed
+    out), else the current set."""
+    services = context.services
+    if step.outbox_id is None or step.outbox_text is None:
+        await _resend_current(context, chat_id, step, runner_id=runner_id, lead=ui.ALREADY_RECORDED)
+        return
+    keyboard = outbox.keyboard_from(step.outbox_keyboard, context.bot)
+    sent = await outbox.attempt(
+        context.bot, services, step.outbox_id, chat_id=chat_id,
+        text=f"{ui.ALREADY_RECORDED}\n\n{step.outbox_text}", keyboard=keyboard,
+    )
+    if sent is None or keyboard is None or step.session_id is None:
+        return
+    with services.db.session() as session:
+        owned = workouts.set_prompt_message(
+            session, session_id=step.session_id, message_id=sent.message_id, version=step.version
+        )
+    if owned and step.previous_prompt not in (None, sent.message_id):
+        await strip_buttons(context, chat_id, step.previous_prompt)  # type: ignore[arg-type]
 
 
 async def _resend_current(
@@ -484,14 +575,20 @@ async def claim_session_text(update: Update, context: BotContext, text: str) -> 
     step = _transact(
         services, runner_id=runner_id, event=event, update_id=update.update_id,
         from_text=True, claim_without_session=isinstance(event, WhereAmI) and asks_position(text),
+        chat_id=chat_id,
     )
     if step.kind == "pass":
         if step.outputs:  # the session had been abandoned: say so, then let the text go on
             await _deliver(context, chat_id, step, runner_id=runner_id)
         return False
-    if step.kind == "duplicate":
-        # Telegram redelivered an update we applied: the first delivery replied,
-        # so say nothing (docs/sessions.md, "Redelivered updates").
+    if step.kind in ("duplicate", "resend"):
+        # A replay of an update already applied (the process died before it was marked
+        # handled), or a "done" while the last reply has not reached the runner: nothing
+        # changes; show them where they are (docs/sessions.md, "Redelivered updates").
+        if event is None:  # a replayed question: the set again, the answer is not repeated
+            await _resend_current(context, chat_id, step, runner_id=runner_id)
+        else:
+            await _show_where(context, chat_id, step, runner_id=runner_id)
         return True
     if step.kind == "question":
         if is_courtesy(text):

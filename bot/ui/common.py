@@ -59,8 +59,10 @@ NON_TEXT = (
 EMPTY_TEXT = "That message looks empty. Ask me something, for example: <i>calf raises without weights?</i>"
 UNKNOWN_COMMAND = "I don't know the command {command}. Send /help to see the ones I understand."
 GROUP_CHAT = "I only coach in private chats. Message me directly to get started."
+# Never "please try again": the action may already be stored (a retried "done" would count twice).
 SOMETHING_WENT_WRONG = (
-    "Sorry, something went wrong on my side. Nothing you did was lost; please try again."
+    "Sorry, something went wrong on my side. Anything already saved stays saved: "
+    "say “where am I” to see where your session stands before doing it again."
 )
 SLOW_DOWN = (
     "Whoa, that's a lot of messages at once! I'll catch my breath for a few seconds; "

@@ -130,6 +130,8 @@ NO_SESSION_EXPIRED = (
 NOTICE_NOT_YOURS = "That button isn't part of your session, so I left it alone."
 NOTICE_ENDED = "That session has ended; its sets are saved. Send /session to start a new one."
 NOTICE_DUPLICATE = "Already taken care of ✅"
+# A replayed update, or "done" while the previous reply had not reached the runner.
+ALREADY_RECORDED = "Already recorded ✅ Here's where you are:"
 NOTICE_STALE = "That button is from an earlier set; you're on set {current} of {total} now."
 NOTICE_UNKNOWN = "That button is from an older version of me. Send /session to start again."
 

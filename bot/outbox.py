@@ -1,0 +1,136 @@
+"""The outbox: the reply a runner must see after a change is stored with the change, then sent.
+
+Used for the guided session's replies (the next set, the summary): the reply is
+rendered inside the session's transaction and stored in `outbox_message`
+(storage/outbox.py). Sending it records what Telegram said:
+
+| outcome                                   | status      | what happens next                      |
+| ----------------------------------------- | ----------- | -------------------------------------- |
+| accepted                                  | `sent`      | nothing                                |
+| 5xx, 429, connection refused              | `pending`   | retried by the job; a typed "done"     |
+|                                           |             | re-sends it instead of advancing       |
+| timed out, connection dropped mid-call    | `uncertain` | maybe delivered: one more attempt at   |
+|                                           |             | most (the job or the next "done"),     |
+|                                           |             | then `assumed` delivered               |
+| 403 (blocked)                             | `blocked`   | not retried by the job; re-sent if the |
+|                                           |             | runner comes back and types "done"     |
+| 400                                       | `failed`    | never retried                          |
+
+So a failed reply never lets a retried "done" record a set the runner did not
+see, and a reply Telegram accepted late is delivered at most twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from bot.services import Services
+from storage import outbox as store
+
+log = logging.getLogger(__name__)
+
+RETRY_JOB_NAME = "outbox:retry"
+RETRY_INTERVAL_SECONDS = 10.0
+# The job stops retrying after this; a typed "done" still re-sends what is open.
+RETRY_FOR = timedelta(hours=1)
+
+
+def classify(error: TelegramError) -> str:
+    """The outbox status a failed send leaves behind (see the module docstring)."""
+    if isinstance(error, TimedOut):
+        return "uncertain"
+    if isinstance(error, Forbidden):
+        return "blocked"  # not delivered; re-sent if the runner comes back and types "done"
+    if isinstance(error, BadRequest):
+        return "failed"
+    if isinstance(error, RetryAfter):
+        return "pending"
+    if isinstance(error, NetworkError) and str(error.message).startswith("httpx."):
+        # A transport error: refused before sending is certain, anything later may have arrived.
+        return "pending" if "ConnectError" in error.message else "uncertain"
+    return "pending"  # an HTTP error status: Telegram did not accept it
+
+
+def keyboard_json(keyboard: InlineKeyboardMarkup | None) -> str | None:
+    return None if keyboard is None else json.dumps(keyboard.to_dict())
+
+
+def keyboard_from(data: str | None, bot: Any) -> InlineKeyboardMarkup | None:
+    return None if not data else InlineKeyboardMarkup.de_json(json.loads(data), bot)
+
+
+async def attempt(
+    bot: Any,
+    services: Services,
+    outbox_id: int,
+    *,
+    chat_id: int,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None,
+) -> Message | None:
+    """Send one recorded reply and record the outcome; the message, or None when it failed."""
+    try:
+        sent: Message = await bot.send_message(chat_id, text, reply_markup=keyboard)
+    except TelegramError as exc:
+        status = classify(exc)
+        log.warning("outbox: reply %d to chat %d not accepted (%s: %s); it stays %s",
+                    outbox_id, chat_id, type(exc).__name__, exc, status)
+        await asyncio.to_thread(_mark, services, outbox_id, status, None)
+        if status == "blocked":
+            await asyncio.to_thread(_block, services, chat_id)
+        return None
+    await asyncio.to_thread(_mark, services, outbox_id, "sent", sent.message_id)
+    return sent
+
+
+def _mark(services: Services, outbox_id: int, status: str, message_id: int | None) -> None:
+    with services.db.session() as session:
+        store.mark(session, outbox_id=outbox_id, status=status, now=services.now(), message_id=message_id)
+
+
+def _block(services: Services, chat_id: int) -> None:
+    from storage import schedules
+
+    with services.db.session() as session:
+        schedules.block_runner(session, runner_id=chat_id, now=services.now())
+
+
+def _due(services: Services) -> list[tuple[int, int, str, str | None]]:
+    now = services.now()
+    with services.db.session() as session:
+        ids = store.due_for_retry(
+            session, before=now - timedelta(seconds=RETRY_INTERVAL_SECONDS), since=now - RETRY_FOR
+        )
+        rows = [store.get(session, outbox_id=i) for i in ids]
+        return [(r.id or 0, r.chat_id, r.text, r.keyboard) for r in rows if r is not None]
+
+
+async def retry_due(bot: Any, services: Services) -> int:
+    """Send again every open reply whose last attempt is old enough; returns how many were sent."""
+    sent = 0
+    for outbox_id, chat_id, text, keyboard in await asyncio.to_thread(_due, services):
+        if await attempt(bot, services, outbox_id, chat_id=chat_id, text=text,
+                         keyboard=keyboard_from(keyboard, bot)) is not None:
+            sent += 1
+    return sent
+
+
+async def retry_job(context: Any) -> None:
+    await retry_due(context.bot, context.application.bot_data["services"])
+
+
+def schedule_retries(application: Any) -> None:
+    job_queue = application.job_queue
+    if job_queue is None:
+        return
+    for job in job_queue.get_jobs_by_name(RETRY_JOB_NAME):
+        job.schedule_removal()
+    job_queue.run_repeating(retry_job, interval=RETRY_INTERVAL_SECONDS, first=RETRY_INTERVAL_SECONDS,
+                            name=RETRY_JOB_NAME)
