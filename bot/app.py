@@ -29,7 +29,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import features
+from bot import features, outbox
 from bot.handlers import common, questions, router
 from bot.handlers.chat_filters import PRIVATE, PRIVATE_MESSAGE
 from bot.inbox import Inbox, InboxProcessor
@@ -115,6 +115,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     await application.bot.set_my_commands(bot_commands())
     services: Services = application.bot_data["services"]
     await features.start_background_jobs(application, services)
+    outbox.schedule_retries(application)  # replies Telegram has not accepted yet
     log.info("StrideCoach is up as @%s", application.bot.username)
 
 
