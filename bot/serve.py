@@ -91,6 +91,21 @@ def serve(settings: Settings, *, webhook: bool = False) -> int:
 
 
 def _serve(settings: Settings, use_webhook: bool) -> int:
+    from bot.process_lock import DatabaseInUse, lock_database
+
+    try:
+        lock = lock_database(settings.database_url)
+    except DatabaseInUse as exc:
+        log.error("cannot start: %s", exc)
+        return 1
+    try:
+        return _serve_locked(settings, use_webhook)
+    finally:
+        if lock is not None:
+            lock.close()
+
+
+def _serve_locked(settings: Settings, use_webhook: bool) -> int:
     services = build_services(settings)
     application = build_application(services)
     receiver: Receiver
