@@ -15,6 +15,10 @@ Failures never lose a reminder:
 - 429 RetryAfter (only when `AIORateLimiter`'s own `max_retries` are spent): wait as
   told, then retry.
 - timeouts, 5xx and other network errors: bounded retries with exponential back-off.
+  A timeout (or a connection dropped mid-call) may have been delivered: Telegram
+  accepted it and answered late. After one, exactly one more attempt is made,
+  whatever it gives (sent, or `unconfirmed` and never retried), so a reminder
+  answered late reaches the runner at most twice.
 - still unsent after the retries: the row stays pending and the next tick retries it
   while it is inside the grace window; after that it is closed as failed and logged.
 - 400 Bad Request (chat not found, ...): closed as failed, logged.
@@ -39,6 +43,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.outbox import classify
 
 from bot.ui import reminders as ui
 from storage import schedules
@@ -185,7 +191,9 @@ class ReminderDelivery:
         """Send one reminder, retrying what is worth retrying; record the outcome."""
         text = ui.reminder_text(kind=owed.kind, local_time=owed.local_time, late=owed.late)
         keyboard = ui.reminder_keyboard(owed.reminder_id)
-        for attempt in range(1, self.max_attempts + 1):
+        attempt, timed_out = 0, False
+        while attempt < self.max_attempts or (timed_out and attempt == self.max_attempts):
+            attempt += 1
             await self.pacer.wait()
             try:
                 await self.bot.send_message(owed.chat_id, text, reply_markup=keyboard)
@@ -202,8 +210,15 @@ class ReminderDelivery:
                 await asyncio.to_thread(self._record_failed, owed)
                 return "failed"
             except NetworkError as exc:  # timeouts, 5xx, connection errors
-                if attempt < self.max_attempts:
-                    delay = self.backoff_seconds * 2 ** (attempt - 1)
+                if timed_out:
+                    # The one more attempt after a timeout failed too: the first may well have
+                    # arrived (Telegram accepted it, the answer was late). Never a third copy.
+                    log.warning("reminder %s: %s after a timeout; taken as delivered", owed.reminder_id, exc)
+                    await asyncio.to_thread(self._record_unconfirmed, owed)
+                    return "sent"
+                timed_out = classify(exc) == "uncertain"
+                if attempt < self.max_attempts or timed_out:
+                    delay = self.backoff_seconds * 2 ** (min(attempt, self.max_attempts) - 1)
                     log.warning("reminder %s: %s; retry %d in %.1f s", owed.reminder_id, exc, attempt, delay)
                     await self.sleep(delay)
             except TelegramError as exc:
@@ -216,6 +231,10 @@ class ReminderDelivery:
         log.error("reminder %s to runner %s still unsent after %d attempts; left pending for the next tick",
                   owed.reminder_id, owed.runner_id, self.max_attempts)
         return "deferred"
+
+    def _record_unconfirmed(self, owed: OwedReminder) -> None:
+        with self.services.db.session() as session:
+            schedules.mark_unconfirmed(session, reminder_id=owed.reminder_id, now=self.services.now())
 
     def _record_sent(self, owed: OwedReminder) -> None:
         with self.services.db.session() as session:

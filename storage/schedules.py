@@ -247,6 +247,16 @@ def mark_sent(session: Session, *, reminder_id: int, now: datetime) -> bool:
     return bool(result.rowcount)
 
 
+def mark_unconfirmed(session: Session, *, reminder_id: int, now: datetime) -> bool:
+    """A send timed out and its one retry failed: maybe delivered, never sent a third time."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.status == PENDING)  # type: ignore[arg-type]
+        .values(status="unconfirmed", sent_at=now)
+    )
+    return bool(result.rowcount)
+
+
 def mark_failed(session: Session, *, reminder_id: int) -> bool:
     """Give up on a reminder (it stays in the table, as failed)."""
     result = session.exec(  # type: ignore[call-overload]

@@ -328,8 +328,8 @@ async def test_429_waits_as_told_then_sends_once(
     assert sends_to(fake, 1) == 5 and len(reminders_in(fake, 1)) == 1
 
 
-@pytest.mark.parametrize("failure", [{"status": 500}, {"status": 502, "description": "Bad Gateway"}, {"timeout": True}])
-async def test_5xx_and_timeouts_are_retried_with_back_off(
+@pytest.mark.parametrize("failure", [{"status": 500}, {"status": 502, "description": "Bad Gateway"}])
+async def test_5xx_are_retried_with_back_off(
     run: Bot, clock: FakeClock, fake: FakeTelegram, failure: dict[str, Any]
 ) -> None:
     add_schedule(run.services, 1)
@@ -340,6 +340,28 @@ async def test_5xx_and_timeouts_are_retried_with_back_off(
     backoff = [s for s in run.time.sleeps if s >= 1.0]
     assert backoff == [1.0, 2.0]
     assert len(reminders_in(fake, 1)) == 1
+
+
+async def test_a_timeout_gets_one_more_attempt(run: Bot, clock: FakeClock, fake: FakeTelegram) -> None:
+    add_schedule(run.services, 1)
+    fake.fail_next("sendMessage", timeout=True)
+    clock.set(MON_18_BERLIN)
+    assert (await run.tick()).sent == 1
+    assert len(reminders_in(fake, 1)) == 1
+    assert [r.status for r in reminder_rows(run.services)] == ["sent"]
+
+
+async def test_a_reminder_answered_late_is_delivered_at_most_twice(
+    run: Bot, clock: FakeClock, fake: FakeTelegram
+) -> None:
+    add_schedule(run.services, 1)
+    fake.fail_next("sendMessage", late=True, times=1000)  # Telegram accepts every copy, answers none
+    clock.set(MON_18_BERLIN)
+    for _ in range(30):  # half an hour of ticks, inside the grace window
+        await run.tick()
+        clock.advance(minutes=1)
+    assert len(reminders_in(fake, 1)) == 2
+    assert [r.status for r in reminder_rows(run.services)] == ["unconfirmed"]
 
 
 async def test_unsent_after_all_retries_stays_pending_and_goes_next_tick(
