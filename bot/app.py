@@ -16,7 +16,6 @@ from typing import Any
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -30,6 +29,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import features, outbox
+from bot.budgets import ChatBudgets, Clock
 from bot.handlers import common, questions, router
 from bot.handlers.chat_filters import PRIVATE, PRIVATE_MESSAGE
 from bot.inbox import Inbox, InboxProcessor
@@ -37,18 +37,29 @@ from bot.services import BotApplication, BotContext, Services
 from bot.ui import questions as questions_ui
 from bot.ui import common as ui
 from bot.ui.common import bot_commands
+from bot.update_order import RunnerOrderedProcessor
 
 log = logging.getLogger(__name__)
 
 
 
-def build_application(services: Services, *, request: BaseRequest | None = None) -> BotApplication:
+def build_application(
+    services: Services,
+    *,
+    request: BaseRequest | None = None,
+    telegram_clock: Clock | None = None,
+) -> BotApplication:
     """Build the Application around ready services.
+
+    Updates of different runners are handled concurrently, each runner's in
+    order (bot/update_order.py); outgoing calls keep Telegram's flood limits per
+    kind of message (bot/budgets.py).
 
     Args:
         services: settings, database, content, matcher and clock.
         request: a custom network layer (the fake Bot API in tests and `stridecoach chat`);
             None means real HTTP to Telegram or to TELEGRAM_API_BASE_URL.
+        telegram_clock: the rate limiter's clock (tests share a virtual one with the fake).
     """
     settings = services.settings
     inbox = Inbox(services)
@@ -56,7 +67,8 @@ def build_application(services: Services, *, request: BaseRequest | None = None)
         ApplicationBuilder()
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(RunnerOrderedProcessor(settings.max_concurrent_updates))
+        .rate_limiter(ChatBudgets(clock=telegram_clock))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         # No PTB Updater: it confirms updates to Telegram as soon as they are queued in

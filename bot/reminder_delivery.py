@@ -5,14 +5,14 @@ Each tick
    handlers never wait on SQLite), the reminders owed now: leftovers still pending
    from an earlier run first, then the schedules whose indexed `next_reminder_at`
    has come (see `storage.schedules.claim_due`), and commits;
-2. sends them one by one through the bot (and so through PTB's `AIORateLimiter`),
+2. sends them one by one through the bot (and so through its broadcast budget, bot/budgets.py),
    spaced by a `Pacer` at `settings.reminder_send_rate` (default 25/s, under
    Telegram's ~30/s broadcast limit), and records each outcome in its own commit.
 
 Failures never lose a reminder:
 - 403 Forbidden (blocked, deactivated): the runner is flagged blocked and their
   reminders paused; the reminder is closed as failed. Never retried.
-- 429 RetryAfter (only when `AIORateLimiter`'s own `max_retries` are spent): wait as
+- 429 RetryAfter (only when the budgets' own `max_retries` are spent): wait as
   told, then retry.
 - timeouts, 5xx and other network errors: bounded retries with exponential back-off.
   A timeout (or a connection dropped mid-call) may have been delivered: Telegram
@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.budgets import BROADCAST
 from bot.outbox import classify
 
 from bot.ui import reminders as ui
@@ -196,7 +197,10 @@ class ReminderDelivery:
             attempt += 1
             await self.pacer.wait()
             try:
-                await self.bot.send_message(owed.chat_id, text, reply_markup=keyboard)
+                # A broadcast: it spends the global bulk budget too (bot/budgets.py).
+                await self.bot.send_message(
+                    owed.chat_id, text, reply_markup=keyboard, rate_limit_args=BROADCAST
+                )
             except Forbidden as exc:
                 log.warning("runner %s blocked the bot (%s): reminders paused", owed.runner_id, exc)
                 await asyncio.to_thread(self._record_blocked, owed)

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     webhook_secret_token: SecretStr | None = None
     health_port: int | None = None
 
+    # Updates handled at once (different runners; one runner's stay in order).
+    max_concurrent_updates: int = Field(default=256, ge=1)
     # Per-runner flood guard (issue 5).
     flood_max_messages: int = Field(default=20, ge=1)
     flood_window_seconds: float = Field(default=10.0, gt=0)

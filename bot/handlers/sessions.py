@@ -75,6 +75,8 @@ SWEEP_JOB_NAME = "sessions:sweep"
 SWEEP_INTERVAL_SECONDS = 300.0
 # Update ids are kept a while after use: Telegram redelivers for 24 h at most.
 PROCESSED_UPDATE_TTL = timedelta(hours=48)
+# Version conflicts retried before giving up (each retry re-reads the row).
+CONFLICT_RETRIES = 3
 
 # With no session running, only these commands are answered with "no session
 # is running": they can only be about a session. The others mean something
@@ -157,7 +159,22 @@ class _Step:
     outbox_keyboard: str | None = None
 
 
-def _transact(
+def _transact(services: Services, **kwargs: Any) -> _Step:
+    """Apply one event in one short transaction, retried when the row changed under it.
+
+    A compare-and-swap miss means another writer (another replica, a job) moved the
+    session on between our read and our write: the whole unit of work is rolled
+    back and applied again to the state as it is now, so the event is never lost.
+    """
+    for attempt in range(1, CONFLICT_RETRIES + 1):
+        try:
+            return _transact_once(services, **kwargs)
+        except workouts.StaleSessionError:
+            log.info("session changed under update %s; applying again (%d)", kwargs.get("update_id"), attempt)
+    return _transact_once(services, **kwargs)
+
+
+def _transact_once(
     services: Services,
     *,
     runner_id: int,

@@ -16,12 +16,32 @@ answer never comes back) and a dropped connection (`dropped=True`).
 As strict as Telegram: an update is confirmed (and forgotten for good) as soon
 as getUpdates is called with a higher offset; a later call with a lower offset
 never brings it back.
+
+Like Telegram, the fake takes time and enforces flood limits:
+
+- every call through `FakeRequest` takes `latency` seconds (default 100 ms,
+  +-`jitter` of it, uniformly): half on the way in, half on the way back, so a
+  message "arrives" at the runner in the middle of the call;
+- `FloodLimits`: in one chat at most 1 message per second after a burst of 5
+  (sends and edits); new messages to chats that have not written within
+  `reply_window` seconds (bulk notifications, e.g. reminders) at most 30 per
+  second overall. Above either, the call is answered 429 with `retry_after`,
+  as Telegram documents (core.telegram.org/bots/faq). Telegram's exact bursts
+  are unpublished; ours are a little looser than the bot's own budgets
+  (bot/budgets.py), so a bot that keeps its budgets never sees a 429.
+
+Time comes from `clock` (`bot.budgets.Clock`). Tests use a `VirtualClock`
+(bot/testing/harness.py) shared with the bot's rate limiter: waiting advances
+it, so latency and flood limits cost no real time and no test sleeps.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import math
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +49,8 @@ from typing import Any
 
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from bot.budgets import Budget, Clock, RealClock
 
 BOT_ID = 7_000_000_001
 BOT_USERNAME = "StrideCoachBot"
@@ -86,6 +108,25 @@ class DroppedConnection(TimedOut):
     """The connection dropped before the call arrived (an injected `dropped` failure)."""
 
 
+# Calls that put something in a chat (and so count against its flood limit).
+MESSAGE_METHODS = frozenset(
+    {"sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageReplyMarkup",
+     "editMessageCaption", "deleteMessage", "forwardMessage", "copyMessage", "sendChatAction"}
+)
+NEW_MESSAGE_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto", "forwardMessage", "copyMessage"})
+
+
+@dataclass(frozen=True)
+class FloodLimits:
+    """What the fake enforces with 429 (see the module docstring)."""
+
+    per_chat_rate: float = 1.0
+    per_chat_burst: int = 5
+    bulk_rate: float = 30.0
+    bulk_burst: int = 30
+    reply_window: float = 60.0  # a message within this long after the runner wrote is a reply
+
+
 @dataclass
 class FakeTelegram:
     """The state of a fake Bot API server."""
@@ -99,6 +140,12 @@ class FakeTelegram:
     webhook_url: str = ""
     # Called with every message the bot sends or edits (used by `stridecoach chat`).
     on_message: Callable[[SentMessage], None] | None = None
+    clock: Clock = field(default_factory=RealClock)
+    latency: float = 0.1  # seconds per call through FakeRequest
+    jitter: float = 0.3  # +- this share of `latency`
+    limits: FloodLimits | None = field(default_factory=FloodLimits)
+    # Lean mode for benchmarks: keep no call log and only each chat's latest messages.
+    keep_history: bool = True
 
     def __post_init__(self) -> None:
         # Every message the bot sent, in order (edits change these objects in place).
@@ -109,6 +156,34 @@ class FakeTelegram:
         self._failures: dict[str, list[_Failure]] = {}
         # Every update id below this was confirmed by a getUpdates offset: gone for good.
         self.confirmed_below = 0
+        self._chat_budgets: dict[int, Budget] = {}
+        self._bulk_budget: Budget | None = None
+        self._last_wrote: dict[int, float] = {}
+        self.flood_429s = 0  # calls answered 429 by the flood limits (not by fail_next)
+        # Chats whose calls wait at "Telegram" until the event is set (see `hold`).
+        self.gates: dict[int, asyncio.Event] = {}
+        self.held_calls: dict[int, int] = {}  # calls waiting at a gate, per chat
+        self.call_count = 0
+        self._rng = random.Random(0)
+
+    def call_delay(self) -> float:
+        """How long the next call takes (latency with jitter)."""
+        if self.latency <= 0:
+            return 0.0
+        return self.latency * (1 + self.jitter * (2 * self._rng.random() - 1))
+
+    def hold(self, chat_id: int) -> asyncio.Event:
+        """Calls about `chat_id` wait until the returned event is set (a slow chat, for tests)."""
+        gate = self.gates[chat_id] = asyncio.Event()
+        return gate
+
+    def forget_chat(self, chat_id: int) -> None:
+        """Drop what the fake keeps about a chat (benchmarks with many runners)."""
+        for message in self._by_chat.pop(chat_id, []):
+            self.messages.pop((message.chat_id, message.message_id), None)
+        self._message_ids.pop(chat_id, None)
+        self._chat_budgets.pop(chat_id, None)
+        self._last_wrote.pop(chat_id, None)
 
     # ------------------------------------------------------------------ the runner's side
 
@@ -142,6 +217,7 @@ class FakeTelegram:
         self, user_id: int, message: SentMessage, data: str, *, first_name: str = "Runner"
     ) -> dict[str, Any]:
         """The update Telegram sends when the runner presses an inline button."""
+        self._last_wrote[message.chat_id] = self.clock.monotonic()
         return {
             "update_id": self.next_update_id(),
             "callback_query": {
@@ -166,6 +242,7 @@ class FakeTelegram:
             chat["first_name"] = first_name
         else:
             chat["title"] = "Running club"
+        self._last_wrote[chat_id] = self.clock.monotonic()
         return {
             "message_id": self._new_message_id(chat_id),
             "date": int(time.time()),
@@ -240,8 +317,10 @@ class FakeTelegram:
     def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Answer one Bot API call: (HTTP status, JSON body)."""
         params = _normalise(params)
-        self.calls.append(ApiCall(method, params))
-        failure = self._take_failure(method, params)
+        self.call_count += 1
+        if self.keep_history:
+            self.calls.append(ApiCall(method, params))
+        failure = self._take_failure(method, params) or self._flood_failure(method, params)
         if failure is not None and failure.late:
             self._answer(method, params)  # it took effect; only the answer is lost
             raise LateAnswer("fake Bot API: the answer never came back")
@@ -265,6 +344,32 @@ class FakeTelegram:
         if handler is None:
             return 200, {"ok": True, "result": True}
         return 200, {"ok": True, "result": handler(params)}
+
+    def _flood_failure(self, method: str, params: dict[str, Any]) -> _Failure | None:
+        """429 when the call would break Telegram's documented flood limits."""
+        limits = self.limits
+        if limits is None or method not in MESSAGE_METHODS or "chat_id" not in params:
+            return None
+        chat_id = _as_int(params["chat_id"])
+        now = self.clock.monotonic()
+        rate = limits.per_chat_rate if chat_id > 0 else 20 / 60
+        chat = self._chat_budgets.get(chat_id)
+        if chat is None:
+            chat = self._chat_budgets[chat_id] = Budget(rate, limits.per_chat_burst)
+        wait = chat.try_take(now)
+        if not wait and method in NEW_MESSAGE_METHODS:
+            wrote = self._last_wrote.get(chat_id)
+            if wrote is None or now - wrote > limits.reply_window:
+                if self._bulk_budget is None:
+                    self._bulk_budget = Budget(limits.bulk_rate, limits.bulk_burst)
+                wait = self._bulk_budget.try_take(now)
+                if wait:
+                    chat.tat -= chat.interval  # this call did not happen in the chat either
+        if not wait:
+            return None
+        self.flood_429s += 1
+        seconds = max(1, math.ceil(wait))
+        return _Failure(429, f"Too Many Requests: retry after {seconds}", seconds, chat_id=chat_id)
 
     def _api_getMe(self, _params: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -378,8 +483,13 @@ class FakeTelegram:
     def _store(self, message: SentMessage) -> dict[str, Any]:
         key = (message.chat_id, message.message_id)
         if key not in self.messages:
-            self.sent_log.append(message)
-            self._by_chat.setdefault(message.chat_id, []).append(message)
+            if self.keep_history:
+                self.sent_log.append(message)
+            in_chat = self._by_chat.setdefault(message.chat_id, [])
+            in_chat.append(message)
+            if not self.keep_history and len(in_chat) > 2:
+                old = in_chat.pop(0)
+                self.messages.pop((old.chat_id, old.message_id), None)
         self.messages[key] = message
         if self.on_message is not None:
             self.on_message(message)
@@ -430,10 +540,23 @@ class FakeRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = _request_params(request_data)
+        gate = self.telegram.gates.get(_as_int(params.get("chat_id"))) if self.telegram.gates else None
+        if gate is not None and not gate.is_set():
+            chat_id = _as_int(params.get("chat_id"))
+            self.telegram.held_calls[chat_id] = self.telegram.held_calls.get(chat_id, 0) + 1
+            try:
+                await gate.wait()
+            finally:
+                self.telegram.held_calls[chat_id] -= 1
+        delay = self.telegram.call_delay()
+        if delay:
+            await self.telegram.clock.sleep(delay / 2)  # on the way to Telegram
         try:
             status, body = self.telegram.handle(api_method, params)
         except _BadRequest as exc:
             status, body = 400, {"ok": False, "error_code": 400, "description": str(exc)}
+        if delay:
+            await self.telegram.clock.sleep(delay / 2)  # and back
         return status, json.dumps(body).encode()
 
 

@@ -9,12 +9,14 @@ Used by the tests and the benchmarks:
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 
+from bot.budgets import Clock
 from bot.testing.fake_telegram import FakeRequest, FakeTelegram, SentMessage
 
 if TYPE_CHECKING:
@@ -38,15 +40,46 @@ class FakeClock:
         self.now = when
 
 
-class BotHarness:
-    """The real Application, initialised, with a fake Telegram behind it."""
+@dataclass
+class VirtualClock:
+    """Monotonic time for the Telegram side (latency, flood limits, the bot's budgets).
 
-    def __init__(self, services: Services, fake: FakeTelegram | None = None) -> None:
+    Waiting advances it at once instead of sleeping, so a test pays nothing for
+    the fake's 100 ms latency or for the bot keeping to 1 message/s in a chat.
+    `sleeps` records every wait, for tests about retry_after.
+    """
+
+    now: float = 1000.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+
+class BotHarness:
+    """The real Application, initialised, with a fake Telegram behind it.
+
+    The fake and the bot's rate limiter share one clock: a `VirtualClock` unless
+    given (benchmarks pass `bot.budgets.RealClock()` to measure real time).
+    """
+
+    def __init__(
+        self, services: Services, fake: FakeTelegram | None = None, *, clock: Clock | None = None
+    ) -> None:
         from bot.app import build_application
 
         self.services = services
         self.fake = fake or FakeTelegram()
-        self.app: BotApplication = build_application(services, request=FakeRequest(self.fake))
+        self.clock: Clock = clock or VirtualClock()
+        self.fake.clock = self.clock
+        self.app: BotApplication = build_application(
+            services, request=FakeRequest(self.fake), telegram_clock=self.clock
+        )
 
     async def __aenter__(self) -> BotHarness:
         await self.app.initialize()

@@ -1,0 +1,179 @@
+"""Concurrent updates: runners overlap, one runner's updates keep their order.
+
+Updates go through the Application's update queue, as polling and the webhook
+put them, so PTB's update fetcher and our RunnerOrderedProcessor decide what
+runs when. A runner's chat is made slow by holding the fake Bot API's answers
+for it (`FakeTelegram.hold`); nothing sleeps: every wait is on an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from telegram import Update
+
+from bot.testing import FakeTelegram
+from bot.testing.fake_telegram import SentMessage
+from bot.testing.harness import BotHarness
+from bot.update_order import RunnerOrderedProcessor, runner_key
+from tests.conftest import OTHER_RUNNER, RUNNER
+
+GUARD = 10.0  # seconds: only reached if the behaviour is broken
+
+
+class Arrivals:
+    """Wakes a waiter when a chat has received `count` messages."""
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        self.fake = fake
+        self._waiters: list[tuple[int, int, asyncio.Event]] = []
+        fake.on_message = self._on_message
+
+    def _on_message(self, _message: SentMessage) -> None:
+        for chat_id, count, event in self._waiters:
+            if len(self.fake.chat(chat_id)) >= count:
+                event.set()
+
+    async def wait(self, chat_id: int, count: int) -> None:
+        event = asyncio.Event()
+        if len(self.fake.chat(chat_id)) < count:
+            self._waiters.append((chat_id, count, event))
+            await asyncio.wait_for(event.wait(), GUARD)
+
+
+@pytest.fixture
+async def running(bot: BotHarness) -> AsyncIterator[BotHarness]:
+    """The harness's Application, started: updates flow through its queue."""
+    await bot.app.start()
+    try:
+        yield bot
+    finally:
+        for gate in bot.fake.gates.values():  # never leave an update stuck at "Telegram"
+            gate.set()
+        await bot.app.stop()
+
+
+async def put(bot: BotHarness, payload: dict[str, Any]) -> None:
+    await bot.app.update_queue.put(Update.de_json(payload, bot.app.bot))
+
+
+async def test_a_slow_runner_does_not_hold_up_another(running: BotHarness, fake: FakeTelegram) -> None:
+    arrivals = Arrivals(fake)
+    slow = fake.hold(RUNNER)
+    await put(running, fake.make_text_update(RUNNER, "/start"))
+    await put(running, fake.make_text_update(OTHER_RUNNER, "/help"))
+
+    await arrivals.wait(OTHER_RUNNER, 1)  # answered while the first runner's reply is still held
+    assert fake.chat(RUNNER) == []
+
+    slow.set()
+    await arrivals.wait(RUNNER, 1)
+    assert "StrideCoach" in fake.last(RUNNER).text
+
+
+async def test_one_runners_updates_are_handled_in_the_order_they_arrived(
+    running: BotHarness, fake: FakeTelegram
+) -> None:
+    arrivals = Arrivals(fake)
+    slow = fake.hold(RUNNER)
+    await put(running, fake.make_text_update(RUNNER, "/start"))
+    await put(running, fake.make_text_update(RUNNER, "/help"))
+    await put(running, fake.make_text_update(RUNNER, "/topics"))
+    await put(running, fake.make_text_update(OTHER_RUNNER, "/help"))
+
+    # The other runner, queued last, is answered; of the first runner's updates only the
+    # first has reached Telegram: the later ones wait their turn.
+    await arrivals.wait(OTHER_RUNNER, 1)
+    assert fake.held_calls[RUNNER] == 1
+
+    slow.set()
+    await arrivals.wait(RUNNER, 3)
+    welcome, help_text, topics = (m.text for m in fake.chat(RUNNER))
+    assert "StrideCoach" in welcome
+    assert help_text == fake.last(OTHER_RUNNER).text
+    assert topics != help_text and fake.chat(RUNNER)[2].buttons  # /topics answers with buttons
+
+
+async def test_a_session_walked_with_fast_taps_records_every_set_in_order(
+    running: BotHarness, fake: FakeTelegram
+) -> None:
+    """Five "done" queued at once (a runner tapping ahead of a slow network) count five sets."""
+    arrivals = Arrivals(fake)
+    await put(running, fake.make_text_update(RUNNER, "/session"))
+    await arrivals.wait(RUNNER, 1)
+    chooser = fake.last(RUNNER)
+    calf = next(data for label, data in chooser.buttons if "calf" in label.lower())
+    await put(running, fake.make_callback_update(RUNNER, chooser, calf))
+    await arrivals.wait(RUNNER, 1)
+    while "Set 1 of" not in fake.last(RUNNER).text:
+        await arrivals.wait(RUNNER, len(fake.chat(RUNNER)) + 1)
+    shown = len(fake.chat(RUNNER))
+
+    slow = fake.hold(RUNNER)
+    for _ in range(5):
+        await put(running, fake.make_text_update(RUNNER, "done"))
+    slow.set()
+    await arrivals.wait(RUNNER, shown + 5)
+
+    replies = [m.text for m in fake.chat(RUNNER)[shown:]]
+    firsts = [text.split("\n")[0] for text in replies]
+    assert all(line.startswith("✅") for line in firsts), firsts
+    # Each reply records the set the one before it showed: nothing skipped, nothing twice.
+    assert len(set(firsts)) == 5
+
+
+def test_updates_are_ordered_per_runner_else_per_chat() -> None:
+    fake = FakeTelegram(latency=0)
+    text = Update.de_json(fake.make_text_update(RUNNER, "hi"), None)
+    assert runner_key(text) == RUNNER
+    assert runner_key(object()) is None
+
+
+async def test_locks_are_forgotten_once_a_runner_is_idle(running: BotHarness, fake: FakeTelegram) -> None:
+    """Memory follows the runners active now, not every runner ever seen."""
+    arrivals = Arrivals(fake)
+    for user in range(1, 51):
+        await put(running, fake.make_text_update(user, "/help"))
+    for user in range(1, 51):
+        await arrivals.wait(user, 1)
+    processor = running.app.update_processor
+    assert isinstance(processor, RunnerOrderedProcessor)
+    await running.app.update_queue.join()
+    assert processor.active_runners == 0
+
+
+async def test_a_version_conflict_is_applied_again_never_lost(
+    bot: BotHarness, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer (a replica, a job) moves the session between our read and our write."""
+    from sqlalchemy import text
+
+    from storage import workouts
+
+    await bot.send(RUNNER, "/session")
+    await bot.press(RUNNER, "Calf routine")
+    real_apply = workouts.apply_outcome
+    conflicts = []
+
+    def apply_after_another_writer(session: Any, **kwargs: Any) -> Any:
+        row = kwargs["row"]
+        if not conflicts and row is not None:
+            conflicts.append(row.id)
+            session.connection().execute(
+                text("UPDATE workout_session SET version = version + 1 WHERE id = :id"), {"id": row.id}
+            )
+        return real_apply(session, **kwargs)
+
+    monkeypatch.setattr(workouts, "apply_outcome", apply_after_another_writer)
+    await bot.send(RUNNER, "done")
+
+    assert conflicts  # the first attempt did meet a changed row
+    assert fake.last(RUNNER).text.startswith("✅")
+    with bot.services.db.session() as session:
+        stored = session.connection().execute(text("SELECT position FROM completed_set")).all()
+        position = session.connection().execute(text("SELECT position FROM workout_session")).scalar()
+    assert [row[0] for row in stored] == [0]
+    assert position == 1
