@@ -67,7 +67,6 @@ def build_application(
         ApplicationBuilder()
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .concurrent_updates(RunnerOrderedProcessor(settings.max_concurrent_updates))
         .rate_limiter(ChatBudgets(clock=telegram_clock))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
@@ -75,7 +74,8 @@ def build_application(
         # memory. Our update sources (bot/polling.py, bot/webhook.py) store each update in
         # the inbox first; InboxProcessor marks it handled once the handlers are done.
         .updater(None)
-        .concurrent_updates(InboxProcessor(inbox))
+        # Inside it, runners overlap and each runner's updates keep their order.
+        .concurrent_updates(InboxProcessor(inbox, RunnerOrderedProcessor(settings.max_concurrent_updates)))
     )
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else "0:fake"
     builder = builder.token(token)

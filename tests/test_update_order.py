@@ -139,8 +139,8 @@ async def test_locks_are_forgotten_once_a_runner_is_idle(running: BotHarness, fa
         await put(running, fake.make_text_update(user, "/help"))
     for user in range(1, 51):
         await arrivals.wait(user, 1)
-    processor = running.app.update_processor
-    assert isinstance(processor, RunnerOrderedProcessor)
+    processor = getattr(running.app.update_processor, "inner", running.app.update_processor)
+    assert isinstance(processor, RunnerOrderedProcessor)  # inside the inbox's processor
     await running.app.update_queue.join()
     assert processor.active_runners == 0
 
