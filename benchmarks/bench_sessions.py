@@ -1,137 +1,264 @@
-"""Guided sessions under load: many runners walking routines at once.
+"""Guided sessions as runners feel them: many runners at once, a slow Bot API, production settings.
 
-Usage: .venv/bin/python benchmarks/bench_sessions.py [--runners 300] [--redeliver 0.05]
+Usage: .venv/bin/python benchmarks/bench_sessions.py [--runners 1000] [--latency-ms 100]
+       [--think-ms 2000] [--redeliver 0.02] [--memory-waves 3]
 
-Each simulated runner sends /session, presses "Calf routine" and completes its
-21 sets, alternating between typing "done" and pressing the Done button, all
-runners interleaved on one event loop through the real Application (every
-handler group: flood guard, runner bookkeeping, the session handlers), the
-fake Bot API and SQLite on disk (WAL, synchronous=NORMAL, a temp directory).
-A fraction of the "done" updates is delivered twice (as Telegram does after a
-crash before the next getUpdates); they must not add completions.
+What runs: the real Application built by `bot.app.build_application` with every
+production safeguard on (the per-chat and broadcast budgets of bot/budgets.py,
+the flood guard at its default 20 updates / 10 s, the inbox, the runner-ordered
+processor at its default concurrency), fed by the real long-polling source
+(bot/polling.py) from the fake Bot API (bot/testing/fake_telegram.py) with
+`--latency-ms` per call (+-30% jitter) and Telegram's flood limits answered with
+429. SQLite on disk in a temp directory (WAL, synchronous=NORMAL).
 
-Printed: "done" updates per second (wall, all runners), p50/p99/max handling
-time of one "done" update (process_update start to finish, including the
-database commits and the fake Bot API calls), and the completions stored
-against the number expected.
+Each simulated runner sends /session, taps "Calf routine", then does the 21
+sets: after each reply it "thinks" for `--think-ms` (+-50%, a real set takes
+30-60 s, so 1,000 runners here load the bot like tens of thousands in real
+life), then alternately presses the Done button and types "done". Starts are
+spread over the first think time. A share of the "done" updates is delivered
+twice (`--redeliver`, as Telegram does after a crash); they must not count.
 
-Two deliberate differences from production, both outside our handling code:
-the flood guard's limit is raised (a simulated runner taps far faster than a
-human), and the rate limiter's global 30 messages/s budget is disabled (that
-budget is Telegram's network limit, not a cost of handling an update).
+Printed: "done" replies per second over the run, p50/p99/max from the moment
+the runner sent the update to the moment the reply reached the fake (this
+includes getUpdates' round trip, the handling and the reply's way in), Bot API
+calls per "done" (everything but getUpdates, session starts included), CPU per
+update (the whole process: the bot plus the in-process fake and the simulated
+runners, so an upper bound for the bot alone), 429s answered and errors
+logged, completions stored vs expected; then the resident memory idle, after
+the run, and after `--memory-waves` waves of new runners (each asks a question
+and starts a session). The LAST line is one JSON object with the headline figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import logging
 import random
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func  # noqa: E402
-from sqlmodel import select  # noqa: E402
-from telegram import Update  # noqa: E402
-from telegram.ext import AIORateLimiter  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
+from bot.budgets import RealClock  # noqa: E402
+from bot.polling import PollingReceiver  # noqa: E402
 from bot.runtime import build_services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.testing.fake_telegram import FakeRequest, FakeTelegram  # noqa: E402
-from storage.models import CompletedSet  # noqa: E402
+from bot.testing.fake_telegram import FakeRequest, FakeTelegram, SentMessage  # noqa: E402
 
 CALF_SETS = 21
 FIRST_RUNNER = 10_000_000
 
 
-def _percentile(values: list[float], pct: float) -> float:
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
-async def _run(runners: int, redeliver: float, seed: int) -> int:
-    rng = random.Random(seed)
+class ErrorCount(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+class Replies:
+    """Wakes a runner when a new reply (a new message, or a message whose text changed) arrives."""
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        self.fake = fake
+        self.seen: dict[int, tuple[int, str]] = {}
+        self.waiting: dict[int, tuple[str, asyncio.Future[SentMessage]]] = {}
+        fake.on_message = self._on_message
+
+    def _on_message(self, message: SentMessage) -> None:
+        key = (message.message_id, message.text)
+        if self.seen.get(message.chat_id) == key:
+            return
+        self.seen[message.chat_id] = key
+        waiter = self.waiting.get(message.chat_id)
+        if waiter is not None and waiter[0] in message.text and not waiter[1].done():
+            del self.waiting[message.chat_id]
+            waiter[1].set_result(message)
+
+    def expect(self, chat_id: int, needle: str) -> asyncio.Future[SentMessage]:
+        future: asyncio.Future[SentMessage] = asyncio.get_running_loop().create_future()
+        self.waiting[chat_id] = (needle, future)
+        return future
+
+
+async def _run(args: argparse.Namespace) -> dict[str, Any]:
+    rng = random.Random(args.seed)
+    errors = ErrorCount()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger().addHandler(errors)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            database_url=f"sqlite:///{tmp}/bench.db",
-            telegram_bot_token=None,
-            flood_max_messages=10_000,
+            _env_file=None, database_url=f"sqlite:///{tmp}/bench.db", telegram_bot_token=None
         )
         services = build_services(settings)
-        fake = FakeTelegram()
+        fake = FakeTelegram(latency=args.latency_ms / 1000, clock=RealClock(), keep_history=False)
         app = build_application(services, request=FakeRequest(fake))
-        app.bot._rate_limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)  # see docstring
+        replies = Replies(fake)
         await app.initialize()
         if app.post_init is not None:
             await app.post_init(app)
+        await app.start()
+        polling = PollingReceiver(poll_timeout=10)
+        await polling.start(app)
+        idle_rss = rss_mb()
 
         done_ms: list[float] = []
         redelivered = 0
+        updates_sent = 0
 
-        async def feed(payload: dict[str, object]) -> float:
-            start = time.perf_counter()
-            await app.process_update(Update.de_json(payload, app.bot))
-            return (time.perf_counter() - start) * 1000
+        def think() -> float:
+            return args.think_ms / 1000 * rng.uniform(0.5, 1.5)
 
-        async def runner(user_id: int) -> None:
+        async def send(payload: dict[str, Any]) -> None:
+            nonlocal updates_sent
+            updates_sent += 1
+            fake.pending_updates.append(payload)
+
+        async def runner(user_id: int, delay: float) -> None:
             nonlocal redelivered
-            await feed(fake.make_text_update(user_id, "/session"))
-            picker = fake.last(user_id)
-            await feed(fake.make_callback_update(user_id, picker, "s:start:calf-routine"))
+            await asyncio.sleep(delay)
+            waiting = replies.expect(user_id, "Calf routine")
+            await send(fake.make_text_update(user_id, "/session"))
+            chooser = await waiting
+            calf = next(data for label, data in chooser.buttons if "Calf" in label)
+            waiting = replies.expect(user_id, "Set 1 of")
+            await send(fake.make_callback_update(user_id, chooser, calf))
+            prompt = await waiting
             for index in range(CALF_SETS):
-                await asyncio.sleep(0)  # let other runners interleave
+                await asyncio.sleep(think())
                 if index % 2:
                     payload = fake.make_text_update(user_id, "done")
                 else:
-                    prompt = fake.last(user_id)
                     data = next(d for label, d in prompt.buttons if label.startswith("Done"))
                     payload = fake.make_callback_update(user_id, prompt, data)
-                done_ms.append(await feed(payload))
-                if rng.random() < redeliver:
+                waiting = replies.expect(user_id, "✅")
+                started = time.perf_counter()
+                await send(payload)
+                prompt = await asyncio.wait_for(waiting, 60)
+                done_ms.append((time.perf_counter() - started) * 1000)
+                if rng.random() < args.redeliver:
                     redelivered += 1
-                    await feed(payload)
+                    await send(payload)  # the same update id again: must change nothing
+            fake.forget_chat(user_id)
 
+        calls_before = fake.call_count
+        methods_before = Counter(fake.methods)
         wall_start, cpu_start = time.perf_counter(), time.process_time()
-        await asyncio.gather(*(runner(FIRST_RUNNER + i) for i in range(runners)))
+        spread = args.think_ms / 1000
+        await asyncio.gather(*(runner(FIRST_RUNNER + i, spread * i / args.runners)
+                               for i in range(args.runners)))
         wall = time.perf_counter() - wall_start
         cpu = time.process_time() - cpu_start
+        methods = Counter(fake.methods) - methods_before
+        calls = fake.call_count - calls_before - methods["getUpdates"]
+        await app.update_queue.join()
+        after_rss = rss_mb()
 
         with services.db.session() as session:
-            stored = session.exec(select(func.count()).select_from(CompletedSet)).one()
-        expected = runners * CALF_SETS
-        await app.shutdown()
-        services.db.close()
+            stored = session.connection().execute(text("SELECT COUNT(*) FROM completed_set")).scalar()
+        expected = args.runners * CALF_SETS
 
-    print(f"runners: {runners}, 'done' updates: {len(done_ms)} (+{redelivered} redelivered), "
-          f"SQLite on disk")
-    print(f"throughput: {len(done_ms) / wall:,.0f} 'done' updates/s "
-          f"({(len(done_ms) + redelivered + 2 * runners) / wall:,.0f} updates/s of any kind), "
-          f"wall {wall:.2f} s")
-    print(f"'done' handling time: p50 {statistics.median(done_ms):.2f} ms  "
-          f"p99 {_percentile(done_ms, 99):.2f} ms  max {max(done_ms):.2f} ms")
-    handled = len(done_ms) + redelivered + 2 * runners
-    # On a shared machine wall time includes other processes' turns; CPU time is our own cost.
-    print(f"CPU per update (all kinds): {cpu / handled * 1000:.2f} ms "
-          f"-> {handled / cpu:,.0f} updates/s on one otherwise idle core")
+        wave_rss: list[tuple[int, float]] = []
+        seen = args.runners
+        for wave in range(args.memory_waves):
+            base = FIRST_RUNNER + (wave + 1) * 1_000_000
+
+            async def visitor(user_id: int, delay: float) -> None:
+                await asyncio.sleep(delay)
+                waiting = replies.expect(user_id, "hollow")
+                await send(fake.make_text_update(user_id, "how do I do a hollow body hold"))
+                await asyncio.wait_for(waiting, 60)
+                waiting = replies.expect(user_id, "Calf routine")
+                await send(fake.make_text_update(user_id, "/session"))
+                await asyncio.wait_for(waiting, 60)
+                fake.forget_chat(user_id)
+
+            await asyncio.gather(*(visitor(base + i, spread * i / args.runners) for i in range(args.runners)))
+            await app.update_queue.join()
+            seen += args.runners
+            wave_rss.append((seen, rss_mb()))
+
+        await polling.stop(app)
+        await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+    dones = len(done_ms)
+    handled = updates_sent
+    print(f"settings: {args.runners} runners, Bot API latency {args.latency_ms} ms (+-30%), think "
+          f"{args.think_ms} ms (+-50%), production limits (per chat 1/s burst 3, broadcasts 30/s, "
+          f"flood guard 20/10 s), inbox + long polling, SQLite on disk")
+    print(f"'done' replies: {dones} in {wall:.1f} s -> {dones / wall:,.0f} done/s "
+          f"(+{redelivered} redelivered, ignored)")
+    print(f"update -> reply: p50 {statistics.median(done_ms):.0f} ms  p99 {percentile(done_ms, 99):.0f} ms  "
+          f"max {max(done_ms):.0f} ms")
+    per_method = ", ".join(f"{m} {n / dones:.2f}" for m, n in methods.most_common() if m != "getUpdates")
+    print(f"Bot API calls per 'done': {calls / dones:.2f} ({per_method}; getUpdates not counted: "
+          f"{methods['getUpdates']})")
+    print(f"CPU per update: {cpu / handled * 1000:.2f} ms ({handled} updates, {cpu:.1f} s CPU in "
+          f"{wall:.1f} s wall; includes the in-process fake and the simulated runners)")
+    print(f"429s answered by the fake: {fake.flood_429s}; errors logged: {errors.count}")
     verdict = "OK" if stored == expected else "MISMATCH"
     print(f"completions stored: {stored} / expected {expected}  [{verdict}]")
-    return 0 if stored == expected else 1
+    print(f"memory (RSS, bot + fake + benchmark in one process): idle {idle_rss:.0f} MB, "
+          f"after the run {after_rss:.0f} MB, " + ", ".join(f"{n:,} runners seen {mb:.0f} MB"
+                                                            for n, mb in wave_rss))
+    return {
+        "done_per_s": round(dones / wall, 1),
+        "p99_ms": round(percentile(done_ms, 99), 1),
+        "p50_ms": round(statistics.median(done_ms), 1),
+        "api_calls_per_done": round(calls / dones, 3),
+        "cpu_ms_per_update": round(cpu / handled * 1000, 3),
+        "stored": stored,
+        "expected": expected,
+        "flood_429s": fake.flood_429s,
+        "errors": errors.count,
+        "idle_rss_mb": round(idle_rss, 1),
+        "rss_mb_by_runners_seen": [[n, round(mb, 1)] for n, mb in wave_rss],
+        "runners": args.runners,
+        "latency_ms": args.latency_ms,
+        "think_ms": args.think_ms,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runners", type=int, default=300)
-    parser.add_argument("--redeliver", type=float, default=0.05, help="share of 'done' updates sent twice")
+    parser.add_argument("--runners", type=int, default=1000)
+    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--think-ms", type=float, default=2000.0, help="pause after each reply (+-50%%)")
+    parser.add_argument("--redeliver", type=float, default=0.02, help="share of 'done' updates sent twice")
+    parser.add_argument("--memory-waves", type=int, default=3, help="waves of new runners for the memory figure")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    raise SystemExit(asyncio.run(_run(args.runners, args.redeliver, args.seed)))
+    result = asyncio.run(_run(args))
+    print(json.dumps(result))
+    raise SystemExit(0 if result["stored"] == result["expected"] else 1)
 
 
 if __name__ == "__main__":

@@ -131,6 +131,9 @@ def test_kill_9_with_a_webhook_backlog_loses_nothing(tmp_path: Path) -> None:
         env = bot_env(
             emulator, db_path, WEBHOOK_URL=f"http://127.0.0.1:{port}", WEBHOOK_PORT=str(port),
             WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_SECRET_TOKEN=SECRET,
+            # One update at a time, so "in progress at the kill" below means one or two. With N
+            # at once, up to about N runners may get a reply twice after a kill -9.
+            MAX_CONCURRENT_UPDATES="1",
         )
         bot = BotProcess([sys.executable, "-m", "bot", "run", "--webhook"], env, tmp_path)
         for user in users:

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections import Counter
 import json
 import math
 import random
@@ -164,6 +165,7 @@ class FakeTelegram:
         self.gates: dict[int, asyncio.Event] = {}
         self.held_calls: dict[int, int] = {}  # calls waiting at a gate, per chat
         self.call_count = 0
+        self.methods: Counter[str] = Counter()  # calls per Bot API method
         self._rng = random.Random(0)
 
     def call_delay(self) -> float:
@@ -318,6 +320,7 @@ class FakeTelegram:
         """Answer one Bot API call: (HTTP status, JSON body)."""
         params = _normalise(params)
         self.call_count += 1
+        self.methods[method] += 1
         if self.keep_history:
             self.calls.append(ApiCall(method, params))
         failure = self._take_failure(method, params) or self._flood_failure(method, params)
