@@ -46,7 +46,6 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.budgets import BROADCAST
 from bot.outbox import classify
-
 from bot.ui import reminders as ui
 from storage import schedules
 from storage.schedules import ClaimResult, OwedReminder
