@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint chat check-content eval bench container-e2e clean
+.PHONY: run test lint typecheck chat check-content eval bench container-e2e clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check bot content storage tests benchmarks
+	$(BIN)/mypy
+
+# mypy as configured in pyproject.toml ([tool.mypy]); CI runs it before the tests.
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_qa.py

@@ -86,6 +86,7 @@ def run_chat(database_url: str | None = None) -> int:
 async def _chat(database_url: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite:///{Path(tmp) / 'chat.db'}"
+        # pydantic-settings accepts _env_file at run time; its signature does not show it.
         settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
         fake = FakeTelegram()
         terminal = TerminalChat()
@@ -100,7 +101,7 @@ async def _chat(database_url: str | None) -> None:
                 await application.stop()
 
 
-async def _loop(application, fake: FakeTelegram, terminal: TerminalChat) -> None:  # type: ignore[no-untyped-def]
+async def _loop(application, fake: FakeTelegram, terminal: TerminalChat) -> None:
     while True:
         line = (await asyncio.to_thread(input, "\nyou> ")).strip()
         if line.isdigit() and 1 <= int(line) <= len(terminal.choices):

@@ -257,7 +257,7 @@ def _retry_after_seconds(exc: RetryAfter) -> float:
     value = getattr(exc, "_retry_after", None)  # a timedelta in PTB 22, whatever the env flag
     if isinstance(value, timedelta):
         return value.total_seconds()
-    return float(exc.retry_after)  # type: ignore[arg-type]
+    return float(exc.retry_after)  # type: ignore[arg-type]  # an int or a timedelta, depending on PTB's env flag
 
 
 def schedule_tick(application: Application[Any, Any, Any, Any, Any, Any], delivery: ReminderDelivery) -> None:

@@ -23,7 +23,8 @@ from storage.db import Database
 Clock = Callable[[], datetime]
 # A feature that may take a text message before the question matcher sees it.
 TextClaimer = Callable[[Update, "BotContext", str], Awaitable[bool]]
-IntentHandler = Callable[[Update, "BotContext", MatchResult], Awaitable[None]]
+# What it returns (e.g. the message sent) is ignored.
+IntentHandler = Callable[[Update, "BotContext", MatchResult], Awaitable[object]]
 
 
 def system_clock() -> datetime:
@@ -55,7 +56,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
     @property
     def services(self) -> Services:
-        return self.application.bot_data["services"]  # type: ignore[no-any-return]
+        return self.application.bot_data["services"]
 
 
 BotApplication = Application[

@@ -153,7 +153,7 @@ def start_health_server(check: HealthCheck, listen: str, port: int) -> HTTPServe
 
 
 class _UpdateHandler(tornado.web.RequestHandler):
-    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
+    SUPPORTED_METHODS = ("POST",)
 
     def initialize(self, bot_application: AnyApplication, secret: str) -> None:
         self.bot_application = bot_application

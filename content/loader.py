@@ -9,6 +9,7 @@ names the file and the field at start-up, not a bot that silently ignores it.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import fields
 from functools import lru_cache
 from pathlib import Path
@@ -209,5 +210,7 @@ def default_library() -> Library:
 
 def check_outline_ids(library: Library) -> list[str]:
     """Return the outline ids missing from ``library`` (or filed under the wrong kind)."""
-    have = {"exercises": library.exercises, "topics": library.topics, "routines": library.routines}
+    have: dict[str, Mapping[str, Entry]] = {
+        "exercises": library.exercises, "topics": library.topics, "routines": library.routines,
+    }
     return [i for kind, ids in OUTLINE_IDS.items() for i in ids if i not in have[kind]]

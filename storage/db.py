@@ -12,16 +12,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
 from storage.migrations import migrate
+from storage.models import table_of
 
 log = logging.getLogger(__name__)
 
@@ -93,16 +96,21 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING; True when a row was inserted.
+@lru_cache(maxsize=32)
+def insert_ignore_statement(dialect: str, table: Table) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING into ``table``, for SQLite or PostgreSQL.
 
-    The portable way to make an insert idempotent under a unique constraint.
+    The one place that spells an idempotent insert: a row that would break a
+    unique constraint is silently not inserted. Built once per dialect and
+    table (compiled once by SQLAlchemy's cache); callers add ``values`` or
+    ``returning`` as they need.
     """
-    dialect = session.get_bind().dialect.name
-    table = model.__table__  # type: ignore[attr-defined]
-    if dialect == "postgresql":
-        stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    else:
-        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-    result = session.exec(stmt)  # type: ignore[call-overload]
-    return bool(result.rowcount)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing()
+
+
+def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
+    """Insert one row unless a unique constraint already holds it; True when it was inserted."""
+    connection = session.connection()
+    stmt = insert_ignore_statement(connection.dialect.name, table_of(model))
+    return bool(connection.execute(stmt, values).rowcount)

@@ -11,23 +11,21 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from storage.models import InboxUpdate
+from storage.db import insert_ignore_statement
+from storage.models import InboxUpdate, table_of
 
-_TABLE = InboxUpdate.__table__  # type: ignore[attr-defined]
+_TABLE = table_of(InboxUpdate)
 
 
 def store(session: Session, *, updates: Sequence[tuple[int, str]], now: datetime) -> list[int]:
     """Store (update id, JSON payload) pairs; returns the ids that were not stored before."""
     if not updates:
         return []
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = (
-        insert(_TABLE)
+        insert_ignore_statement(session.get_bind().dialect.name, _TABLE)
         .values([{"update_id": uid, "payload": payload, "received_at": now} for uid, payload in updates])
-        .on_conflict_do_nothing()
         .returning(_TABLE.c.update_id)
     )
     return [int(row[0]) for row in session.connection().execute(stmt)]

@@ -39,9 +39,9 @@ def _v2_skipped_set(conn: Connection) -> None:
 
 def _v3_inbox(conn: Connection) -> None:
     """Version 3: the inbox of received updates (bot/inbox.py)."""
-    from storage.models import InboxUpdate
+    from storage.models import InboxUpdate, table_of
 
-    InboxUpdate.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+    table_of(InboxUpdate).create(conn, checkfirst=True)
 
 
 def _v4_outbox(conn: Connection) -> None:

@@ -14,13 +14,19 @@ from datetime import date, datetime, timezone
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Table, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core ``Table`` of a ``table=True`` model, for Core inserts and updates."""
+    table: Table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel's metaclass, not in its stubs
+    return table
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -40,7 +46,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
-def _utc_column(*, nullable: bool = True, index: bool = False) -> Column:  # type: ignore[type-arg]
+def _utc_column(*, nullable: bool = True, index: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.db import insert_ignore
 from storage.models import CompletedSet, Reminder, Runner, Schedule, SkippedSet, WorkoutSession, utcnow
@@ -26,8 +26,8 @@ def ensure_runner(session: Session, *, user_id: int, chat_id: int, first_name: s
 
 def unblock(session: Session, user_id: int) -> None:
     """The runner asked for reminders again: Telegram will deliver to them."""
-    session.exec(  # type: ignore[call-overload]
-        update(Runner).where(Runner.id == user_id, Runner.blocked.is_(True)).values(blocked=False)  # type: ignore[arg-type,attr-defined]
+    session.exec(
+        update(Runner).where(col(Runner.id) == user_id, col(Runner.blocked).is_(True)).values(blocked=False)
     )
 
 
@@ -45,5 +45,5 @@ def set_pending_input(session: Session, user_id: int, pending: str | None) -> No
 def delete_runner_data(session: Session, user_id: int) -> None:
     """Delete everything stored about one runner, children first."""
     for model in (CompletedSet, SkippedSet, WorkoutSession, Reminder, Schedule):
-        session.exec(delete(model).where(model.runner_id == user_id))  # type: ignore[call-overload,attr-defined]
-    session.exec(delete(Runner).where(Runner.id == user_id))  # type: ignore[call-overload,arg-type]
+        session.exec(delete(model).where(col(model.runner_id) == user_id))
+    session.exec(delete(Runner).where(col(Runner.id) == user_id))

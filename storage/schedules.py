@@ -36,9 +36,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlalchemy import bindparam, func, update
+from sqlmodel import Session, col, select
 
 from bot.core.schedule import (
     classify_due,
@@ -48,7 +47,8 @@ from bot.core.schedule import (
     next_reminder_utc,
 )
 from bot.core.timezones import zone_from_name
-from storage.models import CompletedSet, Reminder, Runner, Schedule
+from storage.db import insert_ignore_statement
+from storage.models import CompletedSet, Reminder, Runner, Schedule, table_of
 from storage.runners import unblock
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ SCHEDULED, SNOOZE = "scheduled", "snooze"
 
 # SQLite's default bound-parameter limit is 32766 (older builds: 999); stay well below.
 _CHUNK = 500
+_SCHEDULE = table_of(Schedule)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +222,7 @@ def skip_day(session: Session, *, runner_id: int, local_date: date, now: datetim
 
 def block_runner(session: Session, *, runner_id: int, now: datetime) -> None:
     """Telegram said 403: the runner blocked the bot. Flag them and pause their reminders."""
-    session.exec(update(Runner).where(Runner.id == runner_id).values(blocked=True))  # type: ignore[call-overload,arg-type]
+    session.exec(update(Runner).where(col(Runner.id) == runner_id).values(blocked=True))
     schedule = session.get(Schedule, runner_id)
     if schedule is not None:
         schedule.paused = True
@@ -239,9 +240,9 @@ def get_reminder(session: Session, *, reminder_id: int) -> Reminder | None:
 
 def mark_sent(session: Session, *, reminder_id: int, now: datetime) -> bool:
     """Record delivery; False if the row was no longer pending (nothing changed)."""
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         update(Reminder)
-        .where(Reminder.id == reminder_id, Reminder.status == PENDING)  # type: ignore[arg-type]
+        .where(col(Reminder.id) == reminder_id, col(Reminder.status) == PENDING)
         .values(status=SENT, sent_at=now)
     )
     return bool(result.rowcount)
@@ -259,9 +260,9 @@ def mark_unconfirmed(session: Session, *, reminder_id: int, now: datetime) -> bo
 
 def mark_failed(session: Session, *, reminder_id: int) -> bool:
     """Give up on a reminder (it stays in the table, as failed)."""
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         update(Reminder)
-        .where(Reminder.id == reminder_id, Reminder.status == PENDING)  # type: ignore[arg-type]
+        .where(col(Reminder.id) == reminder_id, col(Reminder.status) == PENDING)
         .values(status=FAILED)
     )
     return bool(result.rowcount)
@@ -271,11 +272,11 @@ def already_trained_on(session: Session, *, runner_id: int, local_date: date, zo
     """True if the runner completed at least one set on `local_date` in `zone`."""
     start, end = _local_day_bounds(local_date, zone)
     found = session.exec(
-        select(CompletedSet.id)  # type: ignore[call-overload]
+        select(CompletedSet.id)
         .where(
             CompletedSet.runner_id == runner_id,
-            CompletedSet.completed_at >= start,  # type: ignore[operator]
-            CompletedSet.completed_at < end,  # type: ignore[operator]
+            CompletedSet.completed_at >= start,
+            CompletedSet.completed_at < end,
         )
         .limit(1)
     ).first()
@@ -298,10 +299,10 @@ def _last_trained(session: Session, runner_ids: Sequence[int], since: datetime) 
     latest: dict[int, datetime] = {}
     for i in range(0, len(runner_ids), _CHUNK):
         chunk = runner_ids[i : i + _CHUNK]
-        rows = session.exec(  # type: ignore[call-overload]
-            select(CompletedSet.runner_id, func.max(CompletedSet.completed_at))
-            .where(CompletedSet.runner_id.in_(chunk), CompletedSet.completed_at >= since)  # type: ignore[attr-defined,operator]
-            .group_by(CompletedSet.runner_id)
+        rows = session.exec(
+            select(col(CompletedSet.runner_id), func.max(col(CompletedSet.completed_at)))
+            .where(col(CompletedSet.runner_id).in_(chunk), col(CompletedSet.completed_at) >= since)
+            .group_by(col(CompletedSet.runner_id))
         ).all()
         latest.update({runner_id: when for runner_id, when in rows if when is not None})
     return latest
@@ -350,8 +351,8 @@ def claim_due(
     owed: list[_Owed] = []
     next_at: list[dict[str, Any]] = []
 
-    scheduled = session.exec(  # type: ignore[call-overload]
-        select(
+    scheduled = session.exec(
+        select(  # type: ignore[call-overload]  # SQLModel's select() is typed for up to 4 columns
             Schedule.runner_id,
             Runner.chat_id,
             Schedule.days_mask,
@@ -360,14 +361,14 @@ def claim_due(
             Schedule.next_reminder_at,
             Schedule.skip_date,
         )
-        .join(Runner, Runner.id == Schedule.runner_id)  # type: ignore[arg-type]
+        .join(Runner, col(Runner.id) == col(Schedule.runner_id))
         .where(
-            Schedule.next_reminder_at <= now,  # type: ignore[operator]
+            col(Schedule.next_reminder_at) <= now,
             Schedule.enabled == True,  # noqa: E712
             Schedule.paused == False,  # noqa: E712
             Runner.blocked == False,  # noqa: E712
         )
-        .order_by(Schedule.next_reminder_at)
+        .order_by(col(Schedule.next_reminder_at))
         .limit(limit)
     ).all()
     for runner_id, chat_id, mask, local_time, zone, due, skip_date in scheduled:
@@ -388,19 +389,20 @@ def claim_due(
             cursor = next_reminder_utc(days, at, zone, after, skip_local_date=skip_date)
         next_at.append({"b_runner": runner_id, "b_next": cursor})
 
-    snoozed = session.exec(  # type: ignore[call-overload]
-        select(Schedule.runner_id, Runner.chat_id, Schedule.local_time, Schedule.snooze_until)
-        .join(Runner, Runner.id == Schedule.runner_id)  # type: ignore[arg-type]
+    snoozed = session.exec(
+        select(col(Schedule.runner_id), col(Runner.chat_id), col(Schedule.local_time), col(Schedule.snooze_until))
+        .join(Runner, col(Runner.id) == col(Schedule.runner_id))
         .where(
-            Schedule.snooze_until <= now,  # type: ignore[operator]
+            col(Schedule.snooze_until) <= now,
             Schedule.enabled == True,  # noqa: E712
             Schedule.paused == False,  # noqa: E712
             Runner.blocked == False,  # noqa: E712
         )
-        .order_by(Schedule.snooze_until)
+        .order_by(col(Schedule.snooze_until))
         .limit(limit)
     ).all()
     for runner_id, chat_id, local_time, due in snoozed:
+        assert due is not None  # the query keeps snooze_until <= now only
         verdict = classify_due(due, now, grace, tick=tick)
         status = DROPPED if verdict == "drop" else PENDING
         owed.append(_Owed(runner_id, chat_id, due, SNOOZE, status, verdict != "send", local_time))
@@ -429,15 +431,15 @@ def claim_due(
 
     if next_at:
         session.execute(
-            update(Schedule.__table__)  # type: ignore[attr-defined]
-            .where(Schedule.__table__.c.runner_id == bindparam("b_runner"))  # type: ignore[attr-defined]
+            update(_SCHEDULE)
+            .where(_SCHEDULE.c.runner_id == bindparam("b_runner"))
             .values(next_reminder_at=bindparam("b_next")),
             next_at,
         )
     if snoozed:
         session.execute(
-            update(Schedule.__table__)  # type: ignore[attr-defined]
-            .where(Schedule.__table__.c.runner_id == bindparam("b_runner"))  # type: ignore[attr-defined]
+            update(_SCHEDULE)
+            .where(_SCHEDULE.c.runner_id == bindparam("b_runner"))
             .values(snooze_until=None),
             [{"b_runner": runner_id} for runner_id, *_ in snoozed],
         )
@@ -459,9 +461,9 @@ def _skip_trained_and_skipped_days(
     # Zones of snooze-only runners were not selected above.
     missing = sorted({item.runner_id for item in pending} - zones.keys())
     for i in range(0, len(missing), _CHUNK):
-        rows = session.exec(  # type: ignore[call-overload]
-            select(Schedule.runner_id, Schedule.zone, Schedule.skip_date).where(
-                Schedule.runner_id.in_(missing[i : i + _CHUNK])  # type: ignore[attr-defined]
+        rows = session.exec(
+            select(col(Schedule.runner_id), col(Schedule.zone), col(Schedule.skip_date)).where(
+                col(Schedule.runner_id).in_(missing[i : i + _CHUNK])
             )
         ).all()
         for runner_id, zone, skip_date in rows:
@@ -491,13 +493,9 @@ def _insert_reminders(session: Session, owed: list[_Owed]) -> dict[tuple[int, da
     """
     if not owed:
         return {}
-    table = Reminder.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["runner_id", "due_at"])
-        .returning(table.c.id, table.c.runner_id, table.c.due_at)
+    table = table_of(Reminder)
+    stmt = insert_ignore_statement(session.get_bind().dialect.name, table).returning(
+        table.c.id, table.c.runner_id, table.c.due_at
     )
     values = [
         {"runner_id": o.runner_id, "due_at": o.due_at, "kind": o.kind, "status": o.status} for o in owed
@@ -525,8 +523,8 @@ def reclaim_pending(
     for sending. Otherwise the row is closed as failed (logged).
     """
     result = ClaimResult()
-    rows = session.exec(  # type: ignore[call-overload]
-        select(
+    rows = session.exec(
+        select(  # type: ignore[call-overload]  # SQLModel's select() is typed for up to 4 columns
             Reminder.id,
             Reminder.runner_id,
             Runner.chat_id,
@@ -537,9 +535,9 @@ def reclaim_pending(
             Schedule.paused,
             Runner.blocked,
         )
-        .join(Runner, Runner.id == Reminder.runner_id)  # type: ignore[arg-type]
-        .join(Schedule, Schedule.runner_id == Reminder.runner_id)  # type: ignore[arg-type]
-        .where(Reminder.status == PENDING, Reminder.due_at <= now)  # type: ignore[arg-type,operator]
+        .join(Runner, col(Runner.id) == col(Reminder.runner_id))
+        .join(Schedule, col(Schedule.runner_id) == col(Reminder.runner_id))
+        .where(col(Reminder.status) == PENDING, col(Reminder.due_at) <= now)
         .order_by(Reminder.due_at)
         .limit(limit)
     ).all()

@@ -24,12 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, delete, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.dml import Insert
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -44,9 +41,10 @@ from bot.core.workout import (
     Started,
     Undone,
 )
-from storage.models import CompletedSet, ProcessedUpdate, SkippedSet, WorkoutSession
+from storage.db import insert_ignore
+from storage.models import CompletedSet, ProcessedUpdate, SkippedSet, WorkoutSession, table_of
 
-_TABLE = WorkoutSession.__table__  # type: ignore[attr-defined]
+_TABLE = table_of(WorkoutSession)
 _STATE_FIELDS = tuple(SessionState.__dataclass_fields__)
 # Hot-path statements are built once: constructing an UPDATE of 11 columns costs
 # more CPU than SQLite takes to run it.
@@ -70,26 +68,13 @@ _LATEST = (
 )
 
 
-@lru_cache(maxsize=8)
-def _insert_ignore(dialect: str, table: Any) -> Insert:
-    """INSERT ... ON CONFLICT DO NOTHING, built once per dialect and table (as storage.db.insert_ignore)."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing()
-
-
-def _insert_ignored(session: Session, model: Any, values: dict[str, Any]) -> bool:
-    connection = session.connection()
-    stmt = _insert_ignore(connection.dialect.name, model.__table__)
-    return bool(connection.execute(stmt, values).rowcount)
-
-
 class StaleSessionError(RuntimeError):
     """The session row changed under us (another writer): roll back and let the caller retry."""
 
 
 def claim_update(session: Session, *, update_id: int, now: datetime) -> bool:
     """Record that `update_id` is being applied; False when it was applied before."""
-    return _insert_ignored(session, ProcessedUpdate, {"update_id": update_id, "processed_at": now})
+    return insert_ignore(session, ProcessedUpdate, {"update_id": update_id, "processed_at": now})
 
 
 def get_session(session: Session, *, session_id: int) -> WorkoutSession | None:
@@ -157,7 +142,7 @@ def apply_outcome(
 
 def record_skip(session: Session, *, row: WorkoutSession, skipped: Skipped, now: datetime) -> bool:
     """Store one skipped set with its reason; a second skip of the same position writes nothing."""
-    return _insert_ignored(
+    return insert_ignore(
         session,
         SkippedSet,
         {
@@ -175,7 +160,7 @@ def record_skip(session: Session, *, row: WorkoutSession, skipped: Skipped, now:
 
 def _forget_position(session: Session, model: Any, row: WorkoutSession, position: int) -> None:
     """ "Undo" (or a skipped set done after all): the stored row for that position goes."""
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         delete(model).where(col(model.session_id) == row.id, col(model.position) == position)
     )
 
@@ -236,7 +221,7 @@ def record_completion(
         "update_id": update_id,
     }
     if recorded.replaces:
-        result = session.exec(  # type: ignore[call-overload]
+        result = session.exec(
             update(CompletedSet)
             .where(
                 col(CompletedSet.session_id) == row.id,
@@ -246,7 +231,7 @@ def record_completion(
         )
         if result.rowcount:
             return True
-    return _insert_ignored(
+    return insert_ignore(
         session,
         CompletedSet,
         {
@@ -313,7 +298,7 @@ def running_timers(session: Session) -> Sequence[WorkoutSession]:
 
 def prune_processed_updates(session: Session, *, before: datetime) -> int:
     """Forget update ids applied before `before`; Telegram redelivers for 24 h at most."""
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < before)
     )
     return int(result.rowcount or 0)

@@ -84,7 +84,7 @@ def flood_guard(services: Services) -> FloodGuard:
         guard = services.extras[FLOOD_KEY] = FloodGuard(
             settings.flood_max_messages, timedelta(seconds=settings.flood_window_seconds)
         )
-    return guard  # type: ignore[no-any-return]
+    return guard
 
 
 async def guard_flood(update: Update, context: BotContext) -> None:

@@ -70,7 +70,7 @@ async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any], ser
 
 
 def delivery_of(services: Services) -> ReminderDelivery:
-    return services.extras[DELIVERY_KEY]  # type: ignore[no-any-return]
+    return services.extras[DELIVERY_KEY]
 
 
 # ------------------------------------------------------------------ the draft
@@ -412,7 +412,7 @@ async def _reminder_button(
         if reminder is None or reminder.runner_id != user_id or schedule is None:
             text = ui.REMINDER_GONE
         elif local_date_of(reminder.due_at, schedule.zone) != local_date_of(now, schedule.zone):
-            text = ui.NOT_TODAY.format(date=ui.date_label(_local(reminder.due_at, schedule.zone)))  # type: ignore[arg-type]
+            text = ui.NOT_TODAY.format(date=ui.date_label(reminder.due_at.astimezone(zone_from_name(schedule.zone))))
         elif not schedules.is_active(schedule):
             text = ui.STATUS_PAUSED.format(**_schedule_fields(schedule)) if schedule.enabled else ui.TURNED_OFF
         elif action == "sz":

@@ -397,7 +397,8 @@ async def _deliver(
     if reply.keyboard is not None or reply.ends_session:
         stale = {step.previous_prompt, pressed.message_id if pressed else None} - {None, sent.message_id}
         for message_id in stale:
-            await strip_buttons(context, chat_id, message_id)  # type: ignore[arg-type]
+            if message_id is not None:  # removed above; this tells the type checker
+                await strip_buttons(context, chat_id, message_id)
         if reply.keyboard is not None and step.session_id is not None:
             with services.db.session() as session:
                 owned = workouts.set_prompt_message(

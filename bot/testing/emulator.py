@@ -125,7 +125,7 @@ class Emulator:
 
     @property
     def url(self) -> str:
-        return f"http://{self._server.server_address[0]}:{self.port}"
+        return f"http://{self._server.server_address[0]!s}:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -243,7 +243,7 @@ class Emulator:
             return None
 
         try:
-            return self.wait_for(found, timeout, f"a message containing {contains!r}")  # type: ignore[no-any-return]
+            return self.wait_for(found, timeout, f"a message containing {contains!r}")
         except TimeoutError as exc:
             recent = [e.text[:120] for e in self.events_since(since, chat_id)][-5:]
             raise TimeoutError(f"{exc}; the bot sent meanwhile: {recent}") from None
@@ -491,9 +491,10 @@ def _multipart_params(content_type: str, body: bytes) -> dict[str, Any]:
     )
     params: dict[str, Any] = {}
     files: dict[str, tuple[str, bytes]] = {}
-    for part in message.iter_parts():  # type: ignore[attr-defined]
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
+    for part in message.iter_parts():
+        name = str(part.get_param("name", header="content-disposition"))
+        payload = part.get_payload(decode=True)
+        payload = payload if isinstance(payload, bytes) else b""
         filename = part.get_filename()
         if filename is not None:
             files[name] = (filename, payload)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
+from itertools import groupby
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -72,7 +73,9 @@ def forget_keyboard(asked_at: datetime) -> InlineKeyboardMarkup:
 
 def render_progress(report: ProgressReport, library: Library, *, zone_name: str) -> str:
     """The /progress text: this week vs the target, the streak, totals and loads."""
-    lines = ["<b>Your progress</b>", "", _this_week_line(report.this_week), _streak_line(report.streak_weeks)]
+    lines: list[str | None] = [
+        "<b>Your progress</b>", "", _this_week_line(report.this_week), _streak_line(report.streak_weeks)
+    ]
     lines.append(f"Sessions with at least one set done, all time: {report.total_sessions}.")
     if report.totals:
         lines += ["", "<b>Sets done per exercise</b>"]
@@ -187,17 +190,12 @@ SKIP_REASON_WORDS = {"too-hard": "too hard", "no-equipment": "no equipment", "no
 
 def skip_reason_words(reasons: Sequence[tuple[str, str]], library: Library) -> str:
     """ "Jumping rope ×2 (no time), Single-leg calf raise (too hard)": runs of one exercise and reason."""
-    groups: list[list[object]] = []
-    for exercise_id, reason in reasons:
-        if groups and groups[-1][0] == exercise_id and groups[-1][1] == reason:
-            groups[-1][2] = int(groups[-1][2]) + 1  # type: ignore[call-overload]
-        else:
-            groups.append([exercise_id, reason, 1])
     parts = []
-    for exercise_id, reason, count in groups:
-        times = f" ×{count}" if int(count) > 1 else ""  # type: ignore[call-overload]
-        words = SKIP_REASON_WORDS.get(str(reason), str(reason))
-        parts.append(f"{html.escape(_title(library, str(exercise_id)))}{times} ({words})")
+    for (exercise_id, reason), run in groupby(reasons):
+        count = len(list(run))
+        times = f" ×{count}" if count > 1 else ""
+        words = SKIP_REASON_WORDS.get(reason, reason)
+        parts.append(f"{html.escape(_title(library, exercise_id))}{times} ({words})")
     return ", ".join(parts)
 
 
