@@ -46,7 +46,7 @@ def record(
 
 
 def supersede(session: Session, *, session_id: int) -> None:
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         update(OutboxMessage)
         .where(col(OutboxMessage.session_id) == session_id, col(OutboxMessage.status).in_(OPEN_STATUSES))
         .values(status="superseded")
@@ -101,7 +101,7 @@ def due_for_retry(session: Session, *, before: datetime, since: datetime, limit:
 
 def close_seen(session: Session, *, session_id: int, now: datetime) -> None:
     """The runner pressed a button of the current prompt: it reached them."""
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         update(OutboxMessage)
         .where(col(OutboxMessage.session_id) == session_id, col(OutboxMessage.status).in_(OPEN_STATUSES))
         .values(status="sent", last_attempt_at=now)

@@ -245,7 +245,7 @@ def _transact_once(
         if update_id is not None and not workouts.claim_update(session, update_id=update_id, now=now):
             return _with_open_reply(session, _view_step("duplicate", row, state))
         if row is not None and live:
-            if button_position is not None and button_applies(state, button_position):
+            if button_position is not None and button_applies(state, button_position) and row.id is not None:
                 outbox_store.close_seen(session, session_id=row.id, now=now)  # its buttons reached them
             elif from_text and isinstance(event, _NEEDS_SEEN_PROMPT):
                 # The last reply never reached them: this "done" is about the set they saw.
@@ -558,7 +558,7 @@ async def _show_where(context: BotContext, chat_id: int, step: _Step, *, runner_
             session, session_id=step.session_id, message_id=sent.message_id, version=step.version
         )
     if owned and step.previous_prompt not in (None, sent.message_id):
-        await strip_buttons(context, chat_id, step.previous_prompt)  # type: ignore[arg-type]
+        await strip_buttons(context, chat_id, step.previous_prompt)
 
 
 async def _resend_current(
