@@ -250,9 +250,9 @@ def mark_sent(session: Session, *, reminder_id: int, now: datetime) -> bool:
 
 def mark_unconfirmed(session: Session, *, reminder_id: int, now: datetime) -> bool:
     """A send timed out and its one retry failed: maybe delivered, never sent a third time."""
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         update(Reminder)
-        .where(Reminder.id == reminder_id, Reminder.status == PENDING)  # type: ignore[arg-type]
+        .where(col(Reminder.id) == reminder_id, col(Reminder.status) == PENDING)
         .values(status="unconfirmed", sent_at=now)
     )
     return bool(result.rowcount)
