@@ -41,8 +41,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ExtBot
 
 from bot.budgets import BROADCAST
 from bot.outbox import classify
@@ -114,7 +114,7 @@ class ReminderDelivery:
     def __init__(
         self,
         services: Services,
-        bot: Bot,
+        bot: ExtBot[Any],
         *,
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
