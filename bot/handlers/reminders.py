@@ -1,12 +1,9 @@
 """Reminders: /schedule, /reminders, /pause, /resume, turning them off, and the reminder's buttons.
 
-The /schedule conversation lives in the database, not in memory: `Runner.pending_input`
-holds the draft ("schedule:<stage>:<draft id>:<day mask>[:<HHMM>[:<message id>]]"), so a restart
-mid-conversation changes nothing and a button from an older /schedule message
-(another draft id, or no draft at all) is recognised as stale and changes nothing.
-The saved schedule is only written when the last answer (the time zone) is valid.
-The draft also remembers the message whose buttons belong to the current step, so
-when the flow moves on by typed text (or ends) those buttons are removed.
+The /schedule dialogue is decided in bot/core/schedule_dialogue.py ((draft, event) ->
+(new draft, what to say), no Telegram); this module reads the draft from
+`Runner.pending_input` and the saved schedule, stores what the step returns in one unit
+of work, and says its replies:
 
     /schedule -> days (toggle buttons or typed, Mon/Wed/Fri suggested) -> time (buttons or typed)
               -> zone (typed city or offset, confirmed back) -> saved
@@ -17,17 +14,18 @@ Delivery of the reminders themselves is in bot/reminder_delivery.py.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
-from datetime import datetime, time
-from typing import Any
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, assert_never
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.core import schedule_dialogue as dialogue
 from bot.core.schedule import local_date_of, mask_to_days, snooze_until
-from bot.core.timeparse import mentions_days, parse_days, parse_time_of_day
-from bot.core.timezones import abbreviation_hint, resolve_zone, zone_from_name, zone_label, zone_short
+from bot.core.schedule_dialogue import Draft, draft_id_for
+from bot.core.timezones import zone_from_name, zone_short
 from bot.handlers import questions
 from bot.handlers.chat_filters import PRIVATE_MESSAGE
 from bot.handlers.common import send_text
@@ -42,7 +40,6 @@ log = logging.getLogger(__name__)
 
 DELIVERY_KEY = "reminders.delivery"
 SNOOZE_MINUTES = 60
-_PENDING_PREFIX = "schedule:"
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
@@ -73,56 +70,16 @@ def delivery_of(services: Services) -> ReminderDelivery:
     return services.extras[DELIVERY_KEY]
 
 
-# ------------------------------------------------------------------ the draft
-
-
-@dataclass(frozen=True)
-class Draft:
-    """A /schedule conversation in progress, as stored in Runner.pending_input."""
-
-    stage: str  # days | time | zone
-    draft_id: str
-    mask: int
-    local_time: str = ""  # HHMM once picked
-    message_id: int = 0  # the message showing this stage's buttons (0: unknown)
-
-    def encode(self) -> str:
-        parts = [self.stage, self.draft_id, str(self.mask)]
-        if self.local_time or self.message_id:
-            parts.append(self.local_time)
-        if self.message_id:
-            parts.append(str(self.message_id))
-        return _PENDING_PREFIX + ":".join(parts)
-
-    @classmethod
-    def decode(cls, pending: str | None) -> Draft | None:
-        if not pending or not pending.startswith(_PENDING_PREFIX):
-            return None
-        parts = pending.removeprefix(_PENDING_PREFIX).split(":")
-        try:
-            return cls(
-                parts[0],
-                parts[1],
-                int(parts[2]),
-                parts[3] if len(parts) > 3 else "",
-                int(parts[4]) if len(parts) > 4 else 0,
-            )
-        except (IndexError, ValueError):
-            return None
-
-    @property
-    def time_of_day(self) -> time:
-        return time(int(self.local_time[:2]), int(self.local_time[2:]))
+# ------------------------------------------------------------------ the /schedule dialogue
+#
+# The dialogue itself is bot/core/schedule_dialogue.py: (draft, event) -> (new draft,
+# what to say). Here: read the draft and the saved schedule, step, store the result
+# in one unit of work, then say the replies.
 
 
 def _draft_id(update: Update) -> str:
     """Unique per /schedule message: the update id in base 36."""
-    number, digits = update.update_id, ""
-    while True:
-        number, rest = divmod(number, 36)
-        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[rest] + digits
-        if number == 0:
-            return digits
+    return draft_id_for(update.update_id)
 
 
 def _load_draft(context: BotContext, user_id: int) -> Draft | None:
@@ -141,48 +98,140 @@ def _current_schedule(context: BotContext, user_id: int) -> Schedule | None:
         return schedules.get_schedule(session, runner_id=user_id)
 
 
-async def _prompt(
-    update: Update, context: BotContext, user_id: int, draft: Draft, text: str, keyboard: InlineKeyboardMarkup
+async def _step(update: Update, context: BotContext, user_id: int, event: dialogue.Event) -> bool:
+    """One step of the dialogue; False when typed text was not for it (the router takes it)."""
+    services = context.services
+    now = services.now()
+    saved_schedule: Schedule | None = None
+    with services.db.session() as session:
+        runner = runners.get_runner(session, user_id)
+        draft = Draft.decode(runner.pending_input if runner else None)
+        current = schedules.get_schedule(session, runner_id=user_id)
+        saved = dialogue.Saved(current.days_mask, current.zone) if current is not None else None
+        outcome = dialogue.step(draft, event, saved)
+        if not outcome.claimed:
+            return False
+        if outcome.draft != draft:
+            runners.set_pending_input(session, user_id, outcome.draft.encode() if outcome.draft else None)
+        for reply in outcome.replies:
+            if isinstance(reply, dialogue.SaveSchedule):
+                saved_schedule = schedules.upsert_schedule(
+                    session, runner_id=user_id, days=reply.days, local_time=reply.at, zone=reply.zone, now=now
+                )
+    for reply in outcome.replies:
+        await _say(update, context, user_id, reply, outcome.draft, saved_schedule)
+    return True
+
+
+async def _say(
+    update: Update,
+    context: BotContext,
+    user_id: int,
+    reply: dialogue.Reply,
+    draft: Draft | None,
+    saved: Schedule | None,
 ) -> None:
-    """Save the draft, send the step's message with its buttons, and remember that message."""
-    _save_draft(context, user_id, replace(draft, message_id=0))
+    """Say (or do) one reply of the dialogue."""
+    match reply:
+        case dialogue.AskDays(draft_id, days, current):
+            text = ui.PICK_DAYS_CURRENT.format(days=ui.days_label(days)) if current else ui.PICK_DAYS
+            await _prompt(update, context, user_id, draft, text, ui.days_keyboard(draft_id, days))
+        case dialogue.AskTime(draft_id, days):
+            text = ui.ASK_TIME.format(days=ui.days_label(days))
+            await _prompt(update, context, user_id, draft, text, ui.time_keyboard(draft_id))
+        case dialogue.AskZone(draft_id, at, keep):
+            template = ui.ASK_ZONE_KEEP if keep else ui.ASK_ZONE
+            text = template.format(time=ui.time_label(at), zone=keep or "")
+            await _prompt(update, context, user_id, draft, text, ui.zone_keyboard(draft_id, keep))
+        case dialogue.ShowDays(draft_id, days):
+            await _edit_pressed(update, ui.days_keyboard(draft_id, days))
+        case dialogue.RemovePressedButtons():
+            await _edit_pressed(update, None)
+        case dialogue.RemoveButtons(message_id):
+            await _retire_buttons(update, context, message_id)
+        case dialogue.SaveSchedule(zone=zone, label=label):
+            assert saved is not None  # written by _step in the same unit of work
+            await send_text(update, context, _saved_text(saved, zone, label, context.services.now()))
+        case dialogue.BadDays(typed):
+            await send_text(update, context, ui.BAD_DAYS.format(text=ui.escaped(typed)))
+        case dialogue.BadTime(typed):
+            await send_text(update, context, ui.BAD_TIME.format(text=ui.escaped(typed)))
+        case dialogue.BadZone(typed, cities, offset):
+            await send_text(update, context, ui.bad_zone(typed, cities, offset))
+        case dialogue.AnswerQuestion(text, stage):
+            await _answer_mid_flow(update, context, user_id, draft, text, stage)
+        case dialogue.NoDays():
+            await send_text(update, context, ui.NO_DAYS)
+        case dialogue.StillWaiting(stage):
+            await send_text(update, context, ui.STILL_WAITING[stage])
+        case dialogue.Cancelled():
+            await send_text(update, context, ui.SCHEDULE_CANCELLED)
+        case dialogue.NothingToCancel():
+            await send_text(update, context, ui.NOTHING_TO_CANCEL)
+        case dialogue.Stale():
+            await send_text(update, context, ui.STALE_BUTTON)
+        case _:
+            assert_never(reply)
+
+
+async def _prompt(
+    update: Update,
+    context: BotContext,
+    user_id: int,
+    draft: Draft | None,
+    text: str,
+    keyboard: InlineKeyboardMarkup,
+) -> None:
+    """Send a question with its buttons, and remember that message in the draft.
+
+    The draft is already stored; the message id is added only if the draft is
+    still the same (an update handled meanwhile may have moved the dialogue on).
+    """
     sent: Message | None = await send_text(update, context, text, keyboard)
-    if sent is not None and _load_draft(context, user_id) == replace(draft, message_id=0):
-        _save_draft(context, user_id, replace(draft, message_id=sent.message_id))
+    if sent is None or draft is None:
+        return
+    with context.services.db.session() as session:
+        runner = runners.get_runner(session, user_id)
+        if runner is not None and Draft.decode(runner.pending_input) == draft:
+            runners.set_pending_input(session, user_id, replace(draft, message_id=sent.message_id).encode())
 
 
-async def _retire_buttons(update: Update, context: BotContext, draft: Draft | None) -> None:
-    """Remove the buttons of a draft's current step (the flow moved on by text, or ended).
+async def _edit_pressed(update: Update, keyboard: InlineKeyboardMarkup | None) -> None:
+    """Redraw (or, with None, remove) the buttons of the message whose button was pressed."""
+    query = update.callback_query
+    if query is not None:
+        await query.edit_message_reply_markup(keyboard)
+
+
+async def _retire_buttons(update: Update, context: BotContext, message_id: int) -> None:
+    """Remove the buttons of an earlier question (the dialogue moved on by text, or ended).
 
     Best effort: the message may be gone or already without buttons; its buttons are
     stale in any case (the draft id or stage no longer matches).
     """
     chat = update.effective_chat
-    if draft is None or not draft.message_id or chat is None:
+    if chat is None:
         return
     try:
-        await context.bot.edit_message_reply_markup(chat.id, draft.message_id, reply_markup=None)
+        await context.bot.edit_message_reply_markup(chat.id, message_id, reply_markup=None)
     except TelegramError as exc:
-        log.debug("could not remove the buttons of message %s: %s", draft.message_id, exc)
+        log.debug("could not remove the buttons of message %s: %s", message_id, exc)
 
 
-# ------------------------------------------------------------------ /schedule
+def _saved_text(schedule: Schedule, zone: str, label: str, now: datetime) -> str:
+    return ui.SCHEDULE_SAVED.format(
+        zone_line=ui.zone_confirmed(label, now.astimezone(zone_from_name(zone)), fixed_offset=_is_fixed_offset(zone)),
+        days=ui.days_label(mask_to_days(schedule.days_mask)),
+        time=schedule.local_time,
+        next=ui.when_label(_local(schedule.next_reminder_at, zone)),
+    )
 
 
 async def schedule_command(update: Update, context: BotContext) -> None:
     """Start a /schedule draft: day toggles, with the current days or Mon/Wed/Fri suggested."""
     user = update.effective_user
-    if user is None:
-        return
-    current = _current_schedule(context, user.id)
-    if current and current.days_mask:
-        days = mask_to_days(current.days_mask)
-        text = ui.PICK_DAYS_CURRENT.format(days=ui.days_label(days))
-    else:
-        days, text = ui.SUGGESTED_DAYS, ui.PICK_DAYS
-    await _retire_buttons(update, context, _load_draft(context, user.id))  # an older /schedule left open
-    draft = Draft("days", _draft_id(update), sum(1 << d for d in days))
-    await _prompt(update, context, user.id, draft, text, ui.days_keyboard(draft.draft_id, days))
+    if user is not None:
+        await _step(update, context, user.id, dialogue.Begin(_draft_id(update)))
 
 
 async def _on_schedule_intent(update: Update, context: BotContext, _result: MatchResult) -> None:
@@ -194,50 +243,19 @@ async def claim_text(update: Update, context: BotContext, text: str) -> bool:
     user = update.effective_user
     if user is None:
         return False
-    draft = _load_draft(context, user.id)
-    if draft is None:
-        return False
-    words = text.strip()
-    if words.lower().rstrip(".!") in ui.CANCEL_WORDS:
-        await _cancel_draft(update, context, user.id, draft)
-        return True
-    if draft.stage == "days":
-        days = parse_days(words)
-        if not days and mentions_days(words) and not words.endswith("?"):
-            # Days we could not read fully: ask again rather than guess or restart the flow.
-            await send_text(update, context, ui.BAD_DAYS.format(text=ui.escaped(words)))
-            return True
-        if not days:
-            return False  # not days: maybe a question; the day buttons stay usable
-        await _retire_buttons(update, context, draft)
-        await _ask_time(update, context, user.id, replace(draft, mask=sum(1 << d for d in days)))
-        return True
-    if words.endswith("?"):
-        # A question mid-flow is answered; the pending answer stays pending, and we say so.
-        await _answer_mid_flow(update, context, user.id, draft, words)
-        return True
-    if draft.stage == "time":
-        picked = parse_time_of_day(words)
-        if picked is None:
-            await send_text(update, context, ui.BAD_TIME.format(text=ui.escaped(words)))
-            return True
-        await _retire_buttons(update, context, draft)
-        await _ask_zone(update, context, user.id, replace(draft, local_time=f"{picked:%H%M}"))
-        return True
-    if draft.stage == "zone":
-        match = resolve_zone(words)
-        if match is None:
-            hint = abbreviation_hint(words)
-            reply = ui.bad_zone(words, hint.cities, hint.offset) if hint else ui.bad_zone(words)
-            await send_text(update, context, reply)
-            return True
-        await _retire_buttons(update, context, draft)
-        await _save_schedule(update, context, user.id, draft, match.name, label=match.label)
-        return True
-    return False
+    return await _step(update, context, user.id, dialogue.Typed(text))
 
 
-async def _answer_mid_flow(update: Update, context: BotContext, user_id: int, draft: Draft, text: str) -> None:
+async def cancel_command(update: Update, context: BotContext) -> None:
+    """/cancel: drop a pending /schedule draft (the saved schedule stays as it was)."""
+    user = update.effective_user
+    if user is not None:
+        await _step(update, context, user.id, dialogue.Cancel())
+
+
+async def _answer_mid_flow(
+    update: Update, context: BotContext, user_id: int, draft: Draft | None, text: str, stage: dialogue.Stage
+) -> None:
     """Route a question as bot/handlers/router.py would (intent or answer), then say what is still open."""
     services = context.services
     result = services.matcher.match(text)
@@ -246,66 +264,8 @@ async def _answer_mid_flow(update: Update, context: BotContext, user_id: int, dr
         await handler(update, context, result)
     else:
         await questions.send_match_reply(update, context, result)
-    waiting = ui.STILL_WAITING.get(draft.stage)
-    if waiting and _load_draft(context, user_id) == draft:  # not cancelled or restarted by an intent
-        await send_text(update, context, waiting)
-
-
-async def _cancel_draft(update: Update, context: BotContext, user_id: int, draft: Draft) -> None:
-    _save_draft(context, user_id, None)
-    await _retire_buttons(update, context, draft)
-    await send_text(update, context, ui.SCHEDULE_CANCELLED)
-
-
-async def cancel_command(update: Update, context: BotContext) -> None:
-    """/cancel: drop a pending /schedule draft (the saved schedule stays as it was)."""
-    user = update.effective_user
-    if user is None:
-        return
-    draft = _load_draft(context, user.id)
-    if draft is None:
-        await send_text(update, context, ui.NOTHING_TO_CANCEL)
-        return
-    await _cancel_draft(update, context, user.id, draft)
-
-
-async def _ask_time(update: Update, context: BotContext, user_id: int, draft: Draft) -> None:
-    days = mask_to_days(draft.mask)
-    text = ui.ASK_TIME.format(days=ui.days_label(days))
-    await _prompt(update, context, user_id, replace(draft, stage="time"), text, ui.time_keyboard(draft.draft_id))
-
-
-async def _ask_zone(update: Update, context: BotContext, user_id: int, draft: Draft) -> None:
-    current = _current_schedule(context, user_id)
-    zone = zone_short(current.zone) if current else None
-    template = ui.ASK_ZONE_KEEP if zone else ui.ASK_ZONE
-    text = template.format(time=ui.time_label(draft.time_of_day), zone=zone or "")
-    await _prompt(update, context, user_id, replace(draft, stage="zone"), text, ui.zone_keyboard(draft.draft_id, zone))
-
-
-async def _save_schedule(
-    update: Update, context: BotContext, user_id: int, draft: Draft, zone: str, *, label: str
-) -> None:
-    services = context.services
-    now = services.now()
-    with services.db.session() as session:
-        schedule = schedules.upsert_schedule(
-            session,
-            runner_id=user_id,
-            days=mask_to_days(draft.mask),
-            local_time=draft.time_of_day,
-            zone=zone,
-            now=now,
-        )
-        runners.set_pending_input(session, user_id, None)
-    tz = zone_from_name(zone)
-    text = ui.SCHEDULE_SAVED.format(
-        zone_line=ui.zone_confirmed(label, now.astimezone(tz), fixed_offset=_is_fixed_offset(zone)),
-        days=ui.days_label(mask_to_days(schedule.days_mask)),
-        time=schedule.local_time,
-        next=ui.when_label(_local(schedule.next_reminder_at, zone)),
-    )
-    await send_text(update, context, text)
+    if _load_draft(context, user_id) == draft:  # not cancelled or restarted by an intent
+        await send_text(update, context, ui.STILL_WAITING[stage])
 
 
 def _is_fixed_offset(zone: str) -> bool:
@@ -328,8 +288,9 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     action, *args = (query.data or "").removeprefix(ui.PREFIX).split(":")
-    if action in ("d", "n", "t", "k", "x"):
-        await _draft_button(update, context, user.id, action, args)
+    press = _dialogue_press(action, args)
+    if press is not None:
+        await _step(update, context, user.id, press)
     elif action == "p":
         await pause(update, context)
     elif action == "u":
@@ -344,45 +305,23 @@ async def on_button(update: Update, context: BotContext) -> None:
         await send_text(update, context, ui.STALE_BUTTON)
 
 
-async def _draft_button(update: Update, context: BotContext, user_id: int, action: str, args: list[str]) -> None:
-    draft = _load_draft(context, user_id)
-    expected_stage = {"d": "days", "n": "days", "t": "time", "k": "zone", "x": None}[action]
-    if draft is None or not args or args[0] != draft.draft_id:
-        await send_text(update, context, ui.STALE_BUTTON)
-        return
-    query = update.callback_query
-    assert query is not None
-    if expected_stage is not None and draft.stage != expected_stage:
-        # This /schedule, but a step already answered (e.g. days typed): not an older message.
-        await query.edit_message_reply_markup(None)
-        await send_text(update, context, ui.STILL_WAITING[draft.stage])
-        return
-    if action == "x":
-        _save_draft(context, user_id, None)
-        await query.edit_message_reply_markup(None)
-        await send_text(update, context, ui.SCHEDULE_CANCELLED)
-    elif action == "d" and len(args) == 2 and args[1].isdigit() and 0 <= int(args[1]) <= 6:
-        toggled = replace(draft, mask=draft.mask ^ (1 << int(args[1])))
-        _save_draft(context, user_id, toggled)
-        await query.edit_message_reply_markup(ui.days_keyboard(draft.draft_id, mask_to_days(toggled.mask)))
-    elif action == "n":
-        if draft.mask == 0:
-            await send_text(update, context, ui.NO_DAYS)
-            return
-        await query.edit_message_reply_markup(None)
-        await _ask_time(update, context, user_id, draft)
-    elif action == "t" and len(args) == 2 and len(args[1]) == 4 and args[1].isdigit():
-        await query.edit_message_reply_markup(None)
-        await _ask_zone(update, context, user_id, replace(draft, local_time=args[1]))
-    elif action == "k":
-        current = _current_schedule(context, user_id)
-        if current is None:
-            await send_text(update, context, ui.STALE_BUTTON)
-            return
-        await query.edit_message_reply_markup(None)
-        await _save_schedule(update, context, user_id, draft, current.zone, label=zone_label(current.zone))
-    else:
-        await send_text(update, context, ui.STALE_BUTTON)
+def _dialogue_press(action: str, args: list[str]) -> dialogue.Press | None:
+    """A /schedule button ("r:<action>:<draft id>[:<value>]", see bot/ui/reminders.py) as an event."""
+    if not args:
+        return None
+    draft_id, value = args[0], args[1] if len(args) > 1 else ""
+    match action:
+        case "d" if value.isdigit():
+            return dialogue.ToggleDay(draft_id, int(value))
+        case "n":
+            return dialogue.DaysChosen(draft_id)
+        case "t":
+            return dialogue.TimeChosen(draft_id, value)
+        case "k":
+            return dialogue.KeepZone(draft_id)
+        case "x":
+            return dialogue.CancelPressed(draft_id)
+    return None
 
 
 async def _start_session(update: Update, context: BotContext, which: str) -> None:
@@ -506,7 +445,8 @@ async def turn_off(update: Update, context: BotContext) -> None:
         draft = Draft.decode(runner.pending_input if runner else None)
         if draft is not None:
             runners.set_pending_input(session, user.id, None)
-    await _retire_buttons(update, context, draft)
+    if draft is not None and draft.message_id:
+        await _retire_buttons(update, context, draft.message_id)
     await send_text(update, context, ui.NO_SCHEDULE if schedule is None else ui.TURNED_OFF)
 
 

@@ -27,7 +27,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.core.schedule import DAY_NAMES
 
 PREFIX = "r:"
-SUGGESTED_DAYS = frozenset({0, 2, 4})  # Mon, Wed, Fri: the calf article recommends 2-3 sessions a week
 TIME_CHOICES = ("06:30", "07:00", "12:00", "17:30", "18:00", "19:00", "20:00")
 ROUTINES = {"calf": "calf-routine", "back": "back-routine"}
 
@@ -41,7 +40,7 @@ PICK_DAYS = (
     "<b>Training days</b>\n"
     f"Tap the days you want a reminder on. {ARTICLE_ADVICE} "
     f"I've suggested three: Mon, Wed, Fri. {_PICK_DAYS_END}"
-)  # shown when there is no schedule yet (SUGGESTED_DAYS pre-selected)
+)  # shown when there is no schedule yet (bot.core.schedule_dialogue.SUGGESTED_DAYS pre-selected)
 PICK_DAYS_CURRENT = (
     "<b>Training days</b>\n"
     "Your current days are selected: {days}. "
@@ -92,7 +91,6 @@ STALE_BUTTON = (
     "That button belongs to an older /schedule message, so I ignored it and your "
     "schedule is unchanged. Send /schedule to change it."
 )
-CANCEL_WORDS = frozenset({"cancel", "stop", "never mind", "nevermind", "abort", "/cancel"})
 NOTHING_TO_CANCEL = "Nothing to cancel: no /schedule change is in progress."
 STILL_WAITING = {
     "days": "(I'm still waiting for your training days — tap them and Next, type them, or /cancel)",
