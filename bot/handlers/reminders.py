@@ -106,6 +106,8 @@ async def _step(update: Update, context: BotContext, user_id: int, event: dialog
     with services.db.session() as session:
         runner = runners.get_runner(session, user_id)
         draft = Draft.decode(runner.pending_input if runner else None)
+        if draft is None and isinstance(event, dialogue.Typed):
+            return False  # most text: no dialogue pending, nothing more to read
         current = schedules.get_schedule(session, runner_id=user_id)
         saved = dialogue.Saved(current.days_mask, current.zone) if current is not None else None
         outcome = dialogue.step(draft, event, saved)
