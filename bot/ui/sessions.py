@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import assert_never
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -326,128 +327,131 @@ def render(
     notice: str | None = None
     sid = session_id or 0
     for out in outputs:
-        if isinstance(out, Started):
-            parts.append(_started(out, library))
-            ends = False  # a new session replaced an abandoned one
-        elif isinstance(out, PromptSet):
-            parts.append(prompt_text(out, routine_title))
-            keyboard = set_keyboard(sid, out.position, timed=out.slot.timed)
-        elif isinstance(out, Recorded):
-            parts.append(_recorded(out))
-            notice = "Recorded ✅"
-        elif isinstance(out, Skipped):
-            if out.whole_exercise:
-                if not any(isinstance(o, Skipped) and o.whole_exercise for o in _before(outputs, out)):
-                    parts.append(_skipped_exercise(out, outputs))
-            elif out.counted:
-                parts.append("⏭ Skipped" + _reason_words(out.reason) + ".")
-            else:
-                parts.append("⏭ Skipped; your earlier result for that set stands.")
-        elif isinstance(out, Undone):
-            what = "skip" if out.was_skipped else "done"
-            parts.append(
-                f"↩️ Undone: the {what} of {html.escape(out.slot.title)}, set {out.slot.set_no}, "
-                "is taken back and that set is open again."
-            )
-        elif isinstance(out, NothingToUndo):
-            parts.append("There's nothing to undo here: no set was done or skipped just before this one.")
-        elif isinstance(out, Reopened):
-            parts.append("▶️ Session reopened where you stopped; everything you did is still saved.")
-            ends = False
-        elif isinstance(out, PainPaused):
-            parts.append(_pain_text(library))
-            parts.append(
-                f"⏸ I've paused your session at {_where(out.slot)}; nothing was skipped. Reply "
-                "<i>resume</i> only if it feels fine, or <i>stop</i> to end here."
-            )
-            keyboard = paused_keyboard(sid, out.position)
-        elif isinstance(out, DoseInfo):
-            parts.append(dose_info_text(out))
-            keyboard = set_keyboard(sid, out.position, timed=out.slot.timed)
-        elif isinstance(out, NoEquipmentNeeded):
-            parts.append(
-                f"No {html.escape(out.item)} needed for {html.escape(out.slot.title)}: "
-                f"{_optional_note(out)}"
-            )
-        elif isinstance(out, EquipmentLater):
-            if out.needed_by:
-                parts.append(
-                    f"Noted: this set doesn't need a {html.escape(out.item)}. Only "
-                    f"{html.escape(out.needed_by)} does; when you get there, say <i>no {html.escape(out.item)}</i> "
-                    "and I'll skip it."
-                )
-            else:
-                parts.append(f"No problem: nothing in this session needs a {html.escape(out.item)}.")
-        elif isinstance(out, Summary):
-            parts.append(summary_text(out, library))
-            ends = True
-        elif isinstance(out, Stopped):
-            parts.append(_stopped(out.summary, library))
-            ends = True
-            after_end = undo_stop_keyboard(sid, _stopped_position(outputs))
-        elif isinstance(out, Expired):
-            parts.append(_expired(out.summary, library))
-            ends = True
-        elif isinstance(out, Paused):
-            parts.append(
-                f"⏸ Paused at {_where(out.slot)}. Reply <i>resume</i> when you're ready; "
-                "your session is kept for a few hours."
-            )
-            keyboard = paused_keyboard(sid, out.position)
-        elif isinstance(out, AlreadyPaused):
-            parts.append("Already paused. Reply <i>resume</i> when you're ready.")
-        elif isinstance(out, Resumed):
-            parts.append("▶️ Welcome back, let's continue.")
-        elif isinstance(out, TimerStarted):
-            parts.append(
-                f"⏱ <b>Go!</b> {out.seconds} seconds. I'll tell you when the time is up; "
-                "reply <i>done</i> whenever you finish."
-            )
-            keyboard = set_keyboard(sid, out.position, timed=False)
-        elif isinstance(out, TimerFinished):
-            parts.append("⏰ <b>Time!</b> Reply <i>done</i> when you're ready.")
-            keyboard = set_keyboard(sid, out.position, timed=False)
-        elif isinstance(out, TimerStopped):
-            if out.was_running:
-                parts.append("⏹ Timer stopped. Reply <i>done</i> when you've finished the set.")
+        match out:
+            case Started():
+                parts.append(_started(out, library))
+                ends = False  # a new session replaced an abandoned one
+            case PromptSet():
+                parts.append(prompt_text(out, routine_title))
                 keyboard = set_keyboard(sid, out.position, timed=out.slot.timed)
-            else:
-                parts.append("No timer is running. Reply <i>done</i> when you've finished the set.")
-        elif isinstance(out, NotTimed):
-            parts.append("This set is counted in reps, so there's no timer. Reply <i>done</i> when you've finished.")
-        elif isinstance(out, NoSession):
-            after_expiry = any(isinstance(earlier, Expired) for earlier in outputs)
-            parts.append("Send /session to start a new one." if after_expiry else _no_session(out))
-        elif isinstance(out, AlreadyFinished):
-            parts.append(
-                "No session is running right now: you finished your "
-                f"{html.escape(_routine_title(library, out.summary.routine_id))} session 🎉 "
-                "Send /session to start another."
-            )
-        elif isinstance(out, SessionInProgress):
-            paused = " (paused)" if out.paused else ""
-            parts.append(
-                f"You're in the middle of the {html.escape(_routine_title(library, out.routine_id))}{paused}: "
-                f"set {out.position + 1} of {out.total}, {html.escape(out.slot.title)}. "
-                "Continue it, or stop it first to start another."
-            )
-            keyboard = in_progress_keyboard(sid, out.position)
-        elif isinstance(out, Refused):
-            parts.append(refused_text(out))
-        elif isinstance(out, Position):
-            parts.append(position_text(out, routine_title))
-            keyboard = (
-                paused_keyboard(sid, out.position)
-                if out.paused
-                else set_keyboard(sid, out.position, timed=out.slot.timed)
-            )
-        elif isinstance(out, AtFirstSet):
-            parts.append("This is the first set; there's nothing before it.")
-        elif isinstance(out, StaleButton):
-            notice = NOTICE_STALE.format(current=out.current.position + 1, total=out.current.total)
-        elif isinstance(out, RoutineUnavailable):
-            parts.append("That routine isn't available any more, sorry. Send /session to pick one.")
-            ends = True
+            case Recorded():
+                parts.append(_recorded(out))
+                notice = "Recorded ✅"
+            case Skipped():
+                if out.whole_exercise:
+                    if not any(isinstance(o, Skipped) and o.whole_exercise for o in _before(outputs, out)):
+                        parts.append(_skipped_exercise(out, outputs))
+                elif out.counted:
+                    parts.append("⏭ Skipped" + _reason_words(out.reason) + ".")
+                else:
+                    parts.append("⏭ Skipped; your earlier result for that set stands.")
+            case Undone():
+                what = "skip" if out.was_skipped else "done"
+                parts.append(
+                    f"↩️ Undone: the {what} of {html.escape(out.slot.title)}, set {out.slot.set_no}, "
+                    "is taken back and that set is open again."
+                )
+            case NothingToUndo():
+                parts.append("There's nothing to undo here: no set was done or skipped just before this one.")
+            case Reopened():
+                parts.append("▶️ Session reopened where you stopped; everything you did is still saved.")
+                ends = False
+            case PainPaused():
+                parts.append(_pain_text(library))
+                parts.append(
+                    f"⏸ I've paused your session at {_where(out.slot)}; nothing was skipped. Reply "
+                    "<i>resume</i> only if it feels fine, or <i>stop</i> to end here."
+                )
+                keyboard = paused_keyboard(sid, out.position)
+            case DoseInfo():
+                parts.append(dose_info_text(out))
+                keyboard = set_keyboard(sid, out.position, timed=out.slot.timed)
+            case NoEquipmentNeeded():
+                parts.append(
+                    f"No {html.escape(out.item)} needed for {html.escape(out.slot.title)}: "
+                    f"{_optional_note(out)}"
+                )
+            case EquipmentLater():
+                if out.needed_by:
+                    parts.append(
+                        f"Noted: this set doesn't need a {html.escape(out.item)}. Only "
+                        f"{html.escape(out.needed_by)} does; when you get there, say <i>no {html.escape(out.item)}</i> "
+                        "and I'll skip it."
+                    )
+                else:
+                    parts.append(f"No problem: nothing in this session needs a {html.escape(out.item)}.")
+            case Summary():
+                parts.append(summary_text(out, library))
+                ends = True
+            case Stopped():
+                parts.append(_stopped(out.summary, library))
+                ends = True
+                after_end = undo_stop_keyboard(sid, _stopped_position(outputs))
+            case Expired():
+                parts.append(_expired(out.summary, library))
+                ends = True
+            case Paused():
+                parts.append(
+                    f"⏸ Paused at {_where(out.slot)}. Reply <i>resume</i> when you're ready; "
+                    "your session is kept for a few hours."
+                )
+                keyboard = paused_keyboard(sid, out.position)
+            case AlreadyPaused():
+                parts.append("Already paused. Reply <i>resume</i> when you're ready.")
+            case Resumed():
+                parts.append("▶️ Welcome back, let's continue.")
+            case TimerStarted():
+                parts.append(
+                    f"⏱ <b>Go!</b> {out.seconds} seconds. I'll tell you when the time is up; "
+                    "reply <i>done</i> whenever you finish."
+                )
+                keyboard = set_keyboard(sid, out.position, timed=False)
+            case TimerFinished():
+                parts.append("⏰ <b>Time!</b> Reply <i>done</i> when you're ready.")
+                keyboard = set_keyboard(sid, out.position, timed=False)
+            case TimerStopped():
+                if out.was_running:
+                    parts.append("⏹ Timer stopped. Reply <i>done</i> when you've finished the set.")
+                    keyboard = set_keyboard(sid, out.position, timed=out.slot.timed)
+                else:
+                    parts.append("No timer is running. Reply <i>done</i> when you've finished the set.")
+            case NotTimed():
+                parts.append("This set is counted in reps, so there's no timer. Reply <i>done</i> when you've finished.")
+            case NoSession():
+                after_expiry = any(isinstance(earlier, Expired) for earlier in outputs)
+                parts.append("Send /session to start a new one." if after_expiry else _no_session(out))
+            case AlreadyFinished():
+                parts.append(
+                    "No session is running right now: you finished your "
+                    f"{html.escape(_routine_title(library, out.summary.routine_id))} session 🎉 "
+                    "Send /session to start another."
+                )
+            case SessionInProgress():
+                paused = " (paused)" if out.paused else ""
+                parts.append(
+                    f"You're in the middle of the {html.escape(_routine_title(library, out.routine_id))}{paused}: "
+                    f"set {out.position + 1} of {out.total}, {html.escape(out.slot.title)}. "
+                    "Continue it, or stop it first to start another."
+                )
+                keyboard = in_progress_keyboard(sid, out.position)
+            case Refused():
+                parts.append(refused_text(out))
+            case Position():
+                parts.append(position_text(out, routine_title))
+                keyboard = (
+                    paused_keyboard(sid, out.position)
+                    if out.paused
+                    else set_keyboard(sid, out.position, timed=out.slot.timed)
+                )
+            case AtFirstSet():
+                parts.append("This is the first set; there's nothing before it.")
+            case StaleButton():
+                notice = NOTICE_STALE.format(current=out.current.position + 1, total=out.current.total)
+            case RoutineUnavailable():
+                parts.append("That routine isn't available any more, sorry. Send /session to pick one.")
+                ends = True
+            case _:
+                assert_never(out)
     if not parts:
         return Reply("", notice=notice) if notice else None
     return Reply("\n\n".join(parts), after_end if ends else keyboard, ends_session=ends, notice=notice)
