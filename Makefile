@@ -32,7 +32,7 @@ eval: $(VENV)/.installed-run
 	$(BIN)/stridecoach eval ../shared/qa/dev.jsonl
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check bot content storage tests benchmarks

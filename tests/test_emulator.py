@@ -155,6 +155,7 @@ def test_it_delivers_to_a_webhook_with_the_secret(emulator: Emulator) -> None:
         emulator.wait_for(lambda: not emulator.pending_update_ids(), 5, "the update to be confirmed")
     finally:
         server.shutdown()
+        server.server_close()
 
 
 def test_it_runs_standalone(tmp_path: object) -> None:
@@ -174,6 +175,8 @@ def test_it_runs_standalone(tmp_path: object) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
+        assert proc.stdout is not None
+        proc.stdout.close()
 
 
 async def test_confirmed_updates_are_gone_for_good(bot: Bot, emulator: Emulator) -> None:
