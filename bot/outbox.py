@@ -75,24 +75,29 @@ async def attempt(
     text: str,
     keyboard: InlineKeyboardMarkup | None,
 ) -> Message | None:
-    """Send one recorded reply and record the outcome; the message, or None when it failed."""
+    """Send one recorded reply and record the outcome; the message, or None when it failed.
+
+    The attempt is recorded at the moment it *started*: the runner cannot have seen
+    the message before then (the rule behind a "done" typed before the set was shown).
+    """
+    started = services.now()
     try:
         sent: Message = await bot.send_message(chat_id, text, reply_markup=keyboard)
     except TelegramError as exc:
         status = classify(exc)
         log.warning("outbox: reply %d to chat %d not accepted (%s: %s); it stays %s",
                     outbox_id, chat_id, type(exc).__name__, exc, status)
-        await asyncio.to_thread(_mark, services, outbox_id, status, None)
+        await asyncio.to_thread(_mark, services, outbox_id, status, None, started)
         if status == "blocked":
             await asyncio.to_thread(_block, services, chat_id)
         return None
-    await asyncio.to_thread(_mark, services, outbox_id, "sent", sent.message_id)
+    await asyncio.to_thread(_mark, services, outbox_id, "sent", sent.message_id, started)
     return sent
 
 
-def _mark(services: Services, outbox_id: int, status: str, message_id: int | None) -> None:
+def _mark(services: Services, outbox_id: int, status: str, message_id: int | None, started: Any) -> None:
     with services.db.session() as session:
-        store.mark(session, outbox_id=outbox_id, status=status, now=services.now(), message_id=message_id)
+        store.mark(session, outbox_id=outbox_id, status=status, now=started, message_id=message_id)
 
 
 def _block(services: Services, chat_id: int) -> None:
@@ -127,6 +132,12 @@ async def retry_job(context: Any) -> None:
 
 
 def schedule_retries(application: Any) -> None:
+    """At start-up: replies the previous process may have sent become `uncertain`; then the job."""
+    services: Services = application.bot_data["services"]
+    with services.db.session() as session:
+        changed = store.after_crash(session)
+    if changed:
+        log.info("outbox: %d reply(ies) the last run may have sent get one more attempt at most", changed)
     job_queue = application.job_queue
     if job_queue is None:
         return

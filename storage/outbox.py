@@ -63,6 +63,17 @@ def open_for_session(session: Session, *, session_id: int) -> OutboxMessage | No
     ).first()
 
 
+def last_shown_at(session: Session, *, session_id: int) -> datetime | None:
+    """When the session's latest reply was accepted by Telegram (None if it was not)."""
+    row = session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.session_id == session_id, col(OutboxMessage.status).in_(("sent", "assumed")))
+        .order_by(col(OutboxMessage.id).desc())
+        .limit(1)
+    ).first()
+    return row.last_attempt_at if row is not None else None
+
+
 def get(session: Session, *, outbox_id: int) -> OutboxMessage | None:
     return session.get(OutboxMessage, outbox_id)
 
@@ -97,6 +108,16 @@ def due_for_retry(session: Session, *, before: datetime, since: datetime, limit:
         .limit(limit)
     ).all()
     return [int(r) for r in rows if r is not None]
+
+
+def after_crash(session: Session) -> int:
+    """Replies an earlier process recorded but never reported on: it may have sent them."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "pending", OutboxMessage.attempts == 0)  # type: ignore[arg-type]
+        .values(status="uncertain", attempts=1)
+    )
+    return int(result.rowcount or 0)
 
 
 def close_seen(session: Session, *, session_id: int, now: datetime) -> None:

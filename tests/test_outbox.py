@@ -118,3 +118,22 @@ async def test_pressing_done_on_the_new_set_proves_it_arrived(bot: BotHarness, s
     await bot.press(RUNNER, "Done")  # the button of set 2: they have it
     assert positions(services) == [0, 1]
     assert "uncertain" not in statuses(services)
+
+
+async def test_a_done_typed_before_the_next_set_was_shown_is_not_a_second_set(
+    bot: BotHarness, services: Services, clock: FakeClock
+) -> None:
+    await start(bot)
+    shown_at = int(clock.now.timestamp())
+    await bot.send(RUNNER, "done")  # set 1 recorded, set 2 shown now
+    # A second "done" the runner typed 20 s earlier (the bot was restarting) arrives late.
+    early = bot.fake.make_text_update(RUNNER, "done")
+    early["message"]["date"] = shown_at - 20
+    (shown,) = await bot.feed(early)
+    assert positions(services) == [0]
+    assert shown.text.startswith("Already recorded") and "Set 2 of" in shown.text
+    clock.advance(seconds=40)
+    later = bot.fake.make_text_update(RUNNER, "done")
+    later["message"]["date"] = int(clock.now.timestamp())  # typed after seeing set 2
+    await bot.feed(later)
+    assert positions(services) == [0, 1]

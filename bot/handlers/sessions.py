@@ -185,6 +185,7 @@ def _transact_once(
     from_text: bool = False,
     claim_without_session: bool = False,
     chat_id: int | None = None,
+    typed_at: datetime | None = None,
 ) -> _Step:
     """Apply one event to the runner's session in one short transaction.
 
@@ -206,6 +207,7 @@ def _transact_once(
         claim_without_session: Answer this text event even with no live
             session ("where am I?").
         chat_id: Where the reply goes (the runner's private chat by default).
+        typed_at: When the runner sent the text (Telegram's message date).
     """
     now = services.now()
     library = services.library
@@ -252,6 +254,10 @@ def _transact_once(
                 waiting = _with_open_reply(session, _view_step("resend", row, state))
                 if waiting.outbox_id is not None:
                     return waiting
+                if typed_at is not None and _typed_before_prompt(session, row.id, typed_at):
+                    # Typed before the current set was shown (a "done" sent twice while the
+                    # bot was slow or restarting): it is about the set already recorded.
+                    return _view_step("resend", row, state)
 
         prefix = ()
         if not isinstance(event, (Expire, TimerUp)):
@@ -293,6 +299,23 @@ def _record_reply(
         text=reply.text, keyboard=outbox.keyboard_json(reply.keyboard), now=now,
     )
     return replace(step, outbox_id=outbox_id)
+
+
+# A "done" typed this long before the current set was shown cannot be about it.
+_RETRY_WINDOW = timedelta(minutes=5)
+
+
+def _typed_before_prompt(session: Any, session_id: int, typed_at: datetime) -> bool:
+    """True when the runner typed before the bot showed them the current set.
+
+    Telegram's message date has whole seconds, so "before" means a second or more
+    earlier than the send; nobody reads a set, does it and types "done" in under one.
+    """
+    shown_at = outbox_store.last_shown_at(session, session_id=session_id)
+    if shown_at is None:
+        return False
+    gap = shown_at - typed_at
+    return timedelta(seconds=1) <= gap <= _RETRY_WINDOW
 
 
 def _with_open_reply(session: Any, step: _Step) -> _Step:
@@ -593,7 +616,7 @@ async def claim_session_text(update: Update, context: BotContext, text: str) -> 
     step = _transact(
         services, runner_id=runner_id, event=event, update_id=update.update_id,
         from_text=True, claim_without_session=isinstance(event, WhereAmI) and asks_position(text),
-        chat_id=chat_id,
+        chat_id=chat_id, typed_at=update.message.date if update.message is not None else None,
     )
     if step.kind == "pass":
         if step.outputs:  # the session had been abandoned: say so, then let the text go on
