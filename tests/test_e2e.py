@@ -159,6 +159,27 @@ def reply_to(emulator: Emulator, action: str, user: int = RUNNER, **kwargs: str)
     return emulator.events_since(mark, user)
 
 
+def do_set(emulator: Emulator, user: int = RUNNER, press: str | None = None) -> list[Event]:
+    """The runner says "done" (or presses `press`) and waits for the next set or the summary.
+
+    A runner answers the set they see: typing "done" again before the next set has
+    arrived would be a retry about the same set (the bot shows where they are).
+    """
+    mark = emulator.mark()
+    if press is not None:
+        emulator.press(user, press)
+    else:
+        emulator.send_text(user, "done")
+
+    def next_set() -> list[Event]:
+        fresh = emulator.events_since(mark, user)
+        shown = any(any(d.startswith("s:done:") for _, d in e.buttons) or "complete" in e.text.lower()
+                    for e in fresh)
+        return fresh if shown else []
+
+    return emulator.wait_for(next_set, WAIT, "the next set")  # type: ignore[no-any-return]
+
+
 def play_start_and_question(emulator: Emulator) -> None:
     welcome = say(emulator, "/start", "StrideCoach")
     assert "hollow body hold" in welcome.text.lower()  # the welcome suggests a question
@@ -181,9 +202,9 @@ def play_back_routine_with_kill(
     """/session, the back routine, "done" after every set, kill -9 after set 4, the rest, /progress."""
     choices = reply_to(emulator, "/session")
     assert any("back" in label.lower() for e in choices for label, _ in e.buttons), choices
-    reply_to(emulator, "press", label="back")
+    do_set(emulator, press="back")  # the first set is shown
     for _ in range(4):
-        reply_to(emulator, "done")
+        do_set(emulator)
     # Replies keep Telegram's ~1 message/s per chat, so the 4th may still be on its way.
     emulator.wait_for(lambda: query(db_path, "SELECT COUNT(*) FROM completed_set")[0][0] == 4,
                       WAIT, "4 sets stored")
@@ -192,9 +213,9 @@ def play_back_routine_with_kill(
     restart()
 
     for _ in range(BACK_ROUTINE_SETS - 5):
-        reply_to(emulator, "done")
+        do_set(emulator)
     mark = emulator.mark()
-    reply_to(emulator, "done")  # the last set brings the summary
+    do_set(emulator)  # the last set brings the summary
     emulator.wait_for_text(RUNNER, "complete", since=mark, timeout=WAIT)
     progress = reply_to(emulator, "/progress")
     assert not any("don't know the command" in e.text for e in progress), progress
