@@ -112,9 +112,9 @@ def due_for_retry(session: Session, *, before: datetime, since: datetime, limit:
 
 def after_crash(session: Session) -> int:
     """Replies an earlier process recorded but never reported on: it may have sent them."""
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         update(OutboxMessage)
-        .where(OutboxMessage.status == "pending", OutboxMessage.attempts == 0)  # type: ignore[arg-type]
+        .where(col(OutboxMessage.status) == "pending", col(OutboxMessage.attempts) == 0)
         .values(status="uncertain", attempts=1)
     )
     return int(result.rowcount or 0)

@@ -254,7 +254,9 @@ def _transact_once(
                 waiting = _with_open_reply(session, _view_step("resend", row, state))
                 if waiting.outbox_id is not None:
                     return waiting
-                if typed_at is not None and _typed_before_prompt(session, row.id, typed_at):
+                if typed_at is not None and row.id is not None and _typed_before_prompt(
+                    session, row.id, typed_at
+                ):
                     # Typed before the current set was shown (a "done" sent twice while the
                     # bot was slow or restarting): it is about the set already recorded.
                     return _view_step("resend", row, state)
