@@ -147,6 +147,17 @@ def test_resolve_zone_falls_back_to_utc() -> None:
     assert resolve_zone("Europe/Berlin") == ZoneInfo("Europe/Berlin")
 
 
+def test_a_runner_in_utc_plus_5_30_gets_local_weeks() -> None:
+    # "UTC+5:30" is stored as "UTC+05:30" (no IANA name has minutes); its week starts
+    # at Monday 00:00 local, which is Sunday 18:30 UTC.
+    zone = resolve_zone("UTC+05:30")
+    assert zone.utcoffset(None) == timedelta(hours=5, minutes=30)
+    sunday_evening = [_session(datetime(2026, 2, 22, 19, 0, tzinfo=UTC)), _session(datetime(2026, 2, 22, 20, 0, tzinfo=UTC))]
+    assert streak(sunday_evening, now=NOW, zone=UTC) == 0  # still Sunday in UTC
+    assert streak(sunday_evening, now=NOW, zone=zone) == 1  # Monday 23 Feb 00:30 and 01:30 local
+    assert resolve_zone("Etc/GMT-2").utcoffset(None) == timedelta(hours=2)
+
+
 def test_export_csv_has_a_header_and_iso_utc_instants() -> None:
     started = datetime(2026, 3, 2, 10, 0, 0, 123456, tzinfo=ZoneInfo("Europe/Berlin"))
     row = ExportRow(1, "calf-routine", started, "finished", "weighted-calf-raise", 2, "3 sets", 42.5, "kg", started)

@@ -22,7 +22,8 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.core.timezones import zone_from_name
 
 TARGET_MIN_PER_WEEK = 2  # the calf article: calf work 2 to 3 times a week
 TARGET_MAX_PER_WEEK = 3
@@ -99,12 +100,12 @@ class ProgressReport:
 
 
 def resolve_zone(name: str | None) -> tzinfo:
-    """The runner's zone by IANA name; UTC when unset or unknown."""
+    """The runner's stored zone (``zone_from_name``: IANA, "Etc/GMT-2", "UTC+05:30"); UTC when unset or unknown."""
     if not name:
         return timezone.utc
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        return zone_from_name(name)
+    except ValueError:
         return timezone.utc
 
 
