@@ -13,13 +13,11 @@ Delivery of the reminders themselves is in bot/reminder_delivery.py.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, assert_never
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core import schedule_dialogue as dialogue
@@ -28,15 +26,13 @@ from bot.core.schedule_dialogue import Draft, draft_id_for
 from bot.core.timezones import zone_from_name, zone_short
 from bot.handlers import questions
 from bot.handlers.chat_filters import PRIVATE_MESSAGE
-from bot.handlers.common import send_text
+from bot.handlers.common import send_text, strip_buttons
 from bot.reminder_delivery import ReminderDelivery, schedule_tick
 from bot.services import BotContext, Services
 from bot.ui import reminders as ui
 from content.matcher import MatchResult
 from storage import runners, schedules
 from storage.models import Schedule
-
-log = logging.getLogger(__name__)
 
 DELIVERY_KEY = "reminders.delivery"
 SNOOZE_MINUTES = 60
@@ -148,9 +144,13 @@ async def _say(
         case dialogue.ShowDays(draft_id, days):
             await _edit_pressed(update, ui.days_keyboard(draft_id, days))
         case dialogue.RemovePressedButtons():
-            await _edit_pressed(update, None)
+            pressed = update.callback_query.message if update.callback_query else None
+            if pressed is not None:
+                await strip_buttons(context, pressed.chat.id, pressed.message_id)
         case dialogue.RemoveButtons(message_id):
-            await _retire_buttons(update, context, message_id)
+            # Best effort: the message may be gone or already bare; its buttons are stale anyway.
+            if update.effective_chat is not None:
+                await strip_buttons(context, update.effective_chat.id, message_id)
         case dialogue.SaveSchedule(zone=zone, label=label):
             assert saved is not None  # written by _step in the same unit of work
             await send_text(update, context, _saved_text(saved, zone, label, context.services.now()))
@@ -198,26 +198,11 @@ async def _prompt(
             runners.set_pending_input(session, user_id, replace(draft, message_id=sent.message_id).encode())
 
 
-async def _edit_pressed(update: Update, keyboard: InlineKeyboardMarkup | None) -> None:
-    """Redraw (or, with None, remove) the buttons of the message whose button was pressed."""
+async def _edit_pressed(update: Update, keyboard: InlineKeyboardMarkup) -> None:
+    """Redraw the buttons of the message whose button was pressed."""
     query = update.callback_query
     if query is not None:
         await query.edit_message_reply_markup(keyboard)
-
-
-async def _retire_buttons(update: Update, context: BotContext, message_id: int) -> None:
-    """Remove the buttons of an earlier question (the dialogue moved on by text, or ended).
-
-    Best effort: the message may be gone or already without buttons; its buttons are
-    stale in any case (the draft id or stage no longer matches).
-    """
-    chat = update.effective_chat
-    if chat is None:
-        return
-    try:
-        await context.bot.edit_message_reply_markup(chat.id, message_id, reply_markup=None)
-    except TelegramError as exc:
-        log.debug("could not remove the buttons of message %s: %s", message_id, exc)
 
 
 def _saved_text(schedule: Schedule, zone: str, label: str, now: datetime) -> str:
@@ -447,8 +432,8 @@ async def turn_off(update: Update, context: BotContext) -> None:
         draft = Draft.decode(runner.pending_input if runner else None)
         if draft is not None:
             runners.set_pending_input(session, user.id, None)
-    if draft is not None and draft.message_id:
-        await _retire_buttons(update, context, draft.message_id)
+    if draft is not None and draft.message_id and update.effective_chat is not None:
+        await strip_buttons(context, update.effective_chat.id, draft.message_id)
     await send_text(update, context, ui.NO_SCHEDULE if schedule is None else ui.TURNED_OFF)
 
 
