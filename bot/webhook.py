@@ -266,11 +266,3 @@ class WebhookReceiver:
             await self._server.close_all_connections()
             self._server = None
 
-
-def run_webhook(application: AnyApplication, settings: Settings) -> None:
-    """Serve in webhook mode until SIGTERM/SIGINT (blocking)."""
-    import asyncio
-
-    from bot.serve import run_until_stopped
-
-    asyncio.run(run_until_stopped(application, WebhookReceiver(settings), settings))

@@ -330,17 +330,6 @@ async def test_start_session_from_the_reminder(bot: BotHarness, services: Servic
     assert [r.routine_id for r in rows] == ["calf-routine"]
 
 
-async def test_start_session_when_sessions_are_missing(
-    bot: BotHarness, services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from bot.handlers import sessions
-
-    await _reminded(bot, services, clock)
-    monkeypatch.delattr(sessions, "start_routine", raising=False)
-    [reply] = await bot.press(RUNNER, "Start back session")
-    assert reply.text == ui.SESSIONS_UNAVAILABLE
-
-
 async def test_late_reminder_says_so(bot: BotHarness, services: Services, clock: FakeClock) -> None:
     await schedule(bot, zone="Berlin")
     clock.set(datetime(2026, 3, 2, 17, 0, tzinfo=UTC) + timedelta(minutes=20))

@@ -24,7 +24,7 @@ from bot.core import schedule_dialogue as dialogue
 from bot.core.schedule import local_date_of, mask_to_days, snooze_until
 from bot.core.schedule_dialogue import Draft, draft_id_for
 from bot.core.timezones import zone_from_name, zone_short
-from bot.handlers import questions
+from bot.handlers import questions, sessions
 from bot.handlers.chat_filters import PRIVATE_MESSAGE
 from bot.handlers.common import send_text, strip_buttons
 from bot.reminder_delivery import ReminderDelivery, schedule_tick
@@ -82,11 +82,6 @@ def _load_draft(context: BotContext, user_id: int) -> Draft | None:
     with context.services.db.session() as session:
         runner = runners.get_runner(session, user_id)
         return Draft.decode(runner.pending_input if runner else None)
-
-
-def _save_draft(context: BotContext, user_id: int, draft: Draft | None) -> None:
-    with context.services.db.session() as session:
-        runners.set_pending_input(session, user_id, draft.encode() if draft else None)
 
 
 def _current_schedule(context: BotContext, user_id: int) -> Schedule | None:
@@ -316,14 +311,7 @@ async def _start_session(update: Update, context: BotContext, which: str) -> Non
     if routine_id is None:
         await send_text(update, context, ui.STALE_BUTTON)
         return
-    # Late import: the sessions feature is optional here and may not exist yet.
-    from bot.handlers import sessions
-
-    start_routine = getattr(sessions, "start_routine", None)
-    if start_routine is None:
-        await send_text(update, context, ui.SESSIONS_UNAVAILABLE)
-        return
-    await start_routine(update, context, routine_id)
+    await sessions.start_routine(update, context, routine_id)
 
 
 async def _reminder_button(

@@ -138,10 +138,6 @@ SNOOZED = "⏰ OK, I'll remind you again at {time}."
 SKIPPED = "👍 Rest day noted, no more reminders today. Next one: <b>{next}</b> your time."
 NOT_TODAY = "That reminder is from {date}, so there is nothing to snooze or skip now."
 REMINDER_GONE = "I can't find that reminder any more. Send /reminders to see your schedule."
-SESSIONS_UNAVAILABLE = (
-    "Guided sessions aren't available yet, sorry. Until then, ask me how to do an exercise, "
-    "for example <i>how do I do a single-leg calf raise?</i>"
-)
 NO_NEXT = "none scheduled"
 
 

@@ -152,7 +152,6 @@ WEEKLY_NOTES = {
     ),
 }
 WEEKLY_NOTE_DEFAULT = "/progress shows your sessions week by week."
-CHOOSE_AFTER_STOP = "Which routine now?"
 
 # The weighted raise: the article gives no rep count. The bot's suggestion
 # follows the article's own progression ("Start by doing this as a double-leg
