@@ -19,6 +19,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -30,7 +31,7 @@ from telegram.request import BaseRequest
 
 from bot import features, outbox
 from bot.budgets import ChatBudgets, Clock
-from bot.handlers import common, questions, router
+from bot.handlers import common, guards, questions, router
 from bot.handlers.chat_filters import PRIVATE, PRIVATE_MESSAGE
 from bot.inbox import Inbox, InboxProcessor
 from bot.services import BotApplication, BotContext, Services
@@ -40,6 +41,10 @@ from bot.ui.common import bot_commands
 from bot.update_order import RunnerOrderedProcessor
 
 log = logging.getLogger(__name__)
+
+# Every callback_data prefix a button of ours carries: s: sessions, r: reminders,
+# q: topics, d: data (/forget).
+CALLBACK_PREFIXES = ("s:", "r:", "q:", "d:")
 
 
 
@@ -96,6 +101,11 @@ def _register_handlers(application: BotApplication, services: Services) -> None:
     features.register_guards(application, services)
     application.add_handler(TypeHandler(Update, common.track_runner), group=-1)
 
+    # Forged or outdated button data is answered politely before any feature parses it.
+    application.add_handler(CallbackQueryHandler(
+        guards.answer_junk, pattern=lambda data: guards.is_junk(data, CALLBACK_PREFIXES)
+    ))
+    application.add_handler(ChatMemberHandler(guards.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(CommandHandler("start", common.start, filters=PRIVATE_MESSAGE))
     application.add_handler(CommandHandler("help", common.help_command, filters=PRIVATE_MESSAGE))
     application.add_handler(CommandHandler("topics", questions.topics, filters=PRIVATE_MESSAGE))
@@ -119,7 +129,10 @@ def _register_handlers(application: BotApplication, services: Services) -> None:
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.TEXT, router.route_text))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & ~filters.TEXT, common.non_text))
     # Groups, channels: the bot coaches in private chats only.
-    application.add_handler(MessageHandler(~PRIVATE, common.group_chat))
+    # (Channel posts are not messages: they reach no handler and get no answer.)
+    application.add_handler(MessageHandler(~PRIVATE & filters.UpdateType.MESSAGE, common.group_chat))
+    # Every press gets its spinner stopped, even one no feature claims.
+    application.add_handler(CallbackQueryHandler(guards.answer_junk))
     application.add_error_handler(common.on_error)
 
 

@@ -40,6 +40,8 @@ from typing import Any, Protocol
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.sanitise import clean_request
+
 log = logging.getLogger(__name__)
 
 BROADCAST = "broadcast"  # rate_limit_args for messages nobody just asked for (reminders)
@@ -141,6 +143,7 @@ class ChatBudgets(BaseRateLimiter):
         data: dict[str, Any],
         rate_limit_args: Any,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        clean_request(data)  # every call passes here: no lone surrogate reaches Telegram
         chat = self._chat_budget(data.get("chat_id"))
         broadcast = self.broadcasts if rate_limit_args == BROADCAST else None
         attempt = 0

@@ -21,6 +21,7 @@ with polling and lives in bot/serve.py.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -45,8 +46,17 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's rule for secret_token: 1-256 characters, A-Z a-z 0-9 _ and -.
 _SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+MIN_SECRET_LENGTH = 16
 MAX_UPDATE_BYTES = 1_000_000  # updates are a few KB; refuse anything absurd early
 MAX_CONNECTIONS = 40  # Telegram's default number of parallel webhook deliveries
+# A connection must send its headers, and then its body, within this long; idle
+# keep-alive connections are closed after it too. Slow or idle clients cannot pile up.
+READ_TIMEOUT_SECONDS = 10.0
+# Open connections the server keeps at once (Telegram uses at most MAX_CONNECTIONS,
+# plus health checks); more are closed on arrival, so no flood exhausts file handles.
+MAX_OPEN_CONNECTIONS = 200
+# Real updates nest a dozen levels at most; anything deeper is not an update.
+MAX_JSON_DEPTH = 40
 
 
 def webhook_config_problem(settings: Settings) -> str | None:
@@ -64,8 +74,14 @@ def webhook_config_problem(settings: Settings) -> str | None:
             "set WEBHOOK_SECRET_TOKEN (1-256 characters: letters, digits, _ and -) so that "
             "only Telegram can post updates, e.g. the output of `openssl rand -hex 32`"
         )
-    if not _SECRET_PATTERN.match(settings.webhook_secret_token.get_secret_value()):
+    secret = settings.webhook_secret_token.get_secret_value()
+    if not _SECRET_PATTERN.match(secret):
         return "WEBHOOK_SECRET_TOKEN may only contain letters, digits, _ and - (1-256 characters)"
+    if len(secret) < MIN_SECRET_LENGTH:
+        # Short secrets can be guessed, and could not be masked in the logs without
+        # masking ordinary words too (bot/logging_setup.py masks secrets of 8+ characters).
+        return (f"WEBHOOK_SECRET_TOKEN is too short: use at least {MIN_SECRET_LENGTH} characters, "
+                "e.g. the output of `openssl rand -hex 32`")
     return None
 
 
@@ -89,17 +105,19 @@ class HealthCheck:
     receiver: Receiver
     started: float = field(default_factory=time.monotonic)
 
-    def __call__(self) -> tuple[int, dict[str, Any]]:
+    async def __call__(self) -> tuple[int, dict[str, Any]]:
         problems = []
         if not self.application.running:
             problems.append("application not running")
         if not self.receiver.running:
             problems.append("not receiving updates")
-        database = _database_status(self.application)
-        if database != "ok":
+        # In a worker thread: a locked or slow database never stalls the event loop.
+        database = await asyncio.to_thread(_database_status, self.application)
+        if database == "error":
             problems.append("database unavailable")
+        status = "error" if problems else ("degraded" if database != "ok" else "ok")
         report: dict[str, Any] = {
-            "status": "ok" if not problems else "error",
+            "status": status,
             "mode": self.receiver.name,
             "uptime_seconds": round(time.monotonic() - self.started, 1),
             "queued_updates": self.application.update_queue.qsize(),
@@ -107,21 +125,29 @@ class HealthCheck:
         }
         if problems:
             report["problems"] = problems
-        return (200 if not problems else 503), report
+        elif database == "locked":
+            report["problems"] = ["database locked: another writer holds it, updates wait"]
+        return (503 if problems else 200), report
+
+
+# How long the health probe waits for SQLite's write lock before calling it "locked".
+PROBE_LOCK_MS = 200
 
 
 def _database_status(application: AnyApplication) -> str:
+    """"ok"; "locked" (it answers reads, but its write lock is held); or "error"."""
     services = application.bot_data.get("services")
     if services is None:
         return "unknown"
     try:
-        # A raw DBAPI connection in autocommit: a plain read, never SQLite's write lock
-        # (our sessions start with BEGIN IMMEDIATE, which a health probe must not take).
+        # A raw DBAPI connection in autocommit: a plain read first.
         connection = services.db.engine.raw_connection()
         try:
             cursor = connection.cursor()
             cursor.execute("SELECT 1")
             cursor.fetchall()
+            if services.db.engine.dialect.name == "sqlite":
+                return _sqlite_write_lock(cursor)
             cursor.close()
         finally:
             connection.close()
@@ -131,19 +157,40 @@ def _database_status(application: AnyApplication) -> str:
     return "ok"
 
 
+def _sqlite_write_lock(cursor: Any) -> str:
+    """Take and release SQLite's write lock briefly: is a writer stuck holding it?"""
+    import sqlite3
+
+    from storage.db import BUSY_TIMEOUT_MS
+
+    cursor.execute(f"PRAGMA busy_timeout={PROBE_LOCK_MS}")
+    try:
+        cursor.execute("BEGIN IMMEDIATE")
+        cursor.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        log.warning("health check: the database is locked (%s)", exc)
+        return "locked"
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.close()
+    return "ok"
+
+
 class _HealthHandler(tornado.web.RequestHandler):
     def initialize(self, check: HealthCheck) -> None:
         self.check = check
 
-    def get(self) -> None:
-        status, report = self.check()
+    async def get(self) -> None:
+        status, report = await self.check()
         self.set_status(status)
         self.finish(report)
 
 
 def start_health_server(check: HealthCheck, listen: str, port: int) -> HTTPServer:
     """Serve GET /healthz alone (polling mode, or a separate HEALTH_PORT in webhook mode)."""
-    server = HTTPServer(tornado.web.Application([(r"/healthz", _HealthHandler, {"check": check})]))
+    server = make_server(tornado.web.Application([(r"/healthz", _HealthHandler, {"check": check})]))
     server.listen(port, address=listen)
     log.info("health endpoint on http://%s:%d/healthz", listen, port)
     return server
@@ -200,13 +247,60 @@ class _UpdateHandler(tornado.web.RequestHandler):
             data = json.loads(self.request.body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"not JSON ({exc})") from None
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
             raise ValueError("not a Telegram update (no integer update_id)")
+        if not 0 <= data["update_id"] < 2**63:
+            raise ValueError("update_id out of range")
+        wrong = [key for key, value in data.items() if key != "update_id" and not isinstance(value, dict)]
+        if wrong:  # every field of an Update other than its id is an object
+            raise ValueError(f"not a Telegram update (field {wrong[0][:40]!r} is not an object)")
+        if _too_deep(data, MAX_JSON_DEPTH):
+            raise ValueError("nested too deeply")
         return data
 
     def _answer(self, status: int, text: str) -> None:
         self.set_status(status)
         self.finish({"ok": 200 <= status < 300, "description": text})
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """True when `value` nests deeper than `limit` (iterative: no recursion to exhaust)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
+
+
+class _CappedHTTPServer(HTTPServer):
+    """tornado's HTTPServer with a cap on open connections."""
+
+    max_open = MAX_OPEN_CONNECTIONS
+
+    def handle_stream(self, stream: Any, address: Any) -> None:
+        if len(self._connections) >= self.max_open:
+            log.warning("webhook: %d connections open; refusing one from %s", len(self._connections),
+                        address[0] if address else "?")
+            stream.close()
+            return
+        super().handle_stream(stream, address)
+
+
+def make_server(app: tornado.web.Application) -> HTTPServer:
+    """The HTTP server for the webhook and /healthz, with read timeouts and a connection cap."""
+    return _CappedHTTPServer(
+        app,
+        max_body_size=MAX_UPDATE_BYTES,
+        idle_connection_timeout=READ_TIMEOUT_SECONDS,  # also the time allowed to send the headers
+        body_timeout=READ_TIMEOUT_SECONDS,
+    )
 
 
 class WebhookReceiver:
@@ -241,7 +335,7 @@ class WebhookReceiver:
         from bot.serve import retrying
 
         # Listen first, so that Telegram's first delivery after setWebhook finds us.
-        self._server = HTTPServer(self.make_app(application), max_body_size=MAX_UPDATE_BYTES)
+        self._server = make_server(self.make_app(application))
         self._server.listen(self.settings.webhook_port, address=self.settings.webhook_listen)
         self.running = True
         await retrying(

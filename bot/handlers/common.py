@@ -114,6 +114,9 @@ async def group_chat(update: Update, context: BotContext) -> None:
 async def on_error(update: object, context: BotContext) -> None:
     """Log first (so we see it even if replying fails), then apologise to the runner."""
     log.error("unhandled error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.callback_query is not None:
+        await answer_query(update, ui.SOMETHING_WENT_WRONG_SHORT)  # never a spinner left turning
+        return
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(update.effective_chat.id, ui.SOMETHING_WENT_WRONG)

@@ -30,6 +30,7 @@ from bot.core.workout import (
     Event,
     Expire,
     Output,
+    Pause,
     Position,
     PromptSet,
     Repeat,
@@ -90,6 +91,7 @@ _BUTTON_EVENTS: dict[str, Event] = {
     ui.STOP: Stop(),
     ui.TIMER: StartTimer(),
     ui.RESUME: Resume(),
+    ui.PAUSE: Pause(),
     ui.STOP_AND_CHOOSE: Stop(),
 }
 

@@ -417,6 +417,7 @@ class FakeTelegram:
         text = str(params.get("text", ""))
         if not text.strip():
             raise _BadRequest("Bad Request: message text is empty")
+        _require_utf8(text)
         if len(text) > 4096:
             raise _BadRequest("Bad Request: message is too long")
         message = SentMessage(
@@ -513,6 +514,14 @@ class FakeTelegram:
 
 class _BadRequest(Exception):
     """Raised inside a fake API method; answered as HTTP 400."""
+
+
+def _require_utf8(text: str) -> None:
+    """Telegram refuses text that is not valid UTF-8 (a lone surrogate, for instance)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _BadRequest("Bad Request: strings must be encoded in UTF-8") from None
 
 
 class FakeRequest(BaseRequest):

@@ -64,6 +64,7 @@ SOMETHING_WENT_WRONG = (
     "Sorry, something went wrong on my side. Anything already saved stays saved: "
     "say “where am I” to see where your session stands before doing it again."
 )
+SOMETHING_WENT_WRONG_SHORT = "Sorry, something went wrong on my side; anything already saved stays saved."
 SLOW_DOWN = (
     "Whoa, that's a lot of messages at once! I'll catch my breath for a few seconds; "
     "messages sent meanwhile are ignored."
