@@ -20,7 +20,8 @@ def register_guards(application: Application[Any, Any, Any, Any, Any, Any], serv
 
 
 def register_features(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    # Order of text claimers: a pending schedule question first, then an active session.
+    # Text claimers: the session's goes first but passes text on while a /schedule
+    # question is pending (one read in its transaction); then the schedule's.
     reminders.register(application, services)
     sessions.register(application, services)
     progress.register(application, services)

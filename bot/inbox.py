@@ -4,9 +4,10 @@ Telegram forgets an update once we confirm it (the next getUpdates offset, or th
 webhook's 200). PTB's own Updater and webhook handler confirm as soon as an update
 is *queued in memory*, so a crash loses whatever was queued. Here:
 
-1. `Inbox.accept` writes the batch to the `inbox_update` table (one transaction,
-   in a worker thread) and only then returns, so the caller may confirm it
-   (bot/polling.py moves the offset on; bot/webhook.py answers 200). Updates
+1. `Inbox.accept` writes the batch to the `inbox_update` table (one transaction;
+   in a worker thread on a server database, inline on SQLite: bot/db_calls.py) and
+   only then returns, so the caller may confirm it (bot/polling.py moves the offset
+   on; bot/webhook.py answers 200). Updates
    already in the table (Telegram redelivered them) are not queued again.
 2. The stored updates go on `application.update_queue`; PTB processes them
    through `InboxProcessor`, which marks each one handled when the Application
@@ -21,7 +22,6 @@ is *queued in memory*, so a crash loses whatever was queued. Here:
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Sequence
@@ -31,6 +31,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor, SimpleUpdateProcessor
 
+from bot.db_calls import run_db
 from bot.services import Services
 from storage import inbox as store
 
@@ -62,7 +63,7 @@ class Inbox:
         payloads: Sequence[tuple[int, str]],
         updates: Sequence[Update] | None = None,
     ) -> int:
-        new = set(await asyncio.to_thread(self._store, payloads))
+        new = set(await run_db(self.services, self._store, payloads))
         if updates is None:
             updates = [Update.de_json(json.loads(p), application.bot) for uid, p in payloads if uid in new]
         for update in updates:
@@ -79,7 +80,7 @@ class Inbox:
 
     async def resume(self, application: Any) -> int:
         """Queue every stored update that was never handled (after a crash or a hurried stop)."""
-        rows = await asyncio.to_thread(self._unhandled)
+        rows = await run_db(self.services, self._unhandled)
         for update_id, payload in rows:
             try:
                 update = Update.de_json(json.loads(payload), application.bot)
@@ -99,7 +100,7 @@ class Inbox:
             return store.unhandled(session)
 
     async def mark_handled(self, update_ids: Sequence[int]) -> None:
-        await asyncio.to_thread(self._mark, list(update_ids))
+        await run_db(self.services, self._mark, list(update_ids))
 
     def _mark(self, update_ids: list[int]) -> None:
         now = self.services.now()

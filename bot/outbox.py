@@ -22,7 +22,6 @@ see, and a reply Telegram accepted late is delivered at most twice.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from datetime import timedelta
@@ -31,6 +30,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot.db_calls import run_db
 from bot.services import Services
 from storage import outbox as store
 
@@ -66,6 +66,31 @@ def keyboard_from(data: str | None, bot: Any) -> InlineKeyboardMarkup | None:
     return None if not data else InlineKeyboardMarkup.de_json(json.loads(data), bot)
 
 
+async def show(
+    bot: Any,
+    chat_id: int,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None,
+    *,
+    edit_message_id: int | None = None,
+) -> Message:
+    """Send `text`, or put it in place of message `edit_message_id` (one call either way).
+
+    A message that can no longer be edited (deleted, too old) gets a new message instead.
+    """
+    if edit_message_id is not None:
+        try:
+            edited = await bot.edit_message_text(
+                text, chat_id=chat_id, message_id=edit_message_id, reply_markup=keyboard
+            )
+            if isinstance(edited, Message):
+                return edited
+        except BadRequest as exc:
+            log.debug("could not edit message %d (%s); sending a new one", edit_message_id, exc.message)
+    sent: Message = await bot.send_message(chat_id, text, reply_markup=keyboard)
+    return sent
+
+
 async def attempt(
     bot: Any,
     services: Services,
@@ -74,24 +99,26 @@ async def attempt(
     chat_id: int,
     text: str,
     keyboard: InlineKeyboardMarkup | None,
+    edit_message_id: int | None = None,
 ) -> Message | None:
-    """Send one recorded reply and record the outcome; the message, or None when it failed.
+    """Send one recorded reply (or edit it into `edit_message_id`) and record the outcome;
+    the message, or None when it failed.
 
     The attempt is recorded at the moment it *started*: the runner cannot have seen
     the message before then (the rule behind a "done" typed before the set was shown).
     """
     started = services.now()
     try:
-        sent: Message = await bot.send_message(chat_id, text, reply_markup=keyboard)
+        sent = await show(bot, chat_id, text, keyboard, edit_message_id=edit_message_id)
     except TelegramError as exc:
         status = classify(exc)
         log.warning("outbox: reply %d to chat %d not accepted (%s: %s); it stays %s",
                     outbox_id, chat_id, type(exc).__name__, exc, status)
-        await asyncio.to_thread(_mark, services, outbox_id, status, None, started)
+        await run_db(services, _mark, services, outbox_id, status, None, started)
         if status == "blocked":
-            await asyncio.to_thread(_block, services, chat_id)
+            await run_db(services, _block, services, chat_id)
         return None
-    await asyncio.to_thread(_mark, services, outbox_id, "sent", sent.message_id, started)
+    await run_db(services, _mark, services, outbox_id, "sent", sent.message_id, started)
     return sent
 
 
@@ -120,7 +147,7 @@ def _due(services: Services) -> list[tuple[int, int, str, str | None]]:
 async def retry_due(bot: Any, services: Services) -> int:
     """Send again every open reply whose last attempt is old enough; returns how many were sent."""
     sent = 0
-    for outbox_id, chat_id, text, keyboard in await asyncio.to_thread(_due, services):
+    for outbox_id, chat_id, text, keyboard in await run_db(services, _due, services):
         if await attempt(bot, services, outbox_id, chat_id=chat_id, text=text,
                          keyboard=keyboard_from(keyboard, bot)) is not None:
             sent += 1

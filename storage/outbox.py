@@ -102,7 +102,10 @@ def due_for_retry(session: Session, *, before: datetime, since: datetime, limit:
         .where(
             col(OutboxMessage.status).in_(RETRY_STATUSES),
             col(OutboxMessage.created_at) >= since,
-            (col(OutboxMessage.last_attempt_at).is_(None)) | (col(OutboxMessage.last_attempt_at) < before),
+            # Never attempted: only once it is old enough, else the handler that recorded it
+            # is still sending it (waiting on the chat's budget or the network).
+            (col(OutboxMessage.last_attempt_at).is_(None) & (col(OutboxMessage.created_at) < before))
+            | (col(OutboxMessage.last_attempt_at) < before),
         )
         .order_by(col(OutboxMessage.id))
         .limit(limit)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlmodel import Session, col
 
 from storage.db import insert_ignore
@@ -33,6 +33,18 @@ def unblock(session: Session, user_id: int) -> None:
 
 def get_runner(session: Session, user_id: int) -> Runner | None:
     return session.get(Runner, user_id)
+
+
+_PENDING = select(Runner.pending_input).where(Runner.id == bindparam("_id"))  # type: ignore[arg-type]
+
+
+def pending_input(session: Session, user_id: int) -> str | None:
+    """What typed input a feature is waiting for from this runner (None: nothing).
+
+    A plain column read (no ORM object): it runs on every typed message mid-session.
+    """
+    value = session.connection().execute(_PENDING, {"_id": user_id}).scalar()
+    return None if value is None else str(value)
 
 
 def set_pending_input(session: Session, user_id: int, pending: str | None) -> None:

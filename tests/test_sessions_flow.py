@@ -133,9 +133,15 @@ async def test_full_calf_walk_stores_every_set_once_and_ends_with_a_summary(
     assert all(r.completed_at.tzinfo is not None for r in rows)
     session_row = latest_row(services)
     assert (session_row.status, session_row.sets_done, session_row.sets_skipped) == ("finished", 21, 0)
-    # Old buttons never pile up: nothing in the chat carries buttons any more, not even
-    # /session's chooser (its buttons went when the routine started).
-    assert with_buttons(fake, RUNNER) == []
+    # One Bot API call per "done": a press turns its own message into the record and the next
+    # set; a typed "done" gets a new message and the prompt above it keeps its buttons. The
+    # chooser became the first set. Pressing a leftover button changes nothing.
+    leftovers = with_buttons(fake, RUNNER)
+    assert len(leftovers) == CALF_SETS // 2
+    assert not any("Calf routine" in label for m in leftovers for label in m.button_texts)
+    await bot.press(RUNNER, "Done", leftovers[0])
+    assert len(stored_sets(services)) == CALF_SETS
+    assert fake.calls_to("answerCallbackQuery")[-1].params["text"] == ui.NOTICE_ENDED
 
 
 async def test_back_routine_walk_with_buttons_and_skips(bot: BotHarness, services: Services) -> None:
@@ -311,8 +317,11 @@ async def test_timer_says_go_then_time_from_the_job(bot: BotHarness, services: S
     assert len(bot.fake.chat(RUNNER)) == before + 1
     assert time_up.text == "⏰ <b>Time!</b> Reply <i>done</i> when you're ready."
     assert time_up.button_texts == ["Done ✅", "Skip", "Stop"]
-    assert go.message_id != time_up.message_id and bot.fake.messages[(RUNNER, go.message_id)].buttons == []
+    assert go.message_id != time_up.message_id
     await bot.press(RUNNER, "Done ✅")
+    assert [r.position for r in stored_sets(services)] == [0]
+    # The "Go!" message kept its buttons (no extra call); they are now a set behind.
+    await bot.press(RUNNER, "Done ✅", bot.fake.messages[(RUNNER, go.message_id)])
     assert [r.position for r in stored_sets(services)] == [0]
 
 
@@ -695,10 +704,13 @@ async def test_stop_it_on_the_offer_stops_then_offers_the_routines(bot: BotHarne
     assert latest_row(services).routine_id == "back-routine"
 
 
-async def test_the_chooser_loses_its_buttons_once_a_routine_starts(bot: BotHarness) -> None:
+async def test_the_chooser_becomes_the_first_set_once_a_routine_starts(bot: BotHarness) -> None:
     chooser = only(await bot.send(RUNNER, "/session"))
-    await bot.press(RUNNER, "Calf routine")
-    assert bot.fake.messages[(RUNNER, chooser.message_id)].buttons == []
+    first = only(await bot.press(RUNNER, "Calf routine"))
+    assert first.message_id == chooser.message_id  # edited in place: one call, no button clean-up
+    assert "Set 1 of 3" in first.text
+    assert "Calf routine" not in first.button_texts and "Done ✅" in first.button_texts
+    assert bot.fake.calls_to("editMessageReplyMarkup") == []
 
 
 async def test_paused_text_says_the_session_is_kept(bot: BotHarness) -> None:

@@ -63,8 +63,16 @@ class SetSlot:
         return self.timer_seconds is not None
 
 
+# flatten() is pure and the content is loaded once per process: every "done" needs the
+# routine's slots, and building them (notes, tips, cues) cost more than the rest of the
+# state machine. Keyed by the routine's id and steps (plans are cut from routines under
+# their own ids) and the exercises mapping it was built with, held so its id stays valid.
+_FLAT_CACHE: dict[tuple[str, tuple[object, ...], int], tuple[object, tuple[SetSlot, ...]]] = {}
+_FLAT_CACHE_MAX = 256
+
+
 def flatten(routine: Routine, exercises: Mapping[str, Exercise] | None = None) -> list[SetSlot]:
-    """List every set of a routine in the order the session walks them.
+    """List every set of a routine in the order the session walks them (cached per routine).
 
     Args:
         routine: The routine to walk.
@@ -74,7 +82,18 @@ def flatten(routine: Routine, exercises: Mapping[str, Exercise] | None = None) -
     Returns:
         One ``SetSlot`` per set (calf routine: 21, lower-back routine: 8).
     """
-    exercises = exercises or {}
+    key = (routine.id, routine.steps, id(exercises))
+    cached = _FLAT_CACHE.get(key)
+    if cached is not None and cached[0] is exercises:
+        return list(cached[1])
+    slots = _flatten(routine, exercises or {})
+    if len(_FLAT_CACHE) >= _FLAT_CACHE_MAX:
+        _FLAT_CACHE.clear()
+    _FLAT_CACHE[key] = (exercises, tuple(slots))
+    return slots
+
+
+def _flatten(routine: Routine, exercises: Mapping[str, Exercise]) -> list[SetSlot]:
     slots: list[SetSlot] = []
     count = len(routine.steps)
     for index, step in enumerate(routine.steps):

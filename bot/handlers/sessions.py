@@ -15,6 +15,7 @@ a polite toast and changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -33,12 +34,14 @@ from bot.core.workout import (
     Pause,
     Position,
     PromptSet,
+    Recorded,
     Repeat,
     Resume,
     Resumed,
     SessionState,
     SetSlot,
     Skip,
+    Skipped,
     Start,
     StartTimer,
     Stop,
@@ -66,6 +69,7 @@ from content.intents import START_SESSION
 from content.matcher import MatchResult
 from content.model import Library
 from storage import outbox as outbox_store
+from storage import runners
 from storage import workouts
 from storage.models import Runner
 
@@ -103,7 +107,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     """/session, the `s:` buttons, the in-session text claimer and the start intent."""
     application.add_handler(CommandHandler("session", session_command, filters=PRIVATE_MESSAGE))
     application.add_handler(CallbackQueryHandler(on_button, pattern=f"^{ui.PREFIX}"))
-    services.text_claimers.append(claim_session_text)
+    # First: a typed "done" then costs one transaction. The session's read checks whether
+    # another feature waits for typed input and passes the text on if so ("pending-input").
+    services.text_claimers.insert(0, claim_session_text)
     services.intent_handlers[START_SESSION] = _start_intent
 
 
@@ -138,7 +144,8 @@ async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any], ser
 
 # ------------------------------------------------------------------ the unit of work
 
-StepKind = Literal["applied", "duplicate", "question", "pass", "not-yours", "ended", "resend"]
+StepKind = Literal[
+    "pending-input", "applied", "duplicate", "question", "pass", "not-yours", "ended", "resend"]
 # Typed events that only make sense once the runner has seen the current set.
 _NEEDS_SEEN_PROMPT = (Done, Skip)
 
@@ -159,6 +166,8 @@ class _Step:
     outbox_id: int | None = None
     outbox_text: str | None = None
     outbox_keyboard: str | None = None
+    # The rendered reply, when the transaction already rendered it (for the outbox).
+    reply: ui.Reply | None = None
 
 
 def _transact(services: Services, **kwargs: Any) -> _Step:
@@ -215,6 +224,11 @@ def _transact_once(
     library = services.library
     timeout = _timeout(services)
     with services.db.session() as session:
+        if from_text and runners.pending_input(session, runner_id) is not None:
+            # Another feature asked a question (the /schedule draft): its claimer answers.
+            # Checked here, in the session's own transaction, instead of in a transaction
+            # of its own before every typed message.
+            return _Step("pending-input")
         if session_id is not None:
             row = workouts.get_session(session, session_id=session_id)
             if row is None or row.runner_id != runner_id:
@@ -302,7 +316,7 @@ def _record_reply(
         session, runner_id=runner_id, chat_id=chat_id, session_id=step.session_id, update_id=update_id,
         text=reply.text, keyboard=outbox.keyboard_json(reply.keyboard), now=now,
     )
-    return replace(step, outbox_id=outbox_id)
+    return replace(step, outbox_id=outbox_id, reply=reply)
 
 
 # A "done" typed this long before the current set was shown cannot be about it.
@@ -400,8 +414,17 @@ async def _deliver(
     lead: str | None = None,
     pressed: Message | None = None,
     reply: ui.Reply | None = None,
+    edit_pressed: bool | None = None,
 ) -> Message | None:
-    """Render a step's outputs as one message, send it, and move the buttons to it."""
+    """Render a step's outputs as one message and deliver it in one Bot API call.
+
+    A pressed set button whose set is now finished (done, skipped) or whose session
+    ended gets its own message edited in place: the finished set's prompt becomes
+    the one-line record followed by the next set and its buttons, right where the
+    runner is looking. Anything else goes out as a new message. Older messages keep
+    their buttons (removing them cost a call per "done"); a press on one of them
+    gets a short notice and, if it is stale, its buttons removed then.
+    """
     services = context.services
     if reply is None:
         reply = _render(step, services.library)
@@ -410,30 +433,34 @@ async def _deliver(
             await strip_buttons(context, chat_id, pressed.message_id)
         return None
     text = f"{lead}\n\n{reply.text}" if lead else reply.text
+    if edit_pressed is None:
+        edit_pressed = pressed is not None and lead is None and _finishes_a_set(step, reply)
+    edit = pressed.message_id if edit_pressed and pressed is not None else None
     if step.outbox_id is not None:
         # Recorded with the change: a failure leaves it open for the retry job or the next "done".
-        maybe = await outbox.attempt(context.bot, services, step.outbox_id, chat_id=chat_id, text=text,
-                                     keyboard=reply.keyboard)
-        _arm_timers(context, chat_id, step, runner_id=runner_id)
-        if maybe is None:
-            return None
-        sent = maybe
+        sent = await outbox.attempt(context.bot, services, step.outbox_id, chat_id=chat_id, text=text,
+                                    keyboard=reply.keyboard, edit_message_id=edit)
     else:
-        sent = await context.bot.send_message(chat_id, text, reply_markup=reply.keyboard)
-        _arm_timers(context, chat_id, step, runner_id=runner_id)
-    if reply.keyboard is not None or reply.ends_session:
-        stale = {step.previous_prompt, pressed.message_id if pressed else None} - {None, sent.message_id}
-        for message_id in stale:
-            if message_id is not None:  # removed above; this tells the type checker
-                await strip_buttons(context, chat_id, message_id)
-        if reply.keyboard is not None and step.session_id is not None:
-            with services.db.session() as session:
-                owned = workouts.set_prompt_message(
-                    session, session_id=step.session_id, message_id=sent.message_id, version=step.version
-                )
-            if not owned:  # a later update already sent the session's current buttons
-                await strip_buttons(context, chat_id, sent.message_id)
+        sent = await outbox.show(context.bot, chat_id, text, reply.keyboard, edit_message_id=edit)
+    _arm_timers(context, chat_id, step, runner_id=runner_id)
+    if (
+        sent is not None
+        and reply.keyboard is not None
+        and step.session_id is not None
+        and sent.message_id != step.previous_prompt
+        and not _finishes_a_set(step, reply)
+    ):
+        # Remembered for /forget's clean-up; not on the "done" path, where it would cost a
+        # second transaction per set (the newest prompt is then a message or two later).
+        with services.db.session() as session:
+            workouts.set_prompt_message(
+                session, session_id=step.session_id, message_id=sent.message_id, version=step.version
+            )
     return sent
+
+
+def _finishes_a_set(step: _Step, reply: ui.Reply) -> bool:
+    return reply.ends_session or any(isinstance(out, (Recorded, Skipped)) for out in step.outputs)
 
 
 def _arm_timers(context: BotContext, chat_id: int, step: _Step, *, runner_id: int) -> None:
@@ -449,6 +476,8 @@ def _arm_timers(context: BotContext, chat_id: int, step: _Step, *, runner_id: in
 
 
 def _render(step: _Step, library: Library) -> ui.Reply | None:
+    if step.reply is not None:  # rendered once, in the transaction that recorded it
+        return step.reply
     return ui.render(step.outputs, library=library, session_id=step.session_id, routine_id=step.routine_id)
 
 
@@ -488,18 +517,21 @@ async def _offer_routines(update: Update, context: BotContext) -> None:
     await context.bot.send_message(chat_id, ui.choose_routine_text(services.library), reply_markup=ui.routine_keyboard(services.library))
 
 
-async def start_routine(update: Update, context: BotContext, routine_id: str) -> None:
+async def start_routine(
+    update: Update, context: BotContext, routine_id: str, *, edit: Message | None = None
+) -> None:
     """Start `routine_id` for the update's runner (also called from the reminder buttons).
 
     Start is idempotent on its own (a live session is offered to continue, never
     replaced), so it does not claim the update id: a caller may have claimed it.
+    `edit`: the routine chooser that was pressed; it is turned into the first set.
     """
     ids = private_ids(update)
     if ids is None:
         return
     runner_id, chat_id = ids
     step = _transact(context.services, runner_id=runner_id, event=Start(routine_id), update_id=None)
-    await _deliver(context, chat_id, step, runner_id=runner_id)
+    await _deliver(context, chat_id, step, runner_id=runner_id, pressed=edit, edit_pressed=edit is not None)
 
 
 async def _start_intent(update: Update, context: BotContext, result: MatchResult) -> None:
@@ -522,10 +554,13 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     data = query.data or ""
     if data.startswith(ui.START_PREFIX):
-        await answer_query(update)
-        if isinstance(query.message, Message):  # the chooser has done its job
-            await strip_buttons(context, ids[1], query.message.message_id)
-        await start_routine(update, context, data.removeprefix(ui.START_PREFIX))
+        # The chooser has done its job: it becomes the first set (one call), while the
+        # button's spinner is stopped in parallel.
+        chooser = query.message if isinstance(query.message, Message) else None
+        await asyncio.gather(
+            answer_query(update),
+            start_routine(update, context, data.removeprefix(ui.START_PREFIX), edit=chooser),
+        )
         return
     button = ui.parse_set_callback(data)
     if button is None:
@@ -556,8 +591,11 @@ async def on_button(update: Update, context: BotContext) -> None:
         await _show_where(context, chat_id, step, runner_id=runner_id)
         return
     reply = _render(step, context.services.library)
-    await answer_query(update, reply.notice if reply else None)
-    await _deliver(context, chat_id, step, runner_id=runner_id, pressed=pressed, reply=reply)
+    # Both calls at once: the runner waits one round trip, not two.
+    await asyncio.gather(
+        answer_query(update, reply.notice if reply else None),
+        _deliver(context, chat_id, step, runner_id=runner_id, pressed=pressed, reply=reply),
+    )
     if button.action == ui.STOP_AND_CHOOSE and any(isinstance(o, Stopped) for o in step.outputs):
         await context.bot.send_message(
             chat_id,
@@ -622,6 +660,8 @@ async def claim_session_text(update: Update, context: BotContext, text: str) -> 
         from_text=True, claim_without_session=isinstance(event, WhereAmI) and asks_position(text),
         chat_id=chat_id, typed_at=update.message.date if update.message is not None else None,
     )
+    if step.kind == "pending-input":
+        return False
     if step.kind == "pass":
         if step.outputs:  # the session had been abandoned: say so, then let the text go on
             await _deliver(context, chat_id, step, runner_id=runner_id)

@@ -151,6 +151,9 @@ class FakeTelegram:
     def __post_init__(self) -> None:
         # Every message the bot sent, in order (edits change these objects in place).
         self.sent_log: list[SentMessage] = []
+        # Every message sent, and every message whose text or caption was edited, in order:
+        # what the runner sees change (a bare button removal is not in it).
+        self.activity: list[SentMessage] = []
         self._by_chat: dict[int, list[SentMessage]] = {}
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -463,9 +466,14 @@ class FakeTelegram:
 
     def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._existing(params)
-        message.text = str(params.get("text", ""))
+        text = str(params.get("text", ""))
+        if text == message.text and params.get("reply_markup") == message.reply_markup:
+            raise _BadRequest("Bad Request: message is not modified")
+        message.text = text
         message.reply_markup = params.get("reply_markup")
         message.parse_mode = params.get("parse_mode")
+        if self.keep_history:
+            self.activity.append(message)
         return self._store(message)
 
     def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -489,6 +497,7 @@ class FakeTelegram:
         if key not in self.messages:
             if self.keep_history:
                 self.sent_log.append(message)
+                self.activity.append(message)
             in_chat = self._by_chat.setdefault(message.chat_id, [])
             in_chat.append(message)
             if not self.keep_history and len(in_chat) > 2:

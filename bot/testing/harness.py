@@ -95,10 +95,14 @@ class BotHarness:
             await self.app.post_shutdown(self.app)
 
     async def feed(self, payload: dict[str, Any]) -> list[SentMessage]:
-        """Process one raw update; returns the messages the bot sent while handling it."""
-        before = len(self.fake.sent_log)
+        """Process one raw update; returns the messages the bot sent, or whose text it
+        edited in place, while handling it (each once, in order)."""
+        before = len(self.fake.activity)
         await self.app.process_update(Update.de_json(payload, self.app.bot))
-        return self.fake.sent_log[before:]
+        changed: dict[int, SentMessage] = {}
+        for message in self.fake.activity[before:]:
+            changed.setdefault(id(message), message)
+        return list(changed.values())
 
     async def send(self, user_id: int, text: str, **kwargs: Any) -> list[SentMessage]:
         """The runner types `text`."""
