@@ -37,6 +37,13 @@ class Arrivals:
             if len(self.fake.chat(chat_id)) >= count:
                 event.set()
 
+    async def wait_text(self, chat_id: int, needle: str) -> None:
+        """Until the chat's latest message (sent or edited) contains `needle`."""
+        while not (self.fake.chat(chat_id) and needle in self.fake.last(chat_id).text):
+            event = asyncio.Event()
+            self._waiters.append((chat_id, 0, event))
+            await asyncio.wait_for(event.wait(), GUARD)
+
     async def wait(self, chat_id: int, count: int) -> None:
         event = asyncio.Event()
         if len(self.fake.chat(chat_id)) < count:
@@ -97,32 +104,29 @@ async def test_one_runners_updates_are_handled_in_the_order_they_arrived(
     assert topics != help_text and fake.chat(RUNNER)[2].buttons  # /topics answers with buttons
 
 
-async def test_a_session_walked_with_fast_taps_records_every_set_in_order(
+async def test_a_runner_walks_a_session_while_another_waits_on_telegram(
     running: BotHarness, fake: FakeTelegram
 ) -> None:
-    """Five "done" queued at once (a runner tapping ahead of a slow network) count five sets."""
     arrivals = Arrivals(fake)
+    slow = fake.hold(OTHER_RUNNER)
+    await put(running, fake.make_text_update(OTHER_RUNNER, "/session"))
     await put(running, fake.make_text_update(RUNNER, "/session"))
     await arrivals.wait(RUNNER, 1)
     chooser = fake.last(RUNNER)
     calf = next(data for label, data in chooser.buttons if "calf" in label.lower())
     await put(running, fake.make_callback_update(RUNNER, chooser, calf))
-    await arrivals.wait(RUNNER, 1)
-    while "Set 1 of" not in fake.last(RUNNER).text:
-        await arrivals.wait(RUNNER, len(fake.chat(RUNNER)) + 1)
-    shown = len(fake.chat(RUNNER))
-
-    slow = fake.hold(RUNNER)
-    for _ in range(5):
+    await arrivals.wait_text(RUNNER, "Set 1 of")  # the chooser became the first set
+    for done in range(1, 4):
         await put(running, fake.make_text_update(RUNNER, "done"))
-    slow.set()
-    await arrivals.wait(RUNNER, shown + 5)
+        await arrivals.wait(RUNNER, 1 + done)
+    assert [m.text.split("\n")[0] for m in fake.chat(RUNNER)[1:]] == [
+        "✅ Jumping rope, set 1 done.", "✅ Jumping rope, set 2 done.", "✅ Jumping rope, set 3 done."
+    ]
+    assert fake.chat(OTHER_RUNNER) == [] and fake.held_calls[OTHER_RUNNER] == 1
 
-    replies = [m.text for m in fake.chat(RUNNER)[shown:]]
-    firsts = [text.split("\n")[0] for text in replies]
-    assert all(line.startswith("✅") for line in firsts), firsts
-    # Each reply records the set the one before it showed: nothing skipped, nothing twice.
-    assert len(set(firsts)) == 5
+    slow.set()
+    await arrivals.wait(OTHER_RUNNER, 1)
+    assert "Calf routine" in fake.last(OTHER_RUNNER).button_texts
 
 
 def test_updates_are_ordered_per_runner_else_per_chat() -> None:
