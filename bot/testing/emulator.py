@@ -112,6 +112,7 @@ class Emulator:
         self.tokens_seen: set[str] = set()
         self.webhook_secret: str | None = None
         self.polls_started = 0  # getUpdates requests received (counted on arrival, not answer)
+        self.poll_timeouts: list[float] = []  # the long-poll wait applied to each, after the cap
         self._cond = threading.Condition(threading.RLock())
         self._stopping = threading.Event()
         self._server = _Server((host, port), _make_handler(self))
@@ -290,6 +291,7 @@ class Emulator:
         deadline = time.monotonic() + timeout
         with self._cond:
             self.polls_started += 1
+            self.poll_timeouts.append(timeout)
             # Confirmation happens on arrival: a bot killed during this long poll
             # must not see these updates again.
             self.telegram.confirm_below(offset)
