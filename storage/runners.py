@@ -35,7 +35,7 @@ def get_runner(session: Session, user_id: int) -> Runner | None:
     return session.get(Runner, user_id)
 
 
-_PENDING = select(Runner.pending_input).where(Runner.id == bindparam("_id"))  # type: ignore[arg-type]
+_PENDING = select(col(Runner.pending_input)).where(col(Runner.id) == bindparam("_id"))
 
 
 def pending_input(session: Session, user_id: int) -> str | None:
