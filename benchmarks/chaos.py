@@ -156,6 +156,23 @@ def start_session(emulator: Emulator, runner: Runner, marks: dict[int, int]) -> 
     runner.choosing, runner.last_progress = True, time.monotonic()
 
 
+def settled(db: Path, runner: Runner) -> bool:
+    if runner.last_done is None:
+        return True
+    session_id, position = runner.last_done
+    return position in stored_sets(db).get((runner.user, session_id), set())
+
+
+def retry_if_shown_again(emulator: Emulator, runner: Runner, marks: dict[int, int]) -> None:
+    now = time.monotonic()
+    resent = any(e.text.startswith("Already recorded") for e in emulator.events_since(marks[runner.user], runner.user))
+    if (resent and newest_prompt(emulator, runner.user) == runner.last_done) or now - runner.last_progress > RETRY_SECONDS:
+        marks[runner.user] = emulator.mark()
+        emulator.send_text(runner.user, "done")
+        runner.retries += 1
+        runner.last_progress = now
+
+
 def wait_polling(emulator: Emulator, polls: int) -> None:
     emulator.wait_until_polling(polls=polls + 1, timeout=60)
 
@@ -201,8 +218,15 @@ def kill_loop(kills_wanted: int, runners_n: int, seed: int, workdir: Path) -> No
             for runner in runners:
                 step(emulator, runner, marks)
             time.sleep(0.05)
-        # Stop sending: settle what is in flight, then compare.
-        time.sleep(3)
+        # Settle: no new sets; a runner whose last "done" is not stored yet says it again
+        # when the bot shows them that set again (as a person would), for up to 30 s.
+        settle_until = time.monotonic() + 30
+        while time.monotonic() < settle_until and not all(settled(db, r) for r in runners):
+            for runner in runners:
+                if not settled(db, runner):
+                    retry_if_shown_again(emulator, runner, marks)
+            time.sleep(0.2)
+        time.sleep(2)
         now = time.monotonic()
         stuck = sum(1 for r in runners if now - r.last_progress > STUCK_SECONDS)
         code = bot.terminate()

@@ -7,6 +7,8 @@ deletion of everything stored about the runner after a confirmation.
 
 from __future__ import annotations
 
+import asyncio
+
 import logging
 from datetime import datetime
 from typing import Any
@@ -96,8 +98,9 @@ async def export_command(update: Update, context: BotContext) -> None:
     if ids is None:
         return
     runner_id, chat_id = ids
-    with context.services.db.session() as session:
-        content = core_progress.export_csv(progress_store.export_rows(session, runner_id=runner_id))
+    # A long history is seconds of reading and formatting: off the event loop, so
+    # every other runner (and /healthz) is answered meanwhile.
+    content = await asyncio.to_thread(_export, context.services, runner_id)
     if content.count(b"\n") <= 1:  # the header only
         await context.bot.send_message(chat_id, progress_ui.EXPORT_EMPTY)
         return
@@ -106,6 +109,11 @@ async def export_command(update: Update, context: BotContext) -> None:
         InputFile(content, filename=progress_ui.EXPORT_FILENAME),
         caption=progress_ui.EXPORT_CAPTION,
     )
+
+
+def _export(services: Services, runner_id: int) -> bytes:
+    with services.db.session() as session:
+        return core_progress.export_csv(progress_store.export_rows(session, runner_id=runner_id))
 
 
 async def forget_command(update: Update, context: BotContext) -> None:
