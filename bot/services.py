@@ -27,6 +27,32 @@ TextClaimer = Callable[[Update, "BotContext", str], Awaitable[bool]]
 IntentHandler = Callable[[Update, "BotContext", MatchResult], Awaitable[object]]
 
 
+KNOWN_RUNNERS_KEPT = 20_000
+
+
+class RecentIds:
+    """A set of ids that forgets the least recently added ones beyond `limit`."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._ids: dict[int, None] = {}
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(self, item: int) -> None:
+        self._ids.pop(item, None)
+        self._ids[item] = None
+        if len(self._ids) > self.limit:
+            del self._ids[next(iter(self._ids))]
+
+    def discard(self, item: int) -> None:
+        self._ids.pop(item, None)
+
+
 def system_clock() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -42,8 +68,9 @@ class Services:
     text_claimers: list[TextClaimer] = field(default_factory=list)
     intent_handlers: dict[str, IntentHandler] = field(default_factory=dict)
     # Runner ids whose row is known to exist: skips a write on every update.
-    # A cache only; /forget removes the id together with the row.
-    known_runners: set[int] = field(default_factory=set)
+    # A cache only, of the most recent runners (memory must not grow with every
+    # runner ever seen); /forget removes the id together with the row.
+    known_runners: RecentIds = field(default_factory=lambda: RecentIds(KNOWN_RUNNERS_KEPT))
     # Per-feature scratch space that must not be persisted (e.g. the flood guard's counters).
     extras: dict[str, Any] = field(default_factory=dict)
 

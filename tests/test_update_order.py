@@ -181,3 +181,17 @@ async def test_a_version_conflict_is_applied_again_never_lost(
         position = session.connection().execute(text("SELECT position FROM workout_session")).scalar()
     assert [row[0] for row in stored] == [0]
     assert position == 1
+
+
+def test_the_known_runner_cache_keeps_the_most_recent_runners_only() -> None:
+    from bot.services import RecentIds
+
+    known = RecentIds(3)
+    for runner in (1, 2, 3, 4):
+        known.add(runner)
+    assert 1 not in known and {2, 3, 4} == {r for r in (1, 2, 3, 4) if r in known}
+    known.add(2)  # seen again: now the most recent
+    known.add(5)
+    assert 2 in known and 3 not in known
+    known.discard(2)  # /forget
+    assert 2 not in known and len(known) == 2
