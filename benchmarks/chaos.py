@@ -233,11 +233,15 @@ def kill_loop(kills_wanted: int, runners_n: int, seed: int, workdir: Path) -> No
         elapsed = time.monotonic() - started
     stored = stored_sets(db)
     lost = phantom = 0
+    details: list[str] = []
     for runner in runners:
         for session_id, did in runner.did.items():
             have = stored.get((runner.user, session_id), set())
             lost += len(did - have)
             phantom += len(have - did)
+            if did != have:
+                details.append(f"runner {runner.user} session {session_id}: did {sorted(did)}, "
+                               f"stored {sorted(have)}")
         sessions_of_runner = {sid for (uid, sid) in stored if uid == runner.user}
         phantom += sum(len(stored[(runner.user, sid)]) for sid in sessions_of_runner - set(runner.did))
     print("scenario: kill -9 loop during sessions (long polling)")
@@ -250,6 +254,8 @@ def kill_loop(kills_wanted: int, runners_n: int, seed: int, workdir: Path) -> No
     print(f"  phantom: {phantom}")
     print(f"  stuck: {stuck}")
     print(f"  exit code after SIGTERM: {code}; wall time {elapsed:.0f} s")
+    for line in details:
+        print(f"  mismatch: {line}")
 
 
 def free_port() -> int:
