@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import csv
 import io
 from datetime import date, datetime, timedelta, timezone
@@ -15,7 +17,6 @@ from bot.core.progress import (
     EXPORT_COLUMNS,
     ExportRow,
     SessionRecord,
-    SetRecord,
     build_report,
     export_csv,
     load_history,
@@ -23,6 +24,10 @@ from bot.core.progress import (
     streak,
     totals_per_exercise,
     week_counts,
+    KG_PER_LB,
+    SetRecord,
+    load_summary,
+    to_unit,
     week_of,
 )
 from bot.testing.harness import BotHarness, FakeClock
@@ -223,13 +228,16 @@ async def test_progress_shows_the_week_the_streak_totals_loads_and_a_chart(
     await bot.send(OTHER_RUNNER, "/session")  # someone else's activity never shows up
 
     text, chart = await bot.send(RUNNER, "/progress")
-    assert "This week: 2 sessions. Target of 2-3 met" in text.text
-    assert "Streak: 2 weeks in a row at 2+ sessions." in text.text
+    # Calf sessions count towards the calf article's 2-3; last week's back sessions do not.
+    assert "This week: 2 calf sessions. Target of 2-3 met" in text.text
+    assert "Streak: 1 week at 2+ calf sessions." in text.text
+    assert "Lower back sessions: 0 this week, 2 all time" in text.text
     assert "• Hollow body hold: 12" in text.text
     assert "• Jumping rope: 6" in text.text
     assert "• Weighted calf raise (barbell): 2" in text.text
     assert "Mon 2 Mar: 40 kg" in text.text and "Tue 3 Mar: 50 kg" in text.text
-    assert "Up 10 kg since 2 Mar" in text.text
+    assert "Best: 50 kg (Tue 3 Mar)." in text.text
+    assert "Trend: up 10 kg from your first day to your latest." in text.text
     assert "UTC time" in text.text
     assert "the calf article's advice to do calf work 2-3 times a week" in text.text
     assert "The lower back article gives no frequency" in text.text
@@ -246,11 +254,11 @@ async def test_progress_weeks_follow_the_schedule_zone(
     await _walk_back_routine(bot, clock)
     clock.set(datetime(2026, 3, 9, 12, 0, tzinfo=UTC))
     (utc_text, _) = await bot.send(RUNNER, "/progress")
-    assert "This week: no sessions yet" in utc_text.text
+    assert "Lower back sessions: 0 this week" in utc_text.text
     with services.db.session() as session:
         session.add(Schedule(runner_id=RUNNER, zone="Europe/Berlin"))
     (berlin_text, _) = await bot.send(RUNNER, "/progress")
-    assert "This week: 1 of 2-3 sessions. 1 more to reach the target!" in berlin_text.text
+    assert "Lower back sessions: 1 this week" in berlin_text.text
     assert "Europe/Berlin time" in berlin_text.text
 
 
@@ -268,7 +276,9 @@ async def test_history_lists_recent_sessions_newest_first(bot: BotHarness, clock
     (reply,) = await bot.send(RUNNER, "/history")
     lines = reply.text.splitlines()
     assert lines[0] == "<b>Your recent sessions</b>"
-    assert lines[2] == "• Tue 3 Mar, 18:00 · Calf routine · 1 done, 1 skipped · stopped early"
+    assert lines[2] == (
+        "• Tue 3 Mar, 18:00 · Calf routine · 1 done, 1 skipped · stopped early · not counted (under half its sets)"
+    )
     assert lines[3] == "• Mon 2 Mar, 10:00 · Lower back routine · 8 done, 0 skipped · finished in 6 min"
 
 
@@ -399,7 +409,9 @@ async def test_progress_lists_exercises_in_routine_order_and_every_load(
         "• Jumping half chair squats", "• Standing double-leg calf raise", "• Weighted calf raise (barbell)",
     ]
     assert "• Mon 2 Mar: 40 kg, 2 plates, 2.5 plates" in lines
-    assert text.text.count("Mon 2 Mar") == 1
+    assert [line for line in lines if line.startswith("• Mon 2 Mar")] == ["• Mon 2 Mar: 40 kg, 2 plates, 2.5 plates"]
+    assert "Best: 40 kg (Mon 2 Mar)." in lines
+    assert "Most plates: 2.5 (plates stay plates: I don't know their weight)." in lines
 
 
 async def test_history_leaves_out_sessions_ended_with_no_set_done(bot: BotHarness, clock: FakeClock) -> None:
@@ -415,3 +427,63 @@ async def test_history_leaves_out_sessions_ended_with_no_set_done(bot: BotHarnes
     assert reply.text.splitlines()[2:] == [
         "• Mon 2 Mar, 10:00 · Lower back routine · 8 done, 0 skipped · finished in 6 min"
     ]
+
+
+
+# ---------------------------------------------------------------- progress you can trust
+
+
+def test_a_session_counts_only_with_real_work_at_least_half_its_sets() -> None:
+    one_of_21 = replace(_session(_weeks_ago(0), done=1), sets_total=21)
+    ten_of_21 = replace(_session(_weeks_ago(0), done=10), sets_total=21)
+    half_of_short = replace(_session(_weeks_ago(0), done=5, routine="calf-routine:short"), sets_total=9)
+    assert not one_of_21.counts and not ten_of_21.counts
+    assert replace(ten_of_21, sets_done=11).counts and half_of_short.counts
+    assert half_of_short.is_calf and not _session(_weeks_ago(0), routine="back-routine").is_calf
+
+
+def test_calf_and_back_sessions_are_counted_apart() -> None:
+    sessions = [
+        replace(_session(_weeks_ago(0)), sets_total=9),
+        replace(_session(_weeks_ago(0, day=1), done=8, routine="back-routine"), sets_total=8),
+        replace(_session(_weeks_ago(0, day=1), done=1), sets_total=21),  # stopped after 1 of 21
+    ]
+    report = build_report(sessions, [], now=NOW, zone=UTC)
+    assert report.this_week == 1 and report.back_this_week == 1
+    assert report.streak_weeks == 0  # one real calf session is not the 2-3
+    assert report.short_sessions == 1
+
+
+def test_loads_are_normalised_to_the_runners_latest_unit_with_best_and_trend() -> None:
+    sets = [
+        SetRecord("weighted-calf-raise", _weeks_ago(1), 40.0, "kg"),
+        SetRecord("weighted-calf-raise", _weeks_ago(0), 110.0, "lb"),
+        SetRecord("weighted-calf-raise", _weeks_ago(0, hour=10), 2.0, "plates"),
+    ]
+    summary = load_summary(sets, zone=UTC)
+    assert summary is not None and summary.unit == "lb"
+    assert summary.best is not None and summary.best[0] == 110.0
+    assert summary.change is not None and round(summary.change, 1) == round(110 - 40 / KG_PER_LB, 1)
+    assert summary.best_plates == 2.0
+    assert to_unit(100, "lb", "kg") == 45.359237 and to_unit(2, "plates", "kg") is None
+
+
+def test_a_fixed_offset_zone_gives_local_days() -> None:
+    zone = resolve_zone("UTC+05:30")
+    # 20:00 UTC on Sunday is 01:30 on Monday in UTC+05:30: a new week there.
+    assert week_of(datetime(2026, 3, 1, 20, 0, tzinfo=UTC), zone) == date(2026, 3, 2)
+    assert resolve_zone("Etc/GMT-2").utcoffset(None) == timedelta(hours=2)
+
+
+async def test_history_and_progress_use_a_fixed_offset_runners_local_days(
+    bot: BotHarness, services: Services, clock: FakeClock
+) -> None:
+    with services.db.session() as session:
+        session.add(Runner(id=RUNNER, chat_id=RUNNER))
+        session.add(Schedule(runner_id=RUNNER, zone="UTC+05:30"))
+    clock.set(datetime(2026, 3, 1, 20, 0, tzinfo=UTC))  # Monday 01:30 in UTC+05:30
+    await _walk_back_routine(bot, clock)
+    (history,) = await bot.send(RUNNER, "/history")
+    assert "• Mon 2 Mar, 01:30 · Lower back routine" in history.text
+    (text, _) = await bot.send(RUNNER, "/progress")
+    assert "Lower back sessions: 1 this week" in text.text and "UTC+05:30 time" in text.text

@@ -105,6 +105,12 @@ def _without_equipment(step: RoutineStep) -> RoutineStep:
     return replace(step, note=_NO_ROPE_NOTE) if step.exercise_id == "jump-rope" else step
 
 
+def sets_in(routine_id: str, library: Library) -> int:
+    """How many sets a routine or plan walks (0 if unknown): the base of "real work"."""
+    routine = resolve_routine(routine_id, library)
+    return sum(step.sets for step in routine.steps) if routine is not None else 0
+
+
 def plan_title(routine_id: str, library: Library) -> str:
     routine = resolve_routine(routine_id, library)
     return routine.title if routine is not None else routine_id

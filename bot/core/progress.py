@@ -1,9 +1,13 @@
-"""Progress arithmetic: weeks against a target of 2-3 sessions a week.
+"""Progress arithmetic: calf sessions against the calf article's 2-3 a week.
 
 The target comes from the calf article, which suggests calf work "two to
-three times per week"; the lower back article gives no frequency. StrideCoach
-applies that 2-3 to every guided session (calf or back), and the replies say
-so.
+three times per week"; the lower back article gives no frequency. Only calf
+sessions (the full routine or a calf plan) count towards the 2-3; back
+sessions are counted separately with no target.
+
+A session counts only when it did **real work**: at least half of its sets
+done (``REAL_WORK_SHARE``, the bot's choice). A calf session stopped after 1
+of 21 sets is kept and listed, but is not a workout towards the target.
 
 Pure functions over plain records (no Telegram, no database), so /progress,
 /history and the chart can be tested with hand-made data.
@@ -11,8 +15,7 @@ Pure functions over plain records (no Telegram, no database), so /progress,
 Weeks run Monday 00:00 to Sunday 24:00 in the runner's time zone: the zone of
 their reminder schedule when they set one, else UTC. A session counts for the
 week in which it *started*, and only if at least one set was completed in it
-(a session opened and stopped straight away is not a workout). See
-docs/progress.md.
+(see above). See docs/progress.md.
 """
 
 from __future__ import annotations
@@ -23,8 +26,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
+from bot.core.plans import CALF_ROUTINE, base_routine_id
 from bot.core.timezones import zone_from_name
 
+# A session is real work when at least this share of its sets was done (the
+# bot's choice: half; the articles say nothing about partial sessions).
+REAL_WORK_SHARE = 0.5
+KG_PER_LB = 0.45359237  # exact, by definition of the pound
 TARGET_MIN_PER_WEEK = 2  # the calf article: calf work 2 to 3 times a week
 TARGET_MAX_PER_WEEK = 3
 CHART_WEEKS = 8  # the chart and the week list show this many weeks, current one last
@@ -43,11 +51,20 @@ class SessionRecord:
     finished_at: datetime | None = None
     # (exercise id, reason) per skipped set the runner gave a reason for, in set order.
     skip_reasons: tuple[tuple[str, str], ...] = ()
+    # Sets in the session's routine or plan (0 when unknown: then one set done counts).
+    sets_total: int = 0
 
     @property
     def counts(self) -> bool:
-        """Whether the session counts towards the weekly target."""
-        return self.sets_done > 0
+        """Real work: at least REAL_WORK_SHARE of the session's sets done."""
+        if self.sets_total <= 0:
+            return self.sets_done > 0
+        return self.sets_done > 0 and self.sets_done >= self.sets_total * REAL_WORK_SHARE
+
+    @property
+    def is_calf(self) -> bool:
+        """Calf work (the routine or a calf plan): what the calf article's 2-3 a week is about."""
+        return base_routine_id(self.routine_id) == CALF_ROUTINE
 
 
 @dataclass(frozen=True)
@@ -90,13 +107,45 @@ class LoadDay:
 
 
 @dataclass(frozen=True)
+class LoadSummary:
+    """The weighted raise's loads in the runner's unit.
+
+    Attributes:
+        unit: "kg" or "lb": the unit of the runner's latest load in kg or lb.
+        best: The heaviest load ever, converted to ``unit``, and its day.
+        first: The heaviest load of the first day with a kg/lb load, in ``unit``.
+        last: The heaviest load of the latest such day, in ``unit``.
+        days: How many days have a kg/lb load.
+        best_plates: The most plates logged (plates are never converted: a
+            plate's weight is not known), or ``None``.
+    """
+
+    unit: str
+    best: tuple[float, date] | None
+    first: float | None
+    last: float | None
+    days: int
+    best_plates: float | None = None
+
+    @property
+    def change(self) -> float | None:
+        if self.first is None or self.last is None or self.days < 2:
+            return None
+        return self.last - self.first
+
+
+@dataclass(frozen=True)
 class ProgressReport:
-    this_week: int
-    streak_weeks: int
-    weeks: list[WeekCount]  # oldest first, current week last
+    this_week: int  # calf sessions with real work this week
+    streak_weeks: int  # calf weeks at target, rest days never break it
+    weeks: list[WeekCount]  # calf sessions per week, oldest first, current week last
     totals: list[ExerciseTotal]  # in routine order (see `totals_per_exercise`)
     loads: list[LoadDay]  # oldest first
-    total_sessions: int
+    total_sessions: int  # every session with real work, calf or back
+    back_this_week: int = 0
+    back_total: int = 0
+    load_summary: LoadSummary | None = None
+    short_sessions: int = 0  # sessions kept but under the real-work mark, all time
 
 
 def resolve_zone(name: str | None) -> tzinfo:
@@ -109,6 +158,42 @@ def resolve_zone(name: str | None) -> tzinfo:
         return timezone.utc
 
 
+def to_unit(amount: float, unit: str, target: str) -> float | None:
+    """A load in kg or lb converted to ``target`` (kg or lb); ``None`` for plates or unknown units."""
+    if unit == target and unit in ("kg", "lb"):
+        return amount
+    if unit == "lb" and target == "kg":
+        return amount * KG_PER_LB
+    if unit == "kg" and target == "lb":
+        return amount / KG_PER_LB
+    return None
+
+
+def load_summary(sets: Iterable[SetRecord], *, zone: tzinfo) -> LoadSummary | None:
+    """Best and trend of the logged loads, normalised to the runner's unit (their latest kg/lb)."""
+    weighed = [r for r in sets if r.load_amount is not None and r.load_unit in ("kg", "lb")]
+    plates = [r.load_amount for r in sets if r.load_amount is not None and r.load_unit == "plates"]
+    best_plates = max(plates) if plates else None
+    if not weighed:
+        return LoadSummary("kg", None, None, None, 0, best_plates) if best_plates is not None else None
+    weighed.sort(key=lambda r: r.completed_at)
+    unit = str(weighed[-1].load_unit)
+    per_day: dict[date, float] = {}
+    best: tuple[float, date] | None = None
+    for record in weighed:
+        value = to_unit(float(record.load_amount or 0), str(record.load_unit), unit)
+        if value is None:
+            continue
+        day = record.completed_at.astimezone(zone).date()
+        per_day[day] = max(per_day.get(day, value), value)
+        if best is None or value > best[0]:
+            best = (value, day)
+    ordered = sorted(per_day)
+    return LoadSummary(
+        unit, best, per_day[ordered[0]], per_day[ordered[-1]], len(ordered), best_plates
+    )
+
+
 def week_of(moment: datetime, zone: tzinfo) -> date:
     """The Monday (a local date) of the week containing `moment`."""
     local = moment.astimezone(zone).date()
@@ -118,7 +203,10 @@ def week_of(moment: datetime, zone: tzinfo) -> date:
 def week_counts(
     sessions: Iterable[SessionRecord], *, now: datetime, zone: tzinfo, weeks: int = CHART_WEEKS
 ) -> list[WeekCount]:
-    """Counted sessions per week for the last `weeks` weeks, oldest first, current week last."""
+    """Counted sessions per week for the last `weeks` weeks, oldest first, current week last.
+
+    Pass only the sessions that count towards a target (``build_report`` passes the calf ones).
+    """
     current = week_of(now, zone)
     starts = [current - timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
     tally = dict.fromkeys(starts, 0)
@@ -133,8 +221,10 @@ def week_counts(
 def streak(sessions: Iterable[SessionRecord], *, now: datetime, zone: tzinfo) -> int:
     """Consecutive weeks with at least TARGET_MIN_PER_WEEK sessions, up to now.
 
-    The current week is still in progress: it extends the streak once it meets
-    the target, and does not break it before then.
+    Counted in weeks, not days, so rest days never break it (the article asks
+    for 2-3 sessions a week, not daily work). The current week is still in
+    progress: it extends the streak once it meets the target, and does not
+    break it before then.
     """
     per_week: dict[date, int] = {}
     for record in sessions:
@@ -204,15 +294,26 @@ def build_report(
     weeks: int = CHART_WEEKS,
     exercise_order: Sequence[str] = (),
 ) -> ProgressReport:
-    """Everything /progress shows, from one runner's sessions and completed sets."""
-    counted = week_counts(sessions, now=now, zone=zone, weeks=weeks)
+    """Everything /progress shows, from one runner's sessions and completed sets.
+
+    The weeks, this week and the streak are calf sessions (the calf article's
+    2-3 a week); back sessions are counted on their own.
+    """
+    calf = [s for s in sessions if s.is_calf]
+    back = [s for s in sessions if not s.is_calf and s.counts]
+    counted = week_counts(calf, now=now, zone=zone, weeks=weeks)
+    this_week = week_of(now, zone)
     return ProgressReport(
         this_week=counted[-1].sessions,
-        streak_weeks=streak(sessions, now=now, zone=zone),
+        streak_weeks=streak(calf, now=now, zone=zone),
         weeks=counted,
         totals=totals_per_exercise(sets, order=exercise_order),
         loads=load_history(sets, zone=zone),
         total_sessions=sum(1 for s in sessions if s.counts),
+        back_this_week=sum(1 for s in back if week_of(s.started_at, zone) == this_week),
+        back_total=len(back),
+        load_summary=load_summary(sets, zone=zone),
+        short_sessions=sum(1 for s in sessions if not s.counts and s.sets_done > 0),
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 
 import logging
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +19,7 @@ from telegram import InputFile, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core import progress as core_progress
+from bot.core.plans import sets_in
 from bot.handlers.chat_filters import PRIVATE_MESSAGE
 from bot.handlers.common import answer_query, private_ids, strip_buttons
 from bot.services import BotContext, Services
@@ -55,7 +58,7 @@ async def progress_command(update: Update, context: BotContext) -> None:
     services = context.services
     with services.db.session() as session:
         zone_name = progress_store.runner_zone(session, runner_id=runner_id) or "UTC"
-        sessions = progress_store.session_records(session, runner_id=runner_id)
+        sessions = _with_totals(progress_store.session_records(session, runner_id=runner_id), services)
         sets = progress_store.set_records(session, runner_id=runner_id)
     if not sessions:
         await context.bot.send_message(chat_id, progress_ui.NO_SESSIONS_YET)
@@ -76,6 +79,13 @@ async def progress_command(update: Update, context: BotContext) -> None:
     )
 
 
+def _with_totals(
+    records: Sequence[core_progress.SessionRecord], services: Services
+) -> list[core_progress.SessionRecord]:
+    """Each session with its routine's (or plan's) set count, for the real-work rule."""
+    return [replace(r, sets_total=sets_in(r.routine_id, services.library)) for r in records]
+
+
 async def history_command(update: Update, context: BotContext) -> None:
     """/history: the latest sessions, newest first."""
     ids = private_ids(update)
@@ -85,7 +95,9 @@ async def history_command(update: Update, context: BotContext) -> None:
     services = context.services
     with services.db.session() as session:
         zone_name = progress_store.runner_zone(session, runner_id=runner_id)
-        records = progress_store.recent_sessions(session, runner_id=runner_id, limit=HISTORY_LIMIT)
+        records = _with_totals(
+            progress_store.recent_sessions(session, runner_id=runner_id, limit=HISTORY_LIMIT), services
+        )
     text = progress_ui.render_history(
         records, services.library, zone=core_progress.resolve_zone(zone_name)
     )

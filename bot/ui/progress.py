@@ -17,8 +17,10 @@ from bot.core.progress import (
     TARGET_MAX_PER_WEEK,
     TARGET_MIN_PER_WEEK,
     LoadDay,
+    LoadSummary,
     ProgressReport,
     SessionRecord,
+    to_unit,
 )
 from bot.core.plans import plan_title
 from content.model import Library
@@ -76,7 +78,15 @@ def render_progress(report: ProgressReport, library: Library, *, zone_name: str)
     lines: list[str | None] = [
         "<b>Your progress</b>", "", _this_week_line(report.this_week), _streak_line(report.streak_weeks)
     ]
-    lines.append(f"Sessions with at least one set done, all time: {report.total_sessions}.")
+    lines.append(
+        f"Lower back sessions: {report.back_this_week} this week, {report.back_total} all time "
+        "(the back article gives no weekly frequency, so no target)."
+    )
+    lines.append(f"Sessions with real work (at least half their sets), all time: {report.total_sessions}.")
+    if report.short_sessions:
+        lines.append(
+            f"<i>{report.short_sessions} shorter session(s) are saved but not counted: under half their sets.</i>"
+        )
     if report.totals:
         lines += ["", "<b>Sets done per exercise</b>"]
         lines += [
@@ -84,9 +94,12 @@ def render_progress(report: ProgressReport, library: Library, *, zone_name: str)
             for total in report.totals
         ]
     if report.loads:
+        summary = report.load_summary
+        unit = summary.unit if summary is not None and summary.best is not None else None
         lines += ["", "<b>Weighted calf raise load</b>"]
-        lines += [_load_line(point) for point in report.loads]
-        lines.append(_load_trend(report.loads))
+        lines += [_load_line(point, unit) for point in report.loads]
+        if summary is not None:
+            lines += _load_summary_lines(summary)
     lines += ["", TARGET_NOTE, f"<i>Weeks run Monday to Sunday, {html.escape(zone_name)} time.</i>"]
     return "\n".join(line for line in lines if line is not None)
 
@@ -110,58 +123,69 @@ def chart_caption(weeks: int) -> str:
 
 
 TARGET_NOTE = (
-    f"<i>Target: {TARGET_MIN_PER_WEEK}-{TARGET_MAX_PER_WEEK} sessions a week, from the calf "
+    f"<i>Target: {TARGET_MIN_PER_WEEK}-{TARGET_MAX_PER_WEEK} calf sessions a week, from the calf "
     f"article's advice to do calf work {TARGET_MIN_PER_WEEK}-{TARGET_MAX_PER_WEEK} times a week "
-    "(5-10 minutes each time). The lower back article gives no frequency; back sessions count "
-    "towards the same target.</i>"
+    "(5-10 minutes each time); a short or equipment-free calf session counts. A session counts "
+    "when at least half its sets are done (StrideCoach's rule). The lower back article gives no "
+    "frequency, so back sessions are counted on their own.</i>"
 )
 
 
 def _this_week_line(count: int) -> str:
     target = f"{TARGET_MIN_PER_WEEK}-{TARGET_MAX_PER_WEEK}"
     if count == 0:
-        return f"This week: no sessions yet; the target is {target} a week."
+        return f"This week: no calf sessions yet; the target is {target} a week."
     if count < TARGET_MIN_PER_WEEK:
         missing = TARGET_MIN_PER_WEEK - count
-        return f"This week: {count} of {target} sessions. {missing} more to reach the target!"
+        return f"This week: {count} of {target} calf sessions. {missing} more to reach the target!"
     if count <= TARGET_MAX_PER_WEEK:
-        return f"This week: {count} sessions. Target of {target} met, nicely done! 💪"
+        return f"This week: {count} calf sessions. Target of {target} met, nicely done! 💪"
     return (
-        f"This week: {count} sessions, above the target of {target}. "
+        f"This week: {count} calf sessions, above the target of {target}. "
         "Great commitment; remember muscles grow stronger while they rest, too."
     )
 
 
 def _streak_line(weeks: int) -> str:
     if weeks == 0:
-        return f"Streak: none yet. A week with {TARGET_MIN_PER_WEEK}+ sessions starts one."
+        return f"Streak: none yet. A week with {TARGET_MIN_PER_WEEK}+ calf sessions starts one; rest days never break it."
     unit = "week" if weeks == 1 else "weeks in a row"
-    return f"Streak: {weeks} {unit} at {TARGET_MIN_PER_WEEK}+ sessions. 🔥"
+    return f"Streak: {weeks} {unit} at {TARGET_MIN_PER_WEEK}+ calf sessions. 🔥"
 
 
-def _load_line(day: LoadDay) -> str:
-    loads = ", ".join(f"{_amount(amount)} {html.escape(unit)}" for amount, unit in day.loads)
-    return f"• {day_label(day.day)}: {loads}"
+def _load_line(day: LoadDay, unit: str | None = None) -> str:
+    """Every load of the day as logged; a kg/lb load in the other unit also in the runner's unit."""
+    shown = []
+    for amount, logged in day.loads:
+        text = f"{_amount(amount)} {html.escape(logged)}"
+        converted = to_unit(amount, logged, unit) if unit is not None and logged != unit else None
+        if converted is not None:
+            text += f" (= {_amount(round(converted, 1))} {unit})"
+        shown.append(text)
+    return f"• {day_label(day.day)}: {', '.join(shown)}"
 
 
-def _load_trend(days: Sequence[LoadDay]) -> str | None:
-    """A word on progress: the heaviest load of the first and last day, in a unit both logged."""
-    if len(days) < 2:
-        return None
-    first, last = days[0], days[-1]
-    units = [unit for _, unit in last.loads if first.heaviest(unit) is not None]
-    if not units:
-        return None
-    unit = units[0]
-    change = (last.heaviest(unit) or 0) - (first.heaviest(unit) or 0)
-    if change > 0:
-        return (
-            f"Up {_amount(change)} {html.escape(unit)} since {day_label(first.day, weekday=False)}. "
-            "Progress!"
+def _load_summary_lines(summary: LoadSummary) -> list[str]:
+    lines: list[str] = []
+    if summary.best is not None:
+        best, day = summary.best
+        lines.append(f"Best: {_amount(round(best, 1))} {summary.unit} ({day_label(day)}).")
+    change = summary.change
+    if change is not None:
+        rounded = round(change, 1)
+        if rounded > 0:
+            lines.append(f"Trend: up {_amount(rounded)} {summary.unit} from your first day to your latest. Progress!")
+        elif rounded < 0:
+            lines.append(
+                f"Trend: {_amount(-rounded)} {summary.unit} lighter than your first day; fine on tired days."
+            )
+        else:
+            lines.append("Trend: steady. When it feels easy, add a little weight.")
+    if summary.best_plates is not None:
+        lines.append(
+            f"Most plates: {_amount(summary.best_plates)} (plates stay plates: I don't know their weight)."
         )
-    if change < 0:
-        return "A bit lighter than at first; that's fine on tired days."
-    return "Steady load. When it feels easy, add a little weight."
+    return lines
 
 
 def render_history(records: Sequence[SessionRecord], library: Library, *, zone: tzinfo) -> str:
@@ -179,6 +203,8 @@ def render_history(records: Sequence[SessionRecord], library: Library, *, zone: 
         )
         if record.finished_at is not None and record.status == "finished":
             line += f" in {duration_words(record.finished_at - record.started_at)}"
+        if not record.counts and record.status not in ("active", "paused"):
+            line += " · not counted (under half its sets)"
         lines.append(line)
         if record.skip_reasons:
             lines.append(f"  skipped: {skip_reason_words(record.skip_reasons, library)}")
