@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import inspect, text
+from sqlalchemy import DateTime, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
@@ -51,8 +51,18 @@ def _v4_outbox(conn: Connection) -> None:
     OutboxMessage.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
 
 
+def _v5_paused_until(conn: Connection) -> None:
+    """Version 5: schedule.paused_until ("pause for a week" resumes by itself)."""
+    columns = {column["name"] for column in inspect(conn).get_columns("schedule")}
+    if "paused_until" not in columns:
+        kind = DateTime().compile(dialect=conn.dialect)
+        conn.execute(text(f"ALTER TABLE schedule ADD COLUMN paused_until {kind}"))
+
+
 # Index i holds the migration to version i + 1.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_skipped_set, _v3_inbox, _v4_outbox]
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _v1_initial, _v2_skipped_set, _v3_inbox, _v4_outbox, _v5_paused_until,
+]
 LATEST_VERSION = len(MIGRATIONS)
 
 

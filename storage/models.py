@@ -191,6 +191,9 @@ class Schedule(SQLModel, table=True):
     next_reminder_at: datetime | None = Field(default=None, sa_column=_utc_column(index=True))
     snooze_until: datetime | None = Field(default=None, sa_column=_utc_column(index=True))
     skip_date: date | None = None  # a local date the runner said "skip today" for
+    # "Pause for a week": no reminder before this instant (UTC, the local midnight the
+    # runner resumes on); reminders carry on by themselves after it. None: no timed pause.
+    paused_until: datetime | None = Field(default=None, sa_column=_utc_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
 
 

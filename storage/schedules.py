@@ -46,6 +46,7 @@ from bot.core.schedule import (
     mask_to_days,
     next_reminder_utc,
 )
+from bot.core.reminder_words import in_quiet_hours
 from bot.core.timezones import zone_from_name
 from storage.db import insert_ignore_statement
 from storage.models import CompletedSet, Reminder, Runner, Schedule, table_of
@@ -102,7 +103,10 @@ def get_schedule(session: Session, *, runner_id: int) -> Schedule | None:
 
 
 def next_instant(schedule: Schedule, *, after: datetime) -> datetime | None:
-    """The schedule's first reminder strictly after `after`, honouring its skip date."""
+    """The schedule's first reminder strictly after `after`, honouring its skip date and a
+    timed pause (nothing before `paused_until`)."""
+    if schedule.paused_until is not None and after < schedule.paused_until:
+        after = schedule.paused_until - timedelta(microseconds=1)
     return next_reminder_utc(
         mask_to_days(schedule.days_mask),
         parse_local_time(schedule.local_time),
@@ -110,6 +114,33 @@ def next_instant(schedule: Schedule, *, after: datetime) -> datetime | None:
         after,
         skip_local_date=schedule.skip_date,
     )
+
+
+def pause_until(session: Session, *, runner_id: int, until: datetime, now: datetime) -> Schedule | None:
+    """ "Pause for a week": no reminder before `until`; then they carry on by themselves.
+
+    The schedule stays on (the tick simply finds nothing due before `until`); a
+    snooze is dropped. An indefinite pause or "off" is replaced by the timed one.
+    """
+    schedule = session.get(Schedule, runner_id)
+    if schedule is None:
+        return None
+    schedule.enabled = True
+    schedule.paused = False
+    schedule.paused_until = until
+    schedule.snooze_until = None
+    schedule.next_reminder_at = next_instant(schedule, after=now)
+    unblock(session, runner_id)
+    schedule.updated_at = now
+    session.add(schedule)
+    return schedule
+
+
+def timed_pause(schedule: Schedule | None, now: datetime) -> datetime | None:
+    """The end of a timed pause still running at `now`, else None."""
+    if schedule is None or schedule.paused_until is None or schedule.paused_until <= now:
+        return None
+    return schedule.paused_until
 
 
 def upsert_schedule(
@@ -136,6 +167,7 @@ def upsert_schedule(
     schedule.zone = zone
     schedule.enabled = True
     schedule.paused = False
+    schedule.paused_until = None  # a new schedule replaces a timed pause
     schedule.snooze_until = None
     # Keep a "skip today" only if it is still today or later in the new zone.
     if schedule.skip_date is not None and schedule.skip_date < local_date_of(now, zone):
@@ -152,6 +184,7 @@ def set_paused(session: Session, *, runner_id: int, paused: bool, now: datetime)
     schedule = session.get(Schedule, runner_id)
     if schedule is None:
         return None
+    schedule.paused_until = None  # "pause" or "resume" replaces a timed pause
     if paused:
         schedule.paused = True
         _disarm(schedule)
@@ -167,6 +200,7 @@ def set_enabled(session: Session, *, runner_id: int, enabled: bool, now: datetim
     schedule = session.get(Schedule, runner_id)
     if schedule is None:
         return None
+    schedule.paused_until = None
     if enabled:
         _arm(session, schedule, now)
     else:
@@ -377,6 +411,8 @@ def claim_due(
         cursor: datetime | None = due
         while cursor is not None and cursor <= now:
             verdict = classify_due(cursor, now, grace, tick=tick)
+            if verdict == "late-send" and _quiet(now, zone, at):
+                verdict = "drop"  # late, and night where the runner is: never wake them
             if verdict == "drop":
                 owed.append(_Owed(runner_id, chat_id, cursor, SCHEDULED, DROPPED, True, local_time))
                 # Jump to the first instant still inside the window (possibly due now).
@@ -390,7 +426,10 @@ def claim_due(
         next_at.append({"b_runner": runner_id, "b_next": cursor})
 
     snoozed = session.exec(
-        select(col(Schedule.runner_id), col(Runner.chat_id), col(Schedule.local_time), col(Schedule.snooze_until))
+        select(
+            col(Schedule.runner_id), col(Runner.chat_id), col(Schedule.local_time), col(Schedule.snooze_until),
+            col(Schedule.zone),
+        )
         .join(Runner, col(Runner.id) == col(Schedule.runner_id))
         .where(
             col(Schedule.snooze_until) <= now,
@@ -401,9 +440,11 @@ def claim_due(
         .order_by(col(Schedule.snooze_until))
         .limit(limit)
     ).all()
-    for runner_id, chat_id, local_time, due in snoozed:
+    for runner_id, chat_id, local_time, due, snooze_zone in snoozed:
         assert due is not None  # the query keeps snooze_until <= now only
         verdict = classify_due(due, now, grace, tick=tick)
+        if verdict == "late-send" and _quiet(now, snooze_zone, parse_local_time(local_time)):
+            verdict = "drop"
         status = DROPPED if verdict == "drop" else PENDING
         owed.append(_Owed(runner_id, chat_id, due, SNOOZE, status, verdict != "send", local_time))
 
@@ -419,8 +460,8 @@ def claim_due(
                         item.runner_id, item.due_at.isoformat())
         elif item.status == DROPPED:
             result.dropped += 1
-            log.info("dropped the reminder for runner %s due %s: older than the %s grace window",
-                     item.runner_id, item.due_at.isoformat(), grace)
+            log.info("dropped the reminder for runner %s due %s: older than the %s grace window, "
+                     "or late at night for them", item.runner_id, item.due_at.isoformat(), grace)
         elif item.status == SKIPPED:
             result.skipped += 1
         else:
@@ -444,6 +485,18 @@ def claim_due(
             [{"b_runner": runner_id} for runner_id, *_ in snoozed],
         )
     return result
+
+
+def _quiet(now: datetime, zone: str, chosen: time) -> bool:
+    """Night in the runner's zone (QUIET_START-QUIET_END) while their chosen time is not:
+    a late reminder is then dropped, not sent. A runner who chose a night-time reminder
+    (e.g. 23:55) asked for the night, so theirs still go out, late or not."""
+    if in_quiet_hours(chosen):
+        return False
+    try:
+        return in_quiet_hours(now.astimezone(zone_from_name(zone)))
+    except ValueError:
+        return False
 
 
 def _skip_trained_and_skipped_days(

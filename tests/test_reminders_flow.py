@@ -513,3 +513,83 @@ def test_draft_encoding_round_trips_and_reads_older_drafts() -> None:
     # Drafts stored before the message id existed still decode (no buttons to remove).
     assert handlers.Draft.decode("schedule:time:k3:21") == handlers.Draft("time", "k3", 21)
     assert handlers.Draft.decode("schedule:zone:k3:21:1900") == handlers.Draft("zone", "k3", 21, "1900")
+
+
+# ------------------------------------------------------------------ reminders in the runner's words
+
+
+async def test_pause_for_a_week_resumes_by_itself(bot: BotHarness, services: Services, clock: FakeClock) -> None:
+    await schedule(bot, zone="Berlin")  # Mon, Wed, Fri at 18:00; today is Monday 2 March
+    [paused] = await bot.send(RUNNER, "pause for a week")
+    assert "paused until <b>Mon 9 Mar</b>" in paused.text and "by themselves" in paused.text
+    assert "Next one: <b>Mon 9 Mar, 18:00</b>" in paused.text
+    assert "Paused until <b>Mon 9 Mar</b>" in (await bot.send(RUNNER, "/reminders"))[0].text
+    for day in (2, 4, 6):  # Mon, Wed, Fri of the paused week: nothing
+        clock.set(datetime(2026, 3, day, 17, 0, tzinfo=UTC))
+        assert (await tick(services)).claimed == 0
+    clock.set(datetime(2026, 3, 9, 17, 0, tzinfo=UTC))
+    assert (await tick(services)).sent == 1
+    clock.set(datetime(2026, 3, 11, 17, 0, tzinfo=UTC))
+    assert (await tick(services)).sent == 1
+    assert len(reminders_in(bot.fake)) == 2
+
+
+async def test_pause_until_monday_and_resume_sooner(bot: BotHarness, services: Services, clock: FakeClock) -> None:
+    await schedule(bot, zone="Berlin")
+    clock.set(datetime(2026, 3, 3, 12, 0, tzinfo=UTC))  # Tuesday
+    [paused] = await bot.send(RUNNER, "pause my reminders until Monday")
+    assert "paused until <b>Mon 9 Mar</b>" in paused.text
+    [resumed] = await bot.send(RUNNER, "/resume")
+    assert "Next one: <b>Wed 4 Mar, 18:00</b>" in resumed.text
+    assert stored(services).paused_until is None  # type: ignore[union-attr]
+
+
+async def test_a_pause_too_long_is_refused_and_changes_nothing(
+    bot: BotHarness, services: Services, clock: FakeClock
+) -> None:
+    await schedule(bot, zone="Berlin")
+    before = stored(services)
+    [reply] = await bot.send(RUNNER, "pause for 400 days")
+    assert "up to 56 days" in reply.text and "Nothing changed" in reply.text
+    after = stored(services)
+    assert after is not None and before is not None
+    assert (after.next_reminder_at, after.paused, after.paused_until) == (before.next_reminder_at, False, None)
+
+
+async def test_pause_for_a_week_without_reminders_says_there_are_none(bot: BotHarness) -> None:
+    [reply] = await bot.send(RUNNER, "pause for a week")
+    assert reply.text == ui.NO_SCHEDULE
+
+
+async def test_remind_me_sets_days_and_time_in_one_go_asking_only_for_the_zone(
+    bot: BotHarness, services: Services
+) -> None:
+    [ask] = await bot.send(RUNNER, "remind me Tuesdays and Thursdays at 7am")
+    assert "<b>Tue, Thu</b> at <b>07:00</b>" in ask.text and "time zone" in ask.text
+    [saved] = await bot.send(RUNNER, "Berlin")
+    assert "Berlin (Europe/Berlin)" in saved.text
+    row = stored(services)
+    assert row is not None and row.days_mask == 0b1010 and row.local_time == "07:00"
+    # With a zone on file, the next change is one message.
+    [again] = await bot.send(RUNNER, "remind me every friday at 18:30")
+    assert "Europe/Berlin" in again.text
+    row = stored(services)
+    assert row is not None and row.days_mask == 0b10000 and row.local_time == "18:30"
+
+
+async def test_remind_me_at_25_is_refused_and_the_schedule_kept(bot: BotHarness, services: Services) -> None:
+    await schedule(bot, zone="Berlin")
+    [reply] = await bot.send(RUNNER, "remind me at 25:00")
+    assert "couldn't read “25:00” as a time" in reply.text and "Nothing changed" in reply.text
+    row = stored(services)
+    assert row is not None and row.local_time == "18:00" and row.days_mask == 0b10101
+
+
+async def test_a_late_reminder_at_night_is_dropped_not_sent(
+    bot: BotHarness, services: Services, clock: FakeClock
+) -> None:
+    await schedule(bot, time="21:00", zone="Berlin")  # 21:00 Berlin = 20:00 UTC
+    clock.set(datetime(2026, 3, 2, 21, 30, tzinfo=UTC))  # back 90 min later: 22:30 in Berlin
+    report = await tick(services)
+    assert report.sent == 0 and report.dropped == 1
+    assert reminders_in(bot.fake) == []

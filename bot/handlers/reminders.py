@@ -14,16 +14,25 @@ Delivery of the reminders themselves is in bot/reminder_delivery.py.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, time, timezone
 from typing import Any, assert_never
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core import schedule_dialogue as dialogue
-from bot.core.schedule import local_date_of, mask_to_days, snooze_until
+from bot.core.reminder_words import (
+    MAX_PAUSE_DAYS,
+    PauseRefused,
+    PauseUntil,
+    RemindAt,
+    RemindRefused,
+    parse_pause,
+    parse_remind_request,
+)
+from bot.core.schedule import days_to_mask, local_date_of, mask_to_days, snooze_until
 from bot.core.schedule_dialogue import Draft, draft_id_for
-from bot.core.timezones import zone_from_name, zone_short
+from bot.core.timezones import zone_from_name, zone_label, zone_short
 from bot.handlers import questions, sessions
 from bot.handlers.chat_filters import PRIVATE_MESSAGE
 from bot.handlers.common import send_text, strip_buttons
@@ -217,15 +226,108 @@ async def schedule_command(update: Update, context: BotContext) -> None:
 
 
 async def _on_schedule_intent(update: Update, context: BotContext, _result: MatchResult) -> None:
+    text = update.effective_message.text if update.effective_message else None
+    if text and await claim_words(update, context, text):  # "remind me tuesdays at 7am"
+        return
     await schedule_command(update, context)
 
 
 async def claim_text(update: Update, context: BotContext, text: str) -> bool:
-    """Take typed text only while a /schedule answer is pending (days, time or zone)."""
+    """Typed text for a pending /schedule answer (days, time or zone), else reminders in words."""
     user = update.effective_user
     if user is None:
         return False
-    return await _step(update, context, user.id, dialogue.Typed(text))
+    if await _step(update, context, user.id, dialogue.Typed(text)):
+        return True
+    return await claim_words(update, context, text)
+
+
+async def claim_words(update: Update, context: BotContext, text: str) -> bool:
+    """ "pause for a week", "remind me Tuesdays and Thursdays at 7am": reminders in the runner's words.
+
+    Claimed before the question router (and before a session's "pause"): only text
+    that names a pause length, or starts with "remind me" and names a day or a time.
+    """
+    user = update.effective_user
+    if user is None:
+        return False
+    now = context.services.now()
+    pause_request = parse_pause(text, now.date())
+    remind = parse_remind_request(text) if pause_request is None else None
+    if pause_request is None and remind is None:
+        return False  # most text: nothing more is read
+    schedule = _current_schedule(context, user.id)
+    if pause_request is not None:
+        if schedule is not None:  # "until Monday" is the runner's Monday
+            pause_request = parse_pause(text, local_date_of(now, schedule.zone)) or pause_request
+        await _pause_in_words(update, context, user.id, schedule, pause_request)
+    elif remind is not None:
+        await _remind_in_words(update, context, user.id, schedule, remind)
+    return True
+
+
+async def _pause_in_words(
+    update: Update,
+    context: BotContext,
+    user_id: int,
+    schedule: Schedule | None,
+    request: PauseUntil | PauseRefused,
+) -> None:
+    if schedule is None:
+        await send_text(update, context, ui.NO_SCHEDULE)
+        return
+    if isinstance(request, PauseRefused):
+        template = ui.PAUSE_TOO_LONG if request.problem == "too_long" else ui.PAUSE_TOO_SHORT
+        await send_text(
+            update, context,
+            template.format(typed=ui.escaped(request.typed), max_days=MAX_PAUSE_DAYS, max_weeks=MAX_PAUSE_DAYS // 7),
+        )
+        return
+    tz = zone_from_name(schedule.zone)
+    until = datetime.combine(request.resume_on, time(0, 0), tzinfo=tz).astimezone(timezone.utc)
+    services = context.services
+    with services.db.session() as session:
+        paused = schedules.pause_until(session, runner_id=user_id, until=until, now=services.now())
+    if paused is None:
+        await send_text(update, context, ui.NO_SCHEDULE)
+        return
+    await send_text(
+        update, context,
+        ui.PAUSED_UNTIL.format(
+            until=ui.date_label(until.astimezone(tz)),
+            next=ui.when_label(_local(paused.next_reminder_at, paused.zone)),
+        ),
+    )
+
+
+async def _remind_in_words(
+    update: Update, context: BotContext, user_id: int, schedule: Schedule | None, remind: RemindAt | RemindRefused
+) -> None:
+    """Days and time in one message; the zone is asked only when none is known yet."""
+    if isinstance(remind, RemindRefused):
+        if remind.problem == "bad_time":
+            await send_text(update, context, ui.REMIND_BAD_TIME.format(typed=ui.escaped(remind.typed)))
+        elif remind.problem == "no_days" and remind.at is not None:
+            await send_text(update, context, ui.REMIND_NO_DAYS.format(time=ui.time_label(remind.at)))
+        else:
+            label = ui.days_label(remind.days or ())
+            await send_text(update, context, ui.REMIND_NO_TIME.format(days=label, days_words=label))
+        return
+    services = context.services
+    if schedule is not None:  # a zone on file: saved in one go
+        with services.db.session() as session:
+            saved = schedules.upsert_schedule(
+                session, runner_id=user_id, days=remind.days, local_time=remind.at, zone=schedule.zone,
+                now=services.now(),
+            )
+            runners.set_pending_input(session, user_id, None)
+        await send_text(update, context, _saved_text(saved, schedule.zone, zone_label(schedule.zone), services.now()))
+        return
+    draft = Draft("zone", _draft_id(update), days_to_mask(remind.days), f"{remind.at:%H%M}")
+    with services.db.session() as session:
+        runners.set_pending_input(session, user_id, draft.encode())
+    text = ui.REMIND_ASK_ZONE.format(days=ui.days_label(remind.days), time=ui.time_label(remind.at))
+    await _prompt(update, context, user_id, draft, text, ui.zone_keyboard(draft.draft_id, None))
 
 
 async def cancel_command(update: Update, context: BotContext) -> None:
@@ -368,6 +470,9 @@ async def show_reminders(update: Update, context: BotContext) -> None:
         text = ui.STATUS_PAUSED.format(**fields)
     else:
         text = ui.STATUS_ACTIVE.format(**fields)
+        until = schedules.timed_pause(schedule, context.services.now())
+        if until is not None:
+            text += ui.PAUSED_UNTIL_LINE.format(until=ui.date_label(until.astimezone(zone_from_name(schedule.zone))))
         if schedule.snooze_until is not None:
             text += ui.SNOOZED_LINE.format(time=f"{_local(schedule.snooze_until, schedule.zone):%H:%M}")
     keyboard = ui.status_keyboard(active=schedule.enabled, paused=schedule.paused)
@@ -401,7 +506,8 @@ async def resume(update: Update, context: BotContext) -> None:
         schedule = schedules.get_schedule(session, runner_id=user.id)
         if schedule is None:
             text = ui.NO_SCHEDULE
-        elif schedules.is_active(schedule):  # nothing to resume: leave the schedule (and a snooze) alone
+        elif schedules.is_active(schedule) and schedules.timed_pause(schedule, services.now()) is None:
+            # nothing to resume: leave the schedule (and a snooze) alone
             text = ui.ALREADY_ON.format(next=ui.when_label(_local(schedule.next_reminder_at, schedule.zone)))
         else:
             schedules.set_enabled(session, runner_id=user.id, enabled=True, now=services.now())
@@ -430,6 +536,9 @@ async def _on_off_intent(update: Update, context: BotContext, _result: MatchResu
 
 
 async def _on_pause_intent(update: Update, context: BotContext, _result: MatchResult) -> None:
+    text = update.effective_message.text if update.effective_message else None
+    if text and await claim_words(update, context, text):  # "pause my reminders for a week"
+        return
     await pause(update, context)
 
 

@@ -117,6 +117,36 @@ STATUS_OFF = (
 )
 SNOOZED_LINE = "\nSnoozed until {time}."
 PAUSED = "⏸ Reminders paused. Send /resume when you're ready."
+PAUSED_UNTIL = (
+    "⏸ Reminders paused until <b>{until}</b>; they start again by themselves. "
+    "Next one: <b>{next}</b> your time. Send /resume to have them back sooner."
+)
+PAUSED_UNTIL_LINE = "\n⏸ Paused until <b>{until}</b>; reminders start again by themselves."
+PAUSE_TOO_LONG = (
+    "I can pause reminders for up to {max_days} days ({max_weeks} weeks), and “{typed}” is longer. "
+    "Try e.g. <i>pause for 2 weeks</i> or <i>pause until Monday</i>, or turn them off with "
+    "<i>stop the reminders</i> (your days and time are kept). Nothing changed."
+)
+PAUSE_TOO_SHORT = (
+    "“{typed}” is not a pause I can set. Try e.g. <i>pause for a week</i> or <i>pause until Monday</i>. "
+    "Nothing changed."
+)
+REMIND_BAD_TIME = (
+    "I couldn't read “{typed}” as a time of day. Try e.g. <i>remind me Tuesdays and Thursdays at 7am</i> "
+    "or <i>at 18:30</i>. Nothing changed."
+)
+REMIND_NO_DAYS = (
+    "Which days? Say e.g. <i>remind me Tuesdays and Thursdays at {time}</i>, or send /schedule to pick "
+    "them with buttons. Nothing changed."
+)
+REMIND_NO_TIME = (
+    "At what time on {days}? Say e.g. <i>remind me {days_words} at 7am</i>, or send /schedule. "
+    "Nothing changed."
+)
+REMIND_ASK_ZONE = (
+    "Reminders on <b>{days}</b> at <b>{time}</b>: which time zone are you in? Type a city "
+    "(e.g. <i>Berlin</i>, <i>New York</i>) or an offset like <i>UTC+2</i>."
+)
 ALREADY_PAUSED = "Your reminders are already paused. Send /resume to get them again."
 RESUMED = "▶️ Reminders are back on. Next one: <b>{next}</b> your time."
 ALREADY_ON = "Your reminders are already on. Next one: <b>{next}</b> your time."
