@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal, no token needed")
     chat.add_argument("--database", help="database URL (default: a temporary file)")
+    chat.add_argument("--files", help="folder for the pictures and files the bot sends (default: data/chat-files)")
     chat.set_defaults(func=_chat)
 
     ask = sub.add_parser("ask", help="ask one question and print the reply")
@@ -78,7 +79,9 @@ def _run(args: argparse.Namespace) -> int:
 def _chat(args: argparse.Namespace) -> int:
     from bot.chat import run_chat
 
-    return run_chat(database_url=args.database)
+    from pathlib import Path
+
+    return run_chat(database_url=args.database, files_dir=Path(args.files) if args.files else None)
 
 
 def _ask(args: argparse.Namespace) -> int:

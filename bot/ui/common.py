@@ -46,7 +46,10 @@ HELP = (
     "/cancel – cancel a /schedule change in progress\n"
     "/export – your data as a CSV file\n"
     "/forget – delete everything I store about you\n\n"
-    "Or just type a question in your own words."
+    "During a session: <i>done</i>, <i>undo</i>, <i>skip</i> (a reason is welcome), <i>skip exercise</i>, "
+    "<i>no barbell</i>, <i>how many reps?</i>, <i>pause</i>, <i>stop</i> (and <i>resume</i> within 30 "
+    "minutes). Reminders in words: <i>pause for a week</i>, <i>remind me Tuesdays and Thursdays at 7am</i>.\n\n"
+    "Or just type a question in your own words.\n\n" + COACH_NOTE
 )
 
 GREETING = "Hi! Ask me about calf or lower-back exercises, or send /session to start a workout."
