@@ -894,3 +894,9 @@ async def test_the_equipment_free_session_skips_the_kit_exercises(bot: BotHarnes
     exercises = {r.exercise_id for r in stored_sets(services)}
     assert "weighted-calf-raise" not in exercises and "single-leg-calf-raise" not in exercises
     assert latest_row(services).status == "finished"
+
+
+async def test_help_carries_the_coaches_not_doctors_note_and_the_session_controls(bot: BotHarness) -> None:
+    reply = only(await bot.send(RUNNER, "/help"))
+    assert "not doctors" in reply.text and "physical therapist" in reply.text
+    assert "<i>undo</i>" in reply.text and "<i>skip exercise</i>" in reply.text
