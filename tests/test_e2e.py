@@ -293,3 +293,42 @@ def test_sigterm_drains_in_flight_updates(emulator: Emulator, bot: BotProcess, d
     assert bot.terminate() == 0
     # ...once each.
     assert all(len(emulator.messages(u)) == len(emulator.messages(runners[0])) for u in runners)
+
+
+@pytest.mark.skipif(not sessions_feature_ready(), reason="bot/handlers/sessions.py is still the placeholder")
+def test_e2e_short_session_stop_resume_skip_exercise_and_pause_for_a_week(
+    emulator: Emulator, bot: BotProcess, db_path: Path
+) -> None:
+    """The forgiving controls and the words a runner uses, through the real process over HTTP."""
+    start_and_wait(bot, emulator)
+    say(emulator, "/start", "StrideCoach")
+
+    # Reminders in words: days and time in one message, only the zone asked.
+    say(emulator, "remind me Tuesdays and Thursdays at 7am", "which time zone")
+    say(emulator, "Berlin", "Europe/Berlin")
+    say(emulator, "pause for a week", "by themselves")
+    (paused_until, next_at), = query(db_path, "SELECT paused_until, next_reminder_at FROM schedule")
+    assert paused_until is not None and next_at is not None and str(next_at) >= str(paused_until)
+
+    # A short calf session: stop, resume at the same set, skip the rest of an exercise.
+    mark = emulator.mark()
+    emulator.send_text(RUNNER, "/session")
+    emulator.wait_for_text(RUNNER, "Short calf session", since=mark, timeout=WAIT)
+    mark = emulator.mark()
+    emulator.press(RUNNER, "Short calf session")
+    emulator.wait_for_text(RUNNER, "3 exercises, 9 sets", since=mark, timeout=WAIT)
+    say(emulator, "done", "Set 2 of 3")
+    say(emulator, "done", "Set 3 of 3")
+    say(emulator, "stop", "within 30 minutes")
+    resumed = say(emulator, "resume", "reopened")
+    assert "Set 3 of 3" in resumed.text and "Jumping rope" in resumed.text
+    say(emulator, "skip exercise", "Skipped the rest of Jumping rope")
+    for _ in range(5):
+        say(emulator, "done", "done.")
+    say(emulator, "done", "complete")
+
+    rows = query(db_path, "SELECT routine_id, status, sets_done, sets_skipped FROM workout_session")
+    assert rows == [("calf-routine:short", "finished", 8, 1)]
+    assert query(db_path, "SELECT COUNT(*) FROM completed_set")[0][0] == 8
+    assert query(db_path, "SELECT exercise_id, position FROM skipped_set") == [("jump-rope", 2)]
+    assert bot.terminate() == 0
