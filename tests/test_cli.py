@@ -69,14 +69,14 @@ def test_eval_reports_accuracy_and_misses(tmp_path: Path) -> None:
     assert "%" in result.stdout
 
 
-def test_chat_talks_to_the_real_handlers_with_buttons_as_numbers(tmp_path: Path) -> None:
-    # /topics lists buttons; typing "1" presses the first one and opens that answer.
-    result = _run(["chat"], tmp_path, stdin="/start\nhollow hold\n/topics\n1\n")
+def test_chat_talks_to_the_real_handlers_with_buttons_pressed_by_prefix(tmp_path: Path) -> None:
+    # /topics lists buttons; typing "#1" presses the first one and opens that answer.
+    result = _run(["chat", "--files", str(tmp_path / "files")], tmp_path, stdin="/start\nhollow hold\n/topics\n#1\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "StrideCoach" in out and "not doctors" in out
     assert "10 seconds" in out  # the hollow hold answer
-    assert "[1] " in out  # buttons shown as numbered choices
+    assert "[#1] " in out  # buttons shown as choices pressed with "#"
     assert out.count("Jumping rope") >= 2  # the first button, then its answer
     assert "30-60 seconds" in out
     assert "<b>" not in out  # HTML is rendered for the terminal
