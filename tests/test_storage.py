@@ -186,7 +186,7 @@ def test_a_version_1_database_gains_the_inbox_and_keeps_its_rows(database_url: s
     new.close()
 
 
-def test_a_version_3_database_gains_paused_until_and_keeps_its_schedules(database_url: str) -> None:
+def test_a_version_4_database_gains_paused_until_and_keeps_its_schedules(database_url: str) -> None:
     """A timed pause ("pause for a week") needs schedule.paused_until; old schedules are kept."""
     from sqlalchemy import inspect
 
@@ -195,10 +195,10 @@ def test_a_version_3_database_gains_paused_until_and_keeps_its_schedules(databas
     with old.session() as session:
         runners.ensure_runner(session, user_id=7, chat_id=7, first_name="Ada")
         session.add(Schedule(runner_id=7, days_mask=0b10101))
-    with old.engine.begin() as conn:  # back to what version 3 looked like
+    with old.engine.begin() as conn:  # back to what version 4 looked like
         conn.execute(text("ALTER TABLE schedule DROP COLUMN paused_until"))
         conn.execute(text("DELETE FROM schema_migration"))
-        conn.execute(text("INSERT INTO schema_migration (version, applied_at) VALUES (3, CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO schema_migration (version, applied_at) VALUES (4, CURRENT_TIMESTAMP)"))
     old.close()
     new = Database(database_url)
     new.migrate()
