@@ -164,7 +164,7 @@ async def _loop(application, fake: FakeTelegram, terminal: TerminalChat) -> None
         await application.process_update(Update.de_json(chat_payload(fake, terminal, line), application.bot))
 
 
-def chat_payload(fake: FakeTelegram, terminal: TerminalChat, line: str) -> dict:  # type: ignore[type-arg]
+def chat_payload(fake: FakeTelegram, terminal: TerminalChat, line: str) -> dict[str, Any]:
     """The update a typed line makes: a button press for "#2", else a text message."""
     button = terminal.button_for(line)
     if button is not None:

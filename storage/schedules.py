@@ -426,9 +426,8 @@ def claim_due(
         next_at.append({"b_runner": runner_id, "b_next": cursor})
 
     snoozed = session.exec(
-        select(
-            col(Schedule.runner_id), col(Runner.chat_id), col(Schedule.local_time), col(Schedule.snooze_until),
-            col(Schedule.zone),
+        select(  # type: ignore[call-overload]  # SQLModel's select() is typed for up to 4 columns
+            Schedule.runner_id, Runner.chat_id, Schedule.local_time, Schedule.snooze_until, Schedule.zone,
         )
         .join(Runner, col(Runner.id) == col(Schedule.runner_id))
         .where(
