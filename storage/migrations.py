@@ -59,9 +59,19 @@ def _v5_paused_until(conn: Connection) -> None:
         conn.execute(text(f"ALTER TABLE schedule ADD COLUMN paused_until {kind}"))
 
 
+def _v6_timed_work(conn: Connection) -> None:
+    """Version 6: workout_session.timer_seconds (the hold the runner picked) and training_prefs."""
+    columns = {column["name"] for column in inspect(conn).get_columns("workout_session")}
+    if "timer_seconds" not in columns:
+        conn.execute(text("ALTER TABLE workout_session ADD COLUMN timer_seconds INTEGER"))
+    from storage.models import TrainingPrefs
+
+    TrainingPrefs.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+
+
 # Index i holds the migration to version i + 1.
 MIGRATIONS: list[Callable[[Connection], None]] = [
-    _v1_initial, _v2_skipped_set, _v3_inbox, _v4_outbox, _v5_paused_until,
+    _v1_initial, _v2_skipped_set, _v3_inbox, _v4_outbox, _v5_paused_until, _v6_timed_work,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

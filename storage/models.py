@@ -84,8 +84,20 @@ class WorkoutSession(SQLModel, table=True):
     )
     timer_started_at: datetime | None = Field(default=None, sa_column=_utc_column())
     finished_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    # The running timer's length in seconds (the runner's pick in the set's range).
+    timer_seconds: int | None = None
     # The message that carries the current set's buttons, so they can be removed.
     prompt_message_id: int | None = None
+
+
+class TrainingPrefs(SQLModel, table=True):
+    """How a runner likes timed work to flow (set with words: "auto advance on", "rest 60 s")."""
+
+    __tablename__ = "training_prefs"
+
+    runner_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    auto_advance: bool = False  # a timed set counts as done when its timer runs out
+    rest_seconds: int | None = None  # a rest countdown after each set; None: no rest timer
 
 
 class CompletedSet(SQLModel, table=True):

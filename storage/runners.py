@@ -6,7 +6,16 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlmodel import Session, col
 
 from storage.db import insert_ignore
-from storage.models import CompletedSet, Reminder, Runner, Schedule, SkippedSet, WorkoutSession, utcnow
+from storage.models import (
+    CompletedSet,
+    Reminder,
+    Runner,
+    Schedule,
+    SkippedSet,
+    TrainingPrefs,
+    WorkoutSession,
+    utcnow,
+)
 
 
 def ensure_runner(session: Session, *, user_id: int, chat_id: int, first_name: str = "") -> None:
@@ -56,6 +65,6 @@ def set_pending_input(session: Session, user_id: int, pending: str | None) -> No
 
 def delete_runner_data(session: Session, user_id: int) -> None:
     """Delete everything stored about one runner, children first."""
-    for model in (CompletedSet, SkippedSet, WorkoutSession, Reminder, Schedule):
+    for model in (CompletedSet, SkippedSet, WorkoutSession, Reminder, Schedule, TrainingPrefs):
         session.exec(delete(model).where(col(model.runner_id) == user_id))
     session.exec(delete(Runner).where(col(Runner.id) == user_id))

@@ -16,6 +16,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.handlers.sessions import SWEEP_JOB_NAME, timer_job_name
+from bot.handlers.timed_work import countdown_job_name, rest_job_name
 from bot.settings import Settings
 from bot.testing import FakeTelegram
 from bot.testing.fake_telegram import SentMessage
@@ -100,7 +101,7 @@ async def test_full_calf_walk_stores_every_set_once_and_ends_with_a_summary(
     assert "Set 1 of 3: 30-60 seconds." in first.text
     assert "<i>Jump on the balls of your feet; land on your toes, not flat-footed.</i>" in first.text
     assert "Cue:" not in first.text  # "stay on the balls of your feet" would repeat the note
-    assert first.button_texts == ["Start timer ⏱", "Done ✅", "Skip", "Stop"]
+    assert first.button_texts == ["Start timer ⏱ 30 s", "45 s", "60 s", "Done ✅", "Skip", "Stop"]
 
     second_exercise = None
     for index in range(CALF_SETS):
@@ -274,7 +275,7 @@ async def test_a_question_mid_session_is_answered_then_the_set_prompt_comes_back
     assert answer.text.startswith("<b>Hollow body hold</b>")
     assert prompt.text.startswith("Back to your session:")
     assert "Jumping rope" in prompt.text and "Set 2 of 3" in prompt.text
-    assert prompt.button_texts == ["Start timer ⏱", "Done ✅", "Skip", "Stop"]
+    assert prompt.button_texts == ["Start timer ⏱ 30 s", "45 s", "60 s", "Done ✅", "Skip", "Stop"]
     # The answer did not count as a set, and the session goes on.
     assert len(stored_sets(services)) == 1
     await bot.send(RUNNER, "done")
@@ -303,26 +304,87 @@ async def test_questions_without_a_session_still_reach_the_matcher(bot: BotHarne
 # ------------------------------------------------------------------ timers
 
 
-async def test_timer_says_go_then_time_from_the_job(bot: BotHarness, services: Services) -> None:
+async def test_a_timed_set_is_one_message_counting_down_in_place(
+    bot: BotHarness, services: Services, clock: FakeClock
+) -> None:
+    prompt = only(await start(bot))
+    assert await bot.press(RUNNER, "45 s") == []  # no new message: the set's own message counts down
+    shown = bot.fake.messages[(RUNNER, prompt.message_id)]
+    assert "Set 1 of 3" in shown.text and "⏱ <b>Go!</b> 45 seconds" in shown.text
+    assert shown.button_texts == ["Stop timer ⏹", "Done ✅", "Skip", "Stop"]  # no second Start timer
+    session_id = latest_row(services).id
+    assert session_id is not None and latest_row(services).timer_seconds == 45
+    (countdown,) = bot.app.job_queue.get_jobs_by_name(countdown_job_name(session_id, 0))
+    assert countdown.job.trigger.interval.total_seconds() == 5  # within Telegram's ~1 message/s per chat
+    clock.advance(seconds=5)
+    await countdown.run(bot.app)
+    assert "40 s left" in shown.text and "Set 1 of 3" in shown.text
+    where = only(await bot.send(RUNNER, "where am I"))
+    assert "Start timer" not in " ".join(where.button_texts) and "Stop timer ⏹" in where.button_texts
+    (timer,) = bot.app.job_queue.get_jobs_by_name(timer_job_name(session_id, 0))
+    before = len(bot.fake.chat(RUNNER))
+    clock.advance(seconds=40)
+    await timer.run(bot.app)
+    assert len(bot.fake.chat(RUNNER)) == before  # "Time!" is an edit too
+    assert "⏰ <b>Time!</b>" in bot.fake.messages[(RUNNER, prompt.message_id)].text
+    await bot.send(RUNNER, "done")
+    assert [r.position for r in stored_sets(services)] == [0]
+
+
+async def test_the_hold_can_be_typed_and_a_length_outside_the_range_takes_the_low_end(
+    bot: BotHarness, services: Services
+) -> None:
     await start(bot)
-    go = only(await bot.press(RUNNER, "Start timer"))
-    assert go.text.startswith("⏱ <b>Go!</b> 30 seconds.")
+    await bot.send(RUNNER, "start timer 60")
+    assert latest_row(services).timer_seconds == 60
+    await bot.send(RUNNER, "stop timer")
+    await bot.send(RUNNER, "timer 500")
+    assert latest_row(services).timer_seconds == 30
+
+
+async def test_auto_advance_counts_the_set_when_the_timer_runs_out(
+    bot: BotHarness, services: Services, clock: FakeClock
+) -> None:
+    reply = only(await bot.send(RUNNER, "auto advance on"))
+    assert "Auto-advance is on" in reply.text
+    await start(bot)
+    await bot.press(RUNNER, "Start timer")
     session_id = latest_row(services).id
     assert session_id is not None
-    jobs = bot.app.job_queue.get_jobs_by_name(timer_job_name(session_id, 0))
-    assert len(jobs) == 1
-    before = len(bot.fake.chat(RUNNER))
-    await jobs[0].run(bot.app)
-    time_up = bot.fake.last(RUNNER)
-    assert len(bot.fake.chat(RUNNER)) == before + 1
-    assert time_up.text == "⏰ <b>Time!</b> Reply <i>done</i> when you're ready."
-    assert time_up.button_texts == ["Done ✅", "Skip", "Stop"]
-    assert go.message_id != time_up.message_id
-    await bot.press(RUNNER, "Done ✅")
+    (timer,) = bot.app.job_queue.get_jobs_by_name(timer_job_name(session_id, 0))
+    clock.advance(seconds=30)
+    await timer.run(bot.app)
     assert [r.position for r in stored_sets(services)] == [0]
-    # The "Go!" message kept its buttons (no extra call); they are now a set behind.
-    await bot.press(RUNNER, "Done ✅", bot.fake.messages[(RUNNER, go.message_id)])
-    assert [r.position for r in stored_sets(services)] == [0]
+    assert "Set 2 of 3" in bot.last_text(RUNNER)
+    assert "Counted as done" in bot.fake.chat(RUNNER)[-2].text
+
+
+async def test_a_rest_countdown_of_the_runners_length_runs_on_the_next_set(
+    bot: BotHarness, services: Services, clock: FakeClock
+) -> None:
+    assert "Rest timer on: 20 s" in only(await bot.send(RUNNER, "rest 20 s")).text
+    await start(bot)
+    nxt = only(await bot.send(RUNNER, "done"))
+    assert "Set 2 of 3" in nxt.text and "Rest: 20 s left" in nxt.text
+    session_id = latest_row(services).id
+    assert session_id is not None
+    (rest,) = bot.app.job_queue.get_jobs_by_name(rest_job_name(session_id, 1))
+    clock.advance(seconds=10)
+    await rest.run(bot.app)
+    assert "Rest: 10 s left" in bot.fake.messages[(RUNNER, nxt.message_id)].text
+    clock.advance(seconds=10)
+    await rest.run(bot.app)
+    shown = bot.fake.messages[(RUNNER, nxt.message_id)]
+    assert "Rest over" in shown.text and "Done ✅" in shown.button_texts
+
+
+async def test_bad_rest_lengths_get_a_clear_reply_and_change_nothing(bot: BotHarness, services: Services) -> None:
+    from storage.prefs import get_prefs
+
+    assert "Nothing changed" in only(await bot.send(RUNNER, "rest 0")).text
+    assert "Nothing changed" in only(await bot.send(RUNNER, "rest 3 hours")).text
+    with services.db.session() as session:
+        assert get_prefs(session, runner_id=RUNNER).rest_seconds is None
 
 
 async def test_a_timer_for_a_set_already_done_stays_silent(bot: BotHarness, services: Services) -> None:
@@ -626,11 +688,12 @@ async def test_stop_timer_mid_session_stops_it_without_asking_the_matcher(bot: B
     await bot.send(RUNNER, "start timer")
     reply = only(await bot.send(RUNNER, "stop timer"))
     assert reply.text.startswith("⏹ Timer stopped.")
-    assert reply.button_texts == ["Start timer ⏱", "Done ✅", "Skip", "Stop"]
+    assert reply.button_texts == ["Start timer ⏱ 30 s", "45 s", "60 s", "Done ✅", "Skip", "Stop"]
     row = latest_row(services)
     assert row.timer_started_at is None and row.position == 0 and stored_sets(services) == []
     assert row.id is not None
     assert all(job.removed for job in bot.app.job_queue.get_jobs_by_name(timer_job_name(row.id, 0)))
+    assert all(job.removed for job in bot.app.job_queue.get_jobs_by_name(countdown_job_name(row.id, 0)))
 
 
 async def test_next_counts_as_done(bot: BotHarness, services: Services) -> None:

@@ -206,3 +206,27 @@ def test_a_version_4_database_gains_paused_until_and_keeps_its_schedules(databas
         assert "paused_until" in {c["name"] for c in inspect(conn).get_columns("schedule")}
         assert conn.execute(text("SELECT days_mask, paused_until FROM schedule")).all() == [(21, None)]
     new.close()
+
+
+def test_a_version_5_database_gains_the_timed_work_columns_and_keeps_its_sessions(database_url: str) -> None:
+    """The picked hold (workout_session.timer_seconds) and training_prefs arrive with migration 6."""
+    from sqlalchemy import inspect
+
+    old = Database(database_url)
+    old.migrate()
+    with old.session() as session:
+        runners.ensure_runner(session, user_id=7, chat_id=7, first_name="Ada")
+        session.add(WorkoutSession(id=7, runner_id=7, routine_id="back-routine"))
+    with old.engine.begin() as conn:  # back to what version 5 looked like
+        conn.execute(text("ALTER TABLE workout_session DROP COLUMN timer_seconds"))
+        conn.execute(text("DROP TABLE training_prefs"))
+        conn.execute(text("DELETE FROM schema_migration"))
+        conn.execute(text("INSERT INTO schema_migration (version, applied_at) VALUES (5, CURRENT_TIMESTAMP)"))
+    old.close()
+    new = Database(database_url)
+    new.migrate()
+    with new.engine.connect() as conn:
+        assert "timer_seconds" in {c["name"] for c in inspect(conn).get_columns("workout_session")}
+        assert inspect(conn).has_table("training_prefs")
+        assert conn.execute(text("SELECT routine_id FROM workout_session")).scalars().all() == ["back-routine"]
+    new.close()

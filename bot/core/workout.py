@@ -155,6 +155,8 @@ class SessionState:
             doing a skipped set after "back" moves it from skipped to done.
             Needs an integer column (default 0); without it the only effect
             is that such a set stays counted as skipped.
+        timer_seconds: The running timer's length (the runner's pick in the
+            set's range), so a restart re-arms it as chosen. ``None`` with no timer.
     """
 
     routine_id: str
@@ -168,6 +170,7 @@ class SessionState:
     version: int = 0
     finished_at: datetime | None = None
     skipped_mask: int = 0
+    timer_seconds: int | None = None
 
     @property
     def live(self) -> bool:
@@ -469,8 +472,9 @@ def _set_event(state: SessionState, event: Event, slots: list[SetSlot], now: dat
     if isinstance(event, StartTimer):
         if slot.timer_seconds is None:
             return Outcome(state, (NotTimed(slot),))
-        timing = replace(state, timer_started_at=now)
-        return Outcome(timing, (TimerStarted(slot.timer_seconds, state.position, now),))
+        seconds = _hold(slot, event.seconds)
+        timing = replace(state, timer_started_at=now, timer_seconds=seconds)
+        return Outcome(timing, (TimerStarted(seconds, state.position, now),))
     raise AssertionError(f"unhandled event {event!r}")  # pragma: no cover - Event is closed
 
 
@@ -542,6 +546,12 @@ def _skip_exercise(
             break
         current = replace(current, position=following)
     return Outcome(current, tuple(outputs)) + _advance(current, slots, now)
+
+
+def _hold(slot: SetSlot, asked: int | None) -> int:
+    """The timer length: the runner's pick if it is one of the set's choices, else the low end."""
+    low = slot.timer_seconds or 0
+    return asked if asked is not None and asked in slot.hold_choices else low
 
 
 def _undo(state: SessionState, slots: list[SetSlot]) -> Outcome:
@@ -642,6 +652,7 @@ def _position(state: SessionState, slots: list[SetSlot]) -> Position:
         state.status == "paused",
         state.sets_done,
         state.sets_skipped,
+        timer_running=state.status == "active" and state.timer_started_at is not None,
     )
 
 

@@ -176,7 +176,13 @@ class WhereAmI:
 
 @dataclass(frozen=True)
 class StartTimer:
-    """Start the timer of the current (timed) set."""
+    """Start the timer of the current (timed) set.
+
+    ``seconds`` is where in the set's range the runner chose to hold ("30-60 s":
+    30, 45 or 60, from the set's ``hold_choices``); ``None`` means the low end.
+    """
+
+    seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -437,6 +443,9 @@ def parse_session_text(text: str) -> Event | None:
         with_reason = _parse_skip_reason(candidate)
         if with_reason is not None:
             return with_reason
+        timer = _TIMER_FOR.match(phrase)
+        if timer is not None:
+            return StartTimer(int(timer["seconds"] or timer["seconds2"]))
         done_with_load = _parse_load(phrase)
         if done_with_load is not None:
             return done_with_load
@@ -480,6 +489,13 @@ def _without_filler(words: list[str]) -> list[list[str]]:
     if trimmed != words:
         candidates.append(trimmed)
     return candidates
+
+
+# "start timer 45", "timer 60 s", "hold 45", "45 s timer": where in the range to hold.
+_TIMER_FOR = re.compile(
+    r"^(?:(?:start\s+(?:the\s+|a\s+)?)?timer(?:\s+for)?|hold(?:\s+for)?)\s+(?P<seconds>\d{1,3})\s*(?:s|sec|secs|seconds)?$"
+    r"|^(?P<seconds2>\d{1,3})\s*(?:s|sec|secs|seconds)\s+timer$"
+)
 
 
 def _parse_skip_reason(words: list[str]) -> Skip | SkipExercise | None:

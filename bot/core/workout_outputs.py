@@ -310,6 +310,7 @@ class Position:
     paused: bool
     sets_done: int
     sets_skipped: int
+    timer_running: bool = False
 
 
 @dataclass(frozen=True)

@@ -57,10 +57,25 @@ class SetSlot:
     dose: str = ""
     tip: str = ""
     equipment: tuple[str, ...] = ()
+    timer_max: int | None = None
 
     @property
     def timed(self) -> bool:
         return self.timer_seconds is not None
+
+    @property
+    def hold_choices(self) -> tuple[int, ...]:
+        """Where in the range a runner may hold: low, middle, high ("30-60 s": 30, 45, 60).
+
+        The middle is rounded to 5 s. A fixed length (the hollow hold's 10 s) has one choice.
+        """
+        low, high = self.timer_seconds, self.timer_max
+        if low is None:
+            return ()
+        if high is None or high <= low:
+            return (low,)
+        middle = int(round((low + high) / 2 / 5) * 5)
+        return tuple(sorted({low, middle, high}))
 
 
 # flatten() is pure and the content is loaded once per process: every "done" needs the
@@ -119,6 +134,7 @@ def _flatten(routine: Routine, exercises: Mapping[str, Exercise]) -> list[SetSlo
                     dose=dose,
                     tip=tip if set_no == 1 else "",
                     equipment=exercise.equipment if exercise is not None else (),
+                    timer_max=_timer_max(step),
                 )
             )
     return slots
@@ -258,3 +274,10 @@ def _timer_seconds(step: RoutineStep) -> int | None:
         return None  # seconds next to reps are a hold per rep, not a set length
     low = step.seconds_min if step.seconds_min is not None else step.seconds_max
     return low if low is not None and low > 0 else None
+
+
+def _timer_max(step: RoutineStep) -> int | None:
+    """The top of a timed set's range (60 s for "30-60 seconds"); None for untimed sets."""
+    if _timer_seconds(step) is None:
+        return None
+    return step.seconds_max if step.seconds_max is not None else step.seconds_min

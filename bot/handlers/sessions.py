@@ -43,9 +43,12 @@ from bot.core.workout import (
     Skip,
     Skipped,
     Start,
+    Recorded,
     StartTimer,
     Stop,
     Stopped,
+    StopTimer,
+    TimerFinished,
     TimerStarted,
     TimerStopped,
     TimerUp,
@@ -60,6 +63,7 @@ from bot.core.workout import (
     transition,
 )
 from bot.core.plans import resolve_routine
+from bot.handlers import timed_work
 from bot.handlers.chat_filters import PRIVATE_MESSAGE
 from bot.handlers.common import answer_query, private_ids, strip_buttons
 from bot.handlers.questions import send_match_reply
@@ -97,7 +101,15 @@ _BUTTON_EVENTS: dict[str, Event] = {
     ui.RESUME: Resume(),
     ui.PAUSE: Pause(),
     ui.STOP_AND_CHOOSE: Stop(),
+    ui.STOP_TIMER: StopTimer(),
 }
+
+
+def _button_event(button: ui.SetButton) -> Event:
+    """A set button's event; a timer button carries where in the range to hold."""
+    if button.action == ui.TIMER:
+        return StartTimer(button.seconds)
+    return _BUTTON_EVENTS[button.action]
 
 
 # ------------------------------------------------------------------ wiring
@@ -110,6 +122,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     # First: a typed "done" then costs one transaction. The session's read checks whether
     # another feature waits for typed input and passes the text on if so ("pending-input").
     services.text_claimers.insert(0, claim_session_text)
+    # Before it: "rest 60 s", "auto advance on" (a regex, no database read unless it matches).
+    services.text_claimers.insert(0, timed_work.claim_timing_words)
     services.intent_handlers[START_SESSION] = _start_intent
 
 
@@ -131,7 +145,9 @@ async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any], ser
         slot = _current_slot(state, services.library)
         if state is None or state.timer_started_at is None or slot is None or slot.timer_seconds is None:
             continue
-        due = state.timer_started_at + timedelta(seconds=slot.timer_seconds)
+        # The hold the runner picked ("45 s" of "30-60 s"); the countdown edits are not re-armed,
+        # the "Time!" is (as a new message: the job no longer knows the set's message).
+        due = state.timer_started_at + timedelta(seconds=state.timer_seconds or slot.timer_seconds)
         _schedule_timer(
             application,
             _TimerData(row.id or 0, row.runner_id, runner.chat_id if runner else row.runner_id,
@@ -432,17 +448,26 @@ async def _deliver(
         if pressed is not None and pressed.message_id != step.previous_prompt:
             await strip_buttons(context, chat_id, pressed.message_id)
         return None
+    if lead is None and await _start_timer_in_place(context, chat_id, step, runner_id=runner_id, pressed=pressed):
+        return None
     text = f"{lead}\n\n{reply.text}" if lead else reply.text
     if edit_pressed is None:
         edit_pressed = pressed is not None and lead is None and _finishes_a_set(step, reply)
     edit = pressed.message_id if edit_pressed and pressed is not None else None
+    rest = _rest_after(step, services, runner_id)
+    shown = ui.rest_text(text, rest) if rest else text
     if step.outbox_id is not None:
         # Recorded with the change: a failure leaves it open for the retry job or the next "done".
-        sent = await outbox.attempt(context.bot, services, step.outbox_id, chat_id=chat_id, text=text,
+        sent = await outbox.attempt(context.bot, services, step.outbox_id, chat_id=chat_id, text=shown,
                                     keyboard=reply.keyboard, edit_message_id=edit)
     else:
-        sent = await outbox.show(context.bot, chat_id, text, reply.keyboard, edit_message_id=edit)
+        sent = await outbox.show(context.bot, chat_id, shown, reply.keyboard, edit_message_id=edit)
     _arm_timers(context, chat_id, step, runner_id=runner_id)
+    if rest and sent is not None and step.session_id is not None and step.state is not None:
+        timed_work.start_rest(context, timed_work.rest_countdown(
+            step.session_id, runner_id, chat_id, sent.message_id, step.state.position, text,
+            services.now(), rest, reply.keyboard,
+        ))
     if (
         sent is not None
         and reply.keyboard is not None
@@ -473,6 +498,59 @@ def _arm_timers(context: BotContext, chat_id: int, step: _Step, *, runner_id: in
                 _TimerData(step.session_id, runner_id, chat_id, out.position, out.started_at),
                 delay=float(out.seconds),
             )
+
+
+def _rest_after(step: _Step, services: Services, runner_id: int) -> int | None:
+    """The runner's rest length when this reply records a set and shows the next one."""
+    recorded = any(isinstance(out, Recorded) for out in step.outputs)
+    next_set = any(isinstance(out, PromptSet) and out.reason == "next" for out in step.outputs)
+    if not (recorded and next_set and step.session_id is not None):
+        return None
+    return timed_work.rest_seconds(services, runner_id)
+
+
+async def _start_timer_in_place(
+    context: BotContext, chat_id: int, step: _Step, *, runner_id: int, pressed: Message | None
+) -> bool:
+    """ "Start timer" edits the set's own message into its countdown: one message per timed set.
+
+    Only when the reply is just the timer starting and the set's message is known
+    (the pressed one, or the session's prompt); otherwise the caller sends as before.
+    """
+    if len(step.outputs) != 1 or not isinstance(step.outputs[0], TimerStarted) or step.session_id is None:
+        return False
+    started = step.outputs[0]
+    message_id = pressed.message_id if pressed is not None else step.previous_prompt
+    slot = _current_slot(step.state, context.services.library)
+    if message_id is None or slot is None or step.state is None:
+        return False
+    base = _prompt_base(step, slot, context.services.library)
+    data = timed_work.Countdown(
+        step.session_id, runner_id, chat_id, message_id, started.position, base,
+        started.started_at + timedelta(seconds=started.seconds), started.seconds, started.started_at,
+    )
+    if not await timed_work.start_in_place(context, data, keyboard=ui.timer_keyboard(step.session_id, started.position)):
+        return False
+    if step.outbox_id is not None:  # the reply recorded with the change is this edit: delivered
+        with context.services.db.session() as session:
+            outbox_store.mark(session, outbox_id=step.outbox_id, status="sent", now=context.services.now(),
+                              message_id=message_id)
+    _schedule_timer(
+        context.application,
+        _TimerData(step.session_id, runner_id, chat_id, started.position, started.started_at,
+                   message_id=message_id, base_text=base),
+        delay=float(started.seconds),
+    )
+    return True
+
+
+def _prompt_base(step: _Step, slot: SetSlot, library: Library) -> str:
+    """The set's prompt as its message shows it, for the countdown to add a line under."""
+    assert step.state is not None
+    total = len(_slots(step.state, library))
+    prompt = PromptSet(slot, step.state.position, total, reason="resume",
+                       revisit=step.state.position < step.state.resolved)
+    return ui.prompt_text(prompt, ui.routine_title(library, step.routine_id or step.state.routine_id))
 
 
 def _render(step: _Step, library: Library) -> ui.Reply | None:
@@ -571,7 +649,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     step = _transact(
         context.services,
         runner_id=runner_id,
-        event=_BUTTON_EVENTS[button.action],
+        event=_button_event(button),
         update_id=update.update_id,
         session_id=button.session_id,
         button_position=button.position,
@@ -721,6 +799,8 @@ class _TimerData:
     chat_id: int
     position: int
     started_at: datetime
+    message_id: int | None = None  # the set's message, counting down in place
+    base_text: str = ""
 
 
 def timer_job_name(session_id: int, position: int) -> str:
@@ -739,6 +819,7 @@ def _schedule_timer(application: Any, data: _TimerData, *, delay: float) -> None
 
 
 def _cancel_timer(application: Any, session_id: int, position: int) -> None:
+    timed_work.cancel(application, session_id, position)
     job_queue = application.job_queue
     if job_queue is None:
         return
@@ -758,6 +839,35 @@ async def timer_job(context: BotContext) -> None:
         event=TimerUp(data.position, data.started_at),
         update_id=None,
         session_id=data.session_id,
+    )
+    if step.kind != "applied":
+        return
+    finished = any(isinstance(out, TimerFinished) for out in step.outputs)
+    auto = finished and timed_work.auto_advance(context.services, data.runner_id)
+    if finished and data.message_id is not None:
+        countdown = timed_work.Countdown(
+            data.session_id, data.runner_id, data.chat_id, data.message_id, data.position, data.base_text,
+            data.started_at, 0, data.started_at,
+        )
+        keyboard = ui.set_keyboard(data.session_id, data.position, timed=False)
+        if await timed_work.time_up_in_place(context, countdown, auto=auto, keyboard=keyboard):
+            if auto:
+                await _auto_advance(context, data)
+            return
+    await _deliver(context, data.chat_id, step, runner_id=data.runner_id)
+    if auto:
+        await _auto_advance(context, data)
+
+
+async def _auto_advance(context: BotContext, data: _TimerData) -> None:
+    """Auto-advance is on: the set whose timer ran out counts as done; the next set follows.
+
+    Applied as a "done" pressed on that set's button, so it acts only if the runner has
+    not moved on meanwhile, and the (session, position) key stores it at most once.
+    """
+    step = _transact(
+        context.services, runner_id=data.runner_id, event=Done(), update_id=None,
+        session_id=data.session_id, button_position=data.position,
     )
     if step.kind == "applied":
         await _deliver(context, data.chat_id, step, runner_id=data.runner_id)

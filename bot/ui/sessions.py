@@ -65,6 +65,7 @@ from bot.core.plans import (
     plans_for,
     resolve_routine,
 )
+from bot.core.timing import left_text
 from bot.core.workout_slots import repeats
 from bot.ui.progress import SKIP_REASON_WORDS, duration_words
 from content.model import Library
@@ -74,14 +75,16 @@ START_PREFIX = "s:start:"
 
 # Actions on a set button; the handler maps each to a state-machine event.
 DONE, SKIP, STOP, TIMER, RESUME, PAUSE = "done", "skip", "stop", "timer", "resume", "pause"
+STOP_TIMER = "stoptimer"
 # "Stop it" on the session-in-progress offer: stop, then offer the routines.
 STOP_AND_CHOOSE = "stopnew"
-SET_ACTIONS = frozenset({DONE, SKIP, STOP, TIMER, RESUME, PAUSE, STOP_AND_CHOOSE})
+SET_ACTIONS = frozenset({DONE, SKIP, STOP, TIMER, RESUME, PAUSE, STOP_AND_CHOOSE, STOP_TIMER})
 
 LABEL_DONE = "Done ✅"
 LABEL_SKIP = "Skip"
 LABEL_STOP = "Stop"
 LABEL_TIMER = "Start timer ⏱"
+LABEL_STOP_TIMER = "Stop timer ⏹"
 LABEL_RESUME = "Resume ▶️"
 LABEL_CONTINUE = "Continue ▶️"
 
@@ -162,6 +165,20 @@ WEIGHTED_REPS_NOTE = (
     "you can lift for all 8 with control; then reply e.g. <i>done 40 kg</i>."
 )
 RESUME_MINUTES = int(RESUME_STOPPED_WITHIN.total_seconds() // 60)
+AUTO_ADVANCE_ON = (
+    "⏩ Auto-advance is on: when a set's timer runs out, I count the set as done and show the next "
+    "one. Say <i>auto advance off</i> to reply done yourself again."
+)
+AUTO_ADVANCE_OFF = "Auto-advance is off: after the timer, reply <i>done</i> when you're ready."
+REST_ON = (
+    "😮‍💨 Rest timer on: {seconds} s after each set, counting down on the next set's message. "
+    "The articles give no rest time, so the length is yours; say <i>rest off</i> to drop it."
+)
+REST_OFF = "Rest timer off: the next set shows straight away."
+REST_REFUSED = (
+    "I can count a rest from {low} seconds to {high} minutes, and “{typed}” is outside that. "
+    "Try e.g. <i>rest 60 s</i> or <i>rest 2 min</i>, or <i>rest off</i>. Nothing changed."
+)
 LABEL_UNDO_STOP = "Resume ▶️"
 
 
@@ -191,24 +208,31 @@ class SetButton:
     action: str
     session_id: int
     position: int
+    seconds: int | None = None  # a timer button's hold length ("45 s" of "30-60 s")
 
 
-def set_callback(action: str, session_id: int, position: int) -> str:
-    return f"{PREFIX}{action}:{session_id}:{position}"
+def set_callback(action: str, session_id: int, position: int, seconds: int | None = None) -> str:
+    tail = f":{seconds}" if seconds is not None else ""
+    return f"{PREFIX}{action}:{session_id}:{position}{tail}"
 
 
 def parse_set_callback(data: str) -> SetButton | None:
-    """`s:<action>:<session id>:<position>` → SetButton; None if malformed."""
+    """`s:<action>:<session id>:<position>[:<seconds>]` → SetButton; None if malformed.
+
+    Only a timer button carries seconds (where in the range to hold)."""
     parts = data.split(":")
-    if len(parts) != 4 or parts[0] != "s" or parts[1] not in SET_ACTIONS:
+    if len(parts) not in (4, 5) or parts[0] != "s" or parts[1] not in SET_ACTIONS:
+        return None
+    if len(parts) == 5 and parts[1] != TIMER:
         return None
     try:
         session_id, position = int(parts[2]), int(parts[3])
+        seconds = int(parts[4]) if len(parts) == 5 else None
     except ValueError:
         return None
-    if session_id <= 0 or position < 0:
+    if session_id <= 0 or position < 0 or (seconds is not None and seconds <= 0):
         return None
-    return SetButton(parts[1], session_id, position)
+    return SetButton(parts[1], session_id, position, seconds)
 
 
 # ------------------------------------------------------------------ keyboards
@@ -261,16 +285,69 @@ PLAN_WHY = {
 }
 
 
-def set_keyboard(session_id: int, position: int, *, timed: bool) -> InlineKeyboardMarkup:
+def set_keyboard(
+    session_id: int, position: int, *, timed: bool, choices: Sequence[int] = ()
+) -> InlineKeyboardMarkup:
+    """Done / Skip / Stop, and on a timed set one timer button per hold choice
+    ("Start timer ⏱ 30 s", "45 s", "60 s" for "30-60 seconds")."""
     row = [
         InlineKeyboardButton(LABEL_DONE, callback_data=set_callback(DONE, session_id, position)),
         InlineKeyboardButton(LABEL_SKIP, callback_data=set_callback(SKIP, session_id, position)),
         InlineKeyboardButton(LABEL_STOP, callback_data=set_callback(STOP, session_id, position)),
     ]
     rows = [row]
-    if timed:
+    if timed and len(choices) > 1:
+        timers = [
+            InlineKeyboardButton(
+                f"{LABEL_TIMER} {seconds} s" if index == 0 else f"{seconds} s",
+                callback_data=set_callback(TIMER, session_id, position, seconds),
+            )
+            for index, seconds in enumerate(choices)
+        ]
+        rows.insert(0, timers)
+    elif timed:
         rows.insert(0, [InlineKeyboardButton(LABEL_TIMER, callback_data=set_callback(TIMER, session_id, position))])
     return InlineKeyboardMarkup(rows)
+
+
+def timer_keyboard(session_id: int, position: int) -> InlineKeyboardMarkup:
+    """While a timer counts down: Done / Skip / Stop, and Stop timer (no second Start timer)."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(LABEL_STOP_TIMER, callback_data=set_callback(STOP_TIMER, session_id, position))],
+            *set_keyboard(session_id, position, timed=False).inline_keyboard,
+        ]
+    )
+
+
+def slot_keyboard(session_id: int, position: int, slot: SetSlot) -> InlineKeyboardMarkup:
+    return set_keyboard(session_id, position, timed=slot.timed, choices=slot.hold_choices)
+
+
+def counting_text(base: str, seconds_left: int, total: int) -> str:
+    """The set message while its timer runs: the set, then the time left (edited in place)."""
+    if seconds_left >= total:
+        lead = f"⏱ <b>Go!</b> {total} seconds"
+    else:
+        lead = f"⏱ {left_text(seconds_left)}"
+    return f"{base}\n\n{lead}. Reply <i>done</i> whenever you finish."
+
+
+def time_up_text(base: str, *, auto: bool = False) -> str:
+    if auto:
+        return f"{base}\n\n⏰ <b>Time!</b> Counted as done (auto-advance is on)."
+    return f"{base}\n\n⏰ <b>Time!</b> Reply <i>done</i> when you're ready."
+
+
+def timer_ended_text(base: str) -> str:
+    return f"{base}\n\n⏱ Timer ended."
+
+
+def rest_text(base: str, seconds_left: int) -> str:
+    """A set message during the rest countdown the runner chose (edited in place)."""
+    if seconds_left <= 0:
+        return f"{base}\n\n😮‍💨 Rest over: go when you're ready."
+    return f"{base}\n\n😮‍💨 Rest: {left_text(seconds_left)} (your rest length; tap a button to go sooner)."
 
 
 def paused_keyboard(session_id: int, position: int) -> InlineKeyboardMarkup:
@@ -332,7 +409,7 @@ def render(
                 ends = False  # a new session replaced an abandoned one
             case PromptSet():
                 parts.append(prompt_text(out, routine_title))
-                keyboard = set_keyboard(sid, out.position, timed=out.slot.timed)
+                keyboard = slot_keyboard(sid, out.position, out.slot)
             case Recorded():
                 parts.append(_recorded(out))
                 notice = "Recorded ✅"
@@ -364,7 +441,7 @@ def render(
                 keyboard = paused_keyboard(sid, out.position)
             case DoseInfo():
                 parts.append(dose_info_text(out))
-                keyboard = set_keyboard(sid, out.position, timed=out.slot.timed)
+                keyboard = slot_keyboard(sid, out.position, out.slot)
             case NoEquipmentNeeded():
                 parts.append(
                     f"No {html.escape(out.item)} needed for {html.escape(out.slot.title)}: "
@@ -404,14 +481,14 @@ def render(
                     f"⏱ <b>Go!</b> {out.seconds} seconds. I'll tell you when the time is up; "
                     "reply <i>done</i> whenever you finish."
                 )
-                keyboard = set_keyboard(sid, out.position, timed=False)
+                keyboard = timer_keyboard(sid, out.position)
             case TimerFinished():
                 parts.append("⏰ <b>Time!</b> Reply <i>done</i> when you're ready.")
                 keyboard = set_keyboard(sid, out.position, timed=False)
             case TimerStopped():
                 if out.was_running:
                     parts.append("⏹ Timer stopped. Reply <i>done</i> when you've finished the set.")
-                    keyboard = set_keyboard(sid, out.position, timed=out.slot.timed)
+                    keyboard = slot_keyboard(sid, out.position, out.slot)
                 else:
                     parts.append("No timer is running. Reply <i>done</i> when you've finished the set.")
             case NotTimed():
@@ -437,11 +514,12 @@ def render(
                 parts.append(refused_text(out))
             case Position():
                 parts.append(position_text(out, routine_title))
-                keyboard = (
-                    paused_keyboard(sid, out.position)
-                    if out.paused
-                    else set_keyboard(sid, out.position, timed=out.slot.timed)
-                )
+                if out.paused:
+                    keyboard = paused_keyboard(sid, out.position)
+                elif out.timer_running:  # a timer runs: offer to stop it, never a second start
+                    keyboard = timer_keyboard(sid, out.position)
+                else:
+                    keyboard = slot_keyboard(sid, out.position, out.slot)
             case AtFirstSet():
                 parts.append("This is the first set; there's nothing before it.")
             case StaleButton():
@@ -487,7 +565,9 @@ def prompt_text(prompt: PromptSet, routine_title: str) -> str:
         lines.append(f"<i>{html.escape(slot.tip)}</i>")
     if slot.cue and not repeats(slot.cue, slot.tip, slot.dose or slot.amount):
         lines.append(f"Cue: {html.escape(_sentence(slot.cue[0].lower() + slot.cue[1:]))}")
-    if slot.timed:
+    if slot.timed and len(slot.hold_choices) > 1:
+        lines.append("Tap <b>Start timer</b> with the length you want, or just reply <i>done</i>.")
+    elif slot.timed:
         lines.append("Tap <b>Start timer</b> when you begin, or just reply <i>done</i>.")
     if prompt.revisit:
         lines.append("<i>You've been through this set already: done redoes it, skip keeps the earlier result.</i>")
@@ -671,3 +751,6 @@ def _sentence(text: str) -> str:
 
 def _routine_title(library: Library, routine_id: str) -> str:
     return plan_title(routine_id, library)
+
+
+routine_title = _routine_title
