@@ -33,3 +33,4 @@ async def start_background_jobs(
 ) -> None:
     await reminders.start_jobs(application, services)
     await sessions.start_jobs(application, services)
+    await progress.start_jobs(application, services)

@@ -98,6 +98,8 @@ class TrainingPrefs(SQLModel, table=True):
     runner_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     auto_advance: bool = False  # a timed set counts as done when its timer runs out
     rest_seconds: int | None = None  # a rest countdown after each set; None: no rest timer
+    weekly_summary: bool = False  # a Sunday-evening summary: planned days vs sessions done
+    summary_sent_for: date | None = None  # the Monday of the last week summarised (sent once)
 
 
 class CompletedSet(SQLModel, table=True):

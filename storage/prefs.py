@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from datetime import date
+
+from sqlmodel import Session, select
 
 from storage.models import TrainingPrefs
 
@@ -24,3 +26,24 @@ def set_rest(session: Session, *, runner_id: int, seconds: int | None) -> Traini
     prefs.rest_seconds = seconds
     session.add(prefs)
     return prefs
+
+
+def set_weekly_summary(session: Session, *, runner_id: int, on: bool, sent_for: date | None) -> TrainingPrefs:
+    """Switch the Sunday summary; `sent_for` marks the weeks already past as done."""
+    prefs = get_prefs(session, runner_id=runner_id)
+    prefs.weekly_summary = on
+    if on:
+        prefs.summary_sent_for = sent_for
+    session.add(prefs)
+    return prefs
+
+
+def summary_runners(session: Session) -> list[TrainingPrefs]:
+    """Everyone who switched the weekly summary on (a few rows: it is opt-in)."""
+    return list(session.exec(select(TrainingPrefs).where(TrainingPrefs.weekly_summary == True)).all())  # noqa: E712
+
+
+def mark_summary_sent(session: Session, *, runner_id: int, week: date) -> None:
+    prefs = get_prefs(session, runner_id=runner_id)
+    prefs.summary_sent_for = week
+    session.add(prefs)

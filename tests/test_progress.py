@@ -487,3 +487,52 @@ async def test_history_and_progress_use_a_fixed_offset_runners_local_days(
     assert "• Mon 2 Mar, 01:30 · Lower back routine" in history.text
     (text, _) = await bot.send(RUNNER, "/progress")
     assert "Lower back sessions: 1 this week" in text.text and "UTC+05:30 time" in text.text
+
+
+# ---------------------------------------------------------------- the weekly summary (opt-in)
+
+
+def test_the_summary_is_due_once_after_sunday_evening_and_never_at_night() -> None:
+    from bot.core.progress import latest_summary_week, summary_due
+
+    berlin = ZoneInfo("Europe/Berlin")
+    sunday_evening = datetime(2026, 3, 8, 17, 30, tzinfo=UTC)  # 18:30 in Berlin
+    assert latest_summary_week(sunday_evening, berlin) == date(2026, 3, 2)
+    assert latest_summary_week(sunday_evening - timedelta(hours=1), berlin) == date(2026, 2, 23)
+    assert summary_due(sunday_evening, berlin, date(2026, 2, 23)) == date(2026, 3, 2)
+    assert summary_due(sunday_evening, berlin, date(2026, 3, 2)) is None  # sent already
+    back_at_3am = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)  # 03:00 in Berlin after an outage
+    assert summary_due(back_at_3am, berlin, date(2026, 2, 23)) is None
+    assert summary_due(back_at_3am + timedelta(hours=5), berlin, date(2026, 2, 23)) == date(2026, 3, 2)
+
+
+async def test_weekly_summary_on_sends_planned_days_against_sessions_done_once(
+    bot: BotHarness, services: Services, clock: FakeClock
+) -> None:
+    from bot.handlers.progress import send_weekly_summaries
+
+    with services.db.session() as session:
+        session.add(Runner(id=RUNNER, chat_id=RUNNER))
+        session.add(Schedule(runner_id=RUNNER, zone="Europe/Berlin", days_mask=0b10101))
+    clock.set(datetime(2026, 3, 4, 9, 0, tzinfo=UTC))  # Wednesday
+    (on,) = await bot.send(RUNNER, "weekly summary on")
+    assert "every Sunday evening" in on.text
+    assert await send_weekly_summaries(bot.app.bot, services) == 0  # last week is not sent afterwards
+    for day in (4, 6):
+        clock.set(datetime(2026, 3, day, 10, 0, tzinfo=UTC))
+        await bot.send(RUNNER, "/session")
+        await bot.press(RUNNER, "Short calf session")
+        for _ in range(9):
+            clock.advance(seconds=40)
+            await bot.send(RUNNER, "done")
+    clock.set(datetime(2026, 3, 8, 16, 30, tzinfo=UTC))  # Sunday 17:30 in Berlin: not yet
+    assert await send_weekly_summaries(bot.app.bot, services) == 0
+    clock.set(datetime(2026, 3, 8, 17, 5, tzinfo=UTC))  # 18:05 in Berlin
+    assert await send_weekly_summaries(bot.app.bot, services) == 1
+    summary = bot.fake.last(RUNNER).text
+    assert "Mon 2 Mar – Sun 8 Mar" in summary
+    assert "3 training days planned; done: 2 calf sessions and 0 lower back sessions" in summary
+    assert "2-3 a week: met" in summary
+    assert await send_weekly_summaries(bot.app.bot, services) == 0  # once
+    (off,) = await bot.send(RUNNER, "weekly summary off")
+    assert "off" in off.text

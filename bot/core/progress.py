@@ -374,3 +374,60 @@ def _iso(moment: datetime) -> str:
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+# --- the weekly summary (opt-in) ----------------------------------------------
+
+# When the summary of a week goes out: Sunday 18:00 in the runner's zone (the bot's
+# choice: the week's training is done, and it is not yet night). Never in the quiet
+# hours: after an outage it waits for the morning.
+SUMMARY_WEEKDAY = 6
+SUMMARY_HOUR = 18
+
+
+@dataclass(frozen=True)
+class WeekSummary:
+    """One week as the Sunday summary tells it."""
+
+    week_start: date  # the Monday, in the runner's zone
+    planned_days: int  # training days in the runner's schedule (0 without one)
+    calf_sessions: int  # with real work
+    back_sessions: int  # with real work
+
+    @property
+    def met_target(self) -> bool:
+        return self.calf_sessions >= TARGET_MIN_PER_WEEK
+
+
+def latest_summary_week(now: datetime, zone: tzinfo) -> date:
+    """The Monday of the latest week whose summary time (Sunday 18:00 local) has passed."""
+    local = now.astimezone(zone)
+    monday = local.date() - timedelta(days=local.weekday())
+    if local.weekday() == SUMMARY_WEEKDAY and local.hour >= SUMMARY_HOUR:
+        return monday
+    return monday - timedelta(weeks=1)
+
+
+def summary_due(now: datetime, zone: tzinfo, sent_for: date | None) -> date | None:
+    """The week to summarise now, or ``None`` (already sent, or night where the runner is)."""
+    from bot.core.reminder_words import in_quiet_hours
+
+    week = latest_summary_week(now, zone)
+    if sent_for is not None and sent_for >= week:
+        return None
+    if in_quiet_hours(now.astimezone(zone)):
+        return None
+    return week
+
+
+def week_summary(
+    sessions: Iterable[SessionRecord], *, week_start: date, zone: tzinfo, planned_days: int
+) -> WeekSummary:
+    """Planned training days against the sessions with real work started that week."""
+    counted = [s for s in sessions if s.counts and week_of(s.started_at, zone) == week_start]
+    return WeekSummary(
+        week_start,
+        planned_days,
+        sum(1 for s in counted if s.is_calf),
+        sum(1 for s in counted if not s.is_calf),
+    )

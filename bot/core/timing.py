@@ -109,3 +109,26 @@ def parse_timing_words(text: str) -> TimingWords | None:
     if seconds > REST_MAX:
         return RestRefused("too_long", typed)
     return RestLength(int(seconds))
+
+
+@dataclass(frozen=True)
+class WeeklySummarySwitch:
+    """ "weekly summary on" / "off"."""
+
+    on: bool
+
+
+_SUMMARY = re.compile(
+    r"^(?:turn\s+|switch\s+)?(?:(?P<pre>on|off)\s+)?(?:the\s+|my\s+)?weekly\s+(?:summary|summaries|report|recap)"
+    r"(?:\s+(?P<state>on|off|please))?$"
+)
+
+
+def parse_summary_words(text: str) -> WeeklySummarySwitch | None:
+    """ "weekly summary on", "turn off the weekly summary"; ``None`` for anything else."""
+    cleaned = " ".join(re.sub(r"[!.?,]+$", "", text.lower().strip()).split())
+    match = _SUMMARY.match(cleaned)
+    if match is None:
+        return None
+    state = match["state"] or match["pre"] or "on"
+    return WeeklySummarySwitch(state != "off")

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from telegram import InputFile, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core import progress as core_progress
@@ -26,8 +27,10 @@ from bot.services import BotContext, Services
 from bot.ui import progress as progress_ui
 from bot.ui.progress_chart import render_week_chart
 from content.intents import EXPORT, FORGET, HISTORY, PROGRESS
+from storage import prefs as prefs_store
 from storage import progress as progress_store
 from storage import runners, workouts
+from storage.models import Schedule
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,59 @@ def _with_totals(
 ) -> list[core_progress.SessionRecord]:
     """Each session with its routine's (or plan's) set count, for the real-work rule."""
     return [replace(r, sets_total=sets_in(r.routine_id, services.library)) for r in records]
+
+
+SUMMARY_JOB_NAME = "progress:weekly-summary"
+SUMMARY_INTERVAL_SECONDS = 600.0
+
+
+async def start_jobs(application: Any, services: Services) -> None:
+    """The weekly summary check (repeating; it sends only to runners who switched it on)."""
+    job_queue = application.job_queue
+    if job_queue is None:
+        return
+    for job in job_queue.get_jobs_by_name(SUMMARY_JOB_NAME):
+        job.schedule_removal()
+    job_queue.run_repeating(weekly_summary_job, interval=SUMMARY_INTERVAL_SECONDS, first=30.0,
+                            name=SUMMARY_JOB_NAME)
+
+
+async def weekly_summary_job(context: BotContext) -> None:
+    await send_weekly_summaries(context.bot, context.services)
+
+
+async def send_weekly_summaries(bot: Any, services: Services) -> int:
+    """Send each opted-in runner the summary of their week once it is due; returns how many.
+
+    Recorded after Telegram accepted it: a crash in between sends that one summary
+    again (at least once, as the reminders).
+    """
+    now = services.now()
+    due: list[tuple[int, int, core_progress.WeekSummary]] = []
+    with services.db.session() as session:
+        for prefs in prefs_store.summary_runners(session):
+            zone_name = progress_store.runner_zone(session, runner_id=prefs.runner_id)
+            zone = core_progress.resolve_zone(zone_name)
+            week = core_progress.summary_due(now, zone, prefs.summary_sent_for)
+            runner = runners.get_runner(session, prefs.runner_id)
+            if week is None or runner is None or runner.blocked:
+                continue
+            schedule = session.get(Schedule, prefs.runner_id)
+            planned = bin(schedule.days_mask).count("1") if schedule is not None and schedule.enabled else 0
+            records = _with_totals(progress_store.session_records(session, runner_id=prefs.runner_id), services)
+            summary = core_progress.week_summary(records, week_start=week, zone=zone, planned_days=planned)
+            due.append((prefs.runner_id, runner.chat_id, summary))
+    sent = 0
+    for runner_id, chat_id, summary in due:
+        try:
+            await bot.send_message(chat_id, progress_ui.render_week_summary(summary))
+        except TelegramError as exc:
+            log.warning("weekly summary for runner %s not sent: %s", runner_id, exc)
+            continue
+        with services.db.session() as session:
+            prefs_store.mark_summary_sent(session, runner_id=runner_id, week=summary.week_start)
+        sent += 1
+    return sent
 
 
 async def history_command(update: Update, context: BotContext) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
+from bot.core import progress as core_progress
 from bot.core.timing import (
     COUNTDOWN_STEP,
     REST_MAX,
@@ -28,6 +29,7 @@ from bot.core.timing import (
     AutoAdvance,
     RestLength,
     RestRefused,
+    parse_summary_words,
     parse_timing_words,
 )
 from bot.handlers.common import private_ids
@@ -210,10 +212,16 @@ def rest_countdown(
 
 
 async def claim_timing_words(update: Update, context: BotContext, text: str) -> bool:
-    """ "auto advance on", "rest 60 s", "rest off": set how timed work flows."""
-    words = parse_timing_words(text)
+    """ "auto advance on", "rest 60 s", "rest off", "weekly summary on": the runner's preferences."""
     ids = private_ids(update)
-    if words is None or ids is None:
+    if ids is None:
+        return False
+    summary = parse_summary_words(text)
+    if summary is not None:
+        await _switch_summary(context, *ids, on=summary.on)
+        return True
+    words = parse_timing_words(text)
+    if words is None:
         return False
     runner_id, chat_id = ids
     services = context.services
@@ -230,3 +238,18 @@ async def claim_timing_words(update: Update, context: BotContext, text: str) -> 
                 reply = ui.REST_OFF if words.seconds is None else ui.REST_ON.format(seconds=words.seconds)
     await context.bot.send_message(chat_id, reply)
     return True
+
+
+async def _switch_summary(context: BotContext, runner_id: int, chat_id: int, *, on: bool) -> None:
+    """Weekly summary on (the first one this coming Sunday) or off."""
+    from bot.ui import progress as progress_ui
+    from storage import progress as progress_store
+
+    services = context.services
+    with services.db.session() as session:
+        zone_name = progress_store.runner_zone(session, runner_id=runner_id) or "UTC"
+        zone = core_progress.resolve_zone(zone_name)
+        past = core_progress.latest_summary_week(services.now(), zone)
+        prefs_store.set_weekly_summary(session, runner_id=runner_id, on=on, sent_for=past)
+    reply = progress_ui.WEEKLY_SUMMARY_ON.format(zone=zone_name) if on else progress_ui.WEEKLY_SUMMARY_OFF
+    await context.bot.send_message(chat_id, reply)

@@ -18,6 +18,7 @@ from bot.core.progress import (
     TARGET_MIN_PER_WEEK,
     LoadDay,
     LoadSummary,
+    WeekSummary,
     ProgressReport,
     SessionRecord,
     to_unit,
@@ -101,6 +102,7 @@ def render_progress(report: ProgressReport, library: Library, *, zone_name: str)
         if summary is not None:
             lines += _load_summary_lines(summary)
     lines += ["", TARGET_NOTE, f"<i>Weeks run Monday to Sunday, {html.escape(zone_name)} time.</i>"]
+    lines.append("<i>Say <b>weekly summary on</b> for your planned days vs sessions done every Sunday evening.</i>")
     return "\n".join(line for line in lines if line is not None)
 
 
@@ -243,3 +245,33 @@ def _title(library: Library, entry_id: str) -> str:
 
 def _amount(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+WEEKLY_SUMMARY_ON = (
+    "📅 Weekly summary on: every Sunday evening (18:00 your time; {zone}) I'll send your planned "
+    "training days against the sessions you did. Say <i>weekly summary off</i> to stop it."
+)
+WEEKLY_SUMMARY_OFF = "Weekly summary off. /progress shows your week whenever you like."
+
+
+def render_week_summary(summary: WeekSummary) -> str:
+    """The Sunday summary: planned days vs sessions done, against the calf article's 2-3."""
+    end = summary.week_start + timedelta(days=6)
+    span = f"{day_label(summary.week_start)} – {day_label(end)}"
+    planned = (
+        f"{summary.planned_days} training day{'s' if summary.planned_days != 1 else ''} planned"
+        if summary.planned_days
+        else "no training days planned (/schedule sets them)"
+    )
+    calf = f"{summary.calf_sessions} calf session{'s' if summary.calf_sessions != 1 else ''}"
+    back = f"{summary.back_sessions} lower back session{'s' if summary.back_sessions != 1 else ''}"
+    verdict = (
+        "the calf article's 2-3 a week: met. 💪"
+        if summary.met_target
+        else f"the calf article suggests {TARGET_MIN_PER_WEEK}-{TARGET_MAX_PER_WEEK} a week; next week is a fresh start."
+    )
+    return (
+        f"📅 <b>Your week</b> ({span})\n"
+        f"{planned}; done: {calf} and {back} (counting sessions with at least half their sets).\n"
+        f"Calf work: {verdict}"
+    )
