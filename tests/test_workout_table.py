@@ -217,10 +217,12 @@ def _set_event(state: SessionState, event: Event, now: datetime) -> Outcome:
             return Outcome(back, (_prompt(back, "back"),))
         case StartTimer() if slot.timer_seconds is None:
             return Outcome(state, (NotTimed(slot),))
-        case StartTimer():
+        case StartTimer(seconds=asked):
             assert slot.timer_seconds is not None
+            # The runner's pick when it is one of the range's choices (30/45/60 s), else the low end.
+            hold = asked if asked in slot.hold_choices else slot.timer_seconds
             return Outcome(
-                replace(state, timer_started_at=now), (TimerStarted(slot.timer_seconds, state.position, now),)
+                replace(state, timer_started_at=now, timer_seconds=hold), (TimerStarted(hold, state.position, now),)
             )
     raise AssertionError(f"not a set event: {event!r}")
 
@@ -376,7 +378,8 @@ def _prompt(state: SessionState, reason: PromptReason) -> PromptSet:
 
 def _position(state: SessionState) -> Position:
     return Position(
-        _slot(state), state.position, _total(state), state.status == "paused", state.sets_done, state.sets_skipped
+        _slot(state), state.position, _total(state), state.status == "paused", state.sets_done, state.sets_skipped,
+        timer_running=state.status == "active" and state.timer_started_at is not None,
     )
 
 
@@ -395,7 +398,8 @@ EVENTS: tuple[Event, ...] = (
     SkipExercise(), SkipExercise("no-time"), SkipExercise("pain"), Undo(), AskDose(),
     # needed here or later (the barbell), optional (the rope), needed nowhere (a step)
     MissingEquipment("barbell"), MissingEquipment("rope"), MissingEquipment("step"),
-    Repeat(), Back(), Pause(), Resume(), Stop(), WhereAmI(), StartTimer(), StopTimer(),
+    Repeat(), Back(), Pause(), Resume(), Stop(), WhereAmI(), StartTimer(), StartTimer(45), StartTimer(500),
+    StopTimer(),
     # a bare job, this position's running timer, a restarted timer's first job
     TimerUp(), TimerUp(0, T0), TimerUp(0, T0 - timedelta(seconds=20)),
     Expire(), Expire(timedelta(seconds=1)),
