@@ -339,10 +339,6 @@ def time_up_text(base: str, *, auto: bool = False) -> str:
     return f"{base}\n\n⏰ <b>Time!</b> Reply <i>done</i> when you're ready."
 
 
-def timer_ended_text(base: str) -> str:
-    return f"{base}\n\n⏱ Timer ended."
-
-
 def rest_text(base: str, seconds_left: int) -> str:
     """A set message during the rest countdown the runner chose (edited in place)."""
     if seconds_left <= 0:
