@@ -43,7 +43,6 @@ from bot.core.workout import (
     Skip,
     Skipped,
     Start,
-    Recorded,
     StartTimer,
     Stop,
     Stopped,
