@@ -308,7 +308,10 @@ async def test_a_timed_set_is_one_message_counting_down_in_place(
     bot: BotHarness, services: Services, clock: FakeClock
 ) -> None:
     prompt = only(await start(bot))
-    assert await bot.press(RUNNER, "45 s") == []  # no new message: the set's own message counts down
+    before = len(bot.fake.chat(RUNNER))
+    pressed = await bot.press(RUNNER, "45 s")
+    assert len(bot.fake.chat(RUNNER)) == before  # no new message: the set's own message counts down
+    assert [m.message_id for m in pressed] == [prompt.message_id]
     shown = bot.fake.messages[(RUNNER, prompt.message_id)]
     assert "Set 1 of 3" in shown.text and "⏱ <b>Go!</b> 45 seconds" in shown.text
     assert shown.button_texts == ["Stop timer ⏹", "Done ✅", "Skip", "Stop"]  # no second Start timer
