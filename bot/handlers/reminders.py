@@ -40,7 +40,7 @@ from bot.reminder_delivery import ReminderDelivery, schedule_tick
 from bot.services import BotContext, Services
 from bot.ui import reminders as ui
 from content.matcher import MatchResult
-from storage import runners, schedules
+from storage import runners, schedules, workouts
 from storage.models import Schedule
 
 DELIVERY_KEY = "reminders.delivery"
@@ -113,16 +113,32 @@ async def _step(update: Update, context: BotContext, user_id: int, event: dialog
         outcome = dialogue.step(draft, event, saved)
         if not outcome.claimed:
             return False
-        if outcome.draft != draft:
-            runners.set_pending_input(session, user_id, outcome.draft.encode() if outcome.draft else None)
-        for reply in outcome.replies:
-            if isinstance(reply, dialogue.SaveSchedule):
-                saved_schedule = schedules.upsert_schedule(
-                    session, runner_id=user_id, days=reply.days, local_time=reply.at, zone=reply.zone, now=now
-                )
+        # One unit of work per update: the update id is claimed with the change, so a
+        # replay after a crash never toggles a day back or answers the wrong step.
+        replayed = not workouts.claim_update(session, update_id=update.update_id, now=now)
+        if not replayed:
+            if outcome.draft != draft:
+                runners.set_pending_input(session, user_id, outcome.draft.encode() if outcome.draft else None)
+            for reply in outcome.replies:
+                if isinstance(reply, dialogue.SaveSchedule):
+                    saved_schedule = schedules.upsert_schedule(
+                        session, runner_id=user_id, days=reply.days, local_time=reply.at, zone=reply.zone,
+                        now=now,
+                    )
+    if replayed:
+        await _show_current(update, context, draft)
+        return True
     for reply in outcome.replies:
         await _say(update, context, user_id, reply, outcome.draft, saved_schedule)
     return True
+
+
+async def _show_current(update: Update, context: BotContext, draft: Draft | None) -> None:
+    """A replayed update: nothing changes; say where the dialogue stands (a press is already answered)."""
+    if draft is not None:
+        await send_text(update, context, ui.STILL_WAITING[draft.stage])
+    else:
+        await show_reminders(update, context)
 
 
 async def _say(
