@@ -1,0 +1,73 @@
+"""A multinomial logistic regression, fitted with scikit-learn and scored in numpy.
+
+Fitting uses scikit-learn (deterministic lbfgs); scoring one message is a
+gather over the message's few non-zero columns and a softmax, well under a
+tenth of a millisecond.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+import warnings
+
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+# Inverse regularisation strength; fitted examples are short and many share
+# words across classes, so a fairly weak penalty separates them best.
+DEFAULT_C = 10.0
+# saga on sparse rows trains in well under a second here, where lbfgs took
+# tens of seconds for the same optimum; a fixed seed keeps it deterministic.
+MAX_ITER = 300
+TOL = 1e-3
+SEED = 0
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    classes: tuple[str, ...]
+    coef: np.ndarray  # (n_features, n_classes): columns gathered per message
+    intercept: np.ndarray
+
+    def proba(self, idx: np.ndarray, val: np.ndarray) -> np.ndarray:
+        """Class probabilities for one message given as sparse (indices, values)."""
+        logits = self.intercept + (val @ self.coef[idx] if len(idx) else 0.0)
+        logits = logits - logits.max()
+        exp = np.exp(logits)
+        return exp / exp.sum()
+
+    def proba_matrix(self, x: csr_matrix) -> np.ndarray:
+        logits = x @ self.coef + self.intercept
+        logits = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def index(self, label: str) -> int:
+        return self.classes.index(label)
+
+
+def fit(x: csr_matrix, labels: list[str], *, c: float = DEFAULT_C, balanced: bool = False) -> LinearModel:
+    """Fit on rows ``x`` with string labels; deterministic for the same input.
+
+    ``balanced`` weighs each class by the inverse of its frequency: red flags and
+    session controls are a small minority among everything else a runner says.
+    """
+    model = LogisticRegression(
+        C=c, solver="saga", max_iter=MAX_ITER, tol=TOL, random_state=SEED,
+        class_weight="balanced" if balanced else None,
+    )
+    with warnings.catch_warnings():
+        # saga stops at TOL before its own stricter convergence check; the
+        # held-out figures (stridecoach eval --cv) are what say it is good enough.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(x, labels)
+    classes = tuple(str(c_) for c_ in model.classes_)
+    coef = np.ascontiguousarray(model.coef_.T)
+    intercept = model.intercept_.copy()
+    if len(classes) == 2:  # binary: sklearn keeps one column; expand to two for one code path
+        coef = np.ascontiguousarray(np.hstack([-coef / 2, coef / 2]))
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    return LinearModel(classes, coef, intercept)

@@ -1,0 +1,229 @@
+"""The understanding step: (message, context) -> one typed result.
+
+Precedence, first that applies wins (docs/understanding.md):
+
+1. nothing to read (empty, emoji only) or not English -> ``Unreadable``;
+2. a red flag or an injury, in any sentence -> ``RedFlag`` (wins over everything);
+3. during a session, a session control -> ``SessionControl``;
+4. the topic model's best label, with rapidfuzz's lexical evidence blended in:
+   a command intent -> ``Command`` (greetings and thanks -> ``SmallTalk``);
+   an entry -> ``Question`` (answer, or "did you mean" below the answer
+   threshold); "out-of-scope" or too little evidence -> ``OutOfScope``.
+
+Only the topic model can start things, and it learned from questions *about*
+routines labelled with the entry that answers them, so "can I do the calf
+exercises mid-run?" is a question. A message with pain or injury in it never
+starts a workout even when the flag stays below its threshold.
+
+Every weight and threshold comes from ``Params``, fitted on held-out folds
+(content/understanding/fitting.py) and stored in fitted.toml.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from content.understanding.knowledge import OUT_OF_SCOPE, Knowledge
+from content.understanding.results import (
+    Command, Context, OutOfScope, Question, RedFlag, SessionControl, SmallTalk, Understanding, Unreadable,
+)
+from content.understanding.text import fold, letters_share_non_latin, sentences
+from content.understanding.training import NONE, OTHER, Models
+
+SMALL_TALK = ("greeting", "thanks")
+START = "start-session"
+MAX_ALTERNATIVES = 3
+# Reading a 4096-character message stays bounded: at most this many sentences
+# are scored one by one (the whole message is always scored too).
+MAX_SENTENCES = 40
+LONG_MESSAGE_WORDS = 25  # longer messages also get a per-sentence topic reading
+SHORT_MESSAGE_WORDS = 8  # short messages lean on context and on rapidfuzz
+FOREIGN_SHARE = 0.5  # share of another language's function words that means "not English"
+NON_LATIN_SHARE = 0.5
+FUZZY_CUTOFF = 60.0
+
+
+@dataclass(frozen=True)
+class Params:
+    """Weights and thresholds; the defaults are overwritten by fitted.toml."""
+
+    fuzzy_weight: float = 0.3  # share of rapidfuzz's evidence in a label's score
+    answer_at: float = 0.45  # answer a question at or above this score
+    suggest_at: float = 0.25  # "did you mean" between this and answer_at
+    intent_at: float = 0.45  # carry out a command at or above this score
+    flag_at: float = 0.3  # a red flag at or above this probability (whole message)
+    sentence_flag_at: float = 0.6  # ... or one sentence of a longer message at or above this
+    control_at: float = 0.5  # a session control at or above this probability
+    context_bonus: float = 0.3  # added to the exercise or topic in context for short messages
+    injury_guard: float = 0.5  # share of flag_at at which pain words block a start
+
+    @classmethod
+    def load(cls, path: Path) -> Params:
+        if not path.exists():
+            return cls()
+        with path.open("rb") as f:
+            raw = tomllib.load(f).get("params", {})
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: float(v) for k, v in raw.items() if k in names})
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the models say about one message, before any threshold."""
+
+    flag: np.ndarray  # probabilities over models.flag.classes, whole message
+    flag_sentence: np.ndarray  # the same for the sentence most likely to be a red flag
+    topic: np.ndarray  # probabilities over models.topic.classes
+    fuzzy: np.ndarray  # 0..1 best rapidfuzz similarity per topic class
+    control: np.ndarray  # probabilities over models.control.classes
+    n_words: int
+    known_words: int  # words the models have seen: none means nothing to go on ("qwzx blorp")
+
+
+class Understander:
+    def __init__(self, models: Models, knowledge: Knowledge, params: Params, fingerprint: str = "") -> None:
+        self.fingerprint = fingerprint
+        self.models = models
+        self.knowledge = knowledge
+        self.params = params
+        classes = models.topic.classes
+        self._entry_mask = np.array([c not in knowledge.intents and c != OUT_OF_SCOPE for c in classes])
+        self._label_index = {c: i for i, c in enumerate(classes)}
+        self._flag_none = models.flag.index(NONE)
+        self._flag_urgent = models.flag.index("urgent")
+        self._control_other = models.control.index(OTHER)
+        self._pool = [" ".join(sorted(t.split())) for t in models.pool_texts]
+        self._pool_label = np.array([self._label_index[label] for label in models.pool_labels], dtype=np.int64)
+
+    # -- signals ------------------------------------------------------------
+
+    def signals(self, text: str) -> Signals | None:
+        """Model outputs for ``text``; None when there are no words to read.
+
+        A message of several sentences is read whole and sentence by sentence:
+        a red flag in any sentence counts (a symptom at the end of a long story),
+        and in a long message the sentences that ask carry half the topic.
+        """
+        m = self.models
+        parts = sentences(text)[:MAX_SENTENCES] or [text]
+        part_words = [m.words(s) for s in parts]
+        words = [w for ws in part_words for w in ws]
+        if not words:
+            return None
+        part_counts = [m.featurizer.counts(ws) for ws in part_words]
+        whole: Counter[int] = Counter()
+        for c in part_counts:
+            whole.update(c)
+        vec = m.featurizer.weigh(whole)
+        flag = m.flag.proba(*vec)
+        flag_sentence = flag
+        topic = m.topic.proba(*vec)
+        if len(parts) > 1:
+            per_part = [m.featurizer.weigh(c) for c in part_counts]
+            for v in per_part:
+                p = m.flag.proba(*v)
+                if p[self._flag_none] < flag_sentence[self._flag_none]:
+                    flag_sentence = p
+            if len(words) > LONG_MESSAGE_WORDS:
+                asked = [v for s, v in zip(parts, per_part, strict=True) if "?" in s] or per_part[-1:]
+                topic = 0.5 * topic + 0.5 * np.mean([m.topic.proba(*v) for v in asked], axis=0)
+        known = sum(1 for w in words if w in m.repairer.known)
+        return Signals(flag, flag_sentence, topic, self._fuzzy(words), m.control.proba(*vec), len(words), known)
+
+    def _fuzzy(self, words: list[str]) -> np.ndarray:
+        """Best rapidfuzz similarity (0..1) of a short message to each label's examples.
+
+        Token-sort ratio, computed as a plain ratio over sorted words (the pool
+        is sorted once at start-up) so rapidfuzz's vectorised ``cdist`` can run it.
+        """
+        scores = np.zeros(len(self.models.topic.classes))
+        if len(words) > SHORT_MESSAGE_WORDS:
+            return scores  # long messages: the model has enough evidence; keep the cost bounded
+        query = " ".join(sorted(words))
+        sims = process.cdist([query], self._pool, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, dtype=np.uint8)[0]
+        np.maximum.at(scores, self._pool_label, sims / 100.0)
+        return scores
+
+    # -- decision -----------------------------------------------------------
+
+    def understand(self, text: str, context: Context | None = None) -> Understanding:
+        context = context or Context()
+        if self._foreign(text):
+            return Unreadable("foreign")
+        signals = self.signals(text)
+        if signals is None:
+            return Unreadable("empty")
+        result = self.decide(signals, context, self.params)
+        if isinstance(result, Command) and result.intent == START:
+            result = replace(result, routine=self._routine(text))
+        return result
+
+    def decide(self, s: Signals, context: Context, p: Params) -> Understanding:
+        flag_score = 1.0 - float(s.flag[self._flag_none])
+        sentence_score = 1.0 - float(s.flag_sentence[self._flag_none])
+        if flag_score >= p.flag_at or sentence_score >= p.sentence_flag_at:
+            probs = s.flag if flag_score >= p.flag_at else s.flag_sentence
+            urgent = probs[self._flag_urgent] >= (1.0 - probs[self._flag_none]) / 2
+            return RedFlag("urgent" if urgent else "professional", max(flag_score, sentence_score))
+        if s.known_words == 0:
+            return OutOfScope(0.0)
+        if context.in_session:
+            j = int(np.argmax(s.control))
+            if j != self._control_other and s.control[j] >= p.control_at:
+                return SessionControl(self.models.control.classes[j], float(s.control[j]))
+        scores = self.label_scores(s, context, p)
+        classes = self.models.topic.classes
+        best = int(np.argmax(scores))
+        label, score = classes[best], float(scores[best])
+        entries = np.where(self._entry_mask, scores, -1.0)
+        ranked = [classes[i] for i in np.argsort(-entries)[:MAX_ALTERNATIVES] if entries[i] >= p.suggest_at]
+        if label in self.knowledge.intents and score >= p.intent_at:
+            if label in SMALL_TALK:
+                return SmallTalk("greeting" if label == "greeting" else "thanks")
+            if label == START and flag_score >= p.injury_guard * p.flag_at:
+                label, score = (ranked[0], float(scores[self._label_index[ranked[0]]])) if ranked else (OUT_OF_SCOPE, 0.0)
+            else:
+                return Command(label, score)
+        if label in self.knowledge.intents or label == OUT_OF_SCOPE:
+            return OutOfScope(score, tuple(ranked))
+        if score >= p.answer_at:
+            return Question(label, score, "answer", tuple(r for r in ranked if r != label))
+        if score >= p.suggest_at and ranked:
+            return Question(None, score, "did-you-mean", tuple(ranked))
+        return OutOfScope(score, tuple(ranked))
+
+    def label_scores(self, s: Signals, context: Context, p: Params) -> np.ndarray:
+        scores = (1.0 - p.fuzzy_weight) * s.topic + p.fuzzy_weight * s.fuzzy
+        if s.n_words <= SHORT_MESSAGE_WORDS:
+            for entry in (context.exercise, context.last_topic):
+                if entry is not None and entry in self._label_index:
+                    scores[self._label_index[entry]] += p.context_bonus
+                    break
+        return scores
+
+    def _routine(self, text: str) -> str | None:
+        """The routine a start names ("let's do the back routine"), from intents.toml's word lists."""
+        words = set(self.models.words(text))
+        named = [r for r, ws in self.knowledge.routine_words.items() if words & ws]
+        return named[0] if len(named) == 1 else None
+
+    def unreadable(self, text: str) -> bool:
+        """Not English, or no words at all (what ``understand`` answers with ``Unreadable``)."""
+        return self._foreign(text) or not self.models.words(text)
+
+    def _foreign(self, text: str) -> bool:
+        if letters_share_non_latin(text) >= NON_LATIN_SHARE:
+            return True
+        words = fold(text).split()
+        vocab = self.knowledge.vocabulary
+        if len(words) < 3:
+            return False
+        foreign = sum(1 for w in words if w in vocab.foreign and w not in vocab.english)
+        english = sum(1 for w in words if w in vocab.english)
+        return foreign / len(words) >= FOREIGN_SHARE and english <= 1

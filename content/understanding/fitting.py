@@ -1,0 +1,223 @@
+"""Cross-validation and fitting of the decision weights and thresholds.
+
+Folds are grouped by labelled file: every file in content/data/examples is
+held out in turn while the models train on the content, the TOML knowledge and
+the other files, so each figure is about wording the models never saw. The
+weights and thresholds are then chosen on those held-out predictions (and, to
+report honestly, each fold's figures use parameters fitted on the *other*
+folds only).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from content.model import Library
+from content.understanding.engine import Params, Signals, Understander
+from content.understanding.knowledge import ANSWERABLE_KINDS, SAFETY_ID, Knowledge, Labelled
+from content.understanding.results import (
+    Command, Context, OutOfScope, Question, RedFlag, SessionControl, SmallTalk, Understanding, Unreadable,
+)
+
+ANSWERED_KINDS = ANSWERABLE_KINDS | {"followup", "session-question"}
+from content.understanding.training import base_rows, labelled_row, train
+
+GRID = {
+    "fuzzy_weight": (0.0, 0.15, 0.3, 0.45),
+    "answer_at": (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5),
+    "intent_at": (0.1, 0.2, 0.3, 0.4, 0.5),
+    "flag_at": (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
+    "sentence_flag_at": (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01),
+    "control_at": (0.3, 0.4, 0.5, 0.6),
+    "context_bonus": (0.0, 0.15, 0.3, 0.5, 0.8),
+}
+FOLDS = 5
+SUGGEST_SHARE = 0.55  # "did you mean" from this share of answer_at (a UX choice, not scored)
+# A red flag missed is worse than a false alarm: the flag threshold's objective
+# weighs recall this many times more than a false alarm on a harmless message.
+MISSED_FLAG_COST = 4.0
+
+
+def context_of(line: Labelled) -> Context:
+    if line.kind in ("session", "session-question") or (line.kind == "safety" and line.exercise):
+        return Context(in_session=True, exercise=line.exercise)
+    if line.kind == "followup":
+        return Context(last_topic=line.previous)
+    return Context()
+
+
+def outcome(line: Labelled, result: Understanding) -> str:
+    """'ok', or what went wrong, for one labelled line."""
+    if line.kind == "safety" or (SAFETY_ID in line.ids and isinstance(result, RedFlag)):
+        return "ok" if isinstance(result, RedFlag) or (isinstance(result, Question) and result.entry_id == SAFETY_ID) else "missed-flag"
+    if isinstance(result, RedFlag):
+        return "false-alarm"
+    if line.kind == "session":
+        want = "done" if line.control == "load" else line.control
+        return "ok" if isinstance(result, SessionControl) and result.action == want else "control"
+    if line.kind == "command":
+        if line.intent in ("greeting", "thanks"):
+            return "ok" if isinstance(result, SmallTalk) and result.kind == line.intent else "intent"
+        return "ok" if isinstance(result, Command) and result.intent == line.intent else "intent"
+    if isinstance(result, Command) and line.kind != "command":
+        return "executed-question"
+    if line.kind == "ambiguous":
+        return "ok" if isinstance(result, Question | OutOfScope) else "intent"
+    if line.kind == "offtopic" or (line.kind == "figurative" and not line.ids):
+        declined = isinstance(result, OutOfScope | SmallTalk | Unreadable) or (
+            isinstance(result, Question) and result.decision == "did-you-mean"
+        )
+        return "ok" if declined else "answered-offtopic"
+    if isinstance(result, Question) and result.decision == "answer":
+        return "ok" if result.entry_id in line.ids else "wrong-entry"
+    return "not-answered"
+
+
+@dataclass
+class Report:
+    by_kind: dict[str, Counter[str]] = field(default_factory=dict)
+    misses: list[tuple[Labelled, str, Understanding]] = field(default_factory=list)
+    by_entry: dict[str, list[int]] = field(default_factory=dict)  # entry -> [ok, total]
+
+    def add(self, line: Labelled, result: Understanding) -> None:
+        verdict = outcome(line, result)
+        self.by_kind.setdefault(line.kind, Counter())[verdict] += 1
+        if line.kind in ANSWERED_KINDS and line.ids:
+            tally = self.by_entry.setdefault(line.ids[0], [0, 0])
+            tally[0] += verdict == "ok"
+            tally[1] += 1
+        if verdict != "ok":
+            self.misses.append((line, verdict, result))
+
+    def rate(self, kinds: frozenset[str] | set[str]) -> tuple[int, int]:
+        ok = sum(c["ok"] for k, c in self.by_kind.items() if k in kinds)
+        total = sum(sum(c.values()) for k, c in self.by_kind.items() if k in kinds)
+        return ok, total
+
+    def summary(self) -> dict[str, float | None]:
+        def pct(kinds: set[str] | frozenset[str]) -> float | None:
+            ok, total = self.rate(kinds)
+            return round(100.0 * ok / total, 1) if total else None
+
+        harmless = [c for k, c in self.by_kind.items() if k in ("symptom", "figurative")]
+        alarms = sum(c["false-alarm"] for c in harmless)
+        n_harmless = sum(sum(c.values()) for c in harmless)
+        return {
+            "answered_right": pct(ANSWERED_KINDS),
+            "declined": pct({"offtopic"}),
+            "red_flags_routed": pct({"safety"}),
+            "false_alarms_per_20": round(20.0 * alarms / n_harmless, 2) if n_harmless else None,
+            "commands": pct({"command"}),
+            "session_controls": pct({"session"}),
+        }
+
+
+def score(report: Report) -> float:
+    """The objective the thresholds maximise: the targets, missed red flags weighted up."""
+    s = report.summary()
+    answered = (s["answered_right"] or 0.0) / 100
+    declined = (s["declined"] or 0.0) / 100
+    flags = (s["red_flags_routed"] or 0.0) / 100
+    alarms = (s["false_alarms_per_20"] or 0.0) / 20
+    commands = (s["commands"] or 0.0) / 100
+    controls = (s["session_controls"] or 0.0) / 100
+    return answered + declined + MISSED_FLAG_COST * flags - alarms + 0.5 * commands + 0.5 * controls
+
+
+@dataclass(frozen=True)
+class Held:
+    line: Labelled
+    signals: Signals | None
+    understander: Understander  # trained without this line's file
+    context: Context
+
+
+def folds_by_file(lines: tuple[Labelled, ...], k: int = FOLDS) -> list[set[str]]:
+    """Files dealt into ``k`` folds of similar size (largest first): a file is never split."""
+    sizes = Counter(line.source for line in lines)
+    folds: list[set[str]] = [set() for _ in range(min(k, len(sizes)))]
+    load = [0] * len(folds)
+    for source, n in sorted(sizes.items(), key=lambda item: (-item[1], item[0])):
+        i = load.index(min(load))
+        folds[i].add(source)
+        load[i] += n
+    return folds
+
+
+def held_out_signals(library: Library, knowledge: Knowledge) -> list[Held]:
+    """Signals for every labelled line from models trained without its file's fold."""
+    base = base_rows(library, knowledge)
+    held: list[Held] = []
+    for fold in folds_by_file(knowledge.labelled):
+        rows = base + [labelled_row(x) for x in knowledge.labelled if x.source not in fold]
+        u = Understander(train(rows, knowledge.vocabulary), knowledge, Params())
+        for line in knowledge.labelled:
+            if line.source in fold:
+                signals = None if u.unreadable(line.text) else u.signals(line.text)
+                held.append(Held(line, signals, u, context_of(line)))
+    return held
+
+
+def evaluate_held(held: list[Held], params: Params) -> Report:
+    report = Report()
+    for h in held:
+        result: Understanding = Unreadable("empty") if h.signals is None else h.understander.decide(h.signals, h.context, params)
+        report.add(h.line, result)
+    return report
+
+
+def fit_params(held: list[Held]) -> Params:
+    """Coordinate search over GRID on held-out signals (two passes)."""
+    best = Params()
+    best_score = score(evaluate_held(held, best))
+    for _ in range(2):
+        for name, values in GRID.items():
+            for value in values:
+                candidate = replace(best, **{name: value})
+                if name == "answer_at":
+                    candidate = replace(candidate, suggest_at=value * SUGGEST_SHARE)
+                s = score(evaluate_held(held, candidate))
+                if s > best_score + 1e-9:
+                    best, best_score = candidate, s
+    return best
+
+
+def cross_validate(held: list[Held]) -> Report:
+    """Each fold's lines decided with parameters fitted on the other folds' held-out signals."""
+    report = Report()
+    folds = [{h.line.source for h in held if h.understander is u} for u in {id(h.understander): h.understander for h in held}.values()]
+    for fold in folds:
+        params = fit_params([h for h in held if h.line.source not in fold])
+        for h in held:
+            if h.line.source in fold:
+                result: Understanding = Unreadable("empty") if h.signals is None else h.understander.decide(h.signals, h.context, params)
+                report.add(h.line, result)
+    return report
+
+
+def write_fitted(path: Path, params: Params, fingerprint: str, report: Report) -> None:
+    """fitted.toml: the parameters, the data they were fitted on, and the CV figures."""
+    lines = [
+        "# Written by `stridecoach fit`: weights and thresholds fitted on held-out folds",
+        "# (content/understanding/fitting.py). Do not edit by hand; re-run after changing",
+        "# anything under content/data (a test checks the fingerprint is current).",
+        f'data_fingerprint = "{fingerprint}"',
+        "",
+        "[params]",
+        *(f"{f.name} = {getattr(params, f.name)!r}" for f in fields(params)),
+        "",
+        "[cross_validated]",
+        *(f"{k} = {v!r}" for k, v in report.summary().items() if v is not None),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def read_fingerprint(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    with path.open("rb") as f:
+        value = tomllib.load(f).get("data_fingerprint")
+    return value if isinstance(value, str) else None

@@ -1,0 +1,193 @@
+"""Load the understanding knowledge: vocabulary, intents, session controls, red
+flags, out-of-scope examples (TOML) and labelled question files (JSONL).
+
+Everything the model learns from is here, as data a coach can edit. Validation
+is strict: a mistyped field or an unknown label names the file and the line.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from content.model import Library
+from content.understanding.text import Vocabulary
+
+UNDERSTANDING_DIR = "understanding"
+EXAMPLES_DIR = "examples"
+OUT_OF_SCOPE = "out-of-scope"
+SAFETY_ID = "see-a-professional"
+TIERS = ("urgent", "professional")
+# Kinds of labelled line (see docs/understanding.md).
+ANSWERABLE_KINDS = frozenset(
+    {"howto", "dose", "why", "which", "terse", "typo", "chatty", "slang", "symptom", "not-command", "answerable"}
+)
+KINDS = ANSWERABLE_KINDS | {
+    "offtopic", "unanswerable", "safety", "figurative", "command", "session", "session-question", "followup",
+}
+# Controls a labelled file may use; "load" is a "done" that carries a load.
+LOAD_CONTROL = "load"
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file is malformed; the message names the file and the place."""
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One labelled message from a JSONL file."""
+
+    text: str
+    kind: str
+    ids: tuple[str, ...] = ()
+    intent: str | None = None
+    tier: str | None = None
+    control: str | None = None
+    exercise: str | None = None  # the exercise being done (session lines)
+    previous: str | None = None  # the topic answered just before (follow-ups)
+    slots: dict[str, Any] = field(default_factory=dict)
+    source: str = ""  # file name: cross-validation folds are grouped by it
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    vocabulary: Vocabulary
+    intents: dict[str, tuple[str, ...]]  # intent -> examples
+    routine_words: dict[str, frozenset[str]]  # routine id -> words that name it in a start
+    controls: dict[str, tuple[str, ...]]  # session control -> examples
+    session_questions: tuple[str, ...]  # questions asked mid-set: not controls
+    red_flags: dict[str, tuple[str, ...]]  # tier -> examples
+    benign: tuple[str, ...]  # counter-examples for red flags
+    out_of_scope: tuple[str, ...]
+    labelled: tuple[Labelled, ...]  # every line of content/data/examples/*.jsonl
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError as exc:
+        raise KnowledgeError(f"{path}: file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise KnowledgeError(f"{path}: not valid TOML ({exc})") from exc
+
+
+def _strings(path: Path, where: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise KnowledgeError(f"{path}: field '{where}': must be a list of non-empty strings")
+    return tuple(value)
+
+
+def _named_lists(path: Path, raw: dict[str, Any], table: str) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    items = raw.get(table)
+    if not isinstance(items, list) or not items:
+        raise KnowledgeError(f"{path}: field '{table}': must be a non-empty array of tables")
+    for i, item in enumerate(items):
+        name = item.get("name")
+        if not isinstance(name, str) or not name:
+            raise KnowledgeError(f"{path}: field '{table}[{i}].name': missing")
+        if name in out:
+            raise KnowledgeError(f"{path}: field '{table}[{i}].name': duplicate '{name}'")
+        out[name] = _strings(path, f"{table}[{i}].examples", item.get("examples"))
+    return out
+
+
+def _vocabulary(path: Path) -> Vocabulary:
+    raw = _read_toml(path)
+    maps: dict[str, dict[str, str]] = {}
+    for table in ("words", "phrases"):
+        value = raw.get(table, {})
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise KnowledgeError(f"{path}: field '{table}': must map strings to strings")
+        maps[table] = {k.lower(): v.lower() for k, v in value.items()}
+    for phrase in maps["phrases"]:
+        if len(phrase.split()) < 2:
+            raise KnowledgeError(f"{path}: field 'phrases.{phrase}': a phrase has two words or more")
+    languages = raw.get("languages", {})
+    english = _strings(path, "languages.english", languages.get("english", []))
+    foreign = [w for key, ws in languages.items() if key != "english" for w in _strings(path, f"languages.{key}", ws)]
+    return Vocabulary(maps["words"], maps["phrases"], frozenset(foreign), frozenset(english))
+
+
+def _labelled_line(path: Path, n: int, raw: Any, known: set[str], intents: set[str], controls: set[str]) -> Labelled:
+    where = f"{path.name}:{n}"
+    if not isinstance(raw, dict) or not isinstance(raw.get("q"), str):
+        raise KnowledgeError(f"{where}: each line is an object with a string 'q'")
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise KnowledgeError(f"{where}: unknown kind {kind!r}")
+    ids = tuple(raw.get("ids") or ())
+    for entry_id in ids:
+        if entry_id not in known:
+            raise KnowledgeError(f"{where}: unknown id {entry_id!r}")
+    intent = raw.get("intent")
+    if kind == "command" and intent not in intents:
+        raise KnowledgeError(f"{where}: unknown intent {intent!r}")
+    control = raw.get("control")
+    if kind == "session" and control not in controls | {LOAD_CONTROL}:
+        raise KnowledgeError(f"{where}: unknown control {control!r}")
+    tier = raw.get("tier", "professional" if kind == "safety" else None)
+    if kind == "safety" and tier not in TIERS:
+        raise KnowledgeError(f"{where}: tier must be one of {TIERS}")
+    if kind == "unanswerable":
+        kind = "offtopic"
+    if kind in ANSWERABLE_KINDS and not ids:
+        kind = "ambiguous"  # a one-word topic ("calves"): any near entry or a "did you mean" will do
+    return Labelled(
+        text=raw["q"], kind=kind, ids=ids, intent=intent, tier=tier, control=control,
+        exercise=raw.get("exercise"), previous=raw.get("previous"), slots=dict(raw.get("slots") or {}),
+        source=path.name,
+    )
+
+
+def read_labelled(path: Path, library: Library, intents: set[str], controls: set[str]) -> list[Labelled]:
+    """Parse a labelled JSONL file, validating every line against the library."""
+    known = {e.id for e in library.all_entries()}
+    out = []
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise KnowledgeError(f"{path.name}:{n}: not valid JSON ({exc.msg})") from exc
+            out.append(_labelled_line(path, n, raw, known, intents, controls))
+    return out
+
+
+def load_knowledge(data_dir: Path, library: Library) -> Knowledge:
+    """Read content/data/understanding/*.toml and content/data/examples/*.jsonl."""
+    folder = data_dir / UNDERSTANDING_DIR
+    intents_raw = _read_toml(folder / "intents.toml")
+    intents = _named_lists(folder / "intents.toml", intents_raw, "intent")
+    routine_words: dict[str, frozenset[str]] = {}
+    for item in intents_raw["intent"]:
+        for routine, words in (item.get("routines") or {}).items():
+            if routine not in library.routines:
+                raise KnowledgeError(f"{folder / 'intents.toml'}: unknown routine {routine!r}")
+            routine_words[routine] = frozenset(_strings(folder / "intents.toml", f"routines.{routine}", words))
+    session_raw = _read_toml(folder / "session.toml")
+    controls = _named_lists(folder / "session.toml", session_raw, "control")
+    session_questions = _strings(
+        folder / "session.toml", "questions.examples", session_raw.get("questions", {}).get("examples", [])
+    )
+    flags_raw = _read_toml(folder / "red_flags.toml")
+    red_flags = {t: _strings(folder / "red_flags.toml", f"{t}.examples", flags_raw.get(t, {}).get("examples")) for t in TIERS}
+    benign = _strings(folder / "red_flags.toml", "benign.examples", flags_raw.get("benign", {}).get("examples"))
+    benign += _strings(folder / "red_flags.toml", "benign.more", flags_raw.get("benign", {}).get("more", []))
+    oos_path = folder / "out_of_scope.toml"
+    out_of_scope = _strings(oos_path, "examples", _read_toml(oos_path).get("examples"))
+    labelled: list[Labelled] = []
+    for path in sorted((data_dir / EXAMPLES_DIR).glob("*.jsonl")):
+        labelled += read_labelled(path, library, set(intents), set(controls))
+    return Knowledge(
+        vocabulary=_vocabulary(folder / "vocabulary.toml"), intents=intents, routine_words=routine_words,
+        controls=controls, session_questions=session_questions, red_flags=red_flags, benign=benign,
+        out_of_scope=out_of_scope,
+        labelled=tuple(labelled),
+    )

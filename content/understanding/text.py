@@ -1,0 +1,118 @@
+"""Turn a raw message into the word list every signal reads.
+
+Only mechanical steps live here (Unicode folding, case, apostrophes, chat
+shorthand such as "w/o"); the words themselves (spelling variants, slang,
+British and American forms) come from ``content/data/understanding/vocabulary.toml``
+so a coach can extend them without touching Python.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+_SHORTHAND = ((re.compile(r"\bw/o\b"), " without "), (re.compile(r"\bw/(?=\s|[a-z])"), " with "))
+_NOT = re.compile(r"n't\b")
+_CLITIC = re.compile(r"'(?:s|re|ve|m|ll|d)\b")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_NON_WORD = re.compile(r"[^a-z0-9<>]+")
+# Sentences, for reading long messages one sentence at a time.
+_SENTENCE = re.compile(r"(?<=[.!?\n;])\s+|\n+")
+
+# Typo repair: a word this long or longer that the vocabulary does not know is
+# replaced by its closest known word when at most MAX_EDITS edits away.
+MIN_REPAIR_LEN = 4
+MAX_EDITS = 1
+MAX_EDITS_LONG = 2  # words of LONG_WORD letters or more
+LONG_WORD = 8
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Spelling variants and slang, as read from vocabulary.toml."""
+
+    words: dict[str, str]  # one word -> its canonical word(s)
+    phrases: dict[str, str]  # several words -> canonical word(s)
+    foreign: frozenset[str]  # function words of other languages (for the "English only" reply)
+    english: frozenset[str]  # English function words (a message full of them is English)
+
+    def __hash__(self) -> int:  # dict fields: hash by identity, one per process
+        return id(self)
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII words and numbers separated by single spaces."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = text.lower().translate(_APOSTROPHES)
+    for pattern, repl in _SHORTHAND:
+        text = pattern.sub(repl, text)
+    text = _NOT.sub(" not", text.replace("can't", "cannot").replace("won't", "will not"))
+    text = _CLITIC.sub("", text)
+    text = _NUMBER.sub(lambda m: f" {m.group(0).replace(',', '.')} ", text)
+    text = re.sub(r"[^a-z0-9.]+", " ", text)
+    text = re.sub(r"(?<![0-9])\.|\.(?![0-9])", " ", text)
+    return " ".join(text.split())
+
+
+def canonical_words(text: str, vocabulary: Vocabulary) -> list[str]:
+    """Folded words with the vocabulary's phrases and words mapped to canonical forms."""
+    words = fold(text).split()
+    out: list[str] = []
+    i = 0
+    max_len = _longest_phrase(vocabulary)
+    while i < len(words):
+        for size in range(min(max_len, len(words) - i), 1, -1):
+            repl = vocabulary.phrases.get(" ".join(words[i : i + size]))
+            if repl is not None:
+                out.extend(repl.split())
+                i += size
+                break
+        else:
+            word = words[i]
+            out.extend(vocabulary.words.get(word, word).split())
+            i += 1
+    return [w for w in out if w]
+
+
+@lru_cache(maxsize=8)
+def _longest_phrase(vocabulary: Vocabulary) -> int:
+    return max((len(p.split()) for p in vocabulary.phrases), default=1)
+
+
+def sentences(text: str) -> list[str]:
+    """The message cut into sentences (empty pieces dropped)."""
+    return [s for s in (part.strip() for part in _SENTENCE.split(text)) if s]
+
+
+class Repairer:
+    """Repairs typos against the words the model was trained on (rapidfuzz, cached)."""
+
+    def __init__(self, known: set[str]) -> None:
+        self.known = known
+        self._choices = sorted(w for w in known if len(w) >= MIN_REPAIR_LEN - 1 and w.isalpha())
+        self.repair = lru_cache(maxsize=20000)(self._repair)
+
+    def _repair(self, word: str) -> str:
+        if word in self.known or len(word) < MIN_REPAIR_LEN or not word.isalpha():
+            return word
+        limit = MAX_EDITS_LONG if len(word) >= LONG_WORD else MAX_EDITS
+        found = process.extractOne(word, self._choices, scorer=Levenshtein.distance, score_cutoff=limit)
+        return found[0] if found is not None else word
+
+    def words(self, words: list[str]) -> list[str]:
+        return [self.repair(w) for w in words]
+
+
+def letters_share_non_latin(text: str) -> float:
+    """Share of the message's letters that are not Latin script (0.0 when it has none)."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    latin = sum(1 for c in letters if "LATIN" in unicodedata.name(c, ""))
+    return 1.0 - latin / len(letters)

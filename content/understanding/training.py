@@ -1,0 +1,110 @@
+"""Which examples teach which model, and fitting the three models.
+
+Three linear models learn from the same normalised text:
+
+- ``topic``: every content entry, every command intent and "out-of-scope";
+- ``flag``: "none", "professional" or "urgent" (red flags);
+- ``control``: each session control, or "other" (read only during a session).
+
+Content phrasings, titles and the TOML examples are always trained on; the
+labelled JSONL files are what cross-validation holds out, one file at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from content.model import Library
+from content.understanding import classifier
+from content.understanding.features import Featurizer
+from content.understanding.knowledge import (
+    ANSWERABLE_KINDS, LOAD_CONTROL, OUT_OF_SCOPE, Knowledge, Labelled,
+)
+from content.understanding.text import Repairer, Vocabulary, canonical_words
+
+NONE = "none"
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Row:
+    text: str
+    topic: str | None  # label for the topic model, None: not a topic example
+    flag: str  # none / professional / urgent
+    control: str  # a control, or "other"
+
+
+def topic_label(line: Labelled) -> str | None:
+    if line.kind in ANSWERABLE_KINDS or line.kind == "session-question":
+        return line.ids[0]
+    if line.kind == "offtopic":
+        return OUT_OF_SCOPE
+    if line.kind == "figurative":
+        return line.ids[0] if line.ids else OUT_OF_SCOPE
+    if line.kind == "command":
+        return line.intent
+    return None  # red flags are the flag model's; session controls and follow-ups live in their context  # session controls, follow-ups (their meaning is in the context)
+
+
+def labelled_row(line: Labelled) -> Row:
+    control = OTHER
+    if line.kind == "session" and line.control:
+        control = "done" if line.control == LOAD_CONTROL else line.control
+    flag = (line.tier or "professional") if line.kind == "safety" else NONE
+    return Row(line.text, topic_label(line), flag, control)
+
+
+def base_rows(library: Library, knowledge: Knowledge) -> list[Row]:
+    """Examples that are always trained on: content and the TOML knowledge."""
+    rows: list[Row] = []
+    for entry in library.all_entries():
+        for text in (entry.title, entry.id.replace("-", " "), *entry.phrasings, *entry.keywords):
+            rows.append(Row(text, entry.id, NONE, OTHER))
+    for intent, examples in knowledge.intents.items():
+        rows += [Row(t, intent, NONE, OTHER) for t in examples]
+    rows += [Row(t, OUT_OF_SCOPE, NONE, OTHER) for t in knowledge.out_of_scope]
+    for tier, examples in knowledge.red_flags.items():
+        rows += [Row(t, None, tier, OTHER) for t in examples]
+    rows += [Row(t, None, NONE, OTHER) for t in knowledge.benign]
+    rows += [Row(t, None, NONE, OTHER) for t in knowledge.session_questions]
+    for control, examples in knowledge.controls.items():
+        rows += [Row(t, None, NONE, control) for t in examples]
+    return rows
+
+
+@dataclass(frozen=True)
+class Models:
+    featurizer: Featurizer
+    repairer: Repairer
+    vocabulary: Vocabulary
+    topic: classifier.LinearModel
+    flag: classifier.LinearModel
+    control: classifier.LinearModel
+    # rapidfuzz's pool: (canonical text, topic label) of every short topic example
+    pool_texts: tuple[str, ...]
+    pool_labels: tuple[str, ...]
+
+    def words(self, text: str) -> list[str]:
+        return self.repairer.words(canonical_words(text, self.vocabulary))
+
+
+MAX_POOL_WORDS = 12  # rapidfuzz compares short texts only (phrasings, not stories)
+
+
+def train(rows: Iterable[Row], vocabulary: Vocabulary) -> Models:
+    """Fit the featurizer and the three models on ``rows`` (deterministic)."""
+    rows = list(rows)
+    docs = [canonical_words(r.text, vocabulary) for r in rows]
+    known = {w for d in docs for w in d}
+    featurizer = Featurizer.fit(docs)
+    x = featurizer.matrix(docs)
+    topic_idx = [i for i, r in enumerate(rows) if r.topic is not None]
+    topic = classifier.fit(x[topic_idx], [rows[i].topic or "" for i in topic_idx])
+    flag = classifier.fit(x, [r.flag for r in rows], balanced=True)
+    control = classifier.fit(x, [r.control for r in rows], balanced=True)
+    pool = sorted({(" ".join(docs[i]), rows[i].topic or "") for i in topic_idx if 0 < len(docs[i]) <= MAX_POOL_WORDS})
+    return Models(
+        featurizer, Repairer(known), vocabulary, topic, flag, control,
+        tuple(t for t, _ in pool), tuple(label for _, label in pool),
+    )

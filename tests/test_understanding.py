@@ -1,0 +1,240 @@
+"""The understanding step, as a runner would notice it (no Telegram).
+
+Grouped by behaviour: what wins when a message is several things at once, red
+flags and their tiers, commands versus questions, context, odd input, and the
+knowledge being data a coach can extend.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from content.loader import DATA_DIR, load_library
+from content.understanding import (
+    FITTED_FILE, Command, Context, OutOfScope, Question, RedFlag, SessionControl, SmallTalk, Understander,
+    Unreadable, build_understander, data_fingerprint, default_understander,
+)
+from content.understanding.fitting import read_fingerprint
+from content.understanding.knowledge import UNDERSTANDING_DIR
+
+IN_SESSION = Context(in_session=True, exercise="single-leg-calf-raise")
+
+
+@pytest.fixture(scope="module")
+def u() -> Understander:
+    return default_understander()
+
+
+# -- precedence: a red flag or an injury wins; questions are never executed ---------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I pulled my calf yesterday, can I still do the routine?",
+        "my back went pop lifting the kids and now my leg is numb, lets do the back routine",
+    ],
+)
+def test_an_injury_beats_a_start(u: Understander, text: str) -> None:
+    result = u.understand(text)
+    assert isinstance(result, RedFlag), result
+
+
+@pytest.mark.parametrize("context", [Context(), IN_SESSION])
+def test_a_red_flag_wins_in_a_session_too(u: Understander, context: Context) -> None:
+    assert isinstance(u.understand("sharp stabbing pain in my calf, it's getting worse", context), RedFlag)
+
+
+@pytest.mark.parametrize(
+    "text, entry",
+    [
+        ("can I do the calf exercises in the middle of my run?", "calf-routine-guidelines"),
+        ("what's in the back routine?", "back-routine"),
+        ("how long does the calf workout take?", "calf-routine-guidelines"),
+    ],
+)
+def test_questions_about_routines_are_answered_not_started(u: Understander, text: str, entry: str) -> None:
+    result = u.understand(text)
+    assert not isinstance(result, Command), result
+    assert isinstance(result, Question) and entry in (result.entry_id, *result.alternatives), result
+
+
+@pytest.mark.parametrize(
+    "text, routine",
+    [
+        ("start the calf workout", "calf-routine"),
+        ("let's do the back routine", "back-routine"),
+        ("ok lets go, calves", "calf-routine"),
+        ("start a session", None),
+    ],
+)
+def test_imperatives_start_a_session(u: Understander, text: str, routine: str | None) -> None:
+    result = u.understand(text)
+    assert isinstance(result, Command) and result.intent == "start-session", result
+    assert result.routine == routine
+
+
+# -- red flags and their tiers ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my calf is hot, red and swollen since the flight home",
+        "chest feels tight and heavy when i run up hills",
+        "since my back went i can't hold my pee",
+        "my foot suddenly flops and drags when i walk",
+    ],
+)
+def test_emergency_signs_are_urgent(u: Understander, text: str) -> None:
+    result = u.understand(text)
+    assert isinstance(result, RedFlag) and result.tier == "urgent", result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tingling down the back of my leg after long runs",
+        "can I take ibuprofen before my long run",
+        "is this plantar fasciitis?",
+        "i'm pregnant, is the hollow body hold ok",
+    ],
+)
+def test_nerve_symptoms_medication_diagnosis_and_conditions_reach_a_professional(u: Understander, text: str) -> None:
+    assert isinstance(u.understand(text), RedFlag)
+
+
+def test_a_symptom_at_the_end_of_a_long_story_is_caught(u: Understander) -> None:
+    story = (
+        "Morning coach! Quick update on my training: I did the calf routine three times this week, "
+        "the jump rope is getting easier and my kids think toe walking is hilarious. We went to the "
+        "beach on Sunday and I ran a slow 10k on the sand. Anyway since Tuesday my left foot has been "
+        "numb and tingling all the way from my lower back down to my toes."
+    )
+    assert isinstance(u.understand(story), RedFlag)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I'm itching to start the calf workout!", "my alarm was painfully early today", "this heat is killing me"],
+)
+def test_figurative_symptom_words_do_not_alarm(u: Understander, text: str) -> None:
+    assert not isinstance(u.understand(text), RedFlag)
+
+
+def test_ordinary_soreness_is_answered_from_the_articles(u: Understander) -> None:
+    result = u.understand("my calves are always sore after long runs, why?")
+    assert isinstance(result, Question) and result.entry_id == "why-calf-strength", result
+
+
+# -- commands, small talk and questions ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("pause my reminders for a week", "reminders-pause"),
+        ("remind me tuesdays and thursdays at 7am", "schedule"),
+        ("show me my progress", "progress"),
+        ("delete all my data", "forget"),
+        ("turn the reminders off", "reminders-off"),
+    ],
+)
+def test_commands_in_words(u: Understander, text: str, intent: str) -> None:
+    result = u.understand(text)
+    assert isinstance(result, Command) and result.intent == intent, result
+
+
+def test_small_talk_is_small_talk(u: Understander) -> None:
+    assert u.understand("thanks coach!") == SmallTalk("thanks")
+    assert u.understand("hey there") == SmallTalk("greeting")
+
+
+@pytest.mark.parametrize(
+    "text, entry",
+    [
+        ("how do I do a hollow body hold", "hollow-body-hold"),
+        ("hw mny sets of jump rop", "jump-rope"),
+        ("what muscle does toe walking work", "toe-walking"),
+        ("how does sitting all day tighten my hip flexors", "hip-flexors-and-sitting"),
+    ],
+)
+def test_questions_are_answered_with_their_entry(u: Understander, text: str, entry: str) -> None:
+    result = u.understand(text)
+    assert isinstance(result, Question) and result.decision == "answer", result
+    assert result.entry_id == entry or entry in result.alternatives[:1]
+
+
+@pytest.mark.parametrize("text", ["what should I eat before a marathon", "best shoes for flat feet"])
+def test_out_of_scope_is_declined(u: Understander, text: str) -> None:
+    assert isinstance(u.understand(text), OutOfScope)
+
+
+# -- context: the current exercise, the topic answered last -------------------------
+
+
+def test_session_controls_only_count_in_a_session(u: Understander) -> None:
+    text = "skip the rest of this exercise, I have no barbell"
+    assert u.understand(text, IN_SESSION) == SessionControl("skip-exercise", u.understand(text, IN_SESSION).score)
+    assert not isinstance(u.understand(text), SessionControl)
+
+
+@pytest.mark.parametrize("text", ["how many reps?", "should I hold dumbbells for this one?"])
+def test_a_question_mid_set_is_about_the_current_exercise(u: Understander, text: str) -> None:
+    result = u.understand(text, IN_SESSION)
+    assert isinstance(result, Question) and result.entry_id == "single-leg-calf-raise", result
+
+
+def test_a_follow_up_refers_to_the_topic_answered_last(u: Understander) -> None:
+    result = u.understand("and how many sets?", Context(last_topic="jump-rope"))
+    assert isinstance(result, Question) and result.entry_id == "jump-rope", result
+
+
+# -- odd input -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "   ", "?!?", "🙂🏃‍♀️🔥"])
+def test_nothing_to_read_is_unreadable(u: Understander, text: str) -> None:
+    assert u.understand(text) == Unreadable("empty")
+
+
+@pytest.mark.parametrize("text", ["¿cuántas series de saltos de cuerda debo hacer?", "как укрепить икры", "ふくらはぎ"])
+def test_other_languages_get_english_only(u: Understander, text: str) -> None:
+    assert u.understand(text) == Unreadable("foreign")
+
+
+def test_gibberish_is_out_of_scope_even_mid_session(u: Understander) -> None:
+    assert isinstance(u.understand("qwzx blorp", IN_SESSION), OutOfScope)
+
+
+def test_a_4096_character_message_gets_one_result(u: Understander) -> None:
+    text = ("I love running on the canal path in the mornings. " * 90)[:4000] + " how long should I jump rope?"
+    result = u.understand(text[:4096])
+    assert isinstance(result, Question | OutOfScope)
+
+
+# -- knowledge is data ----------------------------------------------------------
+
+
+def test_a_coach_adds_an_exercise_file_and_it_is_answered(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    (data / "exercises" / "heel-drop.toml").write_text(
+        'id = "heel-drop"\ntitle = "Eccentric heel drop"\n'
+        'answer = """Stand on a step, rise on both feet, lower slowly on one."""\n'
+        'phrasings = ["heel drop", "eccentric heel drops", "how do I do a heel drop", "lowering off a step slowly"]\n'
+        'keywords = ["eccentric", "heel drop"]\n'
+        '[dose]\nsets_min = 3\nsets_max = 3\nsummary = "3 sets"\n',
+        encoding="utf-8",
+    )
+    understander = build_understander(load_library(data), data)
+    result = understander.understand("how do i do eccentric heel drops?")
+    assert isinstance(result, Question) and result.entry_id == "heel-drop", result
+
+
+def test_the_fitted_thresholds_are_current() -> None:
+    fitted = read_fingerprint(DATA_DIR / UNDERSTANDING_DIR / FITTED_FILE)
+    assert fitted == data_fingerprint(DATA_DIR), "content/data changed: run `stridecoach fit` (make fit)"
