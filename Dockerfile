@@ -36,7 +36,8 @@ COPY bot ./bot
 COPY content ./content
 COPY storage ./storage
 RUN /opt/venv/bin/pip install --no-deps . \
- && /opt/venv/bin/python -c "import bot.cli, content, storage"
+ && /opt/venv/bin/python -c "import bot.cli, content, storage" \
+ && STRIDECOACH_MODEL_CACHE=/opt/models /opt/venv/bin/python -m bot train
 
 
 FROM python:3.11-slim
@@ -47,11 +48,14 @@ RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home stri
  && chown stridecoach:stridecoach /data
 
 COPY --from=build /opt/venv /opt/venv
+# The understanding models trained at build time: start-up loads, never trains.
+COPY --from=build /opt/models /opt/models
 
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     DATABASE_URL=sqlite:////data/stridecoach.db \
+    STRIDECOACH_MODEL_CACHE=/opt/models \
     HEALTH_PORT=8080
 
 # The database (and its WAL files) live here; mount a volume to keep them.

@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck chat check-content eval bench container-e2e clean
+.PHONY: run test lint typecheck chat check-content eval fit bench container-e2e clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,13 @@ chat: $(VENV)/.installed-run
 check-content: $(VENV)/.installed-run
 	$(BIN)/stridecoach check-content
 
+# Cross-validated figures (folds grouped by file) and the held-out sets never trained on.
 eval: $(VENV)/.installed-run
-	$(BIN)/stridecoach eval ../shared/qa/dev.jsonl
+	$(BIN)/stridecoach eval --cv --quiet tests/data/holdout/*.jsonl
+
+# After changing anything under content/data: refit the weights and thresholds.
+fit: $(VENV)/.installed-run
+	$(BIN)/stridecoach fit
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q -n auto --dist worksteal

@@ -112,6 +112,7 @@ def _register_handlers(application: BotApplication, services: Services) -> None:
     services.intent_handlers["help"] = lambda update, context, _result: common.help_command(
         update, context
     )
+    services.intent_handlers["topics"] = lambda update, context, _result: questions.topics(update, context)
     # Small talk gets a short friendly line, not "I don't know" and the whole menu.
     services.intent_handlers["greeting"] = lambda update, context, _result: common.send_text(
         update, context, ui.GREETING
@@ -124,6 +125,9 @@ def _register_handlers(application: BotApplication, services: Services) -> None:
 
     application.add_handler(
         CallbackQueryHandler(questions.open_topic, pattern=f"^{questions_ui.TOPIC_PREFIX}")
+    )
+    application.add_handler(
+        CallbackQueryHandler(questions.none_of_these, pattern=f"^{questions_ui.NONE_PREFIX}")
     )
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, common.unknown_command))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.TEXT, router.route_text))

@@ -52,9 +52,19 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print a JSON object per question")
     ask.set_defaults(func=_ask)
 
-    evaluate = sub.add_parser("eval", help="score the matcher on a labelled .jsonl file")
-    evaluate.add_argument("file")
+    evaluate = sub.add_parser(
+        "eval", help="score the understanding step on held-out labelled files, or cross-validated (--cv)"
+    )
+    evaluate.add_argument("files", nargs="*", help="labelled .jsonl files the models did not train on")
+    evaluate.add_argument("--cv", action="store_true", help="cross-validate over content/data/examples")
+    evaluate.add_argument("--quiet", action="store_true", help="figures only, no confusion listing")
     evaluate.set_defaults(func=_eval)
+
+    fit = sub.add_parser("fit", help="fit the decision weights and thresholds on held-out folds")
+    fit.set_defaults(func=_fit)
+
+    train = sub.add_parser("train", help="train the understanding models now and save them (image build)")
+    train.set_defaults(func=_train)
 
     check = sub.add_parser("check-content", help="validate the content files and summarise them")
     check.set_defaults(func=_check_content)
@@ -85,49 +95,103 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from content import Matcher, load_library
+    from content import load_library
     from content.evaluation import ask_json, reply_text
+    from content.understanding import build_understander
 
     library = load_library()
-    matcher = Matcher(library)
+    understander = build_understander(library)
     questions = (
         (line.rstrip("\n") for line in sys.stdin) if args.question == "-" else [args.question]
     )
     for question in questions:
         if args.json:
-            print(json.dumps(ask_json(matcher, library, question), ensure_ascii=False), flush=True)
+            print(json.dumps(ask_json(understander, library, question), ensure_ascii=False), flush=True)
         else:
-            print(reply_text(matcher, library, question), flush=True)
+            print(reply_text(understander, library, question), flush=True)
     return 0
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from content import Matcher, load_library
-    from content.evaluation import evaluate, format_report
+    from content import load_library
+    from content.evaluation import evaluate_file, format_report
+    from content.understanding import KnowledgeError, build_understander, default_understander
 
     library = load_library()
-    try:
-        report = evaluate(Matcher(library), library, args.file)
-    except FileNotFoundError:
-        print(f"No such file: {args.file}", file=sys.stderr)
+    if args.cv:
+        from content.loader import DATA_DIR
+        from content.understanding.fitting import cross_validate, held_out_signals
+
+        knowledge = default_understander().knowledge
+        print(f"cross-validated over {len({x.source for x in knowledge.labelled})} files in {DATA_DIR / 'examples'}"
+              " (each held out in turn; thresholds fitted on the others)")
+        print(format_report(cross_validate(held_out_signals(library, knowledge)), misses=not args.quiet))
+    if not args.files and not args.cv:
+        print("Name labelled .jsonl files to score, or pass --cv.", file=sys.stderr)
         return 2
-    except (ValueError, KeyError, TypeError) as exc:
-        # A malformed line: json.JSONDecodeError is a ValueError; a missing "q" a KeyError.
-        print(f"{args.file} is not a labelled question file ({exc}).", file=sys.stderr)
-        print('Expected one JSON object per line: {"q": ..., "ids": [...], "kind": ...}', file=sys.stderr)
-        return 2
-    print(format_report(report))
+    understander = build_understander(library) if args.files else None
+    for path in args.files:
+        try:
+            report = evaluate_file(understander, library, path)
+        except FileNotFoundError:
+            print(f"No such file: {path}", file=sys.stderr)
+            return 2
+        except KnowledgeError as exc:
+            print(f"{path} is not a labelled question file ({exc}).", file=sys.stderr)
+            print('Expected one JSON object per line: {"q": ..., "ids": [...], "kind": ...}', file=sys.stderr)
+            return 2
+        print(f"== {path}")
+        print(format_report(report, misses=not args.quiet))
+    return 0
+
+
+def _fit(_args: argparse.Namespace) -> int:
+    from content import load_library
+    from content.evaluation import format_report
+    from content.loader import DATA_DIR
+    from content.understanding import FITTED_FILE, data_fingerprint
+    from content.understanding.fitting import cross_validate, fit_params, held_out_signals, write_fitted
+    from content.understanding.knowledge import UNDERSTANDING_DIR, load_knowledge
+
+    library = load_library()
+    knowledge = load_knowledge(DATA_DIR, library)
+    held = held_out_signals(library, knowledge)
+    params = fit_params(held)
+    report = cross_validate(held)
+    path = DATA_DIR / UNDERSTANDING_DIR / FITTED_FILE
+    write_fitted(path, params, data_fingerprint(DATA_DIR), report)
+    print(f"wrote {path}: {params}")
+    print(format_report(report, misses=False))
+    return 0
+
+
+def _train(_args: argparse.Namespace) -> int:
+    from content.understanding import default_understander
+    from content.understanding.artefact import path_for
+
+    understander = default_understander()
+    print(f"trained on {len(understander.knowledge.labelled)} labelled lines and the content; saved models: "
+          f"{path_for(understander.fingerprint) or 'caching is off'}")
     return 0
 
 
 def _check_content(_args: argparse.Namespace) -> int:
     from content import ContentError, load_library
+    from content.loader import DATA_DIR
+    from content.understanding import FITTED_FILE, KnowledgeError, data_fingerprint
+    from content.understanding.fitting import read_fingerprint
+    from content.understanding.knowledge import UNDERSTANDING_DIR, load_knowledge
 
     try:
         library = load_library()
-    except ContentError as exc:
+        knowledge = load_knowledge(DATA_DIR, library)
+    except (ContentError, KnowledgeError) as exc:
         print(f"Content error: {exc}", file=sys.stderr)
         return 1
+    if read_fingerprint(DATA_DIR / UNDERSTANDING_DIR / FITTED_FILE) != data_fingerprint(DATA_DIR):
+        print("Note: the content changed since `stridecoach fit`; run it to refit the thresholds.")
+    print(f"Knowledge OK: {len(knowledge.intents)} intents, {len(knowledge.controls)} session controls, "
+          f"{sum(map(len, knowledge.red_flags.values()))} red-flag examples, {len(knowledge.labelled)} labelled lines.")
     print(
         f"Content OK: {len(library.exercises)} exercises, {len(library.topics)} topics, "
         f"{len(library.routines)} routines."

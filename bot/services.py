@@ -2,7 +2,7 @@
 
 `context.services` (see `BotContext`) replaces loose `bot_data["..."]` keys: one
 typed object holding the settings, the database, the loaded content, the
-matcher and the clock. The clock is injectable so that tests never sleep.
+understanding step and the clock. The clock is injectable so that tests never sleep.
 """
 
 from __future__ import annotations
@@ -16,15 +16,16 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.settings import Settings
-from content.matcher import Matcher, MatchResult
 from content.model import Library
+from content.understanding import Understander, Understanding
 from storage.db import Database
 
 Clock = Callable[[], datetime]
 # A feature that may take a text message before the question matcher sees it.
 TextClaimer = Callable[[Update, "BotContext", str], Awaitable[bool]]
-# What it returns (e.g. the message sent) is ignored.
-IntentHandler = Callable[[Update, "BotContext", MatchResult], Awaitable[object]]
+# A command in words ("pause my reminders") gets the understanding result (a Command
+# or SmallTalk). What it returns (e.g. the message sent) is ignored.
+IntentHandler = Callable[[Update, "BotContext", Understanding], Awaitable[object]]
 
 
 KNOWN_RUNNERS_KEPT = 20_000
@@ -62,7 +63,7 @@ class Services:
     settings: Settings
     db: Database
     library: Library
-    matcher: Matcher
+    understander: Understander
     clock: Clock = system_clock
     # Filled by each feature's register(); see bot/handlers/router.py for the order.
     text_claimers: list[TextClaimer] = field(default_factory=list)

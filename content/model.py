@@ -71,7 +71,7 @@ class Routine(Entry):
     steps: tuple[RoutineStep, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Library:
     """Everything loaded from content/data, indexed by id."""
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from content.understanding import Question
+
 from bot.testing.harness import BotHarness
 from bot.ui.common import MAX_MESSAGE_LENGTH, split_message
 from tests.conftest import RUNNER
@@ -72,16 +74,22 @@ async def test_topics_buttons_open_answers(bot: BotHarness) -> None:
     assert bot.fake.calls_to("answerCallbackQuery"), "the button spinner must be stopped"
 
 
-async def test_did_you_mean_offers_at_most_three_buttons_that_answer(bot: BotHarness) -> None:
-    result = bot.services.matcher.match("calf")
-    replies = await bot.send(RUNNER, "calf")
-    reply = replies[-1]
-    if result.decision == "did-you-mean":
-        assert 1 <= len(reply.buttons) <= 3
-        answer = await bot.press(RUNNER, reply.button_texts[0], reply)
-        assert answer and "I don't know" not in answer[-1].text
-    else:
-        assert reply.text  # answered or declined, but always a reply
+async def test_did_you_mean_offers_at_most_three_answers_and_none_of_these(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pin the understanding step's verdict: this test is about the buttons, not the model.
+    offered = ("single-leg-calf-raise", "double-leg-calf-raise", "weighted-calf-raise")
+    monkeypatch.setattr(
+        bot.services.understander, "understand",
+        lambda text, context=None: Question(None, 0.3, "did-you-mean", offered),
+    )
+    [reply] = await bot.send(RUNNER, "raise")
+    assert reply.button_texts[:3] == [bot.services.library.get(i).title for i in offered]  # type: ignore[union-attr]
+    assert reply.button_texts[-1] == "None of these"
+    [answer] = await bot.press(RUNNER, reply.button_texts[1], reply)
+    assert "hip-width" in answer.text or "3 sets of 8" in answer.text
+    [declined] = await bot.press(RUNNER, "None of these", reply)
+    assert "/topics" in declined.text
 
 
 async def test_stale_topic_button_is_answered_politely(bot: BotHarness) -> None:

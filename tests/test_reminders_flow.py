@@ -419,20 +419,7 @@ async def test_resume_when_already_on_says_so(bot: BotHarness, services: Service
     assert resumed.text.startswith("▶️ Reminders are back on.")
 
 
-async def test_pause_wording_pauses_and_off_wording_turns_off(
-    bot: BotHarness, services: Services, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from content.matcher import MatchResult
-
-    # The matcher's "reminders-pause" intent (another change) is simulated here.
-    real_match = services.matcher.match
-
-    def match(text: str) -> MatchResult:
-        if text == "pause my reminders":
-            return MatchResult(None, 100.0, intent="reminders-pause", decision="intent")
-        return real_match(text)
-
-    monkeypatch.setattr(services.matcher, "match", match)
+async def test_pause_wording_pauses_and_off_wording_turns_off(bot: BotHarness, services: Services) -> None:
     await schedule(bot, zone="Berlin")
     [paused] = await bot.send(RUNNER, "pause my reminders")
     assert paused.text == ui.PAUSED

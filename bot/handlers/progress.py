@@ -26,7 +26,6 @@ from bot.handlers.common import answer_query, private_ids, strip_buttons
 from bot.services import BotContext, Services
 from bot.ui import progress as progress_ui
 from bot.ui.progress_chart import render_week_chart
-from content.intents import EXPORT, FORGET, HISTORY, PROGRESS
 from storage import prefs as prefs_store
 from storage import progress as progress_store
 from storage import runners, workouts
@@ -46,10 +45,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     application.add_handler(
         CallbackQueryHandler(forget_answer, pattern=f"^{progress_ui.FORGET_PREFIX}")
     )
-    services.intent_handlers[PROGRESS] = lambda update, context, _r: progress_command(update, context)
-    services.intent_handlers[HISTORY] = lambda update, context, _r: history_command(update, context)
-    services.intent_handlers[EXPORT] = lambda update, context, _r: export_command(update, context)
-    services.intent_handlers[FORGET] = lambda update, context, _r: forget_command(update, context)
+    services.intent_handlers["progress"] = lambda update, context, _r: progress_command(update, context)
+    services.intent_handlers["history"] = lambda update, context, _r: history_command(update, context)
+    services.intent_handlers["export"] = lambda update, context, _r: export_command(update, context)
+    services.intent_handlers["forget"] = lambda update, context, _r: forget_command(update, context)
 
 
 async def progress_command(update: Update, context: BotContext) -> None:

@@ -2,27 +2,66 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 
 from bot.handlers.common import send_text
 from bot.services import BotContext
 from bot.ui import common as common_ui
 from bot.ui import questions as ui
-from content.matcher import MatchResult
+from content.understanding import Command, Question, RedFlag, SmallTalk, Understanding, Unreadable
+
+log = logging.getLogger(__name__)
 
 
-async def send_match_reply(update: Update, context: BotContext, result: MatchResult) -> None:
-    """Render a match result; shared with the session flow (a question mid-session)."""
+LAST_TOPIC = "last_topic"  # chat_data key: the entry answered last, for follow-ups
+
+
+def last_topic(context: BotContext) -> str | None:
+    value = context.chat_data.get(LAST_TOPIC) if context.chat_data is not None else None
+    return value if isinstance(value, str) else None
+
+
+async def send_reply(update: Update, context: BotContext, result: Understanding) -> None:
+    """Reply to anything the understanding step did not turn into an action.
+
+    Shared with the session flow (a question mid-set) and the schedule dialogue.
+    """
     library = context.services.library
-    entry = library.get(result.id) if result.id else None
-    if result.decision == "answer" and entry is not None:
-        await send_text(update, context, ui.render_answer(entry, safety=result.safety))
-    elif result.decision == "did-you-mean" and result.alternatives:
-        await send_text(
-            update, context, ui.DID_YOU_MEAN, ui.did_you_mean_keyboard(library, result.alternatives)
-        )
-    else:
-        await send_text(update, context, ui.DONT_KNOW)
+    match result:
+        case RedFlag(tier=tier):
+            await send_text(update, context, ui.render_red_flag(library, urgent=tier == "urgent"))
+        case Question(entry_id=str() as entry_id, decision="answer") if library.get(entry_id) is not None:
+            entry = library.get(entry_id)
+            assert entry is not None
+            if context.chat_data is not None:
+                context.chat_data[LAST_TOPIC] = entry_id
+            await send_text(update, context, ui.render_answer(entry))
+        case Question(alternatives=alternatives) if alternatives:
+            await send_text(update, context, ui.DID_YOU_MEAN, ui.did_you_mean_keyboard(library, list(alternatives)))
+        case Unreadable(reason="foreign"):
+            await send_text(update, context, ui.ENGLISH_ONLY)
+        case Unreadable():
+            await send_text(update, context, common_ui.EMPTY_TEXT)
+        case Command() | SmallTalk():
+            await send_text(update, context, ui.NOT_HERE)
+        case _:
+            await send_text(update, context, ui.DONT_KNOW)
+
+
+async def none_of_these(update: Update, context: BotContext) -> None:
+    """The "None of these" button under a "did you mean": recorded, so misses can become phrasings."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    message = query.message
+    offered = (query.data or "").removeprefix(ui.NONE_PREFIX)
+    log.info("did-you-mean declined by the runner", extra={"offered": offered})
+    if message is not None and hasattr(message, "edit_reply_markup"):
+        await context.bot.edit_message_reply_markup(message.chat.id, message.message_id, reply_markup=None)
+    await send_text(update, context, ui.NONE_OF_THESE_REPLY)
 
 
 async def topics(update: Update, context: BotContext) -> None:

@@ -36,10 +36,11 @@ from bot.core.timezones import zone_from_name, zone_label, zone_short
 from bot.handlers import questions, sessions
 from bot.handlers.chat_filters import PRIVATE_MESSAGE
 from bot.handlers.common import send_text, strip_buttons
+from bot.handlers.router import act_on
 from bot.reminder_delivery import ReminderDelivery, schedule_tick
 from bot.services import BotContext, Services
 from bot.ui import reminders as ui
-from content.matcher import MatchResult
+from content.understanding import Context, Understanding
 from storage import runners, schedules, workouts
 from storage.models import Schedule
 
@@ -62,6 +63,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     services.intent_handlers["reminders-off"] = _on_off_intent  # stop / turn off / disable
     services.intent_handlers["reminders-pause"] = _on_pause_intent  # "pause my reminders"
     services.intent_handlers["reminders-resume"] = _on_resume_intent  # "turn reminders back on"
+    services.intent_handlers["reminders-show"] = lambda update, context, _result: show_reminders(update, context)
 
 
 async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
@@ -241,7 +243,7 @@ async def schedule_command(update: Update, context: BotContext) -> None:
         await _step(update, context, user.id, dialogue.Begin(_draft_id(update)))
 
 
-async def _on_schedule_intent(update: Update, context: BotContext, _result: MatchResult) -> None:
+async def _on_schedule_intent(update: Update, context: BotContext, _result: Understanding) -> None:
     text = update.effective_message.text if update.effective_message else None
     if text and await claim_words(update, context, text):  # "remind me tuesdays at 7am"
         return
@@ -357,13 +359,8 @@ async def _answer_mid_flow(
     update: Update, context: BotContext, user_id: int, draft: Draft | None, text: str, stage: dialogue.Stage
 ) -> None:
     """Route a question as bot/handlers/router.py would (intent or answer), then say what is still open."""
-    services = context.services
-    result = services.matcher.match(text)
-    handler = services.intent_handlers.get(result.intent or "")
-    if result.decision == "intent" and handler is not None:
-        await handler(update, context, result)
-    else:
-        await questions.send_match_reply(update, context, result)
+    result = context.services.understander.understand(text, Context(last_topic=questions.last_topic(context)))
+    await act_on(update, context, result)
     if _load_draft(context, user_id) == draft:  # not cancelled or restarted by an intent
         await send_text(update, context, ui.STILL_WAITING[stage])
 
@@ -547,16 +544,16 @@ async def turn_off(update: Update, context: BotContext) -> None:
     await send_text(update, context, ui.NO_SCHEDULE if schedule is None else ui.TURNED_OFF)
 
 
-async def _on_off_intent(update: Update, context: BotContext, _result: MatchResult) -> None:
+async def _on_off_intent(update: Update, context: BotContext, _result: Understanding) -> None:
     await turn_off(update, context)
 
 
-async def _on_pause_intent(update: Update, context: BotContext, _result: MatchResult) -> None:
+async def _on_pause_intent(update: Update, context: BotContext, _result: Understanding) -> None:
     text = update.effective_message.text if update.effective_message else None
     if text and await claim_words(update, context, text):  # "pause my reminders for a week"
         return
     await pause(update, context)
 
 
-async def _on_resume_intent(update: Update, context: BotContext, _result: MatchResult) -> None:
+async def _on_resume_intent(update: Update, context: BotContext, _result: Understanding) -> None:
     await resume(update, context)

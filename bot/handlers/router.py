@@ -3,8 +3,8 @@
 Order matters, and lives in one place:
 1. a feature waiting for typed input (e.g. the schedule asking for a time zone);
 2. an active guided session ("done", "skip", or a question answered mid-session);
-3. an intent ("start a workout", "show my progress") handed to its feature;
-4. otherwise, a question for the matcher.
+3. otherwise the understanding step decides (content/understanding): a red flag,
+   a command in words handed to its feature, small talk, a question, or out of scope.
 
 Features plug in through `Services.text_claimers` (steps 1-2, tried in order; each
 returns True when it handled the text) and `Services.intent_handlers` (step 3).
@@ -16,6 +16,7 @@ from telegram import Update
 
 from bot.handlers import questions
 from bot.services import BotContext
+from content.understanding import Command, Context, SmallTalk, Understanding
 
 
 async def route_text(update: Update, context: BotContext) -> None:
@@ -28,9 +29,15 @@ async def route_text(update: Update, context: BotContext) -> None:
     for claimer in services.text_claimers:
         if await claimer(update, context, text):
             return
-    result = services.matcher.match(text)
-    handler = services.intent_handlers.get(result.intent or "")
-    if result.decision == "intent" and handler is not None:
-        await handler(update, context, result)
-        return
-    await questions.send_match_reply(update, context, result)
+    result = services.understander.understand(text, Context(last_topic=questions.last_topic(context)))
+    await act_on(update, context, result)
+
+
+async def act_on(update: Update, context: BotContext, result: Understanding) -> None:
+    """Carry out a command in words, or reply; shared by the router, the schedule and the session."""
+    handlers = context.services.intent_handlers
+    match result:
+        case Command(intent=intent) | SmallTalk(kind=intent) if intent in handlers:
+            await handlers[intent](update, context, result)
+        case _:
+            await questions.send_reply(update, context, result)

@@ -26,6 +26,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import outbox
 from bot.core.workout import (
+    Back,
     button_applies,
     Done,
     Event,
@@ -42,6 +43,7 @@ from bot.core.workout import (
     SetSlot,
     Skip,
     Skipped,
+    SkipExercise,
     Start,
     StartTimer,
     Stop,
@@ -65,11 +67,11 @@ from bot.core.plans import resolve_routine
 from bot.handlers import timed_work
 from bot.handlers.chat_filters import PRIVATE_MESSAGE
 from bot.handlers.common import answer_query, private_ids, strip_buttons
-from bot.handlers.questions import send_match_reply
+from bot.handlers.questions import send_reply
+from bot.handlers.router import act_on
 from bot.services import BotContext, Services
 from bot.ui import sessions as ui
-from content.intents import START_SESSION
-from content.matcher import MatchResult
+from content.understanding import Command, Context, Question, RedFlag, SessionControl, SmallTalk, Understanding
 from content.model import Library
 from storage import outbox as outbox_store
 from storage import runners
@@ -92,6 +94,12 @@ CONFLICT_RETRIES = 3
 # (reminders), "start" (a new session), "progress"/"status", "stop timer".
 # "Where am I" / "which set" are answered too (see `_claims_without_session`).
 _NO_SESSION_EVENTS = (Done, Skip, Repeat, Stop, Undo)
+# What the understanding step's session controls do (content/data/understanding/session.toml).
+_CONTROL_EVENTS: dict[str, Event] = {
+    "done": Done(), "skip-set": Skip(), "skip-exercise": SkipExercise(), "back": Back(), "undo": Undo(),
+    "repeat": Repeat(), "pause": Pause(), "resume": Resume(), "stop": Stop(), "where": WhereAmI(),
+    "timer": StartTimer(), "stop-timer": StopTimer(),
+}
 _BUTTON_EVENTS: dict[str, Event] = {
     ui.DONE: Done(),
     ui.SKIP: Skip(),
@@ -123,7 +131,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], services: S
     services.text_claimers.insert(0, claim_session_text)
     # Before it: "rest 60 s", "auto advance on" (a regex, no database read unless it matches).
     services.text_claimers.insert(0, timed_work.claim_timing_words)
-    services.intent_handlers[START_SESSION] = _start_intent
+    services.intent_handlers["start-session"] = _start_intent  # intents.toml names
 
 
 async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
@@ -611,10 +619,11 @@ async def start_routine(
     await _deliver(context, chat_id, step, runner_id=runner_id, pressed=edit, edit_pressed=edit is not None)
 
 
-async def _start_intent(update: Update, context: BotContext, result: MatchResult) -> None:
+async def _start_intent(update: Update, context: BotContext, result: Understanding) -> None:
     """"start calf workout" starts it; "let's do a workout" offers the routines."""
-    if result.routine and result.routine in context.services.library.routines:
-        await start_routine(update, context, result.routine)
+    routine = result.routine if isinstance(result, Command) else None
+    if routine and routine in context.services.library.routines:
+        await start_routine(update, context, routine)
     else:
         await _offer_routines(update, context)
 
@@ -731,7 +740,13 @@ async def claim_session_text(update: Update, context: BotContext, text: str) -> 
         return False
     runner_id, chat_id = ids
     services = context.services
-    event = parse_session_text(text)
+    event = parse_session_text(text)  # the exact words the bot teaches ("done", "skip", "done 40 kg")
+    understood: Understanding | None = None
+    if event is None:
+        exercise = _live_exercise(services, runner_id)
+        if exercise is not None:
+            understood = services.understander.understand(text, Context(in_session=True, exercise=exercise))
+            event = _event_for(understood)
     step = _transact(
         services, runner_id=runner_id, event=event, update_id=update.update_id,
         from_text=True, claim_without_session=isinstance(event, WhereAmI) and asks_position(text),
@@ -758,7 +773,12 @@ async def claim_session_text(update: Update, context: BotContext, text: str) -> 
             lead = ui.YOU_RE_WELCOME_PAUSED if paused else ui.YOU_RE_WELCOME
             await _resend_current(context, chat_id, step, runner_id=runner_id, lead=lead)
             return True
-        await _answer_mid_session(update, context, text, step, runner_id=runner_id, chat_id=chat_id)
+        await _answer_mid_session(update, context, understood, step, runner_id=runner_id, chat_id=chat_id)
+        return True
+    if isinstance(understood, RedFlag) and step.kind == "applied":
+        # Safety first, then the paused session with its resume button: never the next set.
+        await send_reply(update, context, understood)
+        await _deliver(context, chat_id, step, runner_id=runner_id, lead=ui.PAUSED_FOR_SAFETY)
         return True
     not_paused = (
         isinstance(event, Resume)
@@ -769,23 +789,38 @@ async def claim_session_text(update: Update, context: BotContext, text: str) -> 
     return True
 
 
+def _live_exercise(services: Services, runner_id: int) -> str | None:
+    """The exercise of the runner's current set, if a session is live (read only)."""
+    with services.db.session() as session:
+        state = workouts.state_of(workouts.latest_session(session, runner_id=runner_id))
+    if state is None or not state.live or is_abandoned(state, services.now(), _timeout(services)):
+        return None
+    slot = _current_slot(state, services.library)
+    return slot.exercise_id if slot is not None else None
+
+
+def _event_for(result: Understanding) -> Event | None:
+    """A session control becomes its event; a red flag pauses the session; anything else is not ours."""
+    match result:
+        case SessionControl(action=action):
+            return _CONTROL_EVENTS.get(action)
+        case RedFlag():
+            return Pause()
+    return None
+
+
 async def _answer_mid_session(
-    update: Update, context: BotContext, text: str, step: _Step, *, runner_id: int, chat_id: int
+    update: Update, context: BotContext, result: Understanding | None, step: _Step, *, runner_id: int, chat_id: int
 ) -> None:
-    """A question is answered and the set prompt comes again; nonsense gets the command list."""
-    services = context.services
-    result = services.matcher.match(text)
-    if result.decision in ("answer", "did-you-mean"):
-        await send_match_reply(update, context, result)
-        await _resend_current(context, chat_id, step, runner_id=runner_id, lead=ui.BACK_TO_SESSION)
-        return
-    handler = services.intent_handlers.get(result.intent or "")
-    if result.decision == "intent" and handler is not None:
-        await handler(update, context, result)
-        if result.intent != START_SESSION:  # that one already shows the session
+    """A question is answered about the current exercise and the set prompt comes again."""
+    match result:
+        case Command(intent="start-session"):
+            await act_on(update, context, result)  # offers to continue the live session: no resend
+        case Question() | Command() | SmallTalk():
+            await act_on(update, context, result)
             await _resend_current(context, chat_id, step, runner_id=runner_id, lead=ui.BACK_TO_SESSION)
-        return
-    await _resend_current(context, chat_id, step, runner_id=runner_id, lead=ui.NOT_UNDERSTOOD)
+        case _:
+            await _resend_current(context, chat_id, step, runner_id=runner_id, lead=ui.NOT_UNDERSTOOD)
 
 
 # ------------------------------------------------------------------ jobs

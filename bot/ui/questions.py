@@ -17,6 +17,18 @@ DONT_KNOW = (
     "Here's what I can help with:\n" + CAPABILITIES + "\n\nSend /topics to browse everything I know."
 )
 DID_YOU_MEAN = "I'm not sure I understood. Did you mean one of these?"
+NONE_PREFIX = "qn:"  # the "None of these" button under a did-you-mean
+NONE_OF_THESE = "None of these"
+NONE_OF_THESE_REPLY = (
+    "Thanks, noted: I'll learn from it. My knowledge is limited to two coaching articles on calf "
+    "strength and lower back pain for runners; send /topics to browse everything I know."
+)
+ENGLISH_ONLY = "Sorry, I only understand English. Please ask me in English."
+NOT_HERE = "I can't do that from here. Send /help to see what I can do."
+URGENT_LEAD = (
+    "<b>This could be serious: please get urgent medical help now</b> (call your local emergency "
+    "number or go to an emergency department). Don't train until you have been checked."
+)
 TOPICS_INTRO = "<b>Exercises</b> and <b>topics</b> I can explain. Tap one:"
 STALE_TOPIC = "That button is from an older version of me; send /topics for a fresh list."
 SAFETY_FOOTER = "\n\n<i>" + html.escape(COACH_NOTE) + "</i>"
@@ -40,8 +52,20 @@ def topic_keyboard(entries: list[Entry], columns: int = 2) -> InlineKeyboardMark
 
 
 def did_you_mean_keyboard(library: Library, ids: list[str]) -> InlineKeyboardMarkup:
+    """Up to three answers to pick from, and "None of these" (recorded, so misses can become phrasings)."""
     entries = [entry for entry in (library.get(i) for i in ids[:3]) if entry is not None]
-    return topic_keyboard(entries, columns=1)
+    rows = list(topic_keyboard(entries, columns=1).inline_keyboard)
+    offered = ",".join(e.id for e in entries)
+    data = f"{NONE_PREFIX}{offered}".encode()[:64].decode("utf-8", "ignore")  # Telegram's 64-byte limit
+    rows.append((InlineKeyboardButton(NONE_OF_THESE, callback_data=data),))
+    return InlineKeyboardMarkup(rows)
+
+
+def render_red_flag(library: Library, *, urgent: bool) -> str:
+    """The see-a-professional answer; emergency signs lead with "get urgent medical help now"."""
+    entry = library.get("see-a-professional")
+    body = render_answer(entry) if entry is not None else html.escape(COACH_NOTE)
+    return f"{URGENT_LEAD}\n\n{body}" if urgent else body
 
 
 def browse_entries(library: Library) -> list[Entry]:

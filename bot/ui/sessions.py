@@ -118,6 +118,10 @@ SESSION_COMMANDS = (
 NOT_UNDERSTOOD = "Sorry, I didn't catch that. " + SESSION_COMMANDS
 
 BACK_TO_SESSION = "Back to your session:"
+PAUSED_FOR_SAFETY = (
+    "I've paused your session so you can get that checked; the sets you did are saved. "
+    "Say \"resume\" (or tap Resume) when you're ready to carry on, or \"stop\" to end it."
+)
 NOT_PAUSED = "You're not paused — here's your set:"
 YOU_RE_WELCOME = "You're welcome! 🙂 Reply <i>done</i> when you've finished the set:"
 YOU_RE_WELCOME_PAUSED = "You're welcome! 🙂 Reply <i>resume</i> when you're ready:"
