@@ -36,7 +36,10 @@ eval: $(VENV)/.installed-run
 fit: $(VENV)/.installed-run
 	$(BIN)/stridecoach fit
 
+# Trains the understanding models once (saved under ~/.cache/stridecoach) so that
+# every test process and every bot process the tests start loads them.
 test: $(VENV)/.installed-test
+	$(BIN)/stridecoach train
 	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 lint: $(VENV)/.installed-test

@@ -1,39 +1,35 @@
-"""Matcher cost and accuracy: index build time, ms per question, top-1 figures.
+"""Cost of the understanding step: start-up, and CPU per message.
 
-Usage: .venv/bin/python benchmarks/bench_qa.py [extra.jsonl ...]
+Usage: .venv/bin/python benchmarks/bench_qa.py [labelled.jsonl ...]
 
-Runs over ../shared/qa/dev.jsonl (when present), tests/data/extra_questions*.jsonl
-and any files given. "cold" timings clear the normalisation caches before every
-question (a question the bot has never seen); "warm" ones repeat the questions.
-"wall" is elapsed time (includes being descheduled when the machine is busy);
-"cpu" is the thread's CPU time, the matcher's own cost.
+Settings: the packaged content and its fitted parameters, one thread. Start-up
+is measured twice: training the models from the data (what the first start on
+a machine does) and loading the saved models (every later start, and the
+Docker image). Per message: CPU time (``time.process_time``, so another
+process on the machine does not inflate it) of ``understand(text)`` over every
+labelled file in content/data/examples and tests/data/holdout (plus any given),
+"cold" (every per-word cache cleared before each message: words the bot has
+never seen) and "warm"; and a 4096-character message. Accuracy figures come
+from ``stridecoach eval``, not from here.
 """
 
 from __future__ import annotations
 
 import json
-import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from content import Matcher, load_library  # noqa: E402
-from content.evaluation import evaluate  # noqa: E402
-from content.normalize import clean, rewrite, stem  # noqa: E402
+from content.loader import DATA_DIR, load_library  # noqa: E402
+from content.understanding import artefact, build_understander  # noqa: E402
+from content.understanding.engine import Understander  # noqa: E402
+from content.understanding.features import _char_grams  # noqa: E402
 
-FILES = [
-    ROOT.parent / "shared" / "qa" / "dev.jsonl",
-    ROOT / "tests" / "data" / "extra_questions.jsonl",
-    ROOT / "tests" / "data" / "extra_questions2.jsonl",
-    ROOT / "tests" / "data" / "extra_questions3.jsonl",
-    ROOT / "tests" / "data" / "extra_questions4.jsonl",
-    ROOT / "tests" / "data" / "extra_questions5.jsonl",
-    ROOT / "tests" / "data" / "extra_questions6.jsonl",
-]
-REPEATS = 20
+FILES = sorted((DATA_DIR / "examples").glob("*.jsonl")) + sorted((ROOT / "tests" / "data" / "holdout").glob("*.jsonl"))
 
 
 def _percentile(values: list[float], pct: float) -> float:
@@ -41,55 +37,55 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
-def _time(matcher: Matcher, questions: list[str], cold: bool, clock=time.perf_counter) -> list[float]:
+def _clear(u: Understander) -> None:
+    u.models.featurizer._cache.clear()
+    u.models.repairer.repair.cache_clear()
+    _char_grams.cache_clear()
+
+
+def _time(u: Understander, texts: list[str], *, cold: bool) -> list[float]:
     out = []
-    for _ in range(REPEATS):
-        for q in questions:
-            if cold:
-                clean.cache_clear()
-                rewrite.cache_clear()
-                stem.cache_clear()
-                matcher.normalizer.repair.cache_clear()
-            start = clock()
-            matcher.match(q)
-            out.append((clock() - start) * 1000)
+    for text in texts:
+        if cold:
+            _clear(u)
+        start = time.process_time()
+        u.understand(text)
+        out.append((time.process_time() - start) * 1000)
     return out
 
 
-def main(argv: list[str]) -> None:
-    start = time.perf_counter()
-    library = load_library()
-    loaded = time.perf_counter()
-    matcher = Matcher(library)
-    built = time.perf_counter()
-    print(f"load library: {(loaded - start) * 1000:.1f} ms ({len(library.all_entries())} entries)")
-    print(f"build index:  {(built - loaded) * 1000:.1f} ms")
-    for path in [*FILES, *map(Path, argv)]:
-        if not path.exists():
-            print(f"\n{path}: not found, skipped")
-            continue
-        questions = [json.loads(line)["q"] for line in path.read_text().splitlines() if line.strip()]
-        report = evaluate(matcher, library, path)
-        print(f"\n{path.name} ({len(questions)} questions)")
+def _startup(cache: str) -> float:
+    import os
+
+    os.environ[artefact.CACHE_ENV] = cache
+    from content.understanding import _build
+
+    _build.cache_clear()
+    start = time.process_time()
+    build_understander(load_library())
+    return time.process_time() - start
+
+
+def main(extra: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as cache:
+        trained = _startup(cache)  # empty cache: trains and saves
+        loaded = _startup(cache)  # saved models: loads
+    print(f"start-up CPU: training {trained:.2f} s; loading saved models {loaded:.2f} s")
+    u = build_understander(load_library())
+    for path in [*FILES, *map(Path, extra)]:
+        texts = [json.loads(line)["q"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        cold = _time(u, texts, cold=True)
+        warm = _time(u, texts, cold=False)
+        longest = max(len(t) for t in texts)
         print(
-            f"  answerable top-1 {report.answerable_accuracy:.1%}  declined {report.decline_rate:.1%}"
-            f"  safety {report.safety_rate:.1%}  overall {report.overall_accuracy:.1%}"
+            f"{path.name:<34} n={len(texts):<4} cold p50 {_percentile(cold, 50):.3f} ms  p99 {_percentile(cold, 99):.3f} ms"
+            f"  max {max(cold):.3f} ms | warm p50 {_percentile(warm, 50):.3f} p99 {_percentile(warm, 99):.3f}"
+            f" | longest {longest} chars"
         )
-        # Wall time includes being descheduled on a busy machine; thread CPU
-        # time is what the matcher itself costs.
-        for label, cold, clock in (
-            ("cold wall", True, time.perf_counter),
-            ("warm wall", False, time.perf_counter),
-            ("cold cpu ", True, time.thread_time),
-        ):
-            ms = _time(matcher, questions, cold, clock)
-            print(
-                f"  {label}: p50 {statistics.median(ms):.3f} ms  p99 {_percentile(ms, 99):.3f} ms"
-                f"  max {max(ms):.3f} ms"
-            )
-    worst = "my calves hurt, " * 256  # 4096 characters
-    ms = _time(matcher, [worst[:4096]], cold=True)
-    print(f"\n4096-character message: p50 {statistics.median(ms):.3f} ms")
+    long_text = ("I ran the canal path again this morning and my calves felt tired near the end. " * 60)[:4000]
+    long_text = (long_text + " How many sets of jump rope should I do?")[:4096]
+    cold = _time(u, [long_text] * 20, cold=True)
+    print(f"4096-character message: cold p50 {_percentile(cold, 50):.2f} ms, max {max(cold):.2f} ms")
 
 
 if __name__ == "__main__":

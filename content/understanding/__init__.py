@@ -58,7 +58,9 @@ def build_understander(library: Library, data_dir: Path | None = None) -> Unders
 @lru_cache(maxsize=4)
 def _build(root: Path, fingerprint: str, library: Library) -> Understander:
     knowledge = load_knowledge(root, library)
-    saved = artefact.path_for(fingerprint)
+    # Only the packaged content is saved: a folder of a coach's drafts (or a test's)
+    # trains in memory and never pushes the packaged models out of the cache.
+    saved = artefact.path_for(fingerprint) if root.resolve() == DATA_DIR.resolve() else None
     models = artefact.load(saved, knowledge.vocabulary) if saved is not None else None
     if models is None:
         rows = base_rows(library, knowledge) + [labelled_row(line) for line in knowledge.labelled]

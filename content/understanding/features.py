@@ -19,6 +19,7 @@ from scipy.sparse import csr_matrix
 
 CHAR_MIN, CHAR_MAX = 3, 5  # character n-grams within a word: typo-tolerant evidence
 CHAR_WEIGHT = 0.6  # character evidence counts a little less than whole words
+MIN_DF = 2
 MAX_CACHED_WORDS = 50000  # bounds the per-word cache: memory does not grow with traffic
 
 
@@ -58,7 +59,9 @@ class Featurizer:
         for words in docs:
             n += 1
             df.update(raw_features(words).keys())
-        names = sorted(df)
+        # A feature seen in one example only cannot generalise; dropping them
+        # halves the columns and the training time. Whole words always stay.
+        names = sorted(name for name, count in df.items() if count >= MIN_DF or name.startswith("w:"))
         index = {name: i for i, name in enumerate(names)}
         idf = np.array([math.log((1 + n) / (1 + df[name])) + 1.0 for name in names])
         for name, i in index.items():

@@ -102,7 +102,7 @@ def train(rows: Iterable[Row], vocabulary: Vocabulary) -> Models:
     topic_idx = [i for i, r in enumerate(rows) if r.topic is not None]
     topic = classifier.fit(x[topic_idx], [rows[i].topic or "" for i in topic_idx])
     flag = classifier.fit(x, [r.flag for r in rows], balanced=True)
-    control = classifier.fit(x, [r.control for r in rows], balanced=True)
+    control = classifier.fit(x, [r.control for r in rows])
     pool = sorted({(" ".join(docs[i]), rows[i].topic or "") for i in topic_idx if 0 < len(docs[i]) <= MAX_POOL_WORDS})
     return Models(
         featurizer, Repairer(known), vocabulary, topic, flag, control,
