@@ -129,7 +129,7 @@ def _eval(args: argparse.Namespace) -> int:
     if not args.files and not args.cv:
         print("Name labelled .jsonl files to score, or pass --cv.", file=sys.stderr)
         return 2
-    understander = build_understander(library) if args.files else None
+    understander = build_understander(library)
     for path in args.files:
         try:
             report = evaluate_file(understander, library, path)

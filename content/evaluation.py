@@ -90,8 +90,8 @@ def _title(library: Library, entry_id: str) -> str:
 
 def evaluate_lines(understander: Understander, lines: list[Labelled]) -> Report:
     report = Report()
-    for line in lines:
-        report.add(line, understander.understand(line.text, context_of(line)))
+    for before, line in zip((None, *lines), lines, strict=False):
+        report.add(line, understander.understand(line.text, context_of(line, before)))
     return report
 
 

@@ -177,9 +177,14 @@ class Understander:
             j = int(np.argmax(s.control))
             if j != self._control_other and s.control[j] >= p.control_at:
                 return SessionControl(self.models.control.classes[j], float(s.control[j]))
-        scores = self.label_scores(s, context, p)
         classes = self.models.topic.classes
-        best = int(np.argmax(scores))
+        plain = self.label_scores(s, Context(), p)
+        best = int(np.argmax(plain))
+        if classes[best] in self.knowledge.intents and plain[best] >= p.intent_at:
+            scores = plain  # a command: the context only helps choose between entries
+        else:
+            scores = self.label_scores(s, context, p)
+            best = int(np.argmax(scores))
         label, score = classes[best], float(scores[best])
         entries = np.where(self._entry_mask, scores, -1.0)
         ranked = [classes[i] for i in np.argsort(-entries)[:MAX_ALTERNATIVES] if entries[i] >= p.suggest_at]

@@ -32,7 +32,7 @@ GRID = {
     "flag_at": (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
     "sentence_flag_at": (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01),
     "control_at": (0.3, 0.4, 0.5, 0.6),
-    "context_bonus": (0.0, 0.15, 0.3, 0.5, 0.8),
+    "context_bonus": (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5),
 }
 FOLDS = 5
 SUGGEST_SHARE = 0.55  # "did you mean" from this share of answer_at (a UX choice, not scored)
@@ -41,11 +41,21 @@ SUGGEST_SHARE = 0.55  # "did you mean" from this share of answer_at (a UX choice
 MISSED_FLAG_COST = 4.0
 
 
-def context_of(line: Labelled) -> Context:
+def context_of(line: Labelled, before: Labelled | None = None) -> Context:
+    """The context a line is judged in.
+
+    Session lines: the exercise being done. Follow-ups: the topic they follow.
+    Any other line is read as if it came right after the line before it in its
+    file was answered: in a real chat most messages arrive with a last topic
+    that has nothing to do with them, and the fitted context bonus must not
+    drag them back to it.
+    """
     if line.kind in ("session", "session-question") or (line.kind == "safety" and line.exercise):
         return Context(in_session=True, exercise=line.exercise)
     if line.kind == "followup":
         return Context(last_topic=line.previous)
+    if before is not None and before.ids and before.kind in ANSWERED_KINDS and before.source == line.source:
+        return Context(last_topic=before.ids[0])
     return Context()
 
 
@@ -154,10 +164,10 @@ def held_out_signals(library: Library, knowledge: Knowledge) -> list[Held]:
     for fold in folds_by_file(knowledge.labelled):
         rows = base + [labelled_row(x) for x in knowledge.labelled if x.source not in fold]
         u = Understander(train(rows, knowledge.vocabulary), knowledge, Params())
-        for line in knowledge.labelled:
+        for before, line in zip((None, *knowledge.labelled), knowledge.labelled, strict=False):
             if line.source in fold:
                 signals = None if u.unreadable(line.text) else u.signals(line.text)
-                held.append(Held(line, signals, u, context_of(line)))
+                held.append(Held(line, signals, u, context_of(line, before)))
     return held
 
 
