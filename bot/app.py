@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 # Every callback_data prefix a button of ours carries: s: sessions, r: reminders,
 # q: topics, d: data (/forget).
-CALLBACK_PREFIXES = ("s:", "r:", "q:", "d:")
+CALLBACK_PREFIXES = ("s:", "r:", "q:", "qn:", "d:")
 
 
 

@@ -182,7 +182,7 @@ def test_session_controls_only_count_in_a_session(u: Understander) -> None:
     assert not isinstance(u.understand(text), SessionControl)
 
 
-@pytest.mark.parametrize("text", ["how many reps?", "should I hold dumbbells for this one?"])
+@pytest.mark.parametrize("text", ["how many reps?", "should I hold dumbbells for this one?", "how many sets of this one?"])
 def test_a_question_mid_set_is_about_the_current_exercise(u: Understander, text: str) -> None:
     result = u.understand(text, IN_SESSION)
     assert isinstance(result, Question) and result.entry_id == "single-leg-calf-raise", result

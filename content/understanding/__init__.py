@@ -70,7 +70,7 @@ def _build(root: Path, fingerprint: str, library: Library) -> Understander:
                 artefact.save(models, saved)
             except OSError as exc:  # a read-only home is fine: we just train at every start
                 log.info("could not save the trained models to %s (%s)", saved, exc)
-    return Understander(models, knowledge, Params.load(root / UNDERSTANDING_DIR / FITTED_FILE), fingerprint)
+    return Understander(models, knowledge, library, Params.load(root / UNDERSTANDING_DIR / FITTED_FILE), fingerprint)
 
 
 @lru_cache(maxsize=1)

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from content.model import Library
 from content.understanding.knowledge import OUT_OF_SCOPE, Knowledge
 from content.understanding.results import (
     Command, Context, OutOfScope, Question, RedFlag, SessionControl, SmallTalk, Understanding, Unreadable,
@@ -47,6 +48,11 @@ SHORT_MESSAGE_WORDS = 8  # short messages lean on context and on rapidfuzz
 FOREIGN_SHARE = 0.5  # share of another language's function words that means "not English"
 NON_LATIN_SHARE = 0.5
 FUZZY_CUTOFF = 60.0
+# "Should I hold dumbbells for this one?": a message that points back ("this
+# one", "this exercise") is about the exercise in hand, or the topic just
+# answered, unless it names another entry by its title; even when another entry
+# shares its words ("dumbbells" are in toe walking too).
+REFERENCE = "thisone"
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ class Params:
     fuzzy_weight: float = 0.3  # share of rapidfuzz's evidence in a label's score
     answer_at: float = 0.45  # answer a question at or above this score
     suggest_at: float = 0.25  # "did you mean" between this and answer_at
-    intent_at: float = 0.45  # carry out a command at or above this score
+    intent_at: float = 0.4  # carry out a command at or above this score
     flag_at: float = 0.3  # a red flag at or above this probability (whole message)
     sentence_flag_at: float = 0.6  # ... or one sentence of a longer message at or above this
     control_at: float = 0.5  # a session control at or above this probability
@@ -84,10 +90,14 @@ class Signals:
     control: np.ndarray  # probabilities over models.control.classes
     n_words: int
     known_words: int  # words the models have seen: none means nothing to go on ("qwzx blorp")
+    refers_back: bool = False  # "this one", "this exercise" (vocabulary.toml maps them to REFERENCE)
+    named: frozenset[str] = frozenset()  # entries whose whole title the message contains
 
 
 class Understander:
-    def __init__(self, models: Models, knowledge: Knowledge, params: Params, fingerprint: str = "") -> None:
+    def __init__(
+        self, models: Models, knowledge: Knowledge, library: Library, params: Params, fingerprint: str = ""
+    ) -> None:
         self.fingerprint = fingerprint
         self.models = models
         self.knowledge = knowledge
@@ -98,6 +108,8 @@ class Understander:
         self._flag_none = models.flag.index(NONE)
         self._flag_urgent = models.flag.index("urgent")
         self._control_other = models.control.index(OTHER)
+        # Title words per entry, to tell "this one" from "toe walking" (named by its title).
+        self._titles = {e.id: frozenset(models.words(e.title)) for e in library.all_entries() if e.title.strip()}
         self._pool = [" ".join(sorted(t.split())) for t in models.pool_texts]
         self._pool_label = np.array([self._label_index[label] for label in models.pool_labels], dtype=np.int64)
 
@@ -134,7 +146,10 @@ class Understander:
                 asked = [v for s, v in zip(parts, per_part, strict=True) if "?" in s] or per_part[-1:]
                 topic = 0.5 * topic + 0.5 * np.mean([m.topic.proba(*v) for v in asked], axis=0)
         known = sum(1 for w in words if w in m.repairer.known)
-        return Signals(flag, flag_sentence, topic, self._fuzzy(words), m.control.proba(*vec), len(words), known)
+        return Signals(
+            flag, flag_sentence, topic, self._fuzzy(words), m.control.proba(*vec), len(words), known,
+            REFERENCE in words, frozenset(e for e, title in self._titles.items() if title <= set(words)),
+        )
 
     def _fuzzy(self, words: list[str]) -> np.ndarray:
         """Best rapidfuzz similarity (0..1) of a short message to each label's examples.
@@ -173,6 +188,10 @@ class Understander:
             return RedFlag("urgent" if urgent else "professional", max(flag_score, sentence_score))
         if s.known_words == 0:
             return OutOfScope(0.0)
+        in_hand = context.exercise or context.last_topic
+        if s.refers_back and in_hand in self._label_index and not (s.named - {in_hand}):
+            if not (context.in_session and s.control[self._control_other] < p.control_at):
+                return Question(in_hand, 1.0, "answer")
         if context.in_session:
             j = int(np.argmax(s.control))
             if j != self._control_other and s.control[j] >= p.control_at:
