@@ -24,6 +24,9 @@ def register_features(application: Application[Any, Any, Any, Any, Any, Any], se
     # question is pending (one read in its transaction); then the schedule's.
     reminders.register(application, services)
     sessions.register(application, services)
+    # Before everything: "pause for a week", "remind me Tuesdays at 7am" (two regexes, no
+    # database read unless one matches), so they work mid-session too.
+    services.text_claimers.insert(0, reminders.claim_words)
     progress.register(application, services)
     operations.register(application, services)
 

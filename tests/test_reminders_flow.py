@@ -580,3 +580,17 @@ async def test_a_late_reminder_at_night_is_dropped_not_sent(
     report = await tick(services)
     assert report.sent == 0 and report.dropped == 1
     assert reminders_in(bot.fake) == []
+
+
+async def test_pause_for_a_week_mid_session_pauses_the_reminders_not_the_session(
+    bot: BotHarness, services: Services
+) -> None:
+    await schedule(bot, zone="Berlin")
+    await bot.send(RUNNER, "/session")
+    await bot.press(RUNNER, "Lower back routine")
+    [paused] = await bot.send(RUNNER, "pause my reminders for a week")
+    assert "paused until <b>Mon 9 Mar</b>" in paused.text
+    assert stored(services).paused_until is not None  # type: ignore[union-attr]
+    with services.db.session() as session:
+        row = session.exec(select(WorkoutSession).where(WorkoutSession.runner_id == RUNNER)).one()
+    assert row.status == "active" and row.position == 0
