@@ -966,3 +966,35 @@ async def test_help_carries_the_coaches_not_doctors_note_and_the_session_control
     reply = only(await bot.send(RUNNER, "/help"))
     assert "not doctors" in reply.text and "physical therapist" in reply.text
     assert "<i>undo</i>" in reply.text and "<i>skip exercise</i>" in reply.text
+
+
+# ------------------------------------------------------------------ understanding mid-session
+
+
+async def test_a_red_flag_mid_session_pauses_it_and_never_sends_the_next_set(
+    bot: BotHarness, services: Services
+) -> None:
+    await start(bot)
+    await bot.send(RUNNER, "done")
+    replies = await bot.send(RUNNER, "my calf is suddenly hot, red and swollen since the long flight")
+    texts = [m.text for m in replies]
+    assert any("urgent medical help" in t for t in texts), texts
+    assert texts[-1].startswith("I've paused your session"), texts
+    assert not any("Set 3 of 3" in t or "Set 2 of 3" in t and "paused" not in t for t in texts[:-1])
+    assert latest_row(services).status == "paused"
+    assert len(stored_sets(services)) == 1  # the set done before stays; nothing invented
+    resumed = await bot.send(RUNNER, "resume")
+    assert any("Set 2 of 3" in m.text for m in resumed)
+
+
+async def test_a_control_in_other_words_steers_the_session(bot: BotHarness, services: Services) -> None:
+    await start(bot)
+    await bot.send(RUNNER, "hang on, phone call")
+    assert latest_row(services).status == "paused"
+
+
+async def test_a_question_mid_set_is_answered_about_the_current_exercise(bot: BotHarness) -> None:
+    await start(bot)  # jump rope first
+    replies = await bot.send(RUNNER, "how many sets of this one?")
+    assert "Jumping rope" in replies[0].text or "jump" in replies[0].text.lower()
+    assert replies[-1].text.startswith("Back to your session")
