@@ -34,12 +34,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
 from typing import Any, Protocol
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.retry_after import retry_after_seconds
 from bot.sanitise import clean_request
 
 log = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ class ChatBudgets(BaseRateLimiter):
                     log.warning("%s: still flood-limited after %d retries", endpoint, attempt)
                     raise
                 attempt += 1
-                wait = _seconds(exc) + 0.1
+                wait = retry_after_seconds(exc) + 0.1
                 now = self.clock.monotonic()
                 for budget in (chat, broadcast):
                     if budget is not None:
@@ -174,7 +174,7 @@ class ChatBudgets(BaseRateLimiter):
             return None
         key: int | str
         try:
-            key = int(chat_id)  # type: ignore[call-overload]
+            key = int(str(chat_id))
         except (TypeError, ValueError):
             key = str(chat_id)  # "@channelname"
         budget = self.chats.get(key)
@@ -193,8 +193,3 @@ class ChatBudgets(BaseRateLimiter):
             del self.chats[key]
 
 
-def _seconds(exc: RetryAfter) -> float:
-    value = getattr(exc, "_retry_after", None)  # a timedelta in PTB 22, whatever the env flag
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(exc.retry_after)  # type: ignore[arg-type]

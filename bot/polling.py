@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.inbox import inbox_of
+from bot.retry_after import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -92,5 +92,4 @@ class PollingReceiver:
 def _retry_after(exc: Exception) -> float | None:
     if not isinstance(exc, RetryAfter):
         return None
-    value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+    return retry_after_seconds(exc)

@@ -45,6 +45,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ExtBot
 
 from bot.budgets import BROADCAST
+from bot.retry_after import retry_after_seconds
 from bot.outbox import classify
 from bot.ui import reminders as ui
 from storage import schedules
@@ -205,7 +206,7 @@ class ReminderDelivery:
                 await asyncio.to_thread(self._record_blocked, owed)
                 return "blocked"
             except RetryAfter as exc:
-                wait = _retry_after_seconds(exc)
+                wait = retry_after_seconds(exc)
                 log.warning("flood control on reminder %s: waiting %.1f s as told", owed.reminder_id, wait)
                 await self.sleep(wait)
             except BadRequest as exc:  # before NetworkError: BadRequest subclasses it
@@ -253,11 +254,6 @@ class ReminderDelivery:
             schedules.block_runner(session, runner_id=owed.runner_id, now=self.services.now())
 
 
-def _retry_after_seconds(exc: RetryAfter) -> float:
-    value = getattr(exc, "_retry_after", None)  # a timedelta in PTB 22, whatever the env flag
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(exc.retry_after)  # type: ignore[arg-type]  # an int or a timedelta, depending on PTB's env flag
 
 
 def schedule_tick(application: Application[Any, Any, Any, Any, Any, Any], delivery: ReminderDelivery) -> None:

@@ -26,7 +26,6 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any, Protocol
 
 from telegram.error import InvalidToken, NetworkError, RetryAfter
@@ -35,6 +34,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.inbox import inbox_of
 from bot.logging_setup import configure_logging
+from bot.retry_after import retry_after_seconds
 from bot.runtime import build_services
 from bot.settings import Settings
 
@@ -166,7 +166,7 @@ async def retrying(action: Callable[[], Awaitable[Any]], what: str) -> None:
             await action()
             return
         except RetryAfter as exc:
-            wait = _seconds(exc.retry_after)
+            wait = retry_after_seconds(exc)
         except InvalidToken:
             raise
         except NetworkError as exc:  # includes TimedOut and HTTP 5xx
@@ -176,10 +176,6 @@ async def retrying(action: Callable[[], Awaitable[Any]], what: str) -> None:
             continue
         log.warning("could not %s: flood control; retrying in %.0fs", what, wait)
         await asyncio.sleep(wait)
-
-
-def _seconds(value: int | float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 async def _until_stopped(stop: asyncio.Event, work: Awaitable[None]) -> bool:

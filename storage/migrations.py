@@ -46,9 +46,9 @@ def _v3_inbox(conn: Connection) -> None:
 
 def _v4_outbox(conn: Connection) -> None:
     """Version 4: the outbox of replies that matter (bot/outbox.py)."""
-    from storage.models import OutboxMessage
+    from storage.models import OutboxMessage, table_of
 
-    OutboxMessage.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+    table_of(OutboxMessage).create(conn, checkfirst=True)
 
 
 def _v5_paused_until(conn: Connection) -> None:
