@@ -7,6 +7,7 @@ subprocess with the HTTP emulator delivering updates to it, as Telegram would.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
@@ -20,6 +21,7 @@ import httpx
 import pytest
 
 from bot.app import build_application
+from bot.inbox import inbox_of
 from bot.services import Services
 from bot.settings import Settings
 from bot.testing import FakeTelegram
@@ -80,17 +82,16 @@ class WebhookBot:
         return await self.client.post(self.url, content=data, headers=headers)
 
     async def settle(self) -> None:
-        """Wait (bounded) until every queued update has been handled."""
-        deadline = time.monotonic() + 5
-        while self.app.update_queue.qsize() and time.monotonic() < deadline:
-            await _sleep(0.02)
-        await _sleep(0.1)
+        """Wait until every update stored by a 200 has been handled (replies sent); nothing sleeps.
 
-
-async def _sleep(seconds: float) -> None:
-    import asyncio
-
-    await asyncio.sleep(seconds)
+        A refused delivery (403, 400) is never stored, so there is nothing to wait for.
+        """
+        inbox = inbox_of(self.app)
+        deadline = time.monotonic() + 5  # only stops a broken run
+        while self.app.update_queue.qsize() or inbox.unhandled_count():
+            assert time.monotonic() < deadline, "updates still unhandled"
+            await asyncio.sleep(0)  # yield to the Application
+            await asyncio.to_thread(lambda: None)  # and to work it runs in threads
 
 
 @pytest.fixture
