@@ -26,7 +26,8 @@ RUN python -m venv /opt/venv
 # Dependencies first, read from pyproject.toml itself, so that editing the code
 # does not reinstall them (this layer is cached until pyproject.toml changes).
 COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+# The postgres extra (psycopg 3) too, so the same image opens SQLite or PostgreSQL.
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['postgres']))" \
         > /tmp/requirements.txt \
  && /opt/venv/bin/pip install -r /tmp/requirements.txt
 
@@ -36,7 +37,7 @@ COPY bot ./bot
 COPY content ./content
 COPY storage ./storage
 RUN /opt/venv/bin/pip install --no-deps . \
- && /opt/venv/bin/python -c "import bot.cli, content, storage" \
+ && /opt/venv/bin/python -c "import bot.cli, content, storage, psycopg; from storage.migrations import head_revision; head_revision()" \
  && STRIDECOACH_MODEL_CACHE=/opt/models /opt/venv/bin/python -m bot train
 
 

@@ -208,7 +208,7 @@ def _stats(_args: argparse.Namespace) -> int:
     from storage.stats import collect_stats, format_stats
 
     settings = Settings()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, settings.database_options())
     db.migrate()
     with db.session() as session:
         print(format_stats(collect_stats(session)))

@@ -71,5 +71,7 @@ def configure_logging(level: str = "INFO", fmt: str = "text", secrets: list[str]
     # httpx logs every request URL at INFO, and the URL carries the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Alembic narrates every step at INFO; storage.migrations logs one line per upgrade.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     # tornado logs every request (and 4xx again as warnings); the webhook logs its refusals itself.
     logging.getLogger("tornado.access").setLevel(logging.ERROR)

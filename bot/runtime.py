@@ -17,7 +17,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock) -> Servic
     """Load and validate the content, train the understanding step, open and migrate the database."""
     library = default_library()
     understander = build_understander(library)
-    db = Database(settings.database_url)
-    version = db.migrate()
-    log.info("database ready (schema version %d)", version)
+    db = Database(settings.database_url, settings.database_options())
+    revision = db.migrate()
+    log.info("database ready (%s, schema revision %s)", db.dialect, revision)
     return Services(settings=settings, db=db, library=library, understander=understander, clock=clock)

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.db import DatabaseOptions
+
 DEFAULT_DATABASE_URL = "sqlite:///data/stridecoach.db"
 
 
@@ -24,6 +26,14 @@ class Settings(BaseSettings):
     telegram_api_file_url: str | None = None
 
     database_url: str = DEFAULT_DATABASE_URL
+    # PostgreSQL connection pool per process (TLS, connect and statement timeouts go in
+    # the URL's query, e.g. ?sslmode=verify-full&connect_timeout=5); see docs/replicas.md.
+    database_pool_size: int = Field(default=5, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
+    database_pool_timeout: float = Field(default=30.0, gt=0)
+    database_pool_recycle: int = Field(default=1800, ge=-1)
+    # False behind PgBouncer < 1.21 in transaction mode (no server-side prepared statements).
+    database_prepared_statements: bool = True
 
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -51,6 +61,15 @@ class Settings(BaseSettings):
     # Per-runner flood guard (issue 5).
     flood_max_messages: int = Field(default=20, ge=1)
     flood_window_seconds: float = Field(default=10.0, gt=0)
+
+    def database_options(self) -> DatabaseOptions:
+        return DatabaseOptions(
+            pool_size=self.database_pool_size,
+            max_overflow=self.database_max_overflow,
+            pool_timeout=self.database_pool_timeout,
+            pool_recycle=self.database_pool_recycle,
+            prepared_statements=self.database_prepared_statements,
+        )
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

@@ -1,29 +1,41 @@
 """Engine set-up and the one way to open a unit of work.
 
-SQLite by default (WAL, busy timeout, foreign keys). Transactions start with
-BEGIN IMMEDIATE so a read-then-write never hits SQLite's mid-transaction
-SQLITE_BUSY deadlock; the busy timeout then simply waits for the writer.
-`DATABASE_URL` may name PostgreSQL instead: nothing here is SQLite-only except
-the pragmas, which are skipped there.
+Two databases are supported, both first-class:
+
+- SQLite (the default): WAL, busy timeout, foreign keys. Transactions start with
+  BEGIN IMMEDIATE so a read-then-write never hits SQLite's mid-transaction
+  SQLITE_BUSY deadlock; the busy timeout then simply waits for the writer.
+  One process per database file.
+- PostgreSQL through psycopg 3 (`pip install stridecoach[postgres]`): `postgresql://`
+  and `postgres://` URLs are read as `postgresql+psycopg://`. libpq settings ride
+  in the URL's query (`sslmode=verify-full&sslrootcert=...`, `connect_timeout=5`,
+  `options=-c statement_timeout=5000`); the pool is sized by `DatabaseOptions`.
+  Several processes may share one database (docs/database.md).
+
+Nothing in the storage layer relies on a driver's `rowcount` after an INSERT:
+idempotent inserts use `INSERT ... ON CONFLICT DO NOTHING RETURNING` and count
+the rows that come back (psycopg 3 reports -1 where sqlite3 reports 0 or 1).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
-from sqlalchemy.sql.dml import Insert
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, SQLModel, create_engine
 
-from storage.migrations import migrate
 from storage.models import table_of
 
 log = logging.getLogger(__name__)
@@ -31,15 +43,43 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
 
 
+@dataclass(frozen=True, slots=True)
+class DatabaseOptions:
+    """Connection-pool settings (PostgreSQL; SQLite keeps SQLAlchemy's defaults).
+
+    Attributes:
+        pool_size: connections kept open per process.
+        max_overflow: extra connections opened under load, closed when idle.
+        pool_timeout: seconds to wait for a free connection before failing.
+        pool_recycle: seconds after which a connection is replaced (-1: never);
+            set it below a proxy's or firewall's idle timeout.
+        prepared_statements: False behind PgBouncer in transaction mode older than
+            1.21, which cannot keep psycopg's server-side prepared statements.
+    """
+
+    pool_size: int = 5
+    max_overflow: int = 10
+    pool_timeout: float = 30.0
+    pool_recycle: int = 1800
+    prepared_statements: bool = True
+
+
 class Database:
     """Owns the engine; hands out sessions whose commit the caller controls."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.engine = make_engine(url)
+    def __init__(self, url: str, options: DatabaseOptions | None = None) -> None:
+        self.url = normalise_url(url)
+        self.engine = make_engine(self.url, options or DatabaseOptions())
 
-    def migrate(self) -> int:
-        """Create or upgrade the schema; returns the schema version now in force."""
+    @property
+    def dialect(self) -> str:
+        """"sqlite" or "postgresql"."""
+        return self.engine.dialect.name
+
+    def migrate(self) -> str:
+        """Create or upgrade the schema (Alembic); returns the revision now in force."""
+        from storage.migrations import migrate
+
         return migrate(self.engine)
 
     @contextmanager
@@ -57,7 +97,23 @@ class Database:
         self.engine.dispose()
 
 
-def make_engine(url: str) -> Engine:
+def normalise_url(url: str) -> str:
+    """PostgreSQL URLs without a driver (or Heroku-style `postgres://`) use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def redacted_url(url: str) -> str:
+    """The URL with its password masked, for log lines."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(url: str, options: DatabaseOptions | None = None) -> Engine:
+    options = options or DatabaseOptions()
+    if url.startswith("postgresql"):
+        return _postgres_engine(url, options)
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     if url in ("sqlite://", "sqlite:///:memory:"):
@@ -73,9 +129,34 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _postgres_engine(url: str, options: DatabaseOptions) -> Engine:
+    connect_args: dict[str, Any] = {}
+    if "application_name" not in url:
+        # Shows in pg_stat_activity which replica holds a connection (and a lock).
+        connect_args["application_name"] = f"stridecoach:{socket.gethostname()[:30]}:{os.getpid()}"
+    if not options.prepared_statements:
+        connect_args["prepare_threshold"] = None
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=options.pool_size,
+        max_overflow=options.max_overflow,
+        pool_timeout=options.pool_timeout,
+        pool_recycle=options.pool_recycle,
+        connect_args=connect_args,
+    )
+
+
 def _ensure_parent_dir(url: str) -> None:
     path = Path(url.split("///", 1)[1])
     path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL; None for in-memory or other databases."""
+    if not url.startswith("sqlite") or url in ("sqlite://", "sqlite:///:memory:"):
+        return None
+    return Path(url.split("///", 1)[1])
 
 
 def _install_sqlite_pragmas(engine: Engine) -> None:
@@ -103,14 +184,24 @@ def insert_ignore_statement(dialect: str, table: Table) -> Insert:
     The one place that spells an idempotent insert: a row that would break a
     unique constraint is silently not inserted. Built once per dialect and
     table (compiled once by SQLAlchemy's cache); callers add ``values`` or
-    ``returning`` as they need.
+    ``returning`` as they need. To learn whether a row went in, add
+    ``RETURNING`` and count the rows that come back: ``rowcount`` after
+    ON CONFLICT DO NOTHING is -1 on psycopg 3.
     """
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(table).on_conflict_do_nothing()
 
 
+@lru_cache(maxsize=32)
+def _insert_ignore_returning_key(dialect: str, table: Table) -> Insert:
+    return insert_ignore_statement(dialect, table).returning(*table.primary_key.columns)
+
+
 def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
-    """Insert one row unless a unique constraint already holds it; True when it was inserted."""
+    """Insert one row unless a unique constraint already holds it; True when it was inserted.
+
+    A row comes back from RETURNING only when the insert happened, on every driver.
+    """
     connection = session.connection()
-    stmt = insert_ignore_statement(connection.dialect.name, table_of(model))
-    return bool(connection.execute(stmt, values).rowcount)
+    stmt = _insert_ignore_returning_key(connection.dialect.name, table_of(model))
+    return connection.execute(stmt, values).first() is not None

@@ -222,10 +222,3 @@ class Reminder(SQLModel, table=True):
     kind: str = "scheduled"  # scheduled | snooze
     status: str = Field(default="pending", index=True)  # pending | sent | dropped | failed
     sent_at: datetime | None = Field(default=None, sa_column=_utc_column())
-
-
-class SchemaMigration(SQLModel, table=True):
-    __tablename__ = "schema_migration"
-
-    version: int = Field(primary_key=True)
-    applied_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))

@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh SQLite file per test, a hand-moved clock, the real bot."""
+"""Shared fixtures: a fresh database per test (SQLite, and PostgreSQL when a server is
+given, see tests/databases.py), a hand-moved clock, the real bot."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.settings import Settings
 from bot.testing import FakeTelegram
 from bot.testing.harness import FakeClock
 from storage.db import Database
+from tests import databases
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -30,9 +32,22 @@ RUNNER = 4242
 OTHER_RUNNER = 4343
 
 
+def pytest_report_header() -> str:
+    if databases.postgres_url():
+        return "databases: sqlite, postgresql (STRIDECOACH_TEST_POSTGRES_URL)"
+    return "databases: sqlite only (set STRIDECOACH_TEST_POSTGRES_URL to run PostgreSQL too)"
+
+
+@pytest.fixture(params=databases.available())
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """Each test that touches the database runs once per available database."""
+    return str(request.param)
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'stridecoach.db'}"
+def database_url(database_kind: str, tmp_path: Path) -> Iterator[str]:
+    with databases.fresh_database(database_kind, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from tests.test_e2e import (
     BotProcess,
     play_back_routine_with_kill,
     play_start_and_question,
-    query,
+    Stored,
     say,
     sessions_feature_ready,
     start_and_wait,
@@ -108,11 +108,11 @@ def test_the_image_serves_the_end_to_end_scenario(image: str, emulator: Emulator
         start_and_wait(bot, emulator)
         say(emulator, "hollow hold", "hollow body hold")
         if sessions_feature_ready():
-            play_back_routine_with_kill(emulator, bot, db_path, lambda: start_and_wait(bot, emulator))
+            play_back_routine_with_kill(emulator, bot, Stored(db_path), lambda: start_and_wait(bot, emulator))
         assert bot.terminate() == 0  # SIGTERM: drained and closed, exit status 0
     finally:
         bot.kill()
-    assert query(db_path, "SELECT id FROM runner") == [(RUNNER,)]
-    assert query(db_path, "PRAGMA integrity_check") == [("ok",)]
+    assert Stored(db_path).runner_ids() == {RUNNER}
+    assert Stored(db_path).intact()
     log = bot.log()
     assert "stopped cleanly" in log and TOKEN not in log

@@ -1,8 +1,9 @@
 """End to end: the real `stridecoach run` process, over HTTP, against the local Bot API emulator.
 
 Each test starts the bot as a subprocess with TELEGRAM_API_BASE_URL pointing at an
-emulator on 127.0.0.1 and a SQLite file in a temporary folder, plays a runner, and
-reads the database file at the end. Every wait is bounded; every process started
+emulator on 127.0.0.1 and a fresh database (a SQLite file, or a PostgreSQL schema when
+a server is given), plays a runner, and reads the database at the end through the
+storage layer. Every wait is bounded; every process started
 is stopped (killed if need be) when the test ends.
 """
 
@@ -10,16 +11,22 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from sqlalchemy import text
+from sqlmodel import Session, select
+
 from bot.settings import Settings
 from bot.testing.emulator import Emulator, Event
+from storage import inbox, workouts
+from storage.db import Database
+from storage.models import Runner
 
 pytestmark = pytest.mark.e2e
 
@@ -95,11 +102,12 @@ class BotProcess:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-def bot_env(emulator: Emulator, db_path: Path, **extra: str) -> dict[str, str]:
+def bot_env(emulator: Emulator, database: Path | str, **extra: str) -> dict[str, str]:
+    """The bot's environment; `database` is a SQLite file or any database URL."""
     return clean_env(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=emulator.base_url,
-        DATABASE_URL=f"sqlite:///{db_path}",
+        DATABASE_URL=database if isinstance(database, str) else f"sqlite:///{database}",
         REMINDER_TICK_SECONDS="5",
         **extra,
     )
@@ -112,13 +120,8 @@ def emulator() -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "e2e.db"
-
-
-@pytest.fixture
-def bot(emulator: Emulator, db_path: Path, tmp_path: Path) -> Iterator[BotProcess]:
-    process = BotProcess([sys.executable, "-m", "bot", "run"], bot_env(emulator, db_path), tmp_path)
+def bot(emulator: Emulator, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
+    process = BotProcess([sys.executable, "-m", "bot", "run"], bot_env(emulator, database_url), tmp_path)
     try:
         yield process
     finally:
@@ -196,9 +199,59 @@ def play_start_and_question(emulator: Emulator) -> None:
     assert "10" in answer.text  # the article's 10-second holds
 
 
-def query(db_path: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db_path, timeout=5) as connection:
-        return connection.execute(sql, params).fetchall()
+def query(database_url: str, sql: str) -> list[tuple[object, ...]]:
+    """Plain SQL through the storage layer's engine, on whichever database the bot used."""
+    db = Database(database_url)
+    try:
+        with db.engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql)).all()]
+    finally:
+        db.close()
+
+
+class Stored:
+    """What the bot stored, read through the storage layer (any database)."""
+
+    def __init__(self, database: Path | str) -> None:
+        self.url = database if isinstance(database, str) else f"sqlite:///{database}"
+
+    @contextmanager
+    def _session(self) -> Iterator[tuple[Database, Session]]:
+        db = Database(self.url)
+        try:
+            with db.session() as session:
+                yield db, session
+        finally:
+            db.close()
+
+    def runner_ids(self) -> set[int]:
+        with self._session() as (_db, session):
+            return set(session.exec(select(Runner.id)).all())
+
+    def latest_session(self, runner_id: int) -> tuple[int, str] | None:
+        with self._session() as (_db, session):
+            row = workouts.latest_session(session, runner_id=runner_id)
+            return None if row is None or row.id is None else (row.id, row.status)
+
+    def set_positions(self, session_id: int) -> list[int]:
+        with self._session() as (_db, session):
+            return [row.position for row in workouts.completed_sets(session, session_id=session_id)]
+
+    def set_count(self, runner_id: int) -> int:
+        latest = self.latest_session(runner_id)
+        return 0 if latest is None else len(self.set_positions(latest[0]))
+
+    def unhandled_update_ids(self) -> set[int]:
+        """Updates stored in the inbox and not handled yet."""
+        with self._session() as (_db, session):
+            return {update_id for update_id, _payload in inbox.unhandled(session)}
+
+    def intact(self) -> bool:
+        """SQLite's integrity check; PostgreSQL's own crash recovery needs none from us."""
+        with self._session() as (db, session):
+            if db.dialect != "sqlite":
+                return True
+            return session.connection().exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
 
 
 def sessions_feature_ready() -> bool:
@@ -206,7 +259,7 @@ def sessions_feature_ready() -> bool:
 
 
 def play_back_routine_with_kill(
-    emulator: Emulator, bot: BotProcess, db_path: Path, restart: Callable[[], None]
+    emulator: Emulator, bot: BotProcess, stored: Stored, restart: Callable[[], None]
 ) -> None:
     """/session, the back routine, "done" after every set, kill -9 after set 4, the rest, /progress."""
     choices = reply_to(
@@ -217,8 +270,7 @@ def play_back_routine_with_kill(
     for _ in range(4):
         do_set(emulator)
     # Replies keep Telegram's ~1 message/s per chat, so the 4th may still be on its way.
-    emulator.wait_for(lambda: query(db_path, "SELECT COUNT(*) FROM completed_set")[0][0] == 4,
-                      WAIT, "4 sets stored")
+    emulator.wait_for(lambda: stored.set_count(RUNNER) == 4, WAIT, "4 sets stored")
 
     bot.kill()  # kill -9 in the middle of the session
     restart()
@@ -231,20 +283,18 @@ def play_back_routine_with_kill(
     progress = reply_to(emulator, "/progress", lambda events: any("Your progress" in e.text for e in events))
     assert not any("don't know the command" in e.text for e in progress), progress
 
-    sessions = query(db_path, "SELECT id, status FROM workout_session WHERE runner_id = ?", RUNNER)
-    assert len(sessions) == 1, sessions
-    session_id, status = sessions[0]
+    latest = stored.latest_session(RUNNER)
+    assert latest is not None
+    session_id, status = latest
     assert status == "finished"
-    positions = [row[0] for row in query(
-        db_path, "SELECT position FROM completed_set WHERE session_id = ? ORDER BY position", session_id
-    )]
+    positions = stored.set_positions(session_id)
     assert positions == list(range(BACK_ROUTINE_SETS)), positions  # every set once, none twice
 
 
 # ---------------------------------------------------------------------- the tests
 
 
-def test_e2e_questions(emulator: Emulator, bot: BotProcess, db_path: Path) -> None:
+def test_e2e_questions(emulator: Emulator, bot: BotProcess, database_url: str) -> None:
     start_and_wait(bot, emulator)
     play_start_and_question(emulator)
 
@@ -254,19 +304,19 @@ def test_e2e_questions(emulator: Emulator, bot: BotProcess, db_path: Path) -> No
     assert len(answer.text) > 100
     say(emulator, "hollow hold", "hollow body hold")
 
-    assert query(db_path, "SELECT id FROM runner") == [(RUNNER,)]
+    assert Stored(database_url).runner_ids() == {RUNNER}
     assert TOKEN not in bot.log()
 
 
 @pytest.mark.skipif(not sessions_feature_ready(), reason="bot/handlers/sessions.py is still the placeholder")
-def test_e2e_back_routine_survives_kill(emulator: Emulator, bot: BotProcess, db_path: Path) -> None:
+def test_e2e_back_routine_survives_kill(emulator: Emulator, bot: BotProcess, database_url: str) -> None:
     start_and_wait(bot, emulator)
     say(emulator, "/start", "StrideCoach")
-    play_back_routine_with_kill(emulator, bot, db_path, lambda: start_and_wait(bot, emulator))
+    play_back_routine_with_kill(emulator, bot, Stored(database_url), lambda: start_and_wait(bot, emulator))
     assert bot.terminate() == 0
 
 
-def test_sigterm_drains_in_flight_updates(emulator: Emulator, bot: BotProcess, db_path: Path) -> None:
+def test_sigterm_drains_in_flight_updates(emulator: Emulator, bot: BotProcess, database_url: str) -> None:
     start_and_wait(bot, emulator)
     runners = list(range(5001, 5011))
     updates = {user: emulator.send_text(user, "how do I do a hollow body hold")["update_id"]
@@ -278,14 +328,14 @@ def test_sigterm_drains_in_flight_updates(emulator: Emulator, bot: BotProcess, d
 
     # Every update is answered, stored in the inbox for the next start, or still at "Telegram".
     pending = set(emulator.pending_update_ids())
-    stored = {row[0] for row in query(db_path, "SELECT update_id FROM inbox_update WHERE handled_at IS NULL")}
+    stored = Stored(database_url).unhandled_update_ids()
     answered = {user for user in runners if emulator.messages(user)}
     for user in runners:
         waiting = updates[user] in pending or updates[user] in stored
         assert (user in answered) != waiting, (user, answered, pending, stored)
     log = bot.log()
     assert "SIGTERM received" in log and "database closed" in log and "stopped cleanly" in log
-    assert query(db_path, "PRAGMA integrity_check") == [("ok",)]
+    assert Stored(database_url).intact()
 
     # Nothing was lost: the next start answers whatever was still pending.
     start_and_wait(bot, emulator)
@@ -297,7 +347,7 @@ def test_sigterm_drains_in_flight_updates(emulator: Emulator, bot: BotProcess, d
 
 @pytest.mark.skipif(not sessions_feature_ready(), reason="bot/handlers/sessions.py is still the placeholder")
 def test_e2e_short_session_stop_resume_skip_exercise_and_pause_for_a_week(
-    emulator: Emulator, bot: BotProcess, db_path: Path
+    emulator: Emulator, bot: BotProcess, database_url: str
 ) -> None:
     """The forgiving controls and the words a runner uses, through the real process over HTTP."""
     start_and_wait(bot, emulator)
@@ -307,7 +357,7 @@ def test_e2e_short_session_stop_resume_skip_exercise_and_pause_for_a_week(
     say(emulator, "remind me Tuesdays and Thursdays at 7am", "which time zone")
     say(emulator, "Berlin", "Europe/Berlin")
     say(emulator, "pause for a week", "by themselves")
-    (paused_until, next_at), = query(db_path, "SELECT paused_until, next_reminder_at FROM schedule")
+    (paused_until, next_at), = query(database_url, "SELECT paused_until, next_reminder_at FROM schedule")
     assert paused_until is not None and next_at is not None and str(next_at) >= str(paused_until)
 
     # A short calf session: stop, resume at the same set, skip the rest of an exercise.
@@ -325,11 +375,11 @@ def test_e2e_short_session_stop_resume_skip_exercise_and_pause_for_a_week(
     say(emulator, "skip exercise", "Skipped the rest of Jumping rope")
     for _ in range(6):  # the squats and the double-leg raises, the last one brings the summary
         do_set(emulator)
-    emulator.wait_for(lambda: query(db_path, "SELECT status FROM workout_session")[0][0] == "finished",
+    emulator.wait_for(lambda: query(database_url, "SELECT status FROM workout_session")[0][0] == "finished",
                       WAIT, "the session finished")
 
-    rows = query(db_path, "SELECT routine_id, status, sets_done, sets_skipped FROM workout_session")
+    rows = query(database_url, "SELECT routine_id, status, sets_done, sets_skipped FROM workout_session")
     assert rows == [("calf-routine:short", "finished", 8, 1)]
-    assert query(db_path, "SELECT COUNT(*) FROM completed_set")[0][0] == 8
-    assert query(db_path, "SELECT exercise_id, position FROM skipped_set") == [("jump-rope", 2)]
+    assert query(database_url, "SELECT COUNT(*) FROM completed_set")[0][0] == 8
+    assert query(database_url, "SELECT exercise_id, position FROM skipped_set") == [("jump-rope", 2)]
     assert bot.terminate() == 0
