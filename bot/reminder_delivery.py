@@ -23,6 +23,12 @@ Failures never lose a reminder:
   while it is inside the grace window; after that it is closed as failed and logged.
 - 400 Bad Request (chat not found, ...): closed as failed, logged.
 
+Several replicas on one PostgreSQL database: a tick first takes the sender lock
+(`storage.locks`, an advisory lock held from the claim to the last send). A replica
+that finds it taken skips the tick, so one replica at a time claims and sends, and
+the send rate is shared by construction. When the sender dies the database releases
+the lock and the next tick, on any replica, reclaims the batch it left pending.
+
 A tick claims at most `reminder_send_rate * reminder_tick_seconds * 0.8` reminders, so
 its sends finish before the next tick; a larger backlog simply stays due in the
 database for the following ticks (oldest first). Nothing lives only in memory, so
@@ -49,6 +55,7 @@ from bot.retry_after import retry_after_seconds
 from bot.outbox import classify
 from bot.ui import reminders as ui
 from storage import schedules
+from storage.locks import SenderLock, try_sender_lock
 from storage.schedules import ClaimResult, OwedReminder
 
 if TYPE_CHECKING:
@@ -97,6 +104,7 @@ class TickReport:
     """What one tick did; logged, and asserted on by the tests."""
 
     skipped_busy: bool = False
+    skipped_other_sender: bool = False  # another replica holds the sender lock
     claimed: int = 0
     sent: int = 0
     blocked: int = 0
@@ -129,6 +137,7 @@ class ReminderDelivery:
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
         self._busy = asyncio.Lock()
+        self._lock: SenderLock | None = None
 
     @property
     def batch_limit(self) -> int:
@@ -150,23 +159,48 @@ class ReminderDelivery:
             log.info("reminder tick skipped: the previous tick is still sending")
             return TickReport(skipped_busy=True)
         async with self._busy:
-            now = self.services.now()
-            started = time.perf_counter()
-            claim = await asyncio.to_thread(self.claim, now)
-            report = TickReport(
-                claimed=len(claim.to_send),
-                dropped=claim.dropped,
-                skipped=claim.skipped,
-                duplicates=claim.duplicates,
-                expired=claim.expired,
-                claim_seconds=time.perf_counter() - started,
+            lock = await asyncio.to_thread(
+                try_sender_lock, self.services.db.engine, idle_timeout_seconds=self.lock_idle_timeout
             )
-            for owed in claim.to_send:
-                outcome = await self.deliver(owed)
-                setattr(report, outcome, getattr(report, outcome) + 1)
-            if report.claimed or report.dropped or report.expired:
-                log.info("reminder tick: %s", report)
-            return report
+            if lock is None:
+                log.debug("reminder tick skipped: another replica is sending")
+                return TickReport(skipped_other_sender=True)
+            self._lock = lock
+            try:
+                return await self._claim_and_send()
+            finally:
+                self._lock = None
+                await asyncio.to_thread(lock.release)
+
+    @property
+    def lock_idle_timeout(self) -> float:
+        """How long the sender lock's transaction may sit idle before the server ends it:
+        two ticks, at least two minutes (a 429's retry_after, back-off)."""
+        return max(120.0, 2 * self.services.settings.reminder_tick_seconds)
+
+    async def _claim_and_send(self) -> TickReport:
+        now = self.services.now()
+        started = time.perf_counter()
+        claim = await asyncio.to_thread(self.claim, now)
+        report = TickReport(
+            claimed=len(claim.to_send),
+            dropped=claim.dropped,
+            skipped=claim.skipped,
+            duplicates=claim.duplicates,
+            expired=claim.expired,
+            claim_seconds=time.perf_counter() - started,
+        )
+        for owed in claim.to_send:
+            outcome = await self.deliver(owed)
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        if report.claimed or report.dropped or report.expired:
+            log.info("reminder tick: %s", report)
+        return report
+
+    async def _still_sender(self) -> bool:
+        """Checked before every send: a replica that lost the lock must not send."""
+        lock = self._lock
+        return lock is None or await asyncio.to_thread(lock.still_held)
 
     def claim(self, now: datetime) -> ClaimResult:
         """The database part of a tick (runs in a worker thread): one transaction."""
@@ -196,6 +230,9 @@ class ReminderDelivery:
         while attempt < self.max_attempts or (timed_out and attempt == self.max_attempts):
             attempt += 1
             await self.pacer.wait()
+            if not await self._still_sender():
+                # Left pending: the replica that holds the lock now reclaims and sends it.
+                return "deferred"
             try:
                 # A broadcast: it spends the global bulk budget too (bot/budgets.py).
                 await self.bot.send_message(

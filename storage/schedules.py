@@ -22,10 +22,11 @@ window, never sent) | skipped (the runner skipped that day or had already traine
 | failed (could not be delivered: blocked, bad chat, or still unsent when the grace
 window ran out).
 
-Portability: the queries are plain SQL that SQLite and PostgreSQL both run. A
-multi-replica PostgreSQL deployment would add `.with_for_update(skip_locked=True)` to
-the two claim selects so each replica claims disjoint rows; nothing here relies on
-SQLite's single writer beyond that.
+Portability: the queries are plain SQL that SQLite and PostgreSQL both run. With
+several replicas on PostgreSQL only the holder of the sender lock (storage.locks)
+claims, reclaims and sends, so `reclaim_pending` never takes a row another live
+replica is sending; the claim selects lock their schedule rows (FOR UPDATE, ignored
+by SQLite) so a concurrent /pause is never overwritten by the advance.
 """
 
 from __future__ import annotations
@@ -404,6 +405,9 @@ def claim_due(
         )
         .order_by(col(Schedule.next_reminder_at))
         .limit(limit)
+        # PostgreSQL: hold these rows until commit, so a /pause or /schedule committed
+        # meanwhile is not overwritten by the advance below (SQLite: BEGIN IMMEDIATE).
+        .with_for_update(of=Schedule.__table__)  # type: ignore[attr-defined]
     ).all()
     for runner_id, chat_id, mask, local_time, zone, due, skip_date in scheduled:
         days = mask_to_days(mask)
@@ -438,6 +442,7 @@ def claim_due(
         )
         .order_by(col(Schedule.snooze_until))
         .limit(limit)
+        .with_for_update(of=Schedule.__table__)  # type: ignore[attr-defined]
     ).all()
     for runner_id, chat_id, local_time, due, snooze_zone in snoozed:
         assert due is not None  # the query keeps snooze_until <= now only

@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from bot.settings import Settings
 from bot.testing.emulator import Emulator, Event
-from storage import inbox, workouts
+from storage import inbox, outbox, workouts
 from storage.db import Database
 from storage.models import Runner
 
@@ -104,13 +104,13 @@ class BotProcess:
 
 def bot_env(emulator: Emulator, database: Path | str, **extra: str) -> dict[str, str]:
     """The bot's environment; `database` is a SQLite file or any database URL."""
-    return clean_env(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=emulator.base_url,
-        DATABASE_URL=database if isinstance(database, str) else f"sqlite:///{database}",
-        REMINDER_TICK_SECONDS="5",
-        **extra,
-    )
+    settings = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": emulator.base_url,
+        "DATABASE_URL": database if isinstance(database, str) else f"sqlite:///{database}",
+        "REMINDER_TICK_SECONDS": "5",
+    }
+    return clean_env(**{**settings, **extra})
 
 
 @pytest.fixture
@@ -240,6 +240,15 @@ class Stored:
     def set_count(self, runner_id: int) -> int:
         latest = self.latest_session(runner_id)
         return 0 if latest is None else len(self.set_positions(latest[0]))
+
+    def open_replies(self, runner_id: int) -> list[int]:
+        """Outbox replies of the runner's latest session not yet accepted by Telegram."""
+        latest = self.latest_session(runner_id)
+        if latest is None:
+            return []
+        with self._session() as (_db, session):
+            row = outbox.open_for_session(session, session_id=latest[0])
+            return [] if row is None or row.id is None else [row.id]
 
     def unhandled_update_ids(self) -> set[int]:
         """Updates stored in the inbox and not handled yet."""

@@ -482,3 +482,78 @@ async def test_weeks_across_dst_in_two_zones_zero_missed_zero_doubled(
         assert {r.status for r in mine} == {"sent"}
         # The chat received exactly the recorded reminders: nothing extra, nothing lost.
         assert len(reminders_in(fake, runner_id)) == len(mine)
+
+
+# ------------------------------------------------------------------ several replicas (PostgreSQL)
+
+
+def _terminate_sender_lock_holder(services: Services) -> None:
+    """What the server does to a dead (or hung, idle too long) sender: end its session."""
+    from sqlalchemy import text
+
+    from storage.locks import REMINDER_SENDER_LOCK_KEY
+
+    hi, lo = divmod(REMINDER_SENDER_LOCK_KEY, 1 << 32)
+    with services.db.engine.connect() as conn:
+        terminated = conn.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND classid::bigint = :hi AND objid::bigint = :lo AND objsubid = 1"
+        ), {"hi": hi, "lo": lo}).scalars().all()
+        conn.commit()
+    assert terminated == [True]
+
+
+async def test_a_replica_skips_its_tick_while_another_holds_the_sender_lock(
+    database_kind: str, settings: Settings, clock: FakeClock, fake: FakeTelegram
+) -> None:
+    from storage.locks import try_sender_lock
+
+    if database_kind != "postgresql":
+        pytest.skip("several replicas need PostgreSQL (SQLite: one process per file)")
+    async with Bot(settings, clock, fake) as a, Bot(settings, clock, fake) as b:
+        for runner_id in range(1001, 1041):
+            add_schedule(a.services, runner_id)
+        clock.set(MON_18_BERLIN + timedelta(seconds=5))
+
+        held = try_sender_lock(a.services.db.engine, idle_timeout_seconds=60)  # replica A is sending
+        assert held is not None and held.still_held()
+        report = await b.tick()
+        assert report.skipped_other_sender and report.claimed == 0
+        assert fake.calls_to("sendMessage") == []
+        assert try_sender_lock(b.services.db.engine, idle_timeout_seconds=60) is None
+
+        held.release()  # A's tick ends
+        report = await b.tick()
+        assert not report.skipped_other_sender and report.sent == 40
+        assert all(len(reminders_in(fake, runner_id)) == 1 for runner_id in range(1001, 1041))
+
+
+async def test_a_sender_that_loses_its_lock_stops_and_the_other_replica_finishes_the_batch(
+    database_kind: str, settings: Settings, clock: FakeClock, fake: FakeTelegram
+) -> None:
+    if database_kind != "postgresql":
+        pytest.skip("several replicas need PostgreSQL (SQLite: one process per file)")
+    async with Bot(settings, clock, fake) as a, Bot(settings, clock, fake) as b:
+        runner_ids = range(2001, 2041)
+        for runner_id in runner_ids:
+            add_schedule(a.services, runner_id)
+        clock.set(MON_18_BERLIN + timedelta(seconds=5))
+
+        # A's lock session is ended by the server after its tenth send (a dead or hung sender).
+        original_sleep = a.time.sleep
+
+        async def sleep_then_lose_lock(seconds: float) -> None:
+            await original_sleep(seconds)
+            if len(a.time.sleeps) == 10:
+                _terminate_sender_lock_holder(a.services)
+
+        assert a.delivery is not None
+        a.delivery.pacer._sleep = sleep_then_lose_lock
+        first = await a.tick()
+        assert 1 <= first.sent < 40 and first.deferred == 40 - first.sent
+
+        clock.advance(seconds=60)  # B's next tick
+        second = await b.tick()
+        assert second.sent == 40 - first.sent
+        assert [len(reminders_in(fake, runner_id)) for runner_id in runner_ids] == [1] * 40
+        assert {row.status for row in reminder_rows(a.services)} == {"sent"}

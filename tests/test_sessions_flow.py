@@ -998,3 +998,41 @@ async def test_a_question_mid_set_is_answered_about_the_current_exercise(bot: Bo
     replies = await bot.send(RUNNER, "how many sets of this one?")
     assert "Jumping rope" in replies[0].text or "jump" in replies[0].text.lower()
     assert replies[-1].text.startswith("Back to your session")
+
+
+async def test_a_done_racing_another_replica_is_applied_again_not_lost(
+    bot: BotHarness, services: Services, fake: FakeTelegram, database_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two replicas handle the runner's "done" updates at the same moment (PostgreSQL).
+
+    Between this replica's read of the session and its write, the other replica applies
+    its own "done" and commits: the compare-and-swap fails (StaleSessionError), the
+    transaction is rolled back and run again on the new row, so both sets are stored.
+    (On SQLite, BEGIN IMMEDIATE serialises the two, so the race cannot happen.)
+    """
+    if database_kind != "postgresql":
+        pytest.skip("one process per SQLite file: BEGIN IMMEDIATE serialises writers")
+    from bot.core.workout_events import Done
+    from bot.handlers import sessions as handler
+    from storage import outbox as outbox_store
+
+    await start(bot)
+    real_transition = handler.transition
+    raced = []
+
+    def transition_after_the_other_replica(*args: object, **kwargs: object) -> object:
+        if not raced:
+            raced.append(True)  # the other replica's "done", committed in its own transaction...
+            step = handler._transact(services, runner_id=RUNNER, event=Done(), update_id=900_001)
+            assert step.session_id is not None
+            with services.db.session() as session:  # ...and its reply reached the runner
+                outbox_store.close_seen(session, session_id=step.session_id, now=services.now())
+        return real_transition(*args, **kwargs)
+
+    monkeypatch.setattr(handler, "transition", transition_after_the_other_replica)
+    await bot.send(RUNNER, "done")
+
+    assert raced
+    assert [s.position for s in stored_sets(services)] == [0, 1]
+    assert latest_row(services).position == 2
+    assert not any("went wrong" in m.text.lower() for m in fake.chat(RUNNER))

@@ -920,12 +920,18 @@ def expire_abandoned(services: Services) -> int:
     now = services.now()
     timeout = _timeout(services)
     ended = 0
-    with services.db.session() as session:
-        for row in workouts.abandoned_sessions(session, before=now - timeout):
-            outcome = transition(workouts.state_of(row), Expire(timeout), services.library, now)
-            workouts.apply_outcome(session, runner_id=row.runner_id, row=row, outcome=outcome, now=now)
-            ended += outcome.state is not None and outcome.state.status == "expired"
-        pruned = workouts.prune_processed_updates(session, before=now - PROCESSED_UPDATE_TTL)
+    try:
+        with services.db.session() as session:
+            for row in workouts.abandoned_sessions(session, before=now - timeout):
+                outcome = transition(workouts.state_of(row), Expire(timeout), services.library, now)
+                workouts.apply_outcome(session, runner_id=row.runner_id, row=row, outcome=outcome, now=now)
+                ended += outcome.state is not None and outcome.state.status == "expired"
+            pruned = workouts.prune_processed_updates(session, before=now - PROCESSED_UPDATE_TTL)
+    except workouts.StaleSessionError:
+        # Another replica's sweep (or the runner) moved a session meanwhile; nothing was
+        # written, and the next sweep takes whatever is still abandoned.
+        log.info("sweep: a session changed under it; the next sweep carries on")
+        return 0
     if ended or pruned:
         log.info("sweep: %d abandoned session(s) ended, %d old update id(s) forgotten", ended, pruned)
     return ended
