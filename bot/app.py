@@ -30,11 +30,12 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import features, outbox
-from bot.budgets import ChatBudgets, Clock
+from bot.budgets import BROADCAST_RATE, ChatBudgets, Clock
 from bot.handlers import common, guards, questions, router
 from bot.handlers.chat_filters import PRIVATE, PRIVATE_MESSAGE
 from bot.inbox import Inbox, InboxProcessor
 from bot.services import BotApplication, BotContext, Services
+from bot.settings import Settings
 from bot.ui import questions as questions_ui
 from bot.ui import common as ui
 from bot.ui.common import bot_commands
@@ -72,7 +73,7 @@ def build_application(
         ApplicationBuilder()
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .rate_limiter(ChatBudgets(clock=telegram_clock))
+        .rate_limiter(ChatBudgets(clock=telegram_clock, broadcast_rate=_broadcast_rate(settings)))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         # No PTB Updater: it confirms updates to Telegram as soon as they are queued in
@@ -95,6 +96,13 @@ def build_application(
     application.bot_data["inbox"] = inbox
     _register_handlers(application, services)
     return application
+
+
+def _broadcast_rate(settings: Settings) -> float:
+    """Telegram's free bulk limit (~30/s), or REMINDER_SEND_RATE when paid broadcasts are on."""
+    if not settings.reminder_paid_broadcast:
+        return BROADCAST_RATE
+    return max(BROADCAST_RATE, settings.reminder_send_rate)
 
 
 def _register_handlers(application: BotApplication, services: Services) -> None:

@@ -138,6 +138,9 @@ class ReminderDelivery:
         self.backoff_seconds = backoff_seconds
         self._busy = asyncio.Lock()
         self._lock: SenderLock | None = None
+        # Only passed when on: it is a paid option (the bot's Stars balance pays per message).
+        paid = services.settings.reminder_paid_broadcast
+        self._paid_broadcast: dict[str, bool] = {"allow_paid_broadcast": True} if paid else {}
 
     @property
     def batch_limit(self) -> int:
@@ -207,14 +210,17 @@ class ReminderDelivery:
         settings = self.services.settings
         grace = timedelta(minutes=settings.reminder_grace_minutes)
         with self.services.db.session() as session:
+            # Lateness from waiting in a backlog while ticks ran is not downtime: late, never dropped.
+            since = schedules.mark_tick(session, now=now, tick=self.tick_period)
             # Leftovers first: they are older, and the fresh claim must not see them twice.
             result = schedules.reclaim_pending(
-                session, now=now, grace=grace, limit=self.batch_limit, tick=self.tick_period
+                session, now=now, grace=grace, limit=self.batch_limit, tick=self.tick_period,
+                sending_since=since,
             )
             room = self.batch_limit - len(result.to_send)
             if room > 0:
                 fresh = schedules.claim_due(
-                    session, now=now, grace=grace, limit=room, tick=self.tick_period
+                    session, now=now, grace=grace, limit=room, tick=self.tick_period, sending_since=since
                 )
                 result.to_send.extend(fresh.to_send)
                 result.dropped += fresh.dropped
@@ -236,7 +242,8 @@ class ReminderDelivery:
             try:
                 # A broadcast: it spends the global bulk budget too (bot/budgets.py).
                 await self.bot.send_message(
-                    owed.chat_id, text, reply_markup=keyboard, rate_limit_args=BROADCAST
+                    owed.chat_id, text, reply_markup=keyboard, rate_limit_args=BROADCAST,
+                    **self._paid_broadcast,
                 )
             except Forbidden as exc:
                 log.warning("runner %s blocked the bot (%s): reminders paused", owed.runner_id, exc)

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     reminder_grace_minutes: int = Field(default=60, ge=0)
     reminder_send_rate: float = Field(default=25.0, gt=0)  # messages per second
     reminder_tick_seconds: float = Field(default=60.0, gt=0)
+    # Telegram's paid broadcasts (0.1 Star per message beyond the free ~30/s, up to 1000/s):
+    # reminders go out with allow_paid_broadcast and the overall limiter follows REMINDER_SEND_RATE.
+    reminder_paid_broadcast: bool = False
 
     # Guided sessions (issue 3): an untouched session ends on its own after this.
     session_timeout_hours: float = Field(default=6.0, gt=0)

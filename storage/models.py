@@ -222,3 +222,18 @@ class Reminder(SQLModel, table=True):
     kind: str = "scheduled"  # scheduled | snooze
     status: str = Field(default="pending", index=True)  # pending | sent | dropped | failed
     sent_at: datetime | None = Field(default=None, sa_column=_utc_column())
+
+
+class ReminderSender(SQLModel, table=True):
+    """One row: since when reminder ticks have run without a break (see docs/reminders.md).
+
+    Written by the tick that holds the sender lock. A reminder that fell due while
+    ticks were running and waited in a backlog is sent late, never dropped; only
+    lateness from before `sending_since` (downtime) counts against the grace window.
+    """
+
+    __tablename__ = "reminder_sender"
+
+    id: int = Field(default=1, primary_key=True)
+    sending_since: datetime = Field(sa_column=_utc_column(nullable=False))
+    last_tick_at: datetime = Field(sa_column=_utc_column(nullable=False))

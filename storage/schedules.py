@@ -50,7 +50,7 @@ from bot.core.schedule import (
 from bot.core.reminder_words import in_quiet_hours
 from bot.core.timezones import zone_from_name
 from storage.db import insert_ignore_statement
-from storage.models import CompletedSet, Reminder, Runner, Schedule, table_of
+from storage.models import CompletedSet, Reminder, ReminderSender, Runner, Schedule, table_of
 from storage.runners import unblock
 
 log = logging.getLogger(__name__)
@@ -361,6 +361,7 @@ def claim_due(
     grace: timedelta,
     limit: int,
     tick: timedelta = timedelta(minutes=1),
+    sending_since: datetime | None = None,
 ) -> ClaimResult:
     """Record every reminder owed at `now` (up to `limit` runners) and advance the schedules.
 
@@ -378,6 +379,9 @@ def claim_due(
         limit: most schedules to claim (and snoozes, separately) in one call; the rest
             stay due for the next call.
         tick: lateness under one tick counts as on time.
+        sending_since: since when ticks have run without a break (`mark_tick`); only
+            lateness from before it (downtime) counts against `grace`, so a backlog
+            is sent late, never dropped. None: all lateness counts.
 
     Returns:
         The pending reminders to send now, and counts of the ones that are not sent.
@@ -385,6 +389,7 @@ def claim_due(
     result = ClaimResult()
     owed: list[_Owed] = []
     next_at: list[dict[str, Any]] = []
+    window_start = (now if sending_since is None else min(now, sending_since)) - grace
 
     scheduled = session.exec(
         select(  # type: ignore[call-overload]  # SQLModel's select() is typed for up to 4 columns
@@ -414,13 +419,13 @@ def claim_due(
         at = parse_local_time(local_time)
         cursor: datetime | None = due
         while cursor is not None and cursor <= now:
-            verdict = classify_due(cursor, now, grace, tick=tick)
+            verdict = classify_due(cursor, now, grace, tick=tick, sending_since=sending_since)
             if verdict == "late-send" and _quiet(now, zone, at):
                 verdict = "drop"  # late, and night where the runner is: never wake them
             if verdict == "drop":
                 owed.append(_Owed(runner_id, chat_id, cursor, SCHEDULED, DROPPED, True, local_time))
                 # Jump to the first instant still inside the window (possibly due now).
-                after = max(cursor, now - grace)
+                after = max(cursor, window_start)
             else:
                 owed.append(
                     _Owed(runner_id, chat_id, cursor, SCHEDULED, PENDING, verdict == "late-send", local_time)
@@ -446,7 +451,7 @@ def claim_due(
     ).all()
     for runner_id, chat_id, local_time, due, snooze_zone in snoozed:
         assert due is not None  # the query keeps snooze_until <= now only
-        verdict = classify_due(due, now, grace, tick=tick)
+        verdict = classify_due(due, now, grace, tick=tick, sending_since=sending_since)
         if verdict == "late-send" and _quiet(now, snooze_zone, parse_local_time(local_time)):
             verdict = "drop"
         status = DROPPED if verdict == "drop" else PENDING
@@ -565,6 +570,23 @@ def _insert_reminders(session: Session, owed: list[_Owed]) -> dict[tuple[int, da
     return inserted
 
 
+def mark_tick(session: Session, *, now: datetime, tick: timedelta) -> datetime:
+    """Record a tick of the sender; returns since when ticks have run without a break.
+
+    A gap of more than three tick periods since the last tick (every replica down,
+    or none could send) starts a new stretch at `now`. Call it under the sender lock.
+    """
+    row = session.get(ReminderSender, 1, with_for_update=True)
+    if row is None:
+        row = ReminderSender(id=1, sending_since=now, last_tick_at=now)
+    elif now - row.last_tick_at > 3 * tick or now < row.last_tick_at:
+        log.info("reminder ticks resume after a break since %s", row.last_tick_at.isoformat())
+        row.sending_since = now
+    row.last_tick_at = now
+    session.add(row)
+    return row.sending_since
+
+
 def reclaim_pending(
     session: Session,
     *,
@@ -572,6 +594,7 @@ def reclaim_pending(
     grace: timedelta,
     limit: int,
     tick: timedelta = timedelta(minutes=1),
+    sending_since: datetime | None = None,
 ) -> ClaimResult:
     """Pending reminders recorded earlier but never confirmed sent (a crash, or retries ran out).
 
@@ -599,7 +622,7 @@ def reclaim_pending(
         .limit(limit)
     ).all()
     for reminder_id, runner_id, chat_id, due_at, kind, local_time, enabled, paused, blocked in rows:
-        verdict = classify_due(due_at, now, grace, tick=tick)
+        verdict = classify_due(due_at, now, grace, tick=tick, sending_since=sending_since)
         if verdict == "drop" or not enabled or paused or blocked:
             mark_failed(session, reminder_id=reminder_id)
             result.expired += 1

@@ -253,6 +253,46 @@ async def test_the_grace_window_is_configurable(database_url: str, clock: FakeCl
         assert (await bot.tick()).sent == 1
 
 
+async def test_a_backlog_longer_than_the_grace_window_is_spread_and_sent_late_never_dropped(
+    database_url: str, clock: FakeClock, fake: FakeTelegram
+) -> None:
+    # 1 reminder a second, ticks every minute: 48 a tick. 150 runners due at once need four
+    # ticks, the last one 3 minutes after the due minute, beyond a 2-minute grace window.
+    settings = Settings(_env_file=None, database_url=database_url, reminder_send_rate=1.0,  # type: ignore[call-arg]
+                        reminder_grace_minutes=2)
+    async with Bot(settings, clock, fake) as bot:
+        runner_ids = range(3001, 3151)
+        for runner_id in runner_ids:
+            add_schedule(bot.services, runner_id)
+        clock.set(MON_18_BERLIN - timedelta(minutes=5))
+        await bot.tick()  # the bot was already running before they fell due
+        reports = []
+        for minute in range(4):
+            clock.set(MON_18_BERLIN + timedelta(minutes=minute, seconds=1))
+            reports.append(await bot.tick())
+        assert [r.sent for r in reports] == [48, 48, 48, 6]
+        assert sum(r.dropped for r in reports) == 0
+        received = [reminders_in(fake, runner_id) for runner_id in runner_ids]
+        assert [len(messages) for messages in received] == [1] * 150
+        # The ones that waited a tick or more say they are late.
+        late = [m[0] for m in received if "Sorry this is late" in m[0].text]
+        assert len(late) == 150 - 48
+
+
+async def test_after_downtime_longer_than_the_grace_window_the_backlog_is_still_dropped(
+    database_url: str, clock: FakeClock, fake: FakeTelegram
+) -> None:
+    settings = Settings(_env_file=None, database_url=database_url, reminder_grace_minutes=30)  # type: ignore[call-arg]
+    async with Bot(settings, clock, fake) as bot:
+        add_schedule(bot.services, 1)
+        clock.set(MON_18_BERLIN - timedelta(minutes=5))
+        await bot.tick()
+        clock.set(MON_18_BERLIN + timedelta(minutes=45))  # every replica was down for 50 minutes
+        report = await bot.tick()
+        assert (report.sent, report.dropped) == (0, 1)
+        assert reminders_in(fake, 1) == []
+
+
 async def test_already_trained_today_is_not_nagged(run: Bot, clock: FakeClock, fake: FakeTelegram) -> None:
     add_schedule(run.services, 1)
     add_schedule(run.services, 2)
@@ -557,3 +597,20 @@ async def test_a_sender_that_loses_its_lock_stops_and_the_other_replica_finishes
         assert second.sent == 40 - first.sent
         assert [len(reminders_in(fake, runner_id)) for runner_id in runner_ids] == [1] * 40
         assert {row.status for row in reminder_rows(a.services)} == {"sent"}
+
+
+@pytest.mark.parametrize("paid", [False, True])
+async def test_paid_broadcast_is_asked_for_only_when_the_operator_turns_it_on(
+    database_url: str, clock: FakeClock, fake: FakeTelegram, paid: bool
+) -> None:
+    settings = Settings(_env_file=None, database_url=database_url,  # type: ignore[call-arg]
+                        reminder_paid_broadcast=paid, reminder_send_rate=100.0)
+    async with Bot(settings, clock, fake) as bot:
+        add_schedule(bot.services, 1)
+        clock.set(MON_18_BERLIN)
+        assert (await bot.tick()).sent == 1
+        limiter = bot.harness.app.bot.rate_limiter
+    (call,) = fake.calls_to("sendMessage")
+    assert bool(call.params.get("allow_paid_broadcast")) is paid
+    # The broadcast budget follows the configured rate only for paid broadcasts (else Telegram's ~30/s).
+    assert limiter.broadcasts.interval == pytest.approx(1 / (100.0 if paid else 30.0))  # type: ignore[union-attr]

@@ -343,6 +343,17 @@ def test_classify_due(late: timedelta, expected: str) -> None:
     assert classify_due(due, due + late, timedelta(minutes=30)) == expected
 
 
+def test_a_backlog_is_late_never_dropped_but_downtime_still_counts() -> None:
+    due = utc(2026, 6, 1, 5, 0)
+    grace = timedelta(minutes=60)
+    # Ticks ran all along: 100,000 due at 05:00 take 83 min at 1,200 a minute; the last are late, not lost.
+    assert classify_due(due, due + timedelta(minutes=83), grace, sending_since=utc(2026, 6, 1)) == "late-send"
+    # Down 05:00-05:40, then 50 min of backlog: 40 min of downtime, inside the window.
+    assert classify_due(due, due + timedelta(minutes=90), grace, sending_since=utc(2026, 6, 1, 5, 40)) == "late-send"
+    # Down for 2 hours: dropped as before, whatever the backlog.
+    assert classify_due(due, due + timedelta(hours=3), grace, sending_since=utc(2026, 6, 1, 7, 0)) == "drop"
+
+
 def test_restart_after_downtime_sends_once_then_resumes() -> None:
     # Bot down from 06:50 to 07:20 Berlin on Monday: late-send once, then Tuesday.
     due = next_reminder_utc(ALL_DAYS, time(7), "Europe/Berlin", utc(2026, 6, 1, 4, 50))

@@ -209,6 +209,7 @@ def classify_due(
     grace: timedelta,
     *,
     tick: timedelta = timedelta(minutes=1),
+    sending_since: datetime | None = None,
 ) -> DueAction:
     """What the tick should do with a reminder whose instant has come.
 
@@ -217,6 +218,10 @@ def classify_due(
         now_utc: The tick's time.
         grace: How late a reminder may still go out (e.g. after a restart).
         tick: The tick period; lateness below it counts as on time.
+        sending_since: Since when the ticks have run without a break (None: only now).
+            Only lateness accrued before it, while nothing was sending (downtime),
+            counts against ``grace``; lateness from waiting in a backlog while the
+            sender ran never drops a reminder, it only makes it late.
 
     Returns:
         "send" if less than one tick late, "late-send" if late but within ``grace``
@@ -235,4 +240,7 @@ def classify_due(
         return "send"
     if lateness <= grace:
         return "late-send"
-    return "drop"
+    if sending_since is None:
+        return "drop"
+    downtime = max(timedelta(0), min(sending_since, now_utc) - due_utc)
+    return "late-send" if downtime <= grace else "drop"
