@@ -104,3 +104,23 @@ def test_delete_runner_data_removes_only_that_runner(db: Database) -> None:
         assert session.get(Runner, 7) is None and session.get(Schedule, 7) is None
         assert [s.runner_id for s in session.exec(select(CompletedSet)).all()] == [8]
         assert session.get(Runner, 8) is not None and session.get(Schedule, 8) is not None
+
+
+def test_postgresql_urls_use_psycopg_3_with_the_pool_from_the_settings() -> None:
+    from bot.settings import Settings
+    from storage.db import normalise_url, redacted_url
+
+    assert normalise_url("postgres://u:pw@db:5432/coach") == "postgresql+psycopg://u:pw@db:5432/coach"
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url="postgresql://u:pw@db:5432/coach?sslmode=verify-full&connect_timeout=5",
+        database_pool_size=7, database_max_overflow=3, database_pool_timeout=4.5,
+    )
+    db = Database(settings.database_url, settings.database_options())  # no connection is opened yet
+    try:
+        assert db.engine.dialect.driver == "psycopg"
+        assert (db.engine.pool.size(), db.engine.pool._max_overflow, db.engine.pool._timeout) == (7, 3, 4.5)  # type: ignore[attr-defined]
+        # TLS and timeouts ride in the URL's query, down to libpq.
+        assert db.engine.url.query == {"sslmode": "verify-full", "connect_timeout": "5"}
+        assert "pw" not in redacted_url(db.url)
+    finally:
+        db.close()
