@@ -27,8 +27,11 @@ from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 
-# Any fixed int64 distinct from the migration lock's key (storage.migrations).
-REMINDER_SENDER_LOCK_KEY = 0x5374726964650002
+# Advisory locks here use PostgreSQL's two-key form: (a fixed class per purpose, a hash
+# of the schema), so deployments (or parallel test runs) in different schemas of one
+# database never wait on each other, and replicas sharing a schema share the lock.
+REMINDER_SENDER_LOCK_CLASS = 0x53430002  # storage.migrations uses 0x53430001
+SCHEMA_KEY_SQL = "hashtext(current_schema())"
 
 
 class SenderLock(Protocol):
@@ -82,7 +85,7 @@ def try_sender_lock(engine: Engine, *, idle_timeout_seconds: float) -> SenderLoc
         timeout_ms = max(1000, int(idle_timeout_seconds * 1000))
         connection.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = {timeout_ms}"))
         got = connection.execute(
-            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": REMINDER_SENDER_LOCK_KEY}
+            text(f"SELECT pg_try_advisory_xact_lock(:cls, {SCHEMA_KEY_SQL})"), {"cls": REMINDER_SENDER_LOCK_CLASS}
         ).scalar()
     except BaseException:
         connection.close()
@@ -92,3 +95,21 @@ def try_sender_lock(engine: Engine, *, idle_timeout_seconds: float) -> SenderLoc
         connection.close()
         return None
     return _AdvisoryXactLock(connection)
+
+
+def sender_lock_holders(connection: Connection) -> list[int]:
+    """Backend pids holding this schema's sender lock (at most one); for operators and tests.
+
+    `pg_stat_activity.application_name` of that pid names the replica
+    (`stridecoach:<host>:<pid>`).
+    """
+    rows = connection.execute(
+        text(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND classid::bigint = :cls"
+            f" AND objid::bigint = ({SCHEMA_KEY_SQL}::bigint & 4294967295)"
+        ),
+        {"cls": REMINDER_SENDER_LOCK_CLASS},
+    )
+    return [int(pid) for (pid,) in rows]

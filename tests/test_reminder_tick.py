@@ -531,16 +531,12 @@ def _terminate_sender_lock_holder(services: Services) -> None:
     """What the server does to a dead (or hung, idle too long) sender: end its session."""
     from sqlalchemy import text
 
-    from storage.locks import REMINDER_SENDER_LOCK_KEY
+    from storage.locks import sender_lock_holders
 
-    hi, lo = divmod(REMINDER_SENDER_LOCK_KEY, 1 << 32)
     with services.db.engine.connect() as conn:
-        terminated = conn.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-            " AND classid::bigint = :hi AND objid::bigint = :lo AND objsubid = 1"
-        ), {"hi": hi, "lo": lo}).scalars().all()
+        (pid,) = sender_lock_holders(conn)
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar() is True
         conn.commit()
-    assert terminated == [True]
 
 
 async def test_a_replica_skips_its_tick_while_another_holds_the_sender_lock(

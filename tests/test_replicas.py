@@ -23,7 +23,7 @@ from sqlmodel import select
 from bot.testing.emulator import Emulator, _post_update
 from storage import runners, schedules
 from storage.db import Database
-from storage.locks import REMINDER_SENDER_LOCK_KEY
+from storage.locks import sender_lock_holders
 from storage.models import Reminder, Schedule
 from tests import databases
 from tests.test_e2e import TOKEN, BotProcess, Stored, bot_env
@@ -134,16 +134,16 @@ def schedule_due_runners(database_url: str, now: datetime) -> None:
 
 
 def sender_pid(database_url: str) -> int | None:
-    """The process holding the reminder sender lock (its application_name ends in its pid)."""
-    hi, lo = divmod(REMINDER_SENDER_LOCK_KEY, 1 << 32)
+    """The bot process holding the reminder sender lock (its application_name ends in its pid)."""
     db = Database(database_url)
     try:
         with db.engine.connect() as conn:
-            name = conn.execute(text(
-                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-                " WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = :hi"
-                " AND l.objid::bigint = :lo AND l.objsubid = 1"
-            ), {"hi": hi, "lo": lo}).scalar()
+            holders = sender_lock_holders(conn)
+            if not holders:
+                return None
+            name = conn.execute(
+                text("SELECT application_name FROM pg_stat_activity WHERE pid = :pid"), {"pid": holders[0]}
+            ).scalar()
     finally:
         db.close()
     return None if name is None else int(str(name).rsplit(":", 1)[1])

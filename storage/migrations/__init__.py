@@ -38,13 +38,15 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import Engine
 
+from storage.locks import SCHEMA_KEY_SQL
+
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 # The revisions equal to the schemas the pre-Alembic migrations produced, by their version.
 LEGACY_REVISIONS = {1: "0001", 2: "0002", 3: "0003", 4: "0004", 5: "0005", 6: "0006"}
-# pg_advisory_xact_lock key for migrations ("StrideCoach migrate" in spirit; any fixed int64).
-MIGRATION_LOCK_KEY = 0x5374726964650001
+# pg_advisory_xact_lock(class, schema hash) for migrations: one per schema (see storage.locks).
+MIGRATION_LOCK_CLASS = 0x53430001
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -72,7 +74,9 @@ def migration_lock(engine: Engine) -> Iterator[Connection]:
     """A connection inside one transaction that no other process's migration shares."""
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            connection.execute(
+                text(f"SELECT pg_advisory_xact_lock(:cls, {SCHEMA_KEY_SQL})"), {"cls": MIGRATION_LOCK_CLASS}
+            )
             yield connection
         return
     from storage.db import sqlite_path
