@@ -138,9 +138,8 @@ class ReminderDelivery:
         self.backoff_seconds = backoff_seconds
         self._busy = asyncio.Lock()
         self._lock: SenderLock | None = None
-        # Only passed when on: it is a paid option (the bot's Stars balance pays per message).
-        paid = services.settings.reminder_paid_broadcast
-        self._paid_broadcast: dict[str, bool] = {"allow_paid_broadcast": True} if paid else {}
+        # Only sent when on: it is a paid option (the bot's Stars balance pays per message).
+        self._paid_broadcast: bool | None = True if services.settings.reminder_paid_broadcast else None
 
     @property
     def batch_limit(self) -> int:
@@ -243,7 +242,7 @@ class ReminderDelivery:
                 # A broadcast: it spends the global bulk budget too (bot/budgets.py).
                 await self.bot.send_message(
                     owed.chat_id, text, reply_markup=keyboard, rate_limit_args=BROADCAST,
-                    **self._paid_broadcast,
+                    allow_paid_broadcast=self._paid_broadcast,
                 )
             except Forbidden as exc:
                 log.warning("runner %s blocked the bot (%s): reminders paused", owed.runner_id, exc)

@@ -391,29 +391,43 @@ def claim_due(
     next_at: list[dict[str, Any]] = []
     window_start = (now if sending_since is None else min(now, sending_since)) - grace
 
-    scheduled = session.exec(
+    # Each select reads `schedule` alone, by its indexed instant column, so its cost
+    # grows with the runners due, not with all runners; chat ids come after, by key.
+    due_rows = session.exec(
         select(  # type: ignore[call-overload]  # SQLModel's select() is typed for up to 4 columns
             Schedule.runner_id,
-            Runner.chat_id,
             Schedule.days_mask,
             Schedule.local_time,
             Schedule.zone,
             Schedule.next_reminder_at,
             Schedule.skip_date,
         )
-        .join(Runner, col(Runner.id) == col(Schedule.runner_id))
         .where(
             col(Schedule.next_reminder_at) <= now,
             Schedule.enabled == True,  # noqa: E712
             Schedule.paused == False,  # noqa: E712
-            Runner.blocked == False,  # noqa: E712
         )
         .order_by(col(Schedule.next_reminder_at))
         .limit(limit)
         # PostgreSQL: hold these rows until commit, so a /pause or /schedule committed
         # meanwhile is not overwritten by the advance below (SQLite: BEGIN IMMEDIATE).
-        .with_for_update(of=Schedule.__table__)  # type: ignore[attr-defined]
+        .with_for_update()
     ).all()
+    snooze_rows = session.exec(
+        select(col(Schedule.runner_id), col(Schedule.local_time), col(Schedule.snooze_until), col(Schedule.zone))
+        .where(
+            col(Schedule.snooze_until) <= now,
+            Schedule.enabled == True,  # noqa: E712
+            Schedule.paused == False,  # noqa: E712
+        )
+        .order_by(col(Schedule.snooze_until))
+        .limit(limit)
+        .with_for_update()
+    ).all()
+    chats = _reachable_chats(session, sorted({r[0] for r in due_rows} | {r[0] for r in snooze_rows}), now)
+    scheduled = [(r[0], chats[r[0]], *r[1:]) for r in due_rows if r[0] in chats]
+    snoozed = [(r[0], chats[r[0]], *r[1:]) for r in snooze_rows if r[0] in chats]
+
     for runner_id, chat_id, mask, local_time, zone, due, skip_date in scheduled:
         days = mask_to_days(mask)
         at = parse_local_time(local_time)
@@ -434,21 +448,6 @@ def claim_due(
             cursor = next_reminder_utc(days, at, zone, after, skip_local_date=skip_date)
         next_at.append({"b_runner": runner_id, "b_next": cursor})
 
-    snoozed = session.exec(
-        select(  # type: ignore[call-overload]  # SQLModel's select() is typed for up to 4 columns
-            Schedule.runner_id, Runner.chat_id, Schedule.local_time, Schedule.snooze_until, Schedule.zone,
-        )
-        .join(Runner, col(Runner.id) == col(Schedule.runner_id))
-        .where(
-            col(Schedule.snooze_until) <= now,
-            Schedule.enabled == True,  # noqa: E712
-            Schedule.paused == False,  # noqa: E712
-            Runner.blocked == False,  # noqa: E712
-        )
-        .order_by(col(Schedule.snooze_until))
-        .limit(limit)
-        .with_for_update(of=Schedule.__table__)  # type: ignore[attr-defined]
-    ).all()
     for runner_id, chat_id, local_time, due, snooze_zone in snoozed:
         assert due is not None  # the query keeps snooze_until <= now only
         verdict = classify_due(due, now, grace, tick=tick, sending_since=sending_since)
@@ -506,6 +505,32 @@ def _quiet(now: datetime, zone: str, chosen: time) -> bool:
         return in_quiet_hours(now.astimezone(zone_from_name(zone)))
     except ValueError:
         return False
+
+
+def _reachable_chats(session: Session, runner_ids: Sequence[int], now: datetime) -> dict[int, int]:
+    """Chat ids of the runners who can still be reached, by primary key.
+
+    A blocked runner's schedule is normally disarmed already (`block_runner`); one
+    that is not, or has no runner row, is disarmed here so it stops coming due.
+    """
+    chats: dict[int, int] = {}
+    for i in range(0, len(runner_ids), _CHUNK):
+        chunk = runner_ids[i : i + _CHUNK]
+        rows = session.exec(
+            select(col(Runner.id), col(Runner.chat_id)).where(
+                col(Runner.id).in_(chunk), Runner.blocked == False  # noqa: E712
+            )
+        ).all()
+        chats.update({runner_id: chat_id for runner_id, chat_id in rows})
+    unreachable = [runner_id for runner_id in runner_ids if runner_id not in chats]
+    if unreachable:
+        session.execute(
+            update(table_of(Schedule))
+            .where(table_of(Schedule).c.runner_id.in_(unreachable))
+            .values(paused=True, next_reminder_at=None, snooze_until=None, updated_at=now)
+        )
+        log.info("reminders paused for %d blocked or unknown runner(s)", len(unreachable))
+    return chats
 
 
 def _skip_trained_and_skipped_days(
