@@ -157,3 +157,18 @@ async def test_an_edited_message_is_not_answered_again(bot: BotHarness) -> None:
         "edited_message": {**original["message"], "text": "toe walking", "edit_date": 1},
     }
     assert await bot.feed(edited) == []
+
+
+async def test_an_exercise_answer_offers_do_it_now_which_walks_that_exercise_alone(bot: BotHarness) -> None:
+    [answer] = await bot.send(RUNNER, "how do I do toe walking")
+    assert "Toe walking" in answer.text
+    assert answer.button_texts == ["Do it now ▶️"]
+    replies = await bot.press(RUNNER, "Do it now", answer)
+    first = replies[-1]
+    assert "Toe walking" in first.text and "Set 1 of 3" in first.text
+    assert "exercise 1 of 1" in first.text.lower() or "1 of 1" in first.text
+
+
+async def test_a_topic_answer_has_no_do_it_now(bot: BotHarness) -> None:
+    [answer] = await bot.send(RUNNER, "why do calves matter for runners")
+    assert "Do it now ▶️" not in answer.button_texts

@@ -32,6 +32,7 @@ from content.model import Library, Routine, RoutineStep
 PlanKind = Literal["full", "short", "no-equipment"]
 PLAN_KINDS: tuple[PlanKind, ...] = ("full", "short", "no-equipment")
 SEPARATOR = ":"
+ONLY = "only"  # calf-routine:only:<exercise>: one exercise of a routine, started from its answer
 CALF_ROUTINE = "calf-routine"
 
 # Exercise ids per plan, in the routine's order (the order comes from the routine).
@@ -75,7 +76,7 @@ def split_plan_id(routine_id: str) -> tuple[str, PlanKind]:
 
 def base_routine_id(routine_id: str) -> str:
     """The content routine a (plan) id belongs to: what /progress counts it as."""
-    return split_plan_id(routine_id)[0]
+    return routine_id.partition(SEPARATOR)[0]
 
 
 def plans_for(routine_id: str) -> tuple[PlanKind, ...]:
@@ -83,11 +84,24 @@ def plans_for(routine_id: str) -> tuple[PlanKind, ...]:
     return ("full", *_PLAN_EXERCISES.get(routine_id, {}).keys())
 
 
+def single_exercise_id(routine_id: str, exercise_id: str) -> str:
+    """``calf-routine`` + ``toe-walking`` -> ``calf-routine:only:toe-walking``: the "Do it now" session."""
+    return f"{routine_id}{SEPARATOR}{ONLY}{SEPARATOR}{exercise_id}"
+
+
+def routine_with(exercise_id: str, library: Library) -> Routine | None:
+    """The first routine that walks ``exercise_id`` (its sets and doses are the session's)."""
+    return next((r for r in library.routines.values() if any(s.exercise_id == exercise_id for s in r.steps)), None)
+
+
 def resolve_routine(routine_id: str, library: Library) -> Routine | None:
-    """The routine a session walks: the content routine, or a plan cut from it."""
+    """The routine a session walks: the content routine, a plan cut from it, or one of its exercises."""
     routine = library.routines.get(routine_id)
     if routine is not None:
         return routine
+    base, _, rest = routine_id.partition(SEPARATOR)
+    if rest.startswith(ONLY + SEPARATOR):
+        return _single_exercise(library.routines.get(base), rest.removeprefix(ONLY + SEPARATOR), routine_id, library)
     base, kind = split_plan_id(routine_id)
     routine = library.routines.get(base)
     picks = _PLAN_EXERCISES.get(base, {}).get(kind) if kind != "full" else None
@@ -99,6 +113,14 @@ def resolve_routine(routine_id: str, library: Library) -> Routine | None:
         if step.exercise_id in picks
     )
     return replace(routine, id=routine_id, title=f"{routine.title} ({_PLAN_TITLES[kind]})", steps=steps)
+
+
+def _single_exercise(routine: Routine | None, exercise_id: str, routine_id: str, library: Library) -> Routine | None:
+    steps = tuple(s for s in routine.steps if s.exercise_id == exercise_id) if routine is not None else ()
+    exercise = library.exercises.get(exercise_id)
+    if routine is None or not steps or exercise is None:
+        return None
+    return replace(routine, id=routine_id, title=exercise.title, steps=steps)
 
 
 def _without_equipment(step: RoutineStep) -> RoutineStep:

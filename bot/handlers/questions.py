@@ -37,7 +37,7 @@ async def send_reply(update: Update, context: BotContext, result: Understanding)
             assert entry is not None
             if context.chat_data is not None:
                 context.chat_data[LAST_TOPIC] = entry_id
-            await send_text(update, context, ui.render_answer(entry))
+            await send_text(update, context, ui.render_answer(entry), ui.answer_keyboard(library, entry))
         case Question(alternatives=alternatives) if alternatives:
             await send_text(update, context, ui.DID_YOU_MEAN, ui.did_you_mean_keyboard(library, list(alternatives)))
         case Unreadable(reason="foreign"):
@@ -80,7 +80,7 @@ async def open_topic(update: Update, context: BotContext) -> None:
     if entry is None:
         await send_text(update, context, ui.STALE_TOPIC)
         return
-    await send_text(update, context, ui.render_answer(entry))
+    await send_text(update, context, ui.render_answer(entry), ui.answer_keyboard(context.services.library, entry))
 
 
 async def empty_text(update: Update, context: BotContext) -> None:

@@ -6,7 +6,9 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.plans import routine_with, single_exercise_id
 from bot.ui.common import CAPABILITIES, COACH_NOTE
+from bot.ui.sessions import START_PREFIX
 from content.model import Entry, Library
 
 TOPIC_PREFIX = "q:"  # callback data "q:<entry id>" opens that answer
@@ -59,6 +61,18 @@ def did_you_mean_keyboard(library: Library, ids: list[str]) -> InlineKeyboardMar
     data = f"{NONE_PREFIX}{offered}".encode()[:64].decode("utf-8", "ignore")  # Telegram's 64-byte limit
     rows.append((InlineKeyboardButton(NONE_OF_THESE, callback_data=data),))
     return InlineKeyboardMarkup(rows)
+
+
+DO_IT_NOW = "Do it now ▶️"
+
+
+def answer_keyboard(library: Library, entry: Entry) -> InlineKeyboardMarkup | None:
+    """Under an exercise's answer: "Do it now", a guided session of that exercise alone."""
+    routine = routine_with(entry.id, library) if entry.id in library.exercises else None
+    if routine is None:
+        return None
+    data = f"{START_PREFIX}{single_exercise_id(routine.id, entry.id)}"
+    return InlineKeyboardMarkup([[InlineKeyboardButton(DO_IT_NOW, callback_data=data)]])
 
 
 def render_red_flag(library: Library, *, urgent: bool) -> str:
