@@ -11,8 +11,7 @@ import re
 import signal
 import sys
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, time as clock_time, timedelta, timezone
 from pathlib import Path
 
@@ -58,6 +57,7 @@ class Replica:
     """`stridecoach run --webhook` on its own port; Telegram (the test, or a proxy) posts to `url`."""
 
     def __init__(self, name: str, emulator: Emulator, database_url: str, tmp_path: Path) -> None:
+        self.emulator = emulator
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/telegram"
         env = bot_env(
@@ -82,20 +82,21 @@ def replicas(emulator: Emulator, pg_url: str, tmp_path: Path) -> Iterator[list[R
             replica.process.kill()
 
 
-def wait_until(predicate: object, timeout: float, what: str, *logs: BotProcess) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}; logs:\n" + "\n".join(p.log()[-3000:] for p in logs))
+def wait_until(
+    emulator: Emulator, predicate: Callable[[], object], timeout: float, what: str, *logs: BotProcess
+) -> None:
+    """The emulator's bounded wait (woken by every Bot API call), failing with the bots' logs."""
+    try:
+        emulator.wait_for(predicate, timeout, what)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}; logs:\n" + "\n".join(p.log()[-3000:] for p in logs)) from None
 
 
 def start(replicas: list[Replica]) -> None:
     for replica in replicas:
         replica.process.start()
     for replica in replicas:
-        wait_until(lambda r=replica: _healthy(r), 30, f"{replica.process.log_path.name} healthy", replica.process)
+        wait_until(replica.emulator, lambda r=replica: _healthy(r), 30, f"{replica.process.log_path.name} healthy", replica.process)
 
 
 def _healthy(replica: Replica) -> bool:
@@ -176,7 +177,7 @@ def test_two_replicas_send_each_reminder_once_even_when_the_sender_is_killed(
     logs = [r.process for r in replicas]
 
     # Mid-batch: some reminders out, many still to go. kill -9 whichever replica is sending.
-    wait_until(lambda: sum(reminders_received(emulator).values()) >= 60, 60, "the first 60 reminders", *logs)
+    wait_until(emulator, lambda: sum(reminders_received(emulator).values()) >= 60, 60, "the first 60 reminders", *logs)
     pid = sender_pid(pg_url)
     assert pid is not None, "nobody holds the sender lock mid-batch"
     killed = next(r for r in replicas if r.process.proc is not None and r.process.proc.pid == pid)
@@ -186,8 +187,8 @@ def test_two_replicas_send_each_reminder_once_even_when_the_sender_is_killed(
     assert sent_at_kill < len(RUNNERS), "the batch finished before the kill; nothing was tested"
 
     # The survivor takes the lock at its next tick and finishes the batch.
-    wait_until(lambda: all(reminders_received(emulator).values()), 90, "every runner reminded", *logs)
-    wait_until(lambda: reminder_statuses(pg_url).get("pending", 0) == 0, 30, "no reminder pending", *logs)
+    wait_until(emulator, lambda: all(reminders_received(emulator).values()), 90, "every runner reminded", *logs)
+    wait_until(emulator, lambda: reminder_statuses(pg_url).get("pending", 0) == 0, 30, "no reminder pending", *logs)
 
     received = reminders_received(emulator)
     doubled = [runner_id for runner_id, count in received.items() if count > 1]
@@ -206,8 +207,8 @@ def test_two_replicas_tick_together_and_each_reminder_goes_out_once(
     schedule_due_runners(pg_url, datetime.now(timezone.utc))
     start(replicas)
     logs = [r.process for r in replicas]
-    wait_until(lambda: all(reminders_received(emulator).values()), 90, "every runner reminded", *logs)
-    wait_until(lambda: reminder_statuses(pg_url).get("pending", 0) == 0, 30, "no reminder pending", *logs)
+    wait_until(emulator, lambda: all(reminders_received(emulator).values()), 90, "every runner reminded", *logs)
+    wait_until(emulator, lambda: reminder_statuses(pg_url).get("pending", 0) == 0, 30, "no reminder pending", *logs)
     received = reminders_received(emulator)
     doubled = [runner_id for runner_id, count in received.items() if count > 1]
     # Both replicas were alive and ticking the whole time; the lock let one send at a time.
@@ -236,12 +237,12 @@ def test_done_updates_alternating_between_replicas_store_every_set_once(
         return len(emulator.events_since(0, RUNNER))
 
     a.post(telegram.make_text_update(RUNNER, "/session"))
-    wait_until(lambda: any("back" in label.lower() for m in emulator.messages(RUNNER) for label, _ in m.buttons),
+    wait_until(emulator, lambda: any("back" in label.lower() for m in emulator.messages(RUNNER) for label, _ in m.buttons),
                20, "the routine choice", *logs)
     message = next(m for m in reversed(emulator.messages(RUNNER)) if m.buttons)
     data = next(d for label, d in message.buttons if "back" in label.lower())
     b.post(telegram.make_callback_update(RUNNER, message, data))
-    wait_until(lambda: stored.latest_session(RUNNER) is not None, 20, "the session", *logs)
+    wait_until(emulator, lambda: stored.latest_session(RUNNER) is not None, 20, "the session", *logs)
 
     # Each "done" goes to one replica, alternately, once the runner has seen the previous
     # reply (as a runner does). At the same moment Telegram redelivers it to the other
@@ -255,11 +256,11 @@ def test_done_updates_alternating_between_replicas_store_every_set_once(
             thread.start()
         for thread in threads:
             thread.join(timeout=15)
-        wait_until(lambda k=n: stored.set_count(RUNNER) >= k + 1, 20, f"set {n + 1} stored", *logs)
-        wait_until(lambda r=replies: reply_count() > r and not stored.open_replies(RUNNER), 20,
+        wait_until(emulator, lambda k=n: stored.set_count(RUNNER) >= k + 1, 20, f"set {n + 1} stored", *logs)
+        wait_until(emulator, lambda r=replies: reply_count() > r and not stored.open_replies(RUNNER), 20,
                    f"the reply to set {n + 1} delivered", *logs)
 
-    wait_until(lambda: (stored.latest_session(RUNNER) or (0, ""))[1] == "finished", 20, "the finished session", *logs)
+    wait_until(emulator, lambda: (stored.latest_session(RUNNER) or (0, ""))[1] == "finished", 20, "the finished session", *logs)
     latest = stored.latest_session(RUNNER)
     assert latest is not None
     assert stored.set_positions(latest[0]) == list(range(BACK_ROUTINE_SETS))  # every set once, none lost
