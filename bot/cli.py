@@ -120,11 +120,11 @@ def _eval(args: argparse.Namespace) -> int:
     library = load_library()
     if args.cv:
         from content.loader import DATA_DIR
-        from content.understanding.fitting import cross_validate, held_out_signals
+        from content.understanding.fitting import FOLDS, cross_validate, held_out_signals
 
         knowledge = default_understander().knowledge
-        print(f"cross-validated over {len({x.source for x in knowledge.labelled})} files in {DATA_DIR / 'examples'}"
-              " (each held out in turn; thresholds fitted on the others)")
+        print(f"cross-validated: {len({x.source for x in knowledge.labelled})} files in {DATA_DIR / 'examples'} dealt"
+              f" into {FOLDS} folds (a file is never split); each fold held out in turn, thresholds fitted on the others")
         print(format_report(cross_validate(held_out_signals(library, knowledge)), misses=not args.quiet))
     if not args.files and not args.cv:
         print("Name labelled .jsonl files to score, or pass --cv.", file=sys.stderr)

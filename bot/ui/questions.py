@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.core.plans import routine_with, single_exercise_id
 from bot.ui.common import CAPABILITIES, COACH_NOTE
 from bot.ui.sessions import START_PREFIX
+from content import evaluation
 from content.model import Entry, Library
 
 TOPIC_PREFIX = "q:"  # callback data "q:<entry id>" opens that answer
@@ -25,12 +26,9 @@ NONE_OF_THESE_REPLY = (
     "Thanks, noted: I'll learn from it. My knowledge is limited to two coaching articles on calf "
     "strength and lower back pain for runners; send /topics to browse everything I know."
 )
-ENGLISH_ONLY = "Sorry, I only understand English. Please ask me in English."
+ENGLISH_ONLY = evaluation.ENGLISH_ONLY
 NOT_HERE = "I can't do that from here. Send /help to see what I can do."
-URGENT_LEAD = (
-    "<b>This could be serious: please get urgent medical help now</b> (call your local emergency "
-    "number or go to an emergency department). Don't train until you have been checked."
-)
+URGENT_LEAD = "<b>" + html.escape(evaluation.URGENT_LEAD, quote=False) + "</b>"
 TOPICS_INTRO = "<b>Exercises</b> and <b>topics</b> I can explain. Tap one:"
 STALE_TOPIC = "That button is from an older version of me; send /topics for a fresh list."
 SAFETY_FOOTER = "\n\n<i>" + html.escape(COACH_NOTE) + "</i>"

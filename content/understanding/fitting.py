@@ -142,8 +142,12 @@ def score(report: Report) -> float:
 class Held:
     line: Labelled
     signals: Signals | None
-    understander: Understander  # trained without this line's file
+    understander: Understander  # trained without this line's fold
     context: Context
+    fold: int
+
+    def decide(self, params: Params) -> Understanding:
+        return Unreadable("empty") if self.signals is None else self.understander.decide(self.signals, self.context, params)
 
 
 def folds_by_file(lines: tuple[Labelled, ...], k: int = FOLDS) -> list[set[str]]:
@@ -162,21 +166,20 @@ def held_out_signals(library: Library, knowledge: Knowledge) -> list[Held]:
     """Signals for every labelled line from models trained without its file's fold."""
     base = base_rows(library, knowledge)
     held: list[Held] = []
-    for fold in folds_by_file(knowledge.labelled):
+    for n, fold in enumerate(folds_by_file(knowledge.labelled)):
         rows = base + [labelled_row(x) for x in knowledge.labelled if x.source not in fold]
         u = Understander(train(rows, knowledge.vocabulary), knowledge, library, Params())
         for before, line in zip((None, *knowledge.labelled), knowledge.labelled, strict=False):
             if line.source in fold:
                 signals = None if u.unreadable(line.text) else u.signals(line.text)
-                held.append(Held(line, signals, u, context_of(line, before)))
+                held.append(Held(line, signals, u, context_of(line, before), n))
     return held
 
 
 def evaluate_held(held: list[Held], params: Params) -> Report:
     report = Report()
     for h in held:
-        result: Understanding = Unreadable("empty") if h.signals is None else h.understander.decide(h.signals, h.context, params)
-        report.add(h.line, result)
+        report.add(h.line, h.decide(params))
     return report
 
 
@@ -199,13 +202,11 @@ def fit_params(held: list[Held]) -> Params:
 def cross_validate(held: list[Held]) -> Report:
     """Each fold's lines decided with parameters fitted on the other folds' held-out signals."""
     report = Report()
-    folds = [{h.line.source for h in held if h.understander is u} for u in {id(h.understander): h.understander for h in held}.values()]
-    for fold in folds:
-        params = fit_params([h for h in held if h.line.source not in fold])
+    for fold in sorted({h.fold for h in held}):
+        params = fit_params([h for h in held if h.fold != fold])
         for h in held:
-            if h.line.source in fold:
-                result: Understanding = Unreadable("empty") if h.signals is None else h.understander.decide(h.signals, h.context, params)
-                report.add(h.line, result)
+            if h.fold == fold:
+                report.add(h.line, h.decide(params))
     return report
 
 
