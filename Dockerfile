@@ -33,12 +33,16 @@ RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['p
 
 # Then the project itself, without touching the dependencies again.
 COPY README.md ./
+COPY stridecoach ./stridecoach
 COPY bot ./bot
+COPY domain ./domain
 COPY content ./content
 COPY storage ./storage
+# The check runs from / so that the source folders here cannot stand in for the install.
 RUN /opt/venv/bin/pip install --no-deps . \
- && /opt/venv/bin/python -c "import bot.cli, content, storage, psycopg; from storage.migrations import head_revision; head_revision()" \
- && STRIDECOACH_MODEL_CACHE=/opt/models /opt/venv/bin/python -m bot train
+ && cd / \
+ && /opt/venv/bin/python -c "import stridecoach.bot.cli, psycopg; from stridecoach.storage.migrations import head_revision; head_revision()" \
+ && STRIDECOACH_MODEL_CACHE=/opt/models /opt/venv/bin/python -m stridecoach train
 
 
 FROM python:3.11-slim
@@ -72,4 +76,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 
 # SIGTERM (docker stop) drains in-flight updates and closes the database.
 STOPSIGNAL SIGTERM
-CMD ["python", "-m", "bot", "run"]
+CMD ["python", "-m", "stridecoach", "run"]

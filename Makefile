@@ -42,13 +42,19 @@ test: $(VENV)/.installed-test
 	$(BIN)/stridecoach train
 	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
-lint: $(VENV)/.installed-test
-	$(BIN)/ruff check bot content storage tests benchmarks
-	$(BIN)/mypy
+lint: typecheck
+	$(BIN)/ruff check stridecoach bot domain content storage tests benchmarks
 
 # mypy as configured in pyproject.toml ([tool.mypy]); CI runs it before the tests.
+# mypy cannot follow setuptools' editable finder (pyproject's package-dir maps
+# stridecoach.bot to bot/ and so on), so it reads the installed layout through a tree
+# of links made here: .venv/typecheck/stridecoach/{bot,domain,content,storage}.
+TYPECHECK_TREE := $(VENV)/typecheck
 typecheck: $(VENV)/.installed-test
-	$(BIN)/mypy
+	rm -rf $(TYPECHECK_TREE) && mkdir -p $(TYPECHECK_TREE)/stridecoach
+	ln -s $(CURDIR)/stridecoach/*.py $(TYPECHECK_TREE)/stridecoach/
+	for pkg in bot domain content storage; do ln -s $(CURDIR)/$$pkg $(TYPECHECK_TREE)/stridecoach/$$pkg; done
+	cd $(TYPECHECK_TREE) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_qa.py

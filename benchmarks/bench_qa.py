@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from content.loader import DATA_DIR, load_library  # noqa: E402
-from content.understanding import artefact, build_understander  # noqa: E402
-from content.understanding.engine import Understander  # noqa: E402
-from content.understanding.features import _char_grams  # noqa: E402
+from stridecoach.content.loader import DATA_DIR, load_library  # noqa: E402
+from stridecoach.content.understanding import artefact, build_understander  # noqa: E402
+from stridecoach.content.understanding.engine import Understander  # noqa: E402
+from stridecoach.content.understanding.features import _char_grams  # noqa: E402
 
 FILES = sorted((DATA_DIR / "examples").glob("*.jsonl")) + sorted((ROOT / "tests" / "data" / "holdout").glob("*.jsonl"))
 
@@ -58,7 +58,7 @@ def _startup(cache: str) -> float:
     import os
 
     os.environ[artefact.CACHE_ENV] = cache
-    from content.understanding import _build
+    from stridecoach.content.understanding import _build
 
     _build.cache_clear()
     start = time.process_time()

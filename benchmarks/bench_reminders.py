@@ -48,18 +48,18 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from telegram import Bot  # noqa: E402
 from telegram.ext import ExtBot  # noqa: E402
 
-from bot.budgets import ChatBudgets, RealClock  # noqa: E402
-from bot.core.schedule import days_to_mask, next_reminder_utc  # noqa: E402
-from bot.reminder_delivery import ReminderDelivery  # noqa: E402
-from bot.runtime import build_services  # noqa: E402
-from bot.services import Services  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.testing.fake_telegram import FakeRequest, FakeTelegram  # noqa: E402
-from bot.testing.harness import BotHarness, FakeClock  # noqa: E402
-from storage import schedules  # noqa: E402
-from storage.db import Database, normalise_url, redacted_url  # noqa: E402
-from storage.locks import try_sender_lock  # noqa: E402
-from storage.models import Runner, Schedule  # noqa: E402
+from stridecoach.bot.budgets import ChatBudgets, RealClock  # noqa: E402
+from stridecoach.domain.schedule import days_to_mask, next_reminder_utc  # noqa: E402
+from stridecoach.bot.reminder_delivery import ReminderDelivery  # noqa: E402
+from stridecoach.bot.runtime import build_services  # noqa: E402
+from stridecoach.bot.services import Services  # noqa: E402
+from stridecoach.bot.settings import Settings  # noqa: E402
+from stridecoach.bot.testing.fake_telegram import FakeRequest, FakeTelegram  # noqa: E402
+from stridecoach.bot.testing.harness import BotHarness, FakeClock  # noqa: E402
+from stridecoach.storage import schedules  # noqa: E402
+from stridecoach.storage.db import Database, normalise_url, redacted_url  # noqa: E402
+from stridecoach.storage.locks import try_sender_lock  # noqa: E402
+from stridecoach.storage.models import Runner, Schedule  # noqa: E402
 
 UTC = timezone.utc
 NOW = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)  # a Wednesday; the minute the 10,000 are due

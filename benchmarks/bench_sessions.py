@@ -49,12 +49,12 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-from bot.app import build_application  # noqa: E402
-from bot.budgets import RealClock  # noqa: E402
-from bot.polling import PollingReceiver  # noqa: E402
-from bot.runtime import build_services  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.testing.fake_telegram import FakeRequest, FakeTelegram, SentMessage  # noqa: E402
+from stridecoach.bot.app import build_application  # noqa: E402
+from stridecoach.bot.budgets import RealClock  # noqa: E402
+from stridecoach.bot.polling import PollingReceiver  # noqa: E402
+from stridecoach.bot.runtime import build_services  # noqa: E402
+from stridecoach.bot.settings import Settings  # noqa: E402
+from stridecoach.bot.testing.fake_telegram import FakeRequest, FakeTelegram, SentMessage  # noqa: E402
 
 CALF_SETS = 21
 FIRST_RUNNER = 10_000_000

@@ -1,6 +1,6 @@
 """Chaos: kill -9 the real bot at random moments while runners walk their sessions.
 
-The real `python -m bot run` (long polling) against the HTTP Bot API emulator
+The real `python -m stridecoach run` (long polling) against the HTTP Bot API emulator
 (`bot/testing/emulator.py`, as strict as Telegram: a confirmed update is gone),
 SQLite on disk. Several runners walk the lower-back routine (8 sets) over and
 over, each typing "done" once per set they were shown (the set's position comes
@@ -45,8 +45,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.settings import Settings  # noqa: E402
-from bot.testing.emulator import Emulator  # noqa: E402
+from stridecoach.bot.settings import Settings  # noqa: E402
+from stridecoach.bot.testing.emulator import Emulator  # noqa: E402
 
 TOKEN = "123456:CHAOStokenCHAOStokenCHAOStoken"
 SECRET = "chaos-secret-token-0123456789"
@@ -190,7 +190,7 @@ def kill_loop(kills_wanted: int, runners_n: int, seed: int, workdir: Path) -> No
     rng = random.Random(seed)
     db = workdir / "chaos.db"
     with Emulator(token=TOKEN, max_poll_seconds=5) as emulator:
-        bot = Bot([sys.executable, "-m", "bot", "run"], env_for(emulator, db), workdir / "bot.log")
+        bot = Bot([sys.executable, "-m", "stridecoach", "run"], env_for(emulator, db), workdir / "bot.log")
         polls = emulator.polls_started
         bot.start()
         wait_polling(emulator, polls)
@@ -271,7 +271,7 @@ def webhook_backlog(backlog: int, workdir: Path) -> None:
     with Emulator(token=TOKEN) as emulator:
         env = env_for(emulator, db, WEBHOOK_URL=f"http://127.0.0.1:{port}", WEBHOOK_PORT=str(port),
                       WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_SECRET_TOKEN=SECRET)
-        bot = Bot([sys.executable, "-m", "bot", "run", "--webhook"], env, workdir / "hook.log")
+        bot = Bot([sys.executable, "-m", "stridecoach", "run", "--webhook"], env, workdir / "hook.log")
         for user in users:
             emulator.send_text(user, "/start")
         bot.start()

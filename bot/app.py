@@ -29,17 +29,17 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import features, outbox
-from bot.budgets import BROADCAST_RATE, ChatBudgets, Clock
-from bot.handlers import common, guards, questions, router
-from bot.handlers.chat_filters import PRIVATE, PRIVATE_MESSAGE
-from bot.inbox import Inbox, InboxProcessor
-from bot.services import BotApplication, BotContext, Services
-from bot.settings import Settings
-from bot.ui import questions as questions_ui
-from bot.ui import common as ui
-from bot.ui.common import bot_commands
-from bot.update_order import RunnerOrderedProcessor
+from stridecoach.bot import features, outbox
+from stridecoach.bot.budgets import BROADCAST_RATE, ChatBudgets, Clock
+from stridecoach.bot.handlers import common, guards, questions, router
+from stridecoach.bot.handlers.chat_filters import PRIVATE, PRIVATE_MESSAGE
+from stridecoach.bot.inbox import Inbox, InboxProcessor
+from stridecoach.bot.services import BotApplication, BotContext, Services
+from stridecoach.bot.settings import Settings
+from stridecoach.bot.ui import questions as questions_ui
+from stridecoach.bot.ui import common as ui
+from stridecoach.bot.ui.common import bot_commands
+from stridecoach.bot.update_order import RunnerOrderedProcessor
 
 log = logging.getLogger(__name__)
 

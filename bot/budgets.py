@@ -39,8 +39,8 @@ from typing import Any, Protocol
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.retry_after import retry_after_seconds
-from bot.sanitise import clean_request
+from stridecoach.bot.retry_after import retry_after_seconds
+from stridecoach.bot.sanitise import clean_request
 
 log = logging.getLogger(__name__)
 

@@ -24,10 +24,10 @@ from typing import Any
 
 from telegram import Update
 
-from bot.app import build_application
-from bot.runtime import build_services
-from bot.settings import Settings
-from bot.testing import FakeRequest, FakeTelegram, SentMessage
+from stridecoach.bot.app import build_application
+from stridecoach.bot.runtime import build_services
+from stridecoach.bot.settings import Settings
+from stridecoach.bot.testing import FakeRequest, FakeTelegram, SentMessage
 
 CHAT_USER_ID = 1001
 _TAG = re.compile(r"</?(b|i|u|s|code|pre|a)[^>]*>")

@@ -75,19 +75,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.settings import Settings
+    from stridecoach.bot.settings import Settings
 
     settings = Settings()
     if settings.telegram_bot_token is None:
         print(NO_TOKEN_MESSAGE, file=sys.stderr)
         return 2
-    from bot.serve import serve
+    from stridecoach.bot.serve import serve
 
     return serve(settings, webhook=args.webhook)
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from bot.chat import run_chat
+    from stridecoach.bot.chat import run_chat
 
     from pathlib import Path
 
@@ -95,9 +95,9 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from content import load_library
-    from content.evaluation import ask_json, reply_text
-    from content.understanding import build_understander
+    from stridecoach.content import load_library
+    from stridecoach.content.evaluation import ask_json, reply_text
+    from stridecoach.content.understanding import build_understander
 
     library = load_library()
     understander = build_understander(library)
@@ -113,14 +113,14 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from content import load_library
-    from content.evaluation import evaluate_file, format_report
-    from content.understanding import KnowledgeError, build_understander, default_understander
+    from stridecoach.content import load_library
+    from stridecoach.content.evaluation import evaluate_file, format_report
+    from stridecoach.content.understanding import KnowledgeError, build_understander, default_understander
 
     library = load_library()
     if args.cv:
-        from content.loader import DATA_DIR
-        from content.understanding.fitting import FOLDS, cross_validate, held_out_signals
+        from stridecoach.content.loader import DATA_DIR
+        from stridecoach.content.understanding.fitting import FOLDS, cross_validate, held_out_signals
 
         knowledge = default_understander().knowledge
         print(f"cross-validated: {len({x.source for x in knowledge.labelled})} files in {DATA_DIR / 'examples'} dealt"
@@ -146,12 +146,12 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _fit(_args: argparse.Namespace) -> int:
-    from content import load_library
-    from content.evaluation import format_report
-    from content.loader import DATA_DIR
-    from content.understanding import FITTED_FILE, data_fingerprint
-    from content.understanding.fitting import cross_validate, fit_params, held_out_signals, write_fitted
-    from content.understanding.knowledge import UNDERSTANDING_DIR, load_knowledge
+    from stridecoach.content import load_library
+    from stridecoach.content.evaluation import format_report
+    from stridecoach.content.loader import DATA_DIR
+    from stridecoach.content.understanding import FITTED_FILE, data_fingerprint
+    from stridecoach.content.understanding.fitting import cross_validate, fit_params, held_out_signals, write_fitted
+    from stridecoach.content.understanding.knowledge import UNDERSTANDING_DIR, load_knowledge
 
     library = load_library()
     knowledge = load_knowledge(DATA_DIR, library)
@@ -166,8 +166,8 @@ def _fit(_args: argparse.Namespace) -> int:
 
 
 def _train(_args: argparse.Namespace) -> int:
-    from content.understanding import default_understander
-    from content.understanding.artefact import path_for
+    from stridecoach.content.understanding import default_understander
+    from stridecoach.content.understanding.artefact import path_for
 
     understander = default_understander()
     print(f"trained on {len(understander.knowledge.labelled)} labelled lines and the content; saved models: "
@@ -176,11 +176,11 @@ def _train(_args: argparse.Namespace) -> int:
 
 
 def _check_content(_args: argparse.Namespace) -> int:
-    from content import ContentError, load_library
-    from content.loader import DATA_DIR
-    from content.understanding import FITTED_FILE, KnowledgeError, data_fingerprint
-    from content.understanding.fitting import read_fingerprint
-    from content.understanding.knowledge import UNDERSTANDING_DIR, load_knowledge
+    from stridecoach.content import ContentError, load_library
+    from stridecoach.content.loader import DATA_DIR
+    from stridecoach.content.understanding import FITTED_FILE, KnowledgeError, data_fingerprint
+    from stridecoach.content.understanding.fitting import read_fingerprint
+    from stridecoach.content.understanding.knowledge import UNDERSTANDING_DIR, load_knowledge
 
     try:
         library = load_library()
@@ -203,9 +203,9 @@ def _check_content(_args: argparse.Namespace) -> int:
 
 
 def _stats(_args: argparse.Namespace) -> int:
-    from bot.settings import Settings
-    from storage.db import Database
-    from storage.stats import collect_stats, format_stats
+    from stridecoach.bot.settings import Settings
+    from stridecoach.storage.db import Database
+    from stridecoach.storage.stats import collect_stats, format_stats
 
     settings = Settings()
     db = Database(settings.database_url, settings.database_options())

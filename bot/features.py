@@ -1,6 +1,6 @@
 """Feature wiring: each feature module registers its own handlers here, in a fixed order.
 
-Kept apart from bot/app.py so that adding a feature is one line in each list
+Kept apart from stridecoach.bot/app.py so that adding a feature is one line in each list
 below and never reorders the core handlers.
 """
 
@@ -10,8 +10,8 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.handlers import operations, progress, reminders, sessions
-from bot.services import Services
+from stridecoach.bot.handlers import operations, progress, reminders, sessions
+from stridecoach.bot.services import Services
 
 
 def register_guards(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:

@@ -31,9 +31,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor, SimpleUpdateProcessor
 
-from bot.db_calls import run_db
-from bot.services import Services
-from storage import inbox as store
+from stridecoach.bot.db_calls import run_db
+from stridecoach.bot.services import Services
+from stridecoach.storage import inbox as store
 
 log = logging.getLogger(__name__)
 

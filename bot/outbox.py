@@ -30,9 +30,9 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.db_calls import run_db
-from bot.services import Services
-from storage import outbox as store
+from stridecoach.bot.db_calls import run_db
+from stridecoach.bot.services import Services
+from stridecoach.storage import outbox as store
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def _mark(services: Services, outbox_id: int, status: str, message_id: int | Non
 
 
 def _block(services: Services, chat_id: int) -> None:
-    from storage import schedules
+    from stridecoach.storage import schedules
 
     with services.db.session() as session:
         schedules.block_runner(session, runner_id=chat_id, now=services.now())

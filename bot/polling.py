@@ -17,14 +17,14 @@ from typing import Any
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from bot.inbox import inbox_of
-from bot.retry_after import retry_after_seconds
+from stridecoach.bot.inbox import inbox_of
+from stridecoach.bot.receivers import MAX_RETRY_DELAY_SECONDS, retrying
+from stridecoach.bot.retry_after import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
 # getUpdates long-poll timeout: long enough to be cheap, short enough to stop quickly.
 POLL_TIMEOUT_SECONDS = 10
-MAX_RETRY_DELAY_SECONDS = 30.0
 
 
 class PollingReceiver:
@@ -37,8 +37,6 @@ class PollingReceiver:
 
     async def start(self, application: Any) -> None:
         # A webhook left set by an earlier webhook run would make getUpdates answer 409.
-        from bot.serve import retrying
-
         await retrying(lambda: application.bot.delete_webhook(), "delete a leftover webhook")
         self.running = True
         self._task = asyncio.create_task(self._poll(application), name="stridecoach:polling")

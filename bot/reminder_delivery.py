@@ -50,18 +50,18 @@ from typing import TYPE_CHECKING, Any, Literal
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
-from bot.budgets import BROADCAST
-from bot.retry_after import retry_after_seconds
-from bot.outbox import classify
-from bot.ui import reminders as ui
-from storage import schedules
-from storage.locks import SenderLock, try_sender_lock
-from storage.schedules import ClaimResult, OwedReminder
+from stridecoach.bot.budgets import BROADCAST
+from stridecoach.bot.retry_after import retry_after_seconds
+from stridecoach.bot.outbox import classify
+from stridecoach.bot.ui import reminders as ui
+from stridecoach.storage import schedules
+from stridecoach.storage.locks import SenderLock, try_sender_lock
+from stridecoach.storage.schedules import ClaimResult, OwedReminder
 
 if TYPE_CHECKING:
     from telegram.ext import Application
 
-    from bot.services import Services
+    from stridecoach.bot.services import Services
 
 log = logging.getLogger(__name__)
 

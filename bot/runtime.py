@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.services import Clock, Services, system_clock
-from bot.settings import Settings
-from content.loader import default_library
-from content.understanding import build_understander
-from storage.db import Database
+from stridecoach.bot.services import Clock, Services, system_clock
+from stridecoach.bot.settings import Settings
+from stridecoach.content.loader import default_library
+from stridecoach.content.understanding import build_understander
+from stridecoach.storage.db import Database
 
 log = logging.getLogger(__name__)
 

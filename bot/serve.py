@@ -25,39 +25,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from collections.abc import Awaitable
 
-from telegram.error import InvalidToken, NetworkError, RetryAfter
-from telegram.ext import Application
+from telegram.error import InvalidToken
 
-from bot.app import build_application
-from bot.inbox import inbox_of
-from bot.logging_setup import configure_logging
-from bot.retry_after import retry_after_seconds
-from bot.runtime import build_services
-from bot.settings import Settings
+from stridecoach.bot.app import build_application
+from stridecoach.bot.inbox import inbox_of
+from stridecoach.bot.logging_setup import configure_logging
+from stridecoach.bot.receivers import AnyApplication, Receiver, retrying
+from stridecoach.bot.runtime import build_services
+from stridecoach.bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-MAX_RETRY_DELAY_SECONDS = 30.0
 # SIGTERM: handlers already running get this long to finish (Docker kills after 10 s).
 DRAIN_SECONDS = 6.0
-
-
-class Receiver(Protocol):
-    """How updates reach the Application: long polling or a webhook server."""
-
-    name: str
-    running: bool
-
-    async def start(self, application: AnyApplication) -> None: ...
-
-    async def stop(self, application: AnyApplication) -> None: ...
-
-    def serves_health_on(self, port: int) -> bool: ...
 
 
 def serve(settings: Settings, *, webhook: bool = False) -> int:
@@ -70,7 +53,7 @@ def serve(settings: Settings, *, webhook: bool = False) -> int:
     )
     use_webhook = webhook or bool(settings.webhook_url)
     if use_webhook:
-        from bot.webhook import webhook_config_problem
+        from stridecoach.bot.webhook import webhook_config_problem
 
         problem = webhook_config_problem(settings)
         if problem:
@@ -91,7 +74,7 @@ def serve(settings: Settings, *, webhook: bool = False) -> int:
 
 
 def _serve(settings: Settings, use_webhook: bool) -> int:
-    from bot.process_lock import DatabaseInUse, lock_database
+    from stridecoach.bot.process_lock import DatabaseInUse, lock_database
 
     try:
         lock = lock_database(settings.database_url)
@@ -110,11 +93,11 @@ def _serve_locked(settings: Settings, use_webhook: bool) -> int:
     application = build_application(services)
     receiver: Receiver
     if use_webhook:
-        from bot.webhook import WebhookReceiver
+        from stridecoach.bot.webhook import WebhookReceiver
 
         receiver = WebhookReceiver(settings)
     else:
-        from bot.polling import PollingReceiver
+        from stridecoach.bot.polling import PollingReceiver
 
         receiver = PollingReceiver()
     asyncio.run(run_until_stopped(application, receiver, settings))
@@ -133,7 +116,7 @@ async def run_until_stopped(
             log.info("stop requested during start-up")
             return
         if settings.health_port and not receiver.serves_health_on(settings.health_port):
-            from bot.webhook import HealthCheck, start_health_server
+            from stridecoach.bot.webhook import HealthCheck, start_health_server
 
             check = HealthCheck(application, receiver)
             health = start_health_server(check, settings.webhook_listen, settings.health_port)
@@ -153,29 +136,6 @@ async def _start(application: AnyApplication, receiver: Receiver) -> None:
     await inbox_of(application).resume(application)  # what a crash or a stop left unhandled
     await application.start()
     await receiver.start(application)
-
-
-async def retrying(action: Callable[[], Awaitable[Any]], what: str) -> None:
-    """Retry network errors, timeouts, 5xx and 429 with a log line each; anything else raises.
-
-    A rejected token (InvalidToken) or a 400 will not get better by waiting.
-    """
-    delay = 1.0
-    while True:
-        try:
-            await action()
-            return
-        except RetryAfter as exc:
-            wait = retry_after_seconds(exc)
-        except InvalidToken:
-            raise
-        except NetworkError as exc:  # includes TimedOut and HTTP 5xx
-            wait, delay = delay, min(MAX_RETRY_DELAY_SECONDS, delay * 2)
-            log.warning("could not %s: %s: %s; retrying in %.0fs", what, type(exc).__name__, exc, wait)
-            await asyncio.sleep(wait)
-            continue
-        log.warning("could not %s: flood control; retrying in %.0fs", what, wait)
-        await asyncio.sleep(wait)
 
 
 async def _until_stopped(stop: asyncio.Event, work: Awaitable[None]) -> bool:

@@ -15,10 +15,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.settings import Settings
-from content.model import Library
-from content.understanding import Understander, Understanding
-from storage.db import Database
+from stridecoach.bot.settings import Settings
+from stridecoach.content.model import Library
+from stridecoach.content.understanding import Understander, Understanding
+from stridecoach.storage.db import Database
 
 Clock = Callable[[], datetime]
 # A feature that may take a text message before the question matcher sees it.

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from storage.db import DatabaseOptions
+from stridecoach.storage.db import DatabaseOptions
 
 DEFAULT_DATABASE_URL = "sqlite:///data/stridecoach.db"
 

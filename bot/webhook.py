@@ -28,18 +28,16 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import tornado.web
 from telegram import Update
 from tornado.httpserver import HTTPServer
 
-from bot.inbox import inbox_of
-from bot.settings import Settings
-
-if TYPE_CHECKING:
-    from bot.serve import AnyApplication, Receiver
+from stridecoach.bot.inbox import inbox_of
+from stridecoach.bot.receivers import AnyApplication, Receiver, retrying
+from stridecoach.bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +159,7 @@ def _sqlite_write_lock(cursor: Any) -> str:
     """Take and release SQLite's write lock briefly: is a writer stuck holding it?"""
     import sqlite3
 
-    from storage.db import BUSY_TIMEOUT_MS
+    from stridecoach.storage.db import BUSY_TIMEOUT_MS
 
     cursor.execute(f"PRAGMA busy_timeout={PROBE_LOCK_MS}")
     try:
@@ -332,8 +330,6 @@ class WebhookReceiver:
         ])
 
     async def start(self, application: AnyApplication) -> None:
-        from bot.serve import retrying
-
         # Listen first, so that Telegram's first delivery after setWebhook finds us.
         self._server = make_server(self.make_app(application))
         self._server.listen(self.settings.webhook_port, address=self.settings.webhook_listen)

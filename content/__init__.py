@@ -1,5 +1,5 @@
 """Everything StrideCoach knows, and the understanding step (no Telegram imports)."""
 
-from content.loader import ContentError, check_outline_ids, load_library
+from stridecoach.content.loader import ContentError, check_outline_ids, load_library
 
 __all__ = ["ContentError", "check_outline_ids", "load_library"]

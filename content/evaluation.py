@@ -11,13 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from content.model import Library
-from content.understanding import (
+from stridecoach.content.model import Library
+from stridecoach.content.understanding import (
     Command, Context, OutOfScope, Question, RedFlag, SessionControl, SmallTalk, Understander, Understanding,
     Unreadable,
 )
-from content.understanding.fitting import Report, context_of
-from content.understanding.knowledge import SAFETY_ID, Labelled, read_labelled
+from stridecoach.content.understanding.fitting import Report, context_of
+from stridecoach.content.understanding.knowledge import SAFETY_ID, Labelled, read_labelled
 
 CAN_HELP_WITH = (
     "I can help with the calf exercises for runners (jump rope, calf raises, toe walking, "

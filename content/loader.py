@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from content.model import Dose, Entry, Exercise, Library, Routine, RoutineStep
+from stridecoach.content.model import Dose, Entry, Exercise, Library, Routine, RoutineStep
 
 DATA_DIR = Path(__file__).parent / "data"
 

@@ -73,7 +73,7 @@ class Routine(Entry):
 
 @dataclass(frozen=True, eq=False)
 class Library:
-    """Everything loaded from content/data, indexed by id."""
+    """Everything loaded from stridecoach.content/data, indexed by id."""
 
     exercises: dict[str, Exercise]
     topics: dict[str, Entry]

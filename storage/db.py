@@ -36,7 +36,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, SQLModel, create_engine
 
-from storage.models import table_of
+from stridecoach.storage.models import table_of
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class Database:
 
     def migrate(self) -> str:
         """Create or upgrade the schema (Alembic); returns the revision now in force."""
-        from storage.migrations import migrate
+        from stridecoach.storage.migrations import migrate
 
         return migrate(self.engine)
 
@@ -150,13 +150,6 @@ def _postgres_engine(url: str, options: DatabaseOptions) -> Engine:
 def _ensure_parent_dir(url: str) -> None:
     path = Path(url.split("///", 1)[1])
     path.parent.mkdir(parents=True, exist_ok=True)
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The file behind a SQLite URL; None for in-memory or other databases."""
-    if not url.startswith("sqlite") or url in ("sqlite://", "sqlite:///:memory:"):
-        return None
-    return Path(url.split("///", 1)[1])
 
 
 def _install_sqlite_pragmas(engine: Engine) -> None:

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
-from storage.db import insert_ignore_statement
-from storage.models import InboxUpdate, table_of
+from stridecoach.storage.db import insert_ignore_statement
+from stridecoach.storage.models import InboxUpdate, table_of
 
 _TABLE = table_of(InboxUpdate)
 

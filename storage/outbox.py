@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from storage.models import OutboxMessage
+from stridecoach.storage.models import OutboxMessage
 
 # Not accepted by Telegram yet: a retried "done" re-sends it instead of advancing.
 OPEN_STATUSES = ("pending", "uncertain", "blocked")

@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from storage.models import TrainingPrefs
+from stridecoach.storage.models import TrainingPrefs
 
 
 def get_prefs(session: Session, *, runner_id: int) -> TrainingPrefs:

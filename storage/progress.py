@@ -1,7 +1,7 @@
 """Read-only queries behind /progress, /history and /export.
 
 Keyword-only functions over a SQLModel `Session`; they return the plain
-records of `bot.core.progress`, which does the arithmetic.
+records of `stridecoach.domain.progress`, which does the arithmetic.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import replace
 
 from sqlmodel import Session, col, or_, select
 
-from bot.core.progress import ExportRow, SessionRecord, SetRecord
-from storage.models import CompletedSet, Schedule, SkippedSet, WorkoutSession
+from stridecoach.domain.progress import ExportRow, SessionRecord, SetRecord
+from stridecoach.storage.models import CompletedSet, Schedule, SkippedSet, WorkoutSession
 
 # An export streams in pages so that a long history never sits in memory at once.
 _EXPORT_PAGE = 500

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import bindparam, delete, select, update
 from sqlmodel import Session, col
 
-from storage.db import insert_ignore
-from storage.models import (
+from stridecoach.storage.db import insert_ignore
+from stridecoach.storage.models import (
     CompletedSet,
     Reminder,
     Runner,

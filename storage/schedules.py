@@ -10,7 +10,7 @@ How a reminder is owed, recorded and sent exactly once (see docs/reminders.md):
    never sees those rows. `Schedule.snooze_until` (indexed) is a one-off reminder.
 2. `claim_due` selects rows whose instant has come, records one `Reminder` row per
    owed instant under the unique key (runner_id, due_at) and advances
-   `next_reminder_at` with the pure arithmetic in `bot.core.schedule`, all in the
+   `next_reminder_at` with the pure arithmetic in `stridecoach.domain.schedule`, all in the
    caller's transaction. A redelivered or concurrent claim of the same instant
    inserts nothing (ON CONFLICT DO NOTHING) and so sends nothing.
 3. Only rows recorded as "pending" are handed back for sending; the sender then calls
@@ -40,18 +40,18 @@ from typing import Any
 from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 
-from bot.core.schedule import (
+from stridecoach.domain.schedule import (
     classify_due,
     days_to_mask,
     local_date_of,
     mask_to_days,
     next_reminder_utc,
 )
-from bot.core.reminder_words import in_quiet_hours
-from bot.core.timezones import zone_from_name
-from storage.db import insert_ignore_statement
-from storage.models import CompletedSet, Reminder, ReminderSender, Runner, Schedule, table_of
-from storage.runners import unblock
+from stridecoach.domain.reminder_words import in_quiet_hours
+from stridecoach.domain.timezones import zone_from_name
+from stridecoach.storage.db import insert_ignore_statement
+from stridecoach.storage.models import CompletedSet, Reminder, ReminderSender, Runner, Schedule, table_of
+from stridecoach.storage.runners import unblock
 
 log = logging.getLogger(__name__)
 

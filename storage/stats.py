@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from storage.models import CompletedSet, Runner, Schedule, WorkoutSession
+from stridecoach.storage.models import CompletedSet, Runner, Schedule, WorkoutSession
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ transaction:
 
     claim_update(...)      -> False: this update was applied before; do nothing
     latest_session(...)    -> the row; state_of(row) -> SessionState
-    transition(...)        (pure, bot.core.workout)
+    transition(...)        (pure, stridecoach.domain.workout)
     apply_outcome(...)     -> the new state and its Recorded sets, written together
 
 Exactly once, twice over (platform facts §5): the update id is recorded in
@@ -30,7 +30,7 @@ from sqlalchemy import bindparam, delete, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from bot.core.workout import (
+from stridecoach.domain.workout import (
     LIVE_STATUSES,
     Expired,
     Outcome,
@@ -41,8 +41,8 @@ from bot.core.workout import (
     Started,
     Undone,
 )
-from storage.db import insert_ignore
-from storage.models import CompletedSet, ProcessedUpdate, SkippedSet, WorkoutSession, table_of
+from stridecoach.storage.db import insert_ignore
+from stridecoach.storage.models import CompletedSet, ProcessedUpdate, SkippedSet, WorkoutSession, table_of
 
 _TABLE = table_of(WorkoutSession)
 _STATE_FIELDS = tuple(SessionState.__dataclass_fields__)

@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from bot.settings import Settings
-from bot.testing import FakeTelegram
-from bot.testing.harness import FakeClock
-from storage.db import Database
+from stridecoach.bot.settings import Settings
+from stridecoach.bot.testing import FakeTelegram
+from stridecoach.bot.testing.harness import FakeClock
+from stridecoach.storage.db import Database
 from tests import databases
 
 if TYPE_CHECKING:
-    from bot.services import Services
-    from bot.testing.harness import BotHarness
+    from stridecoach.bot.services import Services
+    from stridecoach.bot.testing.harness import BotHarness
 
 # Hypothesis: no deadline (no test measures time); in CI (CI=true) the same
 # examples every run, so a red build is never a coin toss, and failures print
@@ -62,7 +62,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def services(settings: Settings, clock: FakeClock) -> Iterator[Services]:
-    from bot.runtime import build_services
+    from stridecoach.bot.runtime import build_services
 
     built = build_services(settings, clock=clock)
     yield built
@@ -84,7 +84,7 @@ def fake() -> FakeTelegram:
 
 @pytest.fixture
 async def bot(services: Services, fake: FakeTelegram) -> AsyncIterator[BotHarness]:
-    from bot.testing.harness import BotHarness
+    from stridecoach.bot.testing.harness import BotHarness
 
     async with BotHarness(services, fake) as harness:
         yield harness

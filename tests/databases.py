@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
-from storage.db import normalise_url
+from stridecoach.storage.db import normalise_url
 
 log = logging.getLogger(__name__)
 

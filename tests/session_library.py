@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from bot.core.workout import flatten
-from content.model import Exercise, Library, Routine, RoutineStep
+from stridecoach.domain.workout import flatten
+from stridecoach.content.model import Exercise, Library, Routine, RoutineStep
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 CALF = "calf-routine"

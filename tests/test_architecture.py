@@ -1,4 +1,13 @@
-"""The plain-Python core stays free of Telegram, so it can be tested and reused without it."""
+"""Dependencies point one way, checked on the import graph of the installed namespace.
+
+    stridecoach.bot (Telegram shell)  ->  stridecoach.domain  ->  stridecoach.content
+            |                                                        ^
+            +------------------->  stridecoach.storage  --------------+
+
+The shell may import everything; storage may use the domain's plain types and the
+content model; the domain may read the content model; content imports none of them.
+Nobody but the shell imports Telegram, and there are no import cycles.
+"""
 
 from __future__ import annotations
 
@@ -8,37 +17,107 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Where each part of the namespace lives in the repository (pyproject's package-dir).
+FOLDERS = {"bot": "bot", "domain": "domain", "content": "content", "storage": "storage"}
+# Which other parts each part may import.
+ALLOWED = {
+    "bot": {"domain", "content", "storage"},
+    "storage": {"domain", "content"},
+    "domain": {"content"},
+    "content": set(),
+}
 
 
-def _imported_modules(path: Path) -> set[str]:
+def _module_name(path: Path) -> str:
+    part = path.relative_to(ROOT).parts[0]
+    rest = path.relative_to(ROOT / part).with_suffix("").parts
+    if rest[-1] == "__init__":
+        rest = rest[:-1]
+    return ".".join(("stridecoach", part, *rest))
+
+
+def _imports(path: Path, modules: frozenset[str] = frozenset()) -> set[str]:
+    """Every module `path` imports, at the top or inside a function (both run)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
+            # `from package import module` imports the module; the package is its parent
+            submodules = {f"{node.module}.{alias.name}" for alias in node.names} & modules
+            names.update(submodules or {node.module})
     return names
 
 
-def _python_files(*folders: str) -> list[Path]:
-    return [p for folder in folders for p in sorted((ROOT / folder).rglob("*.py"))]
+def _graph() -> dict[str, set[str]]:
+    files = [p for folder in FOLDERS.values() for p in sorted((ROOT / folder).rglob("*.py"))]
+    paths = {_module_name(p): p for p in files}
+    modules = frozenset(paths)
+    return {name: _imports(path, modules) & modules for name, path in paths.items()}
 
 
-@pytest.mark.parametrize("path", _python_files("content", "storage", "bot/core"), ids=str)
-def test_core_never_imports_telegram(path: Path) -> None:
-    imported = _imported_modules(path)
-    assert not any(name == "telegram" or name.startswith("telegram.") for name in imported)
+def _part(module: str) -> str:
+    return module.split(".")[1]
 
 
-@pytest.mark.parametrize("path", _python_files("content"), ids=str)
-def test_content_never_imports_storage_or_the_shell(path: Path) -> None:
-    imported = _imported_modules(path)
-    assert not any(name.split(".")[0] in {"storage", "bot"} for name in imported)
+GRAPH = _graph()
 
 
-@pytest.mark.parametrize("path", _python_files("storage"), ids=str)
-def test_storage_never_imports_the_shell(path: Path) -> None:
-    # The plain-Python core (bot.core: state machine, schedule arithmetic) is fair game.
-    shell = [n for n in _imported_modules(path) if n.split(".")[0] == "bot" and not n.startswith("bot.core")]
-    assert not shell
+def test_the_graph_covers_every_part() -> None:
+    assert {_part(m) for m in GRAPH} == set(FOLDERS)
+    assert len(GRAPH) > 50
+
+
+@pytest.mark.parametrize("module", sorted(GRAPH))
+def test_imports_point_one_way(module: str) -> None:
+    part = _part(module)
+    wrong = sorted(m for m in GRAPH[module] if _part(m) != part and _part(m) not in ALLOWED[part])
+    assert not wrong, f"{module} ({part}) may not import {wrong}"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in GRAPH if _part(m) != "bot"))
+def test_only_the_shell_imports_telegram(module: str) -> None:
+    imported = _imports(_module_path(module))
+    assert not any(n == "telegram" or n.startswith("telegram.") for n in imported)
+
+
+def _module_path(module: str) -> Path:
+    part, *rest = module.split(".")[1:]
+    base = ROOT / FOLDERS[part]
+    candidate = base.joinpath(*rest).with_suffix(".py")
+    return candidate if candidate.exists() else base.joinpath(*rest, "__init__.py")
+
+
+def test_no_import_cycles() -> None:
+    # Tarjan's algorithm would name every cycle; a depth-first search naming the first is enough.
+    state: dict[str, str] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = "open"
+        path.append(node)
+        for nxt in sorted(GRAPH[node]):
+            if state.get(nxt) == "open":
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        state[node] = "done"
+        path.pop()
+        return None
+
+    for node in sorted(GRAPH):
+        if node not in state and (cycle := visit(node)):
+            pytest.fail("import cycle: " + " -> ".join(cycle))
+
+
+def test_no_source_uses_the_old_top_level_names() -> None:
+    # From the repository root `import bot` would still work and load a second copy.
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for folder in (*FOLDERS.values(), "stridecoach", "tests", "benchmarks")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for name in _imports(path)
+        if name.split(".")[0] in FOLDERS
+    ]
+    assert not offenders

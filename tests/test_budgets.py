@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from bot.budgets import BROADCAST, ChatBudgets
-from bot.testing import FakeTelegram
-from bot.testing.harness import BotHarness, VirtualClock
+from stridecoach.bot.budgets import BROADCAST, ChatBudgets
+from stridecoach.bot.testing import FakeTelegram
+from stridecoach.bot.testing.harness import BotHarness, VirtualClock
 from tests.conftest import RUNNER
 
 

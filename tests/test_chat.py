@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
-from bot.chat import TerminalChat, chat_application, chat_payload
-from bot.handlers.reminders import delivery_of
-from bot.reminder_delivery import JOB_NAME as TICK_JOB_NAME
-from bot.settings import Settings
-from bot.testing.harness import FakeClock
+from stridecoach.bot.chat import TerminalChat, chat_application, chat_payload
+from stridecoach.bot.handlers.reminders import delivery_of
+from stridecoach.bot.reminder_delivery import JOB_NAME as TICK_JOB_NAME
+from stridecoach.bot.settings import Settings
+from stridecoach.bot.testing.harness import FakeClock
 
 
 async def _say(application, fake, terminal: TerminalChat, line: str) -> None:  # type: ignore[no-untyped-def]
@@ -52,8 +52,8 @@ async def test_chat_runs_the_reminder_tick_saves_files_and_presses_buttons_by_pr
 
 
 def test_only_a_prefixed_number_presses_a_button() -> None:
-    from bot.testing import FakeTelegram
-    from bot.testing.fake_telegram import SentMessage
+    from stridecoach.bot.testing import FakeTelegram
+    from stridecoach.bot.testing.fake_telegram import SentMessage
 
     terminal = TerminalChat()
     keyboard = {"inline_keyboard": [[{"text": f"{h}:00", "callback_data": f"r:t:x:{h}00"}] for h in (18, 19, 20)]}

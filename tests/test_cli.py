@@ -19,7 +19,7 @@ def _run(args: list[str], tmp_path: Path, stdin: str | None = None, **env: str) 
     clean_env.update(env)
     clean_env["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "stridecoach", *args],
         cwd=tmp_path,  # no .env file here
         env=clean_env,
         input=stdin,

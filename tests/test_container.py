@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing.emulator import Emulator
+from stridecoach.bot.testing.emulator import Emulator
 from tests.test_e2e import (
     RUNNER,
     TOKEN,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from content import ContentError, check_outline_ids, load_library
-from content.loader import DATA_DIR, OUTLINE_IDS
-from content.model import Exercise, Routine
+from stridecoach.content import ContentError, check_outline_ids, load_library
+from stridecoach.content.loader import DATA_DIR, OUTLINE_IDS
+from stridecoach.content.model import Exercise, Routine
 
 # The shared folder sits beside the repository (as in CI); tests that need it skip without it.
 SOURCE = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_a29cdcb9dc8d8e10.txt"

@@ -22,11 +22,11 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from bot.settings import Settings
-from bot.testing.emulator import Emulator, Event
-from storage import inbox, outbox, workouts
-from storage.db import Database
-from storage.models import Runner
+from stridecoach.bot.settings import Settings
+from stridecoach.bot.testing.emulator import Emulator, Event
+from stridecoach.storage import inbox, outbox, workouts
+from stridecoach.storage.db import Database
+from stridecoach.storage.models import Runner
 
 pytestmark = pytest.mark.e2e
 
@@ -121,7 +121,7 @@ def emulator() -> Iterator[Emulator]:
 
 @pytest.fixture
 def bot(emulator: Emulator, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
-    process = BotProcess([sys.executable, "-m", "bot", "run"], bot_env(emulator, database_url), tmp_path)
+    process = BotProcess([sys.executable, "-m", "stridecoach", "run"], bot_env(emulator, database_url), tmp_path)
     try:
         yield process
     finally:

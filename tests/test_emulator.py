@@ -14,7 +14,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
-from bot.testing.emulator import SECRET_HEADER, Emulator
+from stridecoach.bot.testing.emulator import SECRET_HEADER, Emulator
 from tests.test_e2e import ROOT, TOKEN, clean_env
 from tests.test_webhook import free_port
 
@@ -160,7 +160,7 @@ def test_it_delivers_to_a_webhook_with_the_secret(emulator: Emulator) -> None:
 def test_it_runs_standalone(tmp_path: object) -> None:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.testing.emulator", "--port", str(port)],
+        [sys.executable, "-m", "stridecoach.bot.testing.emulator", "--port", str(port)],
         env=clean_env(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:

@@ -7,9 +7,9 @@ from datetime import time
 
 import pytest
 
-from bot.services import Services
-from bot.testing.harness import BotHarness
-from storage import runners, schedules
+from stridecoach.bot.services import Services
+from stridecoach.bot.testing.harness import BotHarness
+from stridecoach.storage import runners, schedules
 
 RUNNER = 4242
 

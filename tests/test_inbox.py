@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
-from bot.app import build_application
-from bot.inbox import inbox_of
-from bot.services import Services
-from bot.testing import FakeTelegram
-from bot.testing.emulator import Emulator
-from bot.testing.fake_telegram import FakeRequest
+from stridecoach.bot.app import build_application
+from stridecoach.bot.inbox import inbox_of
+from stridecoach.bot.services import Services
+from stridecoach.bot.testing import FakeTelegram
+from stridecoach.bot.testing.emulator import Emulator
+from stridecoach.bot.testing.fake_telegram import FakeRequest
 from tests.test_e2e import TOKEN, BotProcess, bot_env, start_and_wait
 from tests.test_webhook import SECRET, free_port
 
@@ -104,7 +104,7 @@ def test_kill_9_with_a_polling_backlog_loses_nothing(tmp_path: Path) -> None:
     users = range(10_001, 10_151)
     db_path = tmp_path / "poll.db"
     with Emulator(token=TOKEN, max_poll_seconds=5) as emulator:
-        bot = BotProcess([sys.executable, "-m", "bot", "run"], bot_env(emulator, db_path), tmp_path)
+        bot = BotProcess([sys.executable, "-m", "stridecoach", "run"], bot_env(emulator, db_path), tmp_path)
         for user in users:
             emulator.send_text(user, "/start")
         try:
@@ -135,7 +135,7 @@ def test_kill_9_with_a_webhook_backlog_loses_nothing(tmp_path: Path) -> None:
             # at once, up to about N runners may get a reply twice after a kill -9.
             MAX_CONCURRENT_UPDATES="1",
         )
-        bot = BotProcess([sys.executable, "-m", "bot", "run", "--webhook"], env, tmp_path)
+        bot = BotProcess([sys.executable, "-m", "stridecoach", "run", "--webhook"], env, tmp_path)
         for user in users:
             emulator.send_text(user, "/start")
         try:

@@ -13,9 +13,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
-from storage import schedules, workouts
-from storage.db import Database
-from storage.migrations import head_revision
+from stridecoach.storage import schedules, workouts
+from stridecoach.storage.db import Database
+from stridecoach.storage.migrations import head_revision
 
 ROOT = Path(__file__).resolve().parents[1]
 LEGACY_SCHEMA = ROOT / "tests" / "data"
@@ -153,7 +153,7 @@ def test_a_database_made_before_alembic_is_upgraded_without_losing_a_row(databas
 # Each process imports and connects first, then waits for "go" on stdin, so the
 # migrations themselves start together.
 MIGRATE = (
-    "import sys; from storage.db import Database; db = Database({url!r}); db.engine.connect().close();"
+    "import sys; from stridecoach.storage.db import Database; db = Database({url!r}); db.engine.connect().close();"
     " print('ready', flush=True); sys.stdin.readline(); print(db.migrate())"
 )
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.handlers.operations import FloodGuard
-from bot.settings import Settings
-from bot.testing.emulator import Emulator
-from bot.testing.harness import BotHarness, FakeClock
-from bot.ui.common import SLOW_DOWN
-from storage.db import Database
-from storage.models import CompletedSet, Runner, Schedule, WorkoutSession
+from stridecoach.bot.handlers.operations import FloodGuard
+from stridecoach.bot.settings import Settings
+from stridecoach.bot.testing.emulator import Emulator
+from stridecoach.bot.testing.harness import BotHarness, FakeClock
+from stridecoach.bot.ui.common import SLOW_DOWN
+from stridecoach.storage.db import Database
+from stridecoach.storage.models import CompletedSet, Runner, Schedule, WorkoutSession
 from tests.conftest import OTHER_RUNNER, RUNNER
 from tests.test_e2e import TOKEN, BotProcess, bot_env, clean_env, say, start_and_wait
 from tests.test_webhook import free_port
@@ -123,7 +123,7 @@ async def test_stats_answers_admins_only(bot: BotHarness, clock: FakeClock) -> N
 def test_stats_cli_prints_the_figures(db: Database, database_url: str, tmp_path: Path) -> None:
     _populate(db, datetime.now(timezone.utc))
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "stats"], env=clean_env(DATABASE_URL=database_url),
+        [sys.executable, "-m", "stridecoach", "stats"], env=clean_env(DATABASE_URL=database_url),
         cwd=tmp_path, capture_output=True, text=True, timeout=30,
     )
     assert result.returncode == 0, result.stderr
@@ -142,7 +142,7 @@ def test_a_failing_bot_api_is_survived_and_logs_are_json_without_the_token(tmp_p
     with Emulator(token=TOKEN, hang_seconds=7) as emulator:
         emulator.fail_next("getMe", status=500)  # the Bot API is down at start-up
         env = bot_env(emulator, tmp_path / "ops.db", LOG_FORMAT="json", HEALTH_PORT=str(health_port))
-        bot = BotProcess([sys.executable, "-m", "bot", "run"], env, tmp_path)
+        bot = BotProcess([sys.executable, "-m", "stridecoach", "run"], env, tmp_path)
         try:
             start_and_wait(bot, emulator)
             emulator.fail_next("sendMessage", status=500, chat_id=RUNNER)  # one reply fails
@@ -170,7 +170,7 @@ def test_a_rejected_token_exits_with_a_clear_line_and_no_token(tmp_path: Path) -
     with Emulator(token="999:other-token-the-server-expects") as emulator:
         env = bot_env(emulator, tmp_path / "bad.db")
         result = subprocess.run(
-            [sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
+            [sys.executable, "-m", "stridecoach", "run"], env=env, cwd=tmp_path,
             capture_output=True, text=True, timeout=30,
         )
     output = result.stdout + result.stderr
@@ -183,7 +183,7 @@ def test_a_rejected_token_exits_with_a_clear_line_and_no_token(tmp_path: Path) -
 def test_the_token_is_masked_in_text_logs_from_any_logger(capsys: pytest.CaptureFixture[str]) -> None:
     import logging
 
-    from bot.logging_setup import configure_logging
+    from stridecoach.bot.logging_setup import configure_logging
 
     configure_logging("INFO", "text", secrets=[TOKEN])
     try:

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from bot import outbox
-from bot.services import Services
-from bot.testing.harness import BotHarness, FakeClock
-from storage.models import CompletedSet, OutboxMessage
+from stridecoach.bot import outbox
+from stridecoach.bot.services import Services
+from stridecoach.bot.testing.harness import BotHarness, FakeClock
+from stridecoach.storage.models import CompletedSet, OutboxMessage
 from tests.test_sessions_flow import start
 
 RUNNER = 4242

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.plans import (
+from stridecoach.domain.plans import (
     base_routine_id,
     equipment_need,
     estimate_seconds,
@@ -11,8 +11,8 @@ from bot.core.plans import (
     resolve_routine,
     split_plan_id,
 )
-from bot.core.workout_slots import flatten
-from content.loader import default_library
+from stridecoach.domain.workout_slots import flatten
+from stridecoach.content.loader import default_library
 
 LIBRARY = default_library()
 

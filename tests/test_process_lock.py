@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.process_lock import DatabaseInUse, lock_database
+from stridecoach.bot.process_lock import DatabaseInUse, lock_database
 from tests.test_e2e import TOKEN, clean_env
 
 
@@ -34,7 +34,7 @@ def test_a_second_bot_process_on_the_same_file_exits_with_a_clear_error(tmp_path
     held = lock_database(f"sqlite:///{db}")  # the first bot
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "bot", "run"],
+            [sys.executable, "-m", "stridecoach", "run"],
             env=clean_env(TELEGRAM_BOT_TOKEN=TOKEN, DATABASE_URL=f"sqlite:///{db}",
                           TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot"),
             cwd=tmp_path, capture_output=True, text=True, timeout=60,

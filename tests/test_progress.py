@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from PIL import Image
 from sqlmodel import select
 
-from bot.core.progress import (
+from stridecoach.domain.progress import (
     EXPORT_COLUMNS,
     ExportRow,
     SessionRecord,
@@ -30,13 +30,13 @@ from bot.core.progress import (
     to_unit,
     week_of,
 )
-from bot.testing.harness import BotHarness, FakeClock
-from bot.ui.progress_chart import render_week_chart
-from storage.models import CompletedSet, Runner, Schedule, WorkoutSession
+from stridecoach.bot.testing.harness import BotHarness, FakeClock
+from stridecoach.bot.ui.progress_chart import render_week_chart
+from stridecoach.storage.models import CompletedSet, Runner, Schedule, WorkoutSession
 from tests.conftest import OTHER_RUNNER, RUNNER
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from stridecoach.bot.services import Services
 
 UTC = timezone.utc
 # Wednesday 4 March 2026, 12:00 UTC. Its week starts Monday 2 March.
@@ -368,8 +368,8 @@ async def test_progress_history_export_forget_as_words(bot: BotHarness) -> None:
 
 
 def test_totals_follow_the_routine_order() -> None:
-    from bot.ui.progress import exercise_order
-    from content.loader import default_library
+    from stridecoach.bot.ui.progress import exercise_order
+    from stridecoach.content.loader import default_library
 
     order = exercise_order(default_library())
     assert order[:2] == ["jump-rope", "single-leg-calf-raise"] and order[-1] == "hip-mobility-twist"
@@ -383,7 +383,7 @@ def test_totals_follow_the_routine_order() -> None:
 
 
 def test_chart_labels_use_one_date_format_and_say_this_week() -> None:
-    from bot.ui.progress_chart import week_labels
+    from stridecoach.bot.ui.progress_chart import week_labels
 
     labels = week_labels(week_counts([], now=NOW, zone=UTC))
     assert labels == ["12 Jan", "19 Jan", "26 Jan", "2 Feb", "9 Feb", "16 Feb", "23 Feb", "this week"]
@@ -493,7 +493,7 @@ async def test_history_and_progress_use_a_fixed_offset_runners_local_days(
 
 
 def test_the_summary_is_due_once_after_sunday_evening_and_never_at_night() -> None:
-    from bot.core.progress import latest_summary_week, summary_due
+    from stridecoach.domain.progress import latest_summary_week, summary_due
 
     berlin = ZoneInfo("Europe/Berlin")
     sunday_evening = datetime(2026, 3, 8, 17, 30, tzinfo=UTC)  # 18:30 in Berlin
@@ -509,7 +509,7 @@ def test_the_summary_is_due_once_after_sunday_evening_and_never_at_night() -> No
 async def test_weekly_summary_on_sends_planned_days_against_sessions_done_once(
     bot: BotHarness, services: Services, clock: FakeClock
 ) -> None:
-    from bot.handlers.progress import send_weekly_summaries
+    from stridecoach.bot.handlers.progress import send_weekly_summaries
 
     with services.db.session() as session:
         session.add(Runner(id=RUNNER, chat_id=RUNNER))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from content.understanding import Question
+from stridecoach.content.understanding import Question
 
-from bot.testing.harness import BotHarness
-from bot.ui.common import MAX_MESSAGE_LENGTH, split_message
+from stridecoach.bot.testing.harness import BotHarness
+from stridecoach.bot.ui.common import MAX_MESSAGE_LENGTH, split_message
 from tests.conftest import RUNNER
 
 

@@ -14,15 +14,15 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.core.schedule import local_date_of
-from bot.reminder_delivery import JOB_NAME, Pacer, ReminderDelivery
-from bot.runtime import build_services
-from bot.services import Services
-from bot.settings import Settings
-from bot.testing import FakeTelegram
-from bot.testing.harness import BotHarness, FakeClock
-from storage import runners, schedules
-from storage.models import CompletedSet, Reminder, Runner, Schedule, WorkoutSession
+from stridecoach.domain.schedule import local_date_of
+from stridecoach.bot.reminder_delivery import JOB_NAME, Pacer, ReminderDelivery
+from stridecoach.bot.runtime import build_services
+from stridecoach.bot.services import Services
+from stridecoach.bot.settings import Settings
+from stridecoach.bot.testing import FakeTelegram
+from stridecoach.bot.testing.harness import BotHarness, FakeClock
+from stridecoach.storage import runners, schedules
+from stridecoach.storage.models import CompletedSet, Reminder, Runner, Schedule, WorkoutSession
 
 UTC = timezone.utc
 BERLIN, NEW_YORK = "Europe/Berlin", "America/New_York"
@@ -531,7 +531,7 @@ def _terminate_sender_lock_holder(services: Services) -> None:
     """What the server does to a dead (or hung, idle too long) sender: end its session."""
     from sqlalchemy import text
 
-    from storage.locks import sender_lock_holders
+    from stridecoach.storage.locks import sender_lock_holders
 
     with services.db.engine.connect() as conn:
         (pid,) = sender_lock_holders(conn)
@@ -542,7 +542,7 @@ def _terminate_sender_lock_holder(services: Services) -> None:
 async def test_a_replica_skips_its_tick_while_another_holds_the_sender_lock(
     database_kind: str, settings: Settings, clock: FakeClock, fake: FakeTelegram
 ) -> None:
-    from storage.locks import try_sender_lock
+    from stridecoach.storage.locks import try_sender_lock
 
     if database_kind != "postgresql":
         pytest.skip("several replicas need PostgreSQL (SQLite: one process per file)")

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timezone
 
 import pytest
 
-from bot.core.reminder_words import (
+from stridecoach.domain.reminder_words import (
     MAX_PAUSE_DAYS,
     PauseRefused,
     PauseUntil,

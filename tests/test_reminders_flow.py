@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlmodel import select
 
-from bot.handlers import reminders as handlers
-from bot.reminder_delivery import Pacer, TickReport
-from bot.testing import FakeTelegram
-from bot.testing.harness import BotHarness, FakeClock
-from bot.ui import reminders as ui
-from storage.models import Runner, Schedule, WorkoutSession
+from stridecoach.bot.handlers import reminders as handlers
+from stridecoach.bot.reminder_delivery import Pacer, TickReport
+from stridecoach.bot.testing import FakeTelegram
+from stridecoach.bot.testing.harness import BotHarness, FakeClock
+from stridecoach.bot.ui import reminders as ui
+from stridecoach.storage.models import Runner, Schedule, WorkoutSession
 from tests.conftest import RUNNER
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from stridecoach.bot.services import Services
 
 UTC = timezone.utc
 # The clock starts on Monday 2 March 2026, 09:00 UTC (10:00 in Berlin, 04:00 in New York).

@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from bot.testing.emulator import Emulator, _post_update
-from storage import runners, schedules
-from storage.db import Database
-from storage.locks import sender_lock_holders
-from storage.models import Reminder, Schedule
+from stridecoach.bot.testing.emulator import Emulator, _post_update
+from stridecoach.storage import runners, schedules
+from stridecoach.storage.db import Database
+from stridecoach.storage.locks import sender_lock_holders
+from stridecoach.storage.models import Reminder, Schedule
 from tests import databases
 from tests.test_e2e import TOKEN, BotProcess, Stored, bot_env
 from tests.test_webhook import free_port
@@ -66,7 +66,7 @@ class Replica:
             WEBHOOK_SECRET_TOKEN=SECRET, REMINDER_TICK_SECONDS=str(TICK_SECONDS),
             REMINDER_SEND_RATE=str(SEND_RATE),
         )
-        self.process = BotProcess([sys.executable, "-m", "bot", "run", "--webhook"], env, tmp_path, name=name)
+        self.process = BotProcess([sys.executable, "-m", "stridecoach", "run", "--webhook"], env, tmp_path, name=name)
 
     def post(self, update: dict[str, object]) -> None:
         assert _post_update(self.url, SECRET, update), f"{self.url} refused the update"

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.schedule import (
+from stridecoach.domain.schedule import (
     ALL_DAYS,
     WEEKDAYS,
     classify_due,
@@ -18,7 +18,7 @@ from bot.core.schedule import (
     next_reminder_utc,
     snooze_until,
 )
-from bot.core.timezones import zone_from_name
+from stridecoach.domain.timezones import zone_from_name
 
 UTC = timezone.utc
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)

@@ -7,7 +7,7 @@ from datetime import time
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.schedule_dialogue import (
+from stridecoach.domain.schedule_dialogue import (
     SUGGESTED_DAYS,
     AnswerQuestion,
     AskDays,

@@ -7,9 +7,9 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from storage import runners, schedules
-from storage.db import Database
-from storage.models import CompletedSet, Reminder, Runner, Schedule, WorkoutSession
+from stridecoach.storage import runners, schedules
+from stridecoach.storage.db import Database
+from stridecoach.storage.models import CompletedSet, Reminder, Runner, Schedule, WorkoutSession
 
 UTC = timezone.utc
 GRACE = timedelta(hours=1)
@@ -113,7 +113,7 @@ def test_late_within_grace_is_sent_once_marked_late(db: Database) -> None:
 
 def test_older_than_grace_is_dropped_and_logged(db: Database, caplog: pytest.LogCaptureFixture) -> None:
     _schedule(db)
-    caplog.set_level("INFO", logger="storage.schedules")
+    caplog.set_level("INFO", logger="stridecoach.storage.schedules")
     result = _claim(db, MON_18_BERLIN + timedelta(minutes=61))
     assert result.to_send == [] and result.dropped == 1
     assert [(r.due_at, r.status) for r in _reminders(db)] == [(MON_18_BERLIN, "dropped")]

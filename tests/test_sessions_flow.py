@@ -15,18 +15,18 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlmodel import col, select
 
-from bot.handlers.sessions import SWEEP_JOB_NAME, timer_job_name
-from bot.handlers.timed_work import countdown_job_name, rest_job_name
-from bot.settings import Settings
-from bot.testing import FakeTelegram
-from bot.testing.fake_telegram import SentMessage
-from bot.testing.harness import BotHarness, FakeClock
-from bot.ui import sessions as ui
-from storage.models import CompletedSet, WorkoutSession
+from stridecoach.bot.handlers.sessions import SWEEP_JOB_NAME, timer_job_name
+from stridecoach.bot.handlers.timed_work import countdown_job_name, rest_job_name
+from stridecoach.bot.settings import Settings
+from stridecoach.bot.testing import FakeTelegram
+from stridecoach.bot.testing.fake_telegram import SentMessage
+from stridecoach.bot.testing.harness import BotHarness, FakeClock
+from stridecoach.bot.ui import sessions as ui
+from stridecoach.storage.models import CompletedSet, WorkoutSession
 from tests.conftest import OTHER_RUNNER, RUNNER
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from stridecoach.bot.services import Services
 
 CALF_SETS = 21
 BACK_SETS = 8
@@ -382,7 +382,7 @@ async def test_a_rest_countdown_of_the_runners_length_runs_on_the_next_set(
 
 
 async def test_bad_rest_lengths_get_a_clear_reply_and_change_nothing(bot: BotHarness, services: Services) -> None:
-    from storage.prefs import get_prefs
+    from stridecoach.storage.prefs import get_prefs
 
     assert "Nothing changed" in only(await bot.send(RUNNER, "rest 0")).text
     assert "Nothing changed" in only(await bot.send(RUNNER, "rest 3 hours")).text
@@ -495,7 +495,7 @@ async def test_pressing_done_twice_quickly_records_one_set(bot: BotHarness, serv
 async def test_restart_mid_session_continues_where_the_runner_was(
     services: Services, settings: Settings, clock: FakeClock
 ) -> None:
-    from bot.runtime import build_services
+    from stridecoach.bot.runtime import build_services
 
     fake = FakeTelegram()
     async with BotHarness(services, fake) as first:
@@ -519,7 +519,7 @@ async def test_restart_mid_session_continues_where_the_runner_was(
 async def test_a_timer_running_at_shutdown_is_rearmed_at_start_up(
     services: Services, settings: Settings, clock: FakeClock
 ) -> None:
-    from bot.runtime import build_services
+    from stridecoach.bot.runtime import build_services
 
     fake = FakeTelegram()
     async with BotHarness(services, fake) as first:
@@ -785,7 +785,7 @@ async def test_paused_text_says_the_session_is_kept(bot: BotHarness) -> None:
 
 
 def test_terminal_chat_prints_an_edit_only_when_the_text_changes(capsys: pytest.CaptureFixture[str]) -> None:
-    from bot.chat import TerminalChat
+    from stridecoach.bot.chat import TerminalChat
 
     terminal = TerminalChat()
     keyboard = {"inline_keyboard": [[{"text": "Done ✅", "callback_data": "s:done:1:0"}]]}
@@ -807,9 +807,9 @@ async def test_the_operators_session_timeout_decides_when_a_session_is_abandoned
     """SESSION_TIMEOUT_HOURS=1: a "done" after 90 minutes does not land in the old session."""
     from sqlmodel import select
 
-    from bot.runtime import build_services
-    from bot.testing.harness import BotHarness
-    from storage.models import CompletedSet, WorkoutSession
+    from stridecoach.bot.runtime import build_services
+    from stridecoach.bot.testing.harness import BotHarness
+    from stridecoach.storage.models import CompletedSet, WorkoutSession
 
     services = build_services(settings.model_copy(update={"session_timeout_hours": 1.0}), clock=clock)
     try:
@@ -882,7 +882,7 @@ async def test_undo_with_nothing_to_undo_says_so(bot: BotHarness, services: Serv
 async def test_skip_exercise_with_a_reason_is_stored_and_shown_in_history(
     bot: BotHarness, services: Services
 ) -> None:
-    from storage.models import SkippedSet
+    from stridecoach.storage.models import SkippedSet
 
     await start(bot)
     await done_times(bot, 1)
@@ -1012,9 +1012,9 @@ async def test_a_done_racing_another_replica_is_applied_again_not_lost(
     """
     if database_kind != "postgresql":
         pytest.skip("one process per SQLite file: BEGIN IMMEDIATE serialises writers")
-    from bot.core.workout_events import Done
-    from bot.handlers import sessions as handler
-    from storage import outbox as outbox_store
+    from stridecoach.domain.workout_events import Done
+    from stridecoach.bot.handlers import sessions as handler
+    from stridecoach.storage import outbox as outbox_store
 
     await start(bot)
     real_transition = handler.transition

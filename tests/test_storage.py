@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from storage import runners
-from storage.db import Database, insert_ignore
-from storage.models import CompletedSet, Runner, Schedule, WorkoutSession
+from stridecoach.storage import runners
+from stridecoach.storage.db import Database, insert_ignore
+from stridecoach.storage.models import CompletedSet, Runner, Schedule, WorkoutSession
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(db: Database) -> None:
@@ -35,7 +35,7 @@ def test_datetimes_come_back_in_utc(db: Database) -> None:
 def test_ensure_runner_is_idempotent_and_only_resuming_reminders_unblocks(db: Database) -> None:
     from datetime import time as clock_time
 
-    from storage import schedules
+    from stridecoach.storage import schedules
 
     now = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
     with db.session() as session:
@@ -107,8 +107,8 @@ def test_delete_runner_data_removes_only_that_runner(db: Database) -> None:
 
 
 def test_postgresql_urls_use_psycopg_3_with_the_pool_from_the_settings() -> None:
-    from bot.settings import Settings
-    from storage.db import normalise_url, redacted_url
+    from stridecoach.bot.settings import Settings
+    from stridecoach.storage.db import normalise_url, redacted_url
 
     assert normalise_url("postgres://u:pw@db:5432/coach") == "postgresql+psycopg://u:pw@db:5432/coach"
     settings = Settings(  # type: ignore[call-arg]

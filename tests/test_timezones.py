@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core import timezones
-from bot.core.timezones import abbreviation_hint, resolve_zone, zone_from_name, zone_label, zone_short
+from stridecoach.domain import timezones
+from stridecoach.domain.timezones import abbreviation_hint, resolve_zone, zone_from_name, zone_label, zone_short
 
 WINTER = datetime(2026, 1, 15, 12, tzinfo=timezone.utc)
 

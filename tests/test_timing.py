@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.timing import (
+from stridecoach.domain.timing import (
     COUNTDOWN_STEP,
     AutoAdvance,
     RestLength,
@@ -13,8 +13,8 @@ from bot.core.timing import (
     left_text,
     parse_timing_words,
 )
-from bot.core.workout_slots import flatten
-from content.loader import default_library
+from stridecoach.domain.workout_slots import flatten
+from stridecoach.content.loader import default_library
 
 
 def test_countdown_edits_every_five_seconds_ending_at_zero() -> None:

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from content.loader import DATA_DIR, load_library
-from content.understanding import (
+from stridecoach.content.loader import DATA_DIR, load_library
+from stridecoach.content.understanding import (
     FITTED_FILE, Command, Context, OutOfScope, Question, RedFlag, SessionControl, SmallTalk, Understander,
     Unreadable, build_understander, data_fingerprint, default_understander,
 )
-from content.understanding.fitting import read_fingerprint
-from content.understanding.knowledge import UNDERSTANDING_DIR
+from stridecoach.content.understanding.fitting import read_fingerprint
+from stridecoach.content.understanding.knowledge import UNDERSTANDING_DIR
 
 IN_SESSION = Context(in_session=True, exercise="single-leg-calf-raise")
 

@@ -7,9 +7,9 @@ recognised by the inbox before any handler runs).
 
 from __future__ import annotations
 
-from bot.services import Services
-from bot.testing.harness import BotHarness
-from storage import runners
+from stridecoach.bot.services import Services
+from stridecoach.bot.testing.harness import BotHarness
+from stridecoach.storage import runners
 
 RUNNER = 4242
 

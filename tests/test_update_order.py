@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot.testing import FakeTelegram
-from bot.testing.fake_telegram import SentMessage
-from bot.testing.harness import BotHarness
-from bot.update_order import RunnerOrderedProcessor, runner_key
+from stridecoach.bot.testing import FakeTelegram
+from stridecoach.bot.testing.fake_telegram import SentMessage
+from stridecoach.bot.testing.harness import BotHarness
+from stridecoach.bot.update_order import RunnerOrderedProcessor, runner_key
 from tests.conftest import OTHER_RUNNER, RUNNER
 
 GUARD = 10.0  # seconds: only reached if the behaviour is broken
@@ -155,7 +155,7 @@ async def test_a_version_conflict_is_applied_again_never_lost(
     """Another writer (a replica, a job) moves the session between our read and our write."""
     from sqlalchemy import text
 
-    from storage import workouts
+    from stridecoach.storage import workouts
 
     await bot.send(RUNNER, "/session")
     await bot.press(RUNNER, "Calf routine")
@@ -184,7 +184,7 @@ async def test_a_version_conflict_is_applied_again_never_lost(
 
 
 def test_the_known_runner_cache_keeps_the_most_recent_runners_only() -> None:
-    from bot.services import RecentIds
+    from stridecoach.bot.services import RecentIds
 
     known = RecentIds(3)
     for runner in (1, 2, 3, 4):

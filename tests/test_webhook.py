@@ -20,14 +20,14 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app import build_application
-from bot.inbox import inbox_of
-from bot.services import Services
-from bot.settings import Settings
-from bot.testing import FakeTelegram
-from bot.testing.emulator import Emulator
-from bot.testing.fake_telegram import FakeRequest
-from bot.webhook import SECRET_HEADER, WebhookReceiver, webhook_config_problem
+from stridecoach.bot.app import build_application
+from stridecoach.bot.inbox import inbox_of
+from stridecoach.bot.services import Services
+from stridecoach.bot.settings import Settings
+from stridecoach.bot.testing import FakeTelegram
+from stridecoach.bot.testing.emulator import Emulator
+from stridecoach.bot.testing.fake_telegram import FakeRequest
+from stridecoach.bot.webhook import SECRET_HEADER, WebhookReceiver, webhook_config_problem
 from tests.test_e2e import TOKEN, BotProcess, bot_env, clean_env, say
 
 SECRET = "s3cret-TOKEN_for_tests"
@@ -117,7 +117,7 @@ async def test_an_update_with_the_right_secret_is_answered(webhook_bot: WebhookB
 async def test_a_missing_or_wrong_secret_is_refused_with_a_log_line(
     webhook_bot: WebhookBot, secret: str | None, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.webhook")
+    caplog.set_level(logging.WARNING, logger="stridecoach.bot.webhook")
     response = await webhook_bot.post(webhook_bot.fake.make_text_update(RUNNER, "/start"), secret)
     assert response.status_code == 403
     await webhook_bot.settle()
@@ -133,7 +133,7 @@ async def test_a_missing_or_wrong_secret_is_refused_with_a_log_line(
 async def test_malformed_bodies_get_400_and_a_log_line(
     webhook_bot: WebhookBot, body: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.webhook")
+    caplog.set_level(logging.WARNING, logger="stridecoach.bot.webhook")
     response = await webhook_bot.post(body)
     assert response.status_code == 400
     assert any("malformed" in r.getMessage() for r in caplog.records)
@@ -176,7 +176,7 @@ async def test_updates_the_bot_does_not_handle_are_survived(
 async def test_an_update_ptb_cannot_read_is_acknowledged_and_logged(
     webhook_bot: WebhookBot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.webhook")
+    caplog.set_level(logging.WARNING, logger="stridecoach.bot.webhook")
     response = await webhook_bot.post({"update_id": 77, "message": {"text": "no chat, no date"}})
     assert response.status_code == 200  # Telegram would otherwise retry it for hours
     assert any("dropped update 77" in r.getMessage() for r in caplog.records)
@@ -221,7 +221,7 @@ def test_run_webhook_process_end_to_end(emulator: Emulator, tmp_path: Path) -> N
         emulator, tmp_path / "hook.db", WEBHOOK_URL=f"http://127.0.0.1:{port}", WEBHOOK_PORT=str(port),
         WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_SECRET_TOKEN=SECRET,
     )
-    bot = BotProcess([sys.executable, "-m", "bot", "run", "--webhook"], env, tmp_path)
+    bot = BotProcess([sys.executable, "-m", "stridecoach", "run", "--webhook"], env, tmp_path)
     bot.start()
     try:
         emulator.wait_for(lambda: emulator.telegram.webhook_url, 20, "setWebhook")
@@ -250,7 +250,7 @@ def test_run_webhook_without_url_or_secret_explains_and_exits(tmp_path: Path) ->
     import subprocess
 
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--webhook"],
+        [sys.executable, "-m", "stridecoach", "run", "--webhook"],
         env=clean_env(TELEGRAM_BOT_TOKEN=TOKEN, DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"),
         cwd=tmp_path, capture_output=True, text=True, timeout=30,
     )

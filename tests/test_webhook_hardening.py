@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot import webhook
-from bot.services import Services
-from bot.testing import FakeTelegram
+from stridecoach.bot import webhook
+from stridecoach.bot.services import Services
+from stridecoach.bot.testing import FakeTelegram
 from tests.test_webhook import WebhookBot
 
 
@@ -80,7 +80,7 @@ async def test_connections_over_the_cap_are_refused_and_the_server_recovers(hook
 
 
 def test_a_short_webhook_secret_is_refused_before_it_can_reach_a_log() -> None:
-    from bot.webhook import webhook_config_problem
+    from stridecoach.bot.webhook import webhook_config_problem
     from tests.test_webhook import webhook_settings
 
     problem = webhook_config_problem(webhook_settings(8443, webhook_secret_token="abc123"))

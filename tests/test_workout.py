@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.core.workout import (
+from stridecoach.domain.workout import (
     ABANDON_AFTER,
     MAX_LOAD_KG,
     AlreadyFinished,
@@ -72,7 +72,7 @@ from bot.core.workout import (
     is_abandoned,
     transition,
 )
-from content.model import Routine
+from stridecoach.content.model import Routine
 
 from tests.session_library import (
     BACK,
@@ -645,7 +645,7 @@ def test_state_columns_round_trip() -> None:
 
 
 def test_note_tip_drops_what_repeats_the_dose() -> None:
-    from bot.core.workout_slots import note_tip
+    from stridecoach.domain.workout_slots import note_tip
 
     assert note_tip("10-15 reps, then switch feet.", "10-15 reps on each side", 3) == ""
     assert note_tip("Up to 30 twists per side, small range first.", "up to 30 reps on each side", 1) == (
@@ -665,7 +665,7 @@ def test_note_tip_drops_what_repeats_the_dose() -> None:
 
 
 def test_repeats_spots_a_cue_that_says_the_note_again() -> None:
-    from bot.core.workout_slots import repeats
+    from stridecoach.domain.workout_slots import repeats
 
     jump = "Jump on the balls of your feet; land on your toes, not flat-footed."
     assert repeats("Stay on the balls of your feet", jump)
@@ -674,7 +674,7 @@ def test_repeats_spots_a_cue_that_says_the_note_again() -> None:
 
 
 def test_real_routines_amounts_are_short_and_notes_show_once() -> None:
-    from content.loader import default_library
+    from stridecoach.content.loader import default_library
 
     library = default_library()
     calf = flatten(library.routines["calf-routine"], library.exercises)

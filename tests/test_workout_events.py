@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bot.core.workout_events import (
+from stridecoach.domain.workout_events import (
     Undo,
     MAX_COMMAND_WORDS,
     MAX_LOAD_KG,

@@ -1,7 +1,7 @@
 """Every event in every status, checked against the table in docs/sessions.md.
 
 ``expect`` below is that table written out case by case, independently of
-``bot.core.workout``: for a state, an event, the time and an optional button
+``stridecoach.domain.workout``: for a state, an event, the time and an optional button
 it says exactly which outputs the runner gets and what the new state is. Two
 tests hold the machine to it:
 
@@ -30,8 +30,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from bot.core.plans import equipment_need, plan_id, resolve_routine
-from bot.core.workout import (
+from stridecoach.domain.plans import equipment_need, plan_id, resolve_routine
+from stridecoach.domain.workout import (
     ABANDON_AFTER,
     EVENT_TYPES,
     RESUME_STOPPED_WITHIN,

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from bot.core.workout import Done, Load, Skip, Start, Stop, transition
-from content import load_library
-from content.model import Library
-from storage import progress, workouts
-from storage.db import Database
-from storage.models import CompletedSet, ProcessedUpdate, Schedule, WorkoutSession
+from stridecoach.domain.workout import Done, Load, Skip, Start, Stop, transition
+from stridecoach.content import load_library
+from stridecoach.content.model import Library
+from stridecoach.storage import progress, workouts
+from stridecoach.storage.db import Database
+from stridecoach.storage.models import CompletedSet, ProcessedUpdate, Schedule, WorkoutSession
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 RUNNER = 7
@@ -93,7 +93,7 @@ def test_a_completion_is_stored_once_per_position_even_if_recorded_twice(db: Dat
 
 
 def test_a_set_redone_after_back_updates_its_row(db: Database, library: Library) -> None:
-    from bot.core.workout import Back
+    from stridecoach.domain.workout import Back
 
     _step(db, library, Start("calf-routine"), update_id=None)
     for position in range(18):
@@ -134,7 +134,7 @@ def test_prompt_message_is_only_written_for_the_current_version(db: Database, li
 
 
 def test_abandoned_sessions_and_running_timers_queries(db: Database, library: Library) -> None:
-    from bot.core.workout import StartTimer
+    from stridecoach.domain.workout import StartTimer
 
     _step(db, library, Start("calf-routine"), update_id=None, runner=1)
     _step(db, library, Start("calf-routine"), update_id=None, runner=2, at=NOW + timedelta(hours=5))

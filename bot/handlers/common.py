@@ -9,9 +9,9 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot.services import BotContext
-from bot.ui import common as ui
-from storage import runners
+from stridecoach.bot.services import BotContext
+from stridecoach.bot.ui import common as ui
+from stridecoach.storage import runners
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ import re
 
 from telegram import ChatMember, Update
 
-from bot.handlers.common import answer_query
-from bot.services import BotContext, Services
-from storage import runners, schedules
+from stridecoach.bot.handlers.common import answer_query
+from stridecoach.bot.services import BotContext, Services
+from stridecoach.storage import runners, schedules
 
 log = logging.getLogger(__name__)
 

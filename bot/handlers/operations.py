@@ -22,11 +22,11 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, TypeHandler
 
-from bot.handlers.chat_filters import PRIVATE_MESSAGE
-from bot.handlers.common import send_text, unknown_command
-from bot.services import BotContext, Services
-from bot.ui import operations as ui
-from storage.stats import collect_stats
+from stridecoach.bot.handlers.chat_filters import PRIVATE_MESSAGE
+from stridecoach.bot.handlers.common import send_text, unknown_command
+from stridecoach.bot.services import BotContext, Services
+from stridecoach.bot.ui import operations as ui
+from stridecoach.storage.stats import collect_stats
 
 log = logging.getLogger(__name__)
 

@@ -19,17 +19,17 @@ from telegram import InputFile, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.core import progress as core_progress
-from bot.core.plans import sets_in
-from bot.handlers.chat_filters import PRIVATE_MESSAGE
-from bot.handlers.common import answer_query, private_ids, strip_buttons
-from bot.services import BotContext, Services
-from bot.ui import progress as progress_ui
-from bot.ui.progress_chart import render_week_chart
-from storage import prefs as prefs_store
-from storage import progress as progress_store
-from storage import runners, workouts
-from storage.models import Schedule
+from stridecoach.domain import progress as core_progress
+from stridecoach.domain.plans import sets_in
+from stridecoach.bot.handlers.chat_filters import PRIVATE_MESSAGE
+from stridecoach.bot.handlers.common import answer_query, private_ids, strip_buttons
+from stridecoach.bot.services import BotContext, Services
+from stridecoach.bot.ui import progress as progress_ui
+from stridecoach.bot.ui.progress_chart import render_week_chart
+from stridecoach.storage import prefs as prefs_store
+from stridecoach.storage import progress as progress_store
+from stridecoach.storage import runners, workouts
+from stridecoach.storage.models import Schedule
 
 log = logging.getLogger(__name__)
 

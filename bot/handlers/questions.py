@@ -6,11 +6,11 @@ import logging
 
 from telegram import Update
 
-from bot.handlers.common import send_text
-from bot.services import BotContext
-from bot.ui import common as common_ui
-from bot.ui import questions as ui
-from content.understanding import Command, Question, RedFlag, SmallTalk, Understanding, Unreadable
+from stridecoach.bot.handlers.common import send_text
+from stridecoach.bot.services import BotContext
+from stridecoach.bot.ui import common as common_ui
+from stridecoach.bot.ui import questions as ui
+from stridecoach.content.understanding import Command, Question, RedFlag, SmallTalk, Understanding, Unreadable
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from typing import Any, assert_never
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.core import schedule_dialogue as dialogue
-from bot.core.reminder_words import (
+from stridecoach.domain import schedule_dialogue as dialogue
+from stridecoach.domain.reminder_words import (
     MAX_PAUSE_DAYS,
     PauseRefused,
     PauseUntil,
@@ -30,19 +30,19 @@ from bot.core.reminder_words import (
     parse_pause,
     parse_remind_request,
 )
-from bot.core.schedule import days_to_mask, local_date_of, mask_to_days, snooze_until
-from bot.core.schedule_dialogue import Draft, draft_id_for
-from bot.core.timezones import zone_from_name, zone_label, zone_short
-from bot.handlers import questions, sessions
-from bot.handlers.chat_filters import PRIVATE_MESSAGE
-from bot.handlers.common import send_text, strip_buttons
-from bot.handlers.router import act_on
-from bot.reminder_delivery import ReminderDelivery, schedule_tick
-from bot.services import BotContext, Services
-from bot.ui import reminders as ui
-from content.understanding import Context, Understanding
-from storage import runners, schedules, workouts
-from storage.models import Schedule
+from stridecoach.domain.schedule import days_to_mask, local_date_of, mask_to_days, snooze_until
+from stridecoach.domain.schedule_dialogue import Draft, draft_id_for
+from stridecoach.domain.timezones import zone_from_name, zone_label, zone_short
+from stridecoach.bot.handlers import questions, sessions
+from stridecoach.bot.handlers.chat_filters import PRIVATE_MESSAGE
+from stridecoach.bot.handlers.common import send_text, strip_buttons
+from stridecoach.bot.handlers.router import act_on
+from stridecoach.bot.reminder_delivery import ReminderDelivery, schedule_tick
+from stridecoach.bot.services import BotContext, Services
+from stridecoach.bot.ui import reminders as ui
+from stridecoach.content.understanding import Context, Understanding
+from stridecoach.storage import runners, schedules, workouts
+from stridecoach.storage.models import Schedule
 
 DELIVERY_KEY = "reminders.delivery"
 SNOOZE_MINUTES = 60

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.handlers import questions
-from bot.services import BotContext
-from content.understanding import Command, Context, SmallTalk, Understanding
+from stridecoach.bot.handlers import questions
+from stridecoach.bot.services import BotContext
+from stridecoach.content.understanding import Command, Context, SmallTalk, Understanding
 
 
 async def route_text(update: Update, context: BotContext) -> None:

@@ -24,8 +24,8 @@ from typing import Any, Literal
 from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import outbox
-from bot.core.workout import (
+from stridecoach.bot import outbox
+from stridecoach.domain.workout import (
     Back,
     button_applies,
     Done,
@@ -63,20 +63,20 @@ from bot.core.workout import (
     parse_session_text,
     transition,
 )
-from bot.core.plans import resolve_routine
-from bot.handlers import timed_work
-from bot.handlers.chat_filters import PRIVATE_MESSAGE
-from bot.handlers.common import answer_query, private_ids, strip_buttons
-from bot.handlers.questions import send_reply
-from bot.handlers.router import act_on
-from bot.services import BotContext, Services
-from bot.ui import sessions as ui
-from content.understanding import Command, Context, Question, RedFlag, SessionControl, SmallTalk, Understanding
-from content.model import Library
-from storage import outbox as outbox_store
-from storage import runners
-from storage import workouts
-from storage.models import Runner
+from stridecoach.domain.plans import resolve_routine
+from stridecoach.bot.handlers import timed_work
+from stridecoach.bot.handlers.chat_filters import PRIVATE_MESSAGE
+from stridecoach.bot.handlers.common import answer_query, private_ids, strip_buttons
+from stridecoach.bot.handlers.questions import send_reply
+from stridecoach.bot.handlers.router import act_on
+from stridecoach.bot.services import BotContext, Services
+from stridecoach.bot.ui import sessions as ui
+from stridecoach.content.understanding import Command, Context, Question, RedFlag, SessionControl, SmallTalk, Understanding
+from stridecoach.content.model import Library
+from stridecoach.storage import outbox as outbox_store
+from stridecoach.storage import runners
+from stridecoach.storage import workouts
+from stridecoach.storage.models import Runner
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.core import progress as core_progress
-from bot.core.timing import (
+from stridecoach.domain import progress as core_progress
+from stridecoach.domain.timing import (
     COUNTDOWN_STEP,
     REST_MAX,
     REST_MIN,
@@ -32,11 +32,11 @@ from bot.core.timing import (
     parse_summary_words,
     parse_timing_words,
 )
-from bot.handlers.common import private_ids
-from bot.services import BotContext, Services
-from bot.ui import sessions as ui
-from storage import prefs as prefs_store
-from storage import workouts
+from stridecoach.bot.handlers.common import private_ids
+from stridecoach.bot.services import BotContext, Services
+from stridecoach.bot.ui import sessions as ui
+from stridecoach.storage import prefs as prefs_store
+from stridecoach.storage import workouts
 
 log = logging.getLogger(__name__)
 
@@ -242,8 +242,8 @@ async def claim_timing_words(update: Update, context: BotContext, text: str) -> 
 
 async def _switch_summary(context: BotContext, runner_id: int, chat_id: int, *, on: bool) -> None:
     """Weekly summary on (the first one this coming Sunday) or off."""
-    from bot.ui import progress as progress_ui
-    from storage import progress as progress_store
+    from stridecoach.bot.ui import progress as progress_ui
+    from stridecoach.storage import progress as progress_store
 
     services = context.services
     with services.db.session() as session:

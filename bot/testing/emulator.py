@@ -26,7 +26,7 @@ talks to it exactly as it would talk to api.telegram.org:
 
 Tests play the runner either in-process (``Emulator.send_text``, ``press``,
 ``wait_for_text``...) or over HTTP through the control endpoints, which is how
-a test drives a standalone emulator (``python -m bot.testing.emulator --port N``):
+a test drives a standalone emulator (``python -m stridecoach.bot.testing.emulator --port N``):
 
     POST /control/text     {"user_id": 1, "text": "/start"}       queue a text message
     POST /control/press    {"user_id": 1, "label": "back"}        press a button
@@ -59,7 +59,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from telegram.error import TimedOut
 
-from bot.testing.fake_telegram import DroppedConnection, FakeTelegram, SentMessage, _BadRequest
+from stridecoach.bot.testing.fake_telegram import DroppedConnection, FakeTelegram, SentMessage, _BadRequest
 
 log = logging.getLogger(__name__)
 
@@ -535,7 +535,7 @@ def _as_float(value: Any) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.testing.emulator",
+        prog="python -m stridecoach.bot.testing.emulator",
         description="A local Telegram Bot API emulator (for end-to-end tests; not for production).",
     )
     parser.add_argument("--host", default="127.0.0.1")

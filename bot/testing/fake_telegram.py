@@ -51,7 +51,7 @@ from typing import Any
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.budgets import Budget, Clock, RealClock
+from stridecoach.bot.budgets import Budget, Clock, RealClock
 
 BOT_ID = 7_000_000_001
 BOT_USERNAME = "StrideCoachBot"

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 
-from bot.budgets import Clock
-from bot.testing.fake_telegram import FakeRequest, FakeTelegram, SentMessage
+from stridecoach.bot.budgets import Clock
+from stridecoach.bot.testing.fake_telegram import FakeRequest, FakeTelegram, SentMessage
 
 if TYPE_CHECKING:
-    from bot.services import BotApplication, Services
+    from stridecoach.bot.services import BotApplication, Services
 
 
 @dataclass
@@ -71,7 +71,7 @@ class BotHarness:
     def __init__(
         self, services: Services, fake: FakeTelegram | None = None, *, clock: Clock | None = None
     ) -> None:
-        from bot.app import build_application
+        from stridecoach.bot.app import build_application
 
         self.services = services
         self.fake = fake or FakeTelegram()

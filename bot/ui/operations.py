@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 
-from bot.ui.common import SLOW_DOWN
-from storage.stats import Stats
+from stridecoach.bot.ui.common import SLOW_DOWN
+from stridecoach.storage.stats import Stats
 
 __all__ = ["SLOW_DOWN", "render_stats"]
 

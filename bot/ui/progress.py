@@ -13,7 +13,7 @@ from itertools import groupby
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.progress import (
+from stridecoach.domain.progress import (
     TARGET_MAX_PER_WEEK,
     TARGET_MIN_PER_WEEK,
     LoadDay,
@@ -23,8 +23,8 @@ from bot.core.progress import (
     SessionRecord,
     to_unit,
 )
-from bot.core.plans import plan_title
-from content.model import Library
+from stridecoach.domain.plans import plan_title
+from stridecoach.content.model import Library
 
 FORGET_PREFIX = "d:forget:"  # d:forget:<yes|no>:<unix time the question was asked>
 FORGET_CONFIRM_SECONDS = 600  # a confirmation button older than this no longer deletes

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from bot.core.progress import TARGET_MIN_PER_WEEK, WeekCount
+from stridecoach.domain.progress import TARGET_MIN_PER_WEEK, WeekCount
 
 WIDTH, HEIGHT = 720, 400
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 56, 24, 56, 56

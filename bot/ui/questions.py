@@ -6,11 +6,11 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.plans import routine_with, single_exercise_id
-from bot.ui.common import CAPABILITIES, COACH_NOTE
-from bot.ui.sessions import START_PREFIX
-from content import evaluation
-from content.model import Entry, Library
+from stridecoach.domain.plans import routine_with, single_exercise_id
+from stridecoach.bot.ui.common import CAPABILITIES, COACH_NOTE
+from stridecoach.bot.ui.sessions import START_PREFIX
+from stridecoach.content import evaluation
+from stridecoach.content.model import Entry, Library
 
 TOPIC_PREFIX = "q:"  # callback data "q:<entry id>" opens that answer
 

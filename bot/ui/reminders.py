@@ -24,7 +24,7 @@ from datetime import datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.schedule import DAY_NAMES
+from stridecoach.domain.schedule import DAY_NAMES
 
 PREFIX = "r:"
 TIME_CHOICES = ("06:30", "07:00", "12:00", "17:30", "18:00", "19:00", "20:00")
@@ -40,7 +40,7 @@ PICK_DAYS = (
     "<b>Training days</b>\n"
     f"Tap the days you want a reminder on. {ARTICLE_ADVICE} "
     f"I've suggested three: Mon, Wed, Fri. {_PICK_DAYS_END}"
-)  # shown when there is no schedule yet (bot.core.schedule_dialogue.SUGGESTED_DAYS pre-selected)
+)  # shown when there is no schedule yet (stridecoach.domain.schedule_dialogue.SUGGESTED_DAYS pre-selected)
 PICK_DAYS_CURRENT = (
     "<b>Training days</b>\n"
     "Your current days are selected: {days}. "

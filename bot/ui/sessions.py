@@ -21,7 +21,7 @@ from typing import assert_never
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.workout import (
+from stridecoach.domain.workout import (
     AlreadyFinished,
     AlreadyPaused,
     AtFirstSet,
@@ -55,7 +55,7 @@ from bot.core.workout import (
     Undone,
     RESUME_STOPPED_WITHIN,
 )
-from bot.core.plans import (
+from stridecoach.domain.plans import (
     CALF_ROUTINE,
     PlanKind,
     base_routine_id,
@@ -65,10 +65,10 @@ from bot.core.plans import (
     plans_for,
     resolve_routine,
 )
-from bot.core.timing import left_text
-from bot.core.workout_slots import repeats
-from bot.ui.progress import SKIP_REASON_WORDS, duration_words
-from content.model import Library
+from stridecoach.domain.timing import left_text
+from stridecoach.domain.workout_slots import repeats
+from stridecoach.bot.ui.progress import SKIP_REASON_WORDS, duration_words
+from stridecoach.content.model import Library
 
 PREFIX = "s:"
 START_PREFIX = "s:start:"

@@ -13,15 +13,15 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
-from content.loader import DATA_DIR, load_library
-from content.model import Library
-from content.understanding import artefact
-from content.understanding.engine import Params, Understander
-from content.understanding.knowledge import EXAMPLES_DIR, UNDERSTANDING_DIR, KnowledgeError, load_knowledge
-from content.understanding.results import (
+from stridecoach.content.loader import DATA_DIR, load_library
+from stridecoach.content.model import Library
+from stridecoach.content.understanding import artefact
+from stridecoach.content.understanding.engine import Params, Understander
+from stridecoach.content.understanding.knowledge import EXAMPLES_DIR, UNDERSTANDING_DIR, KnowledgeError, load_knowledge
+from stridecoach.content.understanding.results import (
     Command, Context, OutOfScope, Question, RedFlag, SessionControl, SmallTalk, Understanding, Unreadable,
 )
-from content.understanding.training import base_rows, labelled_row, train
+from stridecoach.content.understanding.training import base_rows, labelled_row, train
 
 FITTED_FILE = "fitted.toml"
 log = logging.getLogger(__name__)

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from content.understanding.classifier import LinearModel
-from content.understanding.features import Featurizer
-from content.understanding.text import Repairer, Vocabulary
-from content.understanding.training import Models
+from stridecoach.content.understanding.classifier import LinearModel
+from stridecoach.content.understanding.features import Featurizer
+from stridecoach.content.understanding.text import Repairer, Vocabulary
+from stridecoach.content.understanding.training import Models
 
 log = logging.getLogger(__name__)
 

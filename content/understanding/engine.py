@@ -29,13 +29,13 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from content.model import Library
-from content.understanding.knowledge import OUT_OF_SCOPE, Knowledge
-from content.understanding.results import (
+from stridecoach.content.model import Library
+from stridecoach.content.understanding.knowledge import OUT_OF_SCOPE, Knowledge
+from stridecoach.content.understanding.results import (
     Command, Context, OutOfScope, Question, RedFlag, SessionControl, SmallTalk, Understanding, Unreadable,
 )
-from content.understanding.text import fold, letters_share_non_latin, sentences
-from content.understanding.training import NONE, OTHER, Models
+from stridecoach.content.understanding.text import fold, letters_share_non_latin, sentences
+from stridecoach.content.understanding.training import NONE, OTHER, Models
 
 SMALL_TALK = ("greeting", "thanks")
 START = "start-session"

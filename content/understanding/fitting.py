@@ -15,15 +15,15 @@ from collections import Counter
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from content.model import Library
-from content.understanding.engine import Params, Signals, Understander
-from content.understanding.knowledge import ANSWERABLE_KINDS, SAFETY_ID, Knowledge, Labelled
-from content.understanding.results import (
+from stridecoach.content.model import Library
+from stridecoach.content.understanding.engine import Params, Signals, Understander
+from stridecoach.content.understanding.knowledge import ANSWERABLE_KINDS, SAFETY_ID, Knowledge, Labelled
+from stridecoach.content.understanding.results import (
     Command, Context, OutOfScope, Question, RedFlag, SessionControl, SmallTalk, Understanding, Unreadable,
 )
 
 ANSWERED_KINDS = ANSWERABLE_KINDS | {"followup", "session-question"}
-from content.understanding.training import base_rows, labelled_row, train
+from stridecoach.content.understanding.training import base_rows, labelled_row, train
 
 GRID = {
     "fuzzy_weight": (0.0, 0.15, 0.3, 0.45),

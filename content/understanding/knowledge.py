@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from content.model import Library
-from content.understanding.text import Vocabulary
+from stridecoach.content.model import Library
+from stridecoach.content.understanding.text import Vocabulary
 
 UNDERSTANDING_DIR = "understanding"
 EXAMPLES_DIR = "examples"

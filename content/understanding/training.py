@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from content.model import Library
-from content.understanding import classifier
-from content.understanding.features import Featurizer
-from content.understanding.knowledge import (
+from stridecoach.content.model import Library
+from stridecoach.content.understanding import classifier
+from stridecoach.content.understanding.features import Featurizer
+from stridecoach.content.understanding.knowledge import (
     ANSWERABLE_KINDS, LOAD_CONTROL, OUT_OF_SCOPE, Knowledge, Labelled,
 )
-from content.understanding.text import Repairer, Vocabulary, canonical_words
+from stridecoach.content.understanding.text import Repairer, Vocabulary, canonical_words
 
 NONE = "none"
 OTHER = "other"

@@ -38,7 +38,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import Engine
 
-from storage.locks import SCHEMA_KEY_SQL
+from stridecoach.storage.locks import SCHEMA_KEY_SQL
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +79,12 @@ def migration_lock(engine: Engine) -> Iterator[Connection]:
             )
             yield connection
         return
-    from storage.db import sqlite_path
-
-    path = sqlite_path(engine.url.render_as_string(hide_password=False))
-    if path is None:
+    database = engine.url.database  # the file, for SQLite
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         with engine.begin() as connection:
             yield connection
         return
+    path = Path(database)
     lock_path = path.with_name(path.name + ".migrate-lock")
     with lock_path.open("a") as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)  # blocks until the other process is done

@@ -12,7 +12,7 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables)
+import stridecoach.storage.models  # noqa: F401  (registers the tables)
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -31,14 +31,14 @@ def _run(connection: Connection) -> None:
 
 
 def _run_from_url() -> None:
-    from storage.db import make_engine, normalise_url
+    from stridecoach.storage.db import make_engine, normalise_url
 
     url = context.get_x_argument(as_dictionary=True).get("url")
     if not url:
         raise SystemExit("name the database: alembic -x url=sqlite:///data/dev.db ...")
     engine = make_engine(normalise_url(url))
     try:
-        from storage.migrations import migration_lock
+        from stridecoach.storage.migrations import migration_lock
 
         with migration_lock(engine) as connection:
             _run(connection)

@@ -26,9 +26,9 @@ from dataclasses import dataclass, replace
 from datetime import time
 from typing import Literal, TypeAlias, assert_never
 
-from bot.core.schedule import days_to_mask, mask_to_days
-from bot.core.timeparse import mentions_days, parse_days, parse_time_of_day
-from bot.core.timezones import abbreviation_hint, resolve_zone, zone_label, zone_short
+from stridecoach.domain.schedule import days_to_mask, mask_to_days
+from stridecoach.domain.timeparse import mentions_days, parse_days, parse_time_of_day
+from stridecoach.domain.timezones import abbreviation_hint, resolve_zone, zone_label, zone_short
 
 Stage = Literal["days", "time", "zone"]
 STAGES: tuple[Stage, ...] = ("days", "time", "zone")

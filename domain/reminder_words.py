@@ -3,7 +3,7 @@
 Plain Python, no Telegram, no clock: a handler calls these with the message
 text (and the runner's local date where a date is needed) and acts on the
 result. Durations, weekdays and times are parsed here; the days and the time
-of day reuse ``bot.core.timeparse``.
+of day reuse ``stridecoach.domain.timeparse``.
 
 Decisions (docs/reminders.md):
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from bot.core.timeparse import parse_days, parse_time_of_day
+from stridecoach.domain.timeparse import parse_days, parse_time_of_day
 
 MAX_PAUSE_DAYS = 56
 QUIET_START = time(22, 0)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from content.model import Exercise, Routine, RoutineStep
+from stridecoach.content.model import Exercise, Routine, RoutineStep
 
 
 # --- the flattened routine --------------------------------------------------

@@ -1,7 +1,7 @@
 """Guided-session events, logged loads, and the text → event parser.
 
 Everything here is plain Python: no Telegram, no database, no clock. The
-state machine (``bot.core.workout``) consumes these events; the Telegram shell
+state machine (``stridecoach.domain.workout``) consumes these events; the Telegram shell
 produces them from button presses, scheduled jobs and, through
 :func:`parse_session_text`, from what the runner types.
 

@@ -26,8 +26,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
-from bot.core.plans import CALF_ROUTINE, base_routine_id
-from bot.core.timezones import zone_from_name
+from stridecoach.domain.plans import CALF_ROUTINE, base_routine_id
+from stridecoach.domain.timezones import zone_from_name
 
 # A session is real work when at least this share of its sets was done (the
 # bot's choice: half; the articles say nothing about partial sessions).
@@ -410,7 +410,7 @@ def latest_summary_week(now: datetime, zone: tzinfo) -> date:
 
 def summary_due(now: datetime, zone: tzinfo, sent_for: date | None) -> date | None:
     """The week to summarise now, or ``None`` (already sent, or night where the runner is)."""
-    from bot.core.reminder_words import in_quiet_hours
+    from stridecoach.domain.reminder_words import in_quiet_hours
 
     week = latest_summary_week(now, zone)
     if sent_for is not None and sent_for >= week:

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import Literal, TypeAlias
 
-from bot.core.workout_events import Load, RefusalReason, SkipReason
-from bot.core.workout_slots import SetSlot
-
-if TYPE_CHECKING:
-    from bot.core.workout import SessionState
+from stridecoach.domain.workout_events import Load, RefusalReason, SkipReason
+from stridecoach.domain.workout_slots import SetSlot
+from stridecoach.domain.workout_state import SessionState
 
 
 # --- outputs ------------------------------------------------------------------

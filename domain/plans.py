@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Literal
 
-from content.model import Library, Routine, RoutineStep
+from stridecoach.content.model import Library, Routine, RoutineStep
 
 PlanKind = Literal["full", "short", "no-equipment"]
 PLAN_KINDS: tuple[PlanKind, ...] = ("full", "short", "no-equipment")

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Literal
 
-from bot.core.timezones import zone_from_name
+from stridecoach.domain.timezones import zone_from_name
 
 __all__ = [
     "ALL_DAYS",

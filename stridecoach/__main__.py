@@ -1,0 +1,5 @@
+import sys
+
+from stridecoach.bot.cli import main
+
+sys.exit(main())
