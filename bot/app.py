@@ -1,16 +1,29 @@
-"""The composition root: builds the Application and registers every handler.
+"""The composition root: builds the Application and says, in one file, who handles what.
 
-Handler groups run in order and each update visits every group:
-  -2  flood guard (may stop a burst before anything else runs)
-  -1  runner bookkeeping (creates the runner row on first contact)
-   0  the one handler that answers the update
-Within group 0 the first matching handler wins, so the order below matters:
-commands, then buttons, then plain text, then everything else.
+Who handles a message? Read this file top to bottom:
+
+  group -2  the flood guard (may stop a burst before anything else runs)
+  group -1  runner bookkeeping (creates the runner row on first contact)
+  group  0  the one handler that answers the update, the first that matches:
+    button presses   junk data is answered and stopped; then BUTTONS by prefix;
+                     a press nobody claims still gets its spinner stopped
+    membership       the runner blocked or unblocked the bot
+    commands         COMMANDS, then "unknown command"
+    plain text       bot/handlers/router.py: the TEXT_CLAIMERS in order, then the
+                     understanding step, whose commands in words go to INTENTS
+    anything else    stickers, photos... get a pointer to words; groups are declined
+
+The tables below are the only registration there is: a new command, button
+prefix, text claimer or intent is a row here (docs/architecture.md). The
+Application refuses to start when the understanding step knows an intent with
+no row, and tests/test_composition.py fails for a button prefix with no row.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from telegram import Update
@@ -29,23 +42,130 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from stridecoach.bot import features, outbox
+from stridecoach.bot import outbox
 from stridecoach.bot.budgets import BROADCAST_RATE, ChatBudgets, Clock
-from stridecoach.bot.handlers import common, guards, questions, router
+from stridecoach.bot.handlers import (
+    common,
+    guards,
+    operations,
+    progress,
+    questions,
+    reminders,
+    router,
+    sessions,
+    timed_work,
+)
 from stridecoach.bot.handlers.chat_filters import PRIVATE, PRIVATE_MESSAGE
 from stridecoach.bot.inbox import Inbox, InboxProcessor
-from stridecoach.bot.services import BotApplication, BotContext, Services
+from stridecoach.bot.services import BotApplication, BotContext, IntentHandler, Routes, Services, TextClaimer
 from stridecoach.bot.settings import Settings
-from stridecoach.bot.ui import questions as questions_ui
 from stridecoach.bot.ui import common as ui
+from stridecoach.bot.ui import progress as progress_ui
+from stridecoach.bot.ui import questions as questions_ui
+from stridecoach.bot.ui import reminders as reminders_ui
+from stridecoach.bot.ui import sessions as sessions_ui
 from stridecoach.bot.ui.common import bot_commands
 from stridecoach.bot.update_order import RunnerOrderedProcessor
+from stridecoach.content.understanding import Understanding
 
 log = logging.getLogger(__name__)
 
-# Every callback_data prefix a button of ours carries: s: sessions, r: reminders,
-# q: topics, d: data (/forget).
-CALLBACK_PREFIXES = ("s:", "r:", "q:", "qn:", "d:")
+# What PTB calls for an update: a coroutine function of (update, context).
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
+
+
+def _ignoring_words(handler: Handler) -> IntentHandler:
+    """An intent that does what its command does ("show my progress" is /progress)."""
+
+    async def run(update: Update, context: BotContext, _result: Understanding) -> None:
+        await handler(update, context)
+
+    return run
+
+
+def _say(text: str) -> IntentHandler:
+    async def run(update: Update, context: BotContext, _result: Understanding) -> None:
+        await common.send_text(update, context, text)
+
+    return run
+
+
+# ------------------------------------------------------------------ the tables
+
+# Slash commands in private chats (the menu Telegram shows is bot/ui/common.py's COMMANDS).
+COMMANDS: tuple[tuple[str, Handler], ...] = (
+    ("start", common.start),
+    ("help", common.help_command),
+    ("topics", questions.topics),
+    ("session", sessions.session_command),
+    ("progress", progress.progress_command),
+    ("history", progress.history_command),
+    ("export", progress.export_command),
+    ("forget", progress.forget_command),
+    ("schedule", reminders.schedule_command),
+    ("reminders", reminders.show_reminders),
+    ("pause", reminders.pause),
+    ("resume", reminders.resume),
+    ("cancel", reminders.cancel_command),  # only the /schedule draft can be cancelled
+    ("stats", operations.stats_command),  # operators only; others see "unknown command"
+)
+
+# Button presses by the prefix of their callback_data (prefixes never overlap).
+# Data with no row here is answered as junk before any handler parses it.
+BUTTONS: tuple[tuple[str, Handler], ...] = (
+    (sessions_ui.PREFIX, sessions.on_button),  # s: routine chooser, set buttons, timers
+    (reminders_ui.PREFIX, reminders.on_button),  # r: /schedule steps, reminder buttons
+    (progress_ui.FORGET_PREFIX, progress.forget_answer),  # d:forget: the /forget confirmation
+    (questions_ui.TOPIC_PREFIX, questions.open_topic),  # q: a topic or did-you-mean answer
+    (questions_ui.NONE_PREFIX, questions.none_of_these),  # qn: "None of these"
+)
+
+# Plain text is offered to each claimer in turn; the first that returns True has it.
+TEXT_CLAIMERS: tuple[TextClaimer, ...] = (
+    # "pause for a week", "remind me Tuesdays at 7am": two regexes, no database read
+    # unless one matches, so they work mid-session too.
+    reminders.claim_words,
+    # "rest 60 s", "auto advance on": a regex, no database read unless it matches.
+    timed_work.claim_timing_words,
+    # "done", "skip", a question mid-set: one transaction for a typed "done". Its read
+    # sees a pending /schedule question and passes the text on to the next claimer.
+    sessions.claim_session_text,
+    # The answer to a pending /schedule question (days, time, zone).
+    reminders.claim_schedule_answer,
+)
+
+# Commands in words and small talk, by the intent names of
+# content/data/understanding/intents.toml (every one has a row).
+INTENTS: Mapping[str, IntentHandler] = MappingProxyType({
+    "start-session": sessions.start_intent,
+    "progress": _ignoring_words(progress.progress_command),
+    "history": _ignoring_words(progress.history_command),
+    "export": _ignoring_words(progress.export_command),
+    "forget": _ignoring_words(progress.forget_command),
+    "schedule": reminders.schedule_intent,
+    "reminders-pause": reminders.pause_intent,
+    "reminders-resume": _ignoring_words(reminders.resume),
+    "reminders-off": _ignoring_words(reminders.turn_off),
+    "reminders-show": _ignoring_words(reminders.show_reminders),
+    "help": _ignoring_words(common.help_command),
+    "topics": _ignoring_words(questions.topics),
+    # Small talk gets a short friendly line, not "I don't know" and the whole menu.
+    "greeting": _say(ui.GREETING),
+    "thanks": _say(ui.THANKS),
+    # A timer belongs to a set: inside a session the session's claimer starts it;
+    # anywhere else the runner hears "I can't do that from here".
+    "session-timer": questions.send_reply,
+})
+
+ROUTES = Routes(text_claimers=TEXT_CLAIMERS, intents=INTENTS)
+
+# Repeating jobs started with the Application (the reminder tick, the abandoned-session
+# sweep and re-armed set timers, the weekly summary).
+BACKGROUND_JOBS = (reminders.start_jobs, sessions.start_jobs, progress.start_jobs)
+
+
+def button_prefixes() -> tuple[str, ...]:
+    return tuple(prefix for prefix, _ in BUTTONS)
 
 
 
@@ -93,6 +213,7 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     application: BotApplication = builder.build()
     application.bot_data["services"] = services
+    application.bot_data["routes"] = ROUTES
     application.bot_data["inbox"] = inbox
     _register_handlers(application, services)
     return application
@@ -105,53 +226,53 @@ def _broadcast_rate(settings: Settings) -> float:
     return max(BROADCAST_RATE, settings.reminder_send_rate)
 
 
+def _check_intents(services: Services) -> None:
+    """Refuse to start when the understanding step knows an intent with no row (or the reverse)."""
+    known = set(services.understander.knowledge.intents)
+    missing, stale = sorted(known - set(INTENTS)), sorted(set(INTENTS) - known)
+    if missing or stale:
+        raise RuntimeError(
+            f"bot/app.py INTENTS does not match intents.toml: no row for {missing}, rows for unknown {stale}"
+        )
+
+
 def _register_handlers(application: BotApplication, services: Services) -> None:
-    features.register_guards(application, services)
+    _check_intents(services)
+    operations.flood_guard(services)  # built now so that settings errors show at start-up
+    application.add_handler(TypeHandler(Update, operations.guard_flood), group=-2)
     application.add_handler(TypeHandler(Update, common.track_runner), group=-1)
 
-    # Forged or outdated button data is answered politely before any feature parses it.
+    # Button presses: forged or outdated data is answered politely before any handler parses it.
+    prefixes = button_prefixes()
     application.add_handler(CallbackQueryHandler(
-        guards.answer_junk, pattern=lambda data: guards.is_junk(data, CALLBACK_PREFIXES)
+        guards.answer_junk, pattern=lambda data: guards.is_junk(data, prefixes)
     ))
-    application.add_handler(ChatMemberHandler(guards.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
-    application.add_handler(CommandHandler("start", common.start, filters=PRIVATE_MESSAGE))
-    application.add_handler(CommandHandler("help", common.help_command, filters=PRIVATE_MESSAGE))
-    application.add_handler(CommandHandler("topics", questions.topics, filters=PRIVATE_MESSAGE))
-    services.intent_handlers["help"] = lambda update, context, _result: common.help_command(
-        update, context
-    )
-    services.intent_handlers["topics"] = lambda update, context, _result: questions.topics(update, context)
-    # Small talk gets a short friendly line, not "I don't know" and the whole menu.
-    services.intent_handlers["greeting"] = lambda update, context, _result: common.send_text(
-        update, context, ui.GREETING
-    )
-    services.intent_handlers["thanks"] = lambda update, context, _result: common.send_text(
-        update, context, ui.THANKS
-    )
-    # Sessions, reminders and operations add their commands, buttons and text claimers.
-    features.register_features(application, services)
+    for prefix, on_press in BUTTONS:
+        application.add_handler(CallbackQueryHandler(on_press, pattern=_starts_with(prefix)))
+    application.add_handler(CallbackQueryHandler(guards.answer_junk))  # never a spinner left turning
 
-    application.add_handler(
-        CallbackQueryHandler(questions.open_topic, pattern=f"^{questions_ui.TOPIC_PREFIX}")
-    )
-    application.add_handler(
-        CallbackQueryHandler(questions.none_of_these, pattern=f"^{questions_ui.NONE_PREFIX}")
-    )
+    application.add_handler(ChatMemberHandler(guards.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+
+    for name, on_command in COMMANDS:
+        application.add_handler(CommandHandler(name, on_command, filters=PRIVATE_MESSAGE))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, common.unknown_command))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.TEXT, router.route_text))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & ~filters.TEXT, common.non_text))
     # Groups, channels: the bot coaches in private chats only.
     # (Channel posts are not messages: they reach no handler and get no answer.)
     application.add_handler(MessageHandler(~PRIVATE & filters.UpdateType.MESSAGE, common.group_chat))
-    # Every press gets its spinner stopped, even one no feature claims.
-    application.add_handler(CallbackQueryHandler(guards.answer_junk))
     application.add_error_handler(common.on_error)
+
+
+def _starts_with(prefix: str) -> Callable[[object], bool]:
+    return lambda data: isinstance(data, str) and data.startswith(prefix)
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await application.bot.set_my_commands(bot_commands())
     services: Services = application.bot_data["services"]
-    await features.start_background_jobs(application, services)
+    for start_jobs in BACKGROUND_JOBS:
+        await start_jobs(application, services)
     outbox.schedule_retries(application)  # replies Telegram has not accepted yet
     log.info("StrideCoach is up as @%s", application.bot.username)
 

@@ -7,7 +7,7 @@ understanding step and the clock. The clock is injectable so that tests never sl
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -21,11 +21,25 @@ from stridecoach.content.understanding import Understander, Understanding
 from stridecoach.storage.db import Database
 
 Clock = Callable[[], datetime]
-# A feature that may take a text message before the question matcher sees it.
+# A feature that may take a text message before the understanding step sees it;
+# True when it did.
 TextClaimer = Callable[[Update, "BotContext", str], Awaitable[bool]]
 # A command in words ("pause my reminders") gets the understanding result (a Command
 # or SmallTalk). What it returns (e.g. the message sent) is ignored.
 IntentHandler = Callable[[Update, "BotContext", Understanding], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class Routes:
+    """Where text goes, as the composition root (bot/app.py) wrote it down.
+
+    Handlers that hand text on (the router, the session, the /schedule dialogue)
+    read these tables through `context.routes` rather than importing bot/app.py,
+    which imports them.
+    """
+
+    text_claimers: tuple[TextClaimer, ...]
+    intents: Mapping[str, IntentHandler]
 
 
 KNOWN_RUNNERS_KEPT = 20_000
@@ -65,9 +79,6 @@ class Services:
     library: Library
     understander: Understander
     clock: Clock = system_clock
-    # Filled by each feature's register(); see bot/handlers/router.py for the order.
-    text_claimers: list[TextClaimer] = field(default_factory=list)
-    intent_handlers: dict[str, IntentHandler] = field(default_factory=dict)
     # Runner ids whose row is known to exist: skips a write on every update.
     # A cache only, of the most recent runners (memory must not grow with every
     # runner ever seen); /forget removes the id together with the row.
@@ -85,6 +96,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     @property
     def services(self) -> Services:
         return self.application.bot_data["services"]
+
+    @property
+    def routes(self) -> Routes:
+        return self.application.bot_data["routes"]
 
 
 BotApplication = Application[

@@ -17,12 +17,10 @@ import logging
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, TypeHandler
+from telegram.ext import ApplicationHandlerStop
 
-from stridecoach.bot.handlers.chat_filters import PRIVATE_MESSAGE
 from stridecoach.bot.handlers.common import send_text, unknown_command
 from stridecoach.bot.services import BotContext, Services
 from stridecoach.bot.ui import operations as ui
@@ -112,14 +110,3 @@ async def stats_command(update: Update, context: BotContext) -> None:
     with context.services.db.session() as session:
         stats = collect_stats(session, context.services.now())
     await send_text(update, context, ui.render_stats(stats))
-
-
-def register_guards(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    flood_guard(services)  # built now so that settings errors show at start-up
-    application.add_handler(TypeHandler(Update, guard_flood), group=-2)
-
-
-def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    application.add_handler(
-        CommandHandler("stats", stats_command, filters=PRIVATE_MESSAGE)
-    )

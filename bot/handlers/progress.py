@@ -1,7 +1,7 @@
 """What a runner's training leaves behind: /progress, /history, /export, /forget.
 
 Read-only views over the completed sets (storage/progress.py computes nothing;
-bot/core/progress.py does the arithmetic; bot/ui/progress.py renders), plus
+domain/progress.py does the arithmetic; bot/ui/progress.py renders), plus
 deletion of everything stored about the runner after a confirmation.
 """
 
@@ -17,11 +17,9 @@ from typing import Any
 
 from telegram import InputFile, Message, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from stridecoach.domain import progress as core_progress
 from stridecoach.domain.plans import sets_in
-from stridecoach.bot.handlers.chat_filters import PRIVATE_MESSAGE
 from stridecoach.bot.handlers.common import answer_query, private_ids, strip_buttons
 from stridecoach.bot.services import BotContext, Services
 from stridecoach.bot.ui import progress as progress_ui
@@ -34,21 +32,6 @@ from stridecoach.storage.models import Schedule
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 10
-
-
-def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    """The four commands, the /forget confirmation buttons and their intents."""
-    application.add_handler(CommandHandler("progress", progress_command, filters=PRIVATE_MESSAGE))
-    application.add_handler(CommandHandler("history", history_command, filters=PRIVATE_MESSAGE))
-    application.add_handler(CommandHandler("export", export_command, filters=PRIVATE_MESSAGE))
-    application.add_handler(CommandHandler("forget", forget_command, filters=PRIVATE_MESSAGE))
-    application.add_handler(
-        CallbackQueryHandler(forget_answer, pattern=f"^{progress_ui.FORGET_PREFIX}")
-    )
-    services.intent_handlers["progress"] = lambda update, context, _r: progress_command(update, context)
-    services.intent_handlers["history"] = lambda update, context, _r: history_command(update, context)
-    services.intent_handlers["export"] = lambda update, context, _r: export_command(update, context)
-    services.intent_handlers["forget"] = lambda update, context, _r: forget_command(update, context)
 
 
 async def progress_command(update: Update, context: BotContext) -> None:

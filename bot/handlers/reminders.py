@@ -1,6 +1,6 @@
 """Reminders: /schedule, /reminders, /pause, /resume, turning them off, and the reminder's buttons.
 
-The /schedule dialogue is decided in bot/core/schedule_dialogue.py ((draft, event) ->
+The /schedule dialogue is decided in domain/schedule_dialogue.py ((draft, event) ->
 (new draft, what to say), no Telegram); this module reads the draft from
 `Runner.pending_input` and the saved schedule, stores what the step returns in one unit
 of work, and says its replies:
@@ -18,7 +18,7 @@ from datetime import datetime, time, timezone
 from typing import Any, assert_never
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application
 
 from stridecoach.domain import schedule_dialogue as dialogue
 from stridecoach.domain.reminder_words import (
@@ -34,7 +34,6 @@ from stridecoach.domain.schedule import days_to_mask, local_date_of, mask_to_day
 from stridecoach.domain.schedule_dialogue import Draft, draft_id_for
 from stridecoach.domain.timezones import zone_from_name, zone_label, zone_short
 from stridecoach.bot.handlers import questions, sessions
-from stridecoach.bot.handlers.chat_filters import PRIVATE_MESSAGE
 from stridecoach.bot.handlers.common import send_text, strip_buttons
 from stridecoach.bot.handlers.router import act_on
 from stridecoach.bot.reminder_delivery import ReminderDelivery, schedule_tick
@@ -46,24 +45,6 @@ from stridecoach.storage.models import Schedule
 
 DELIVERY_KEY = "reminders.delivery"
 SNOOZE_MINUTES = 60
-
-
-def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    application.add_handler(CommandHandler("schedule", schedule_command, filters=PRIVATE_MESSAGE))
-    application.add_handler(CommandHandler("reminders", show_reminders, filters=PRIVATE_MESSAGE))
-    application.add_handler(CommandHandler("pause", pause, filters=PRIVATE_MESSAGE))
-    application.add_handler(CommandHandler("resume", resume, filters=PRIVATE_MESSAGE))
-    # Only the /schedule draft can be cancelled (nothing else in bot/ registers /cancel).
-    application.add_handler(CommandHandler("cancel", cancel_command, filters=PRIVATE_MESSAGE))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=f"^{ui.PREFIX}"))
-    # Registered before the sessions claimer (bot/features.py): a pending schedule
-    # question is answered first.
-    services.text_claimers.append(claim_text)
-    services.intent_handlers["schedule"] = _on_schedule_intent
-    services.intent_handlers["reminders-off"] = _on_off_intent  # stop / turn off / disable
-    services.intent_handlers["reminders-pause"] = _on_pause_intent  # "pause my reminders"
-    services.intent_handlers["reminders-resume"] = _on_resume_intent  # "turn reminders back on"
-    services.intent_handlers["reminders-show"] = lambda update, context, _result: show_reminders(update, context)
 
 
 async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
@@ -79,7 +60,7 @@ def delivery_of(services: Services) -> ReminderDelivery:
 
 # ------------------------------------------------------------------ the /schedule dialogue
 #
-# The dialogue itself is bot/core/schedule_dialogue.py: (draft, event) -> (new draft,
+# The dialogue itself is domain/schedule_dialogue.py: (draft, event) -> (new draft,
 # what to say). Here: read the draft and the saved schedule, step, store the result
 # in one unit of work, then say the replies.
 
@@ -243,21 +224,19 @@ async def schedule_command(update: Update, context: BotContext) -> None:
         await _step(update, context, user.id, dialogue.Begin(_draft_id(update)))
 
 
-async def _on_schedule_intent(update: Update, context: BotContext, _result: Understanding) -> None:
+async def schedule_intent(update: Update, context: BotContext, _result: Understanding) -> None:
     text = update.effective_message.text if update.effective_message else None
     if text and await claim_words(update, context, text):  # "remind me tuesdays at 7am"
         return
     await schedule_command(update, context)
 
 
-async def claim_text(update: Update, context: BotContext, text: str) -> bool:
-    """Typed text for a pending /schedule answer (days, time or zone), else reminders in words."""
+async def claim_schedule_answer(update: Update, context: BotContext, text: str) -> bool:
+    """Typed text for a pending /schedule answer (days, time or zone)."""
     user = update.effective_user
     if user is None:
         return False
-    if await _step(update, context, user.id, dialogue.Typed(text)):
-        return True
-    return await claim_words(update, context, text)
+    return await _step(update, context, user.id, dialogue.Typed(text))
 
 
 async def claim_words(update: Update, context: BotContext, text: str) -> bool:
@@ -544,16 +523,8 @@ async def turn_off(update: Update, context: BotContext) -> None:
     await send_text(update, context, ui.NO_SCHEDULE if schedule is None else ui.TURNED_OFF)
 
 
-async def _on_off_intent(update: Update, context: BotContext, _result: Understanding) -> None:
-    await turn_off(update, context)
-
-
-async def _on_pause_intent(update: Update, context: BotContext, _result: Understanding) -> None:
+async def pause_intent(update: Update, context: BotContext, _result: Understanding) -> None:
     text = update.effective_message.text if update.effective_message else None
     if text and await claim_words(update, context, text):  # "pause my reminders for a week"
         return
     await pause(update, context)
-
-
-async def _on_resume_intent(update: Update, context: BotContext, _result: Understanding) -> None:
-    await resume(update, context)

@@ -1,13 +1,11 @@
 """Where a plain text message goes.
 
-Order matters, and lives in one place:
-1. a feature waiting for typed input (e.g. the schedule asking for a time zone);
-2. an active guided session ("done", "skip", or a question answered mid-session);
-3. otherwise the understanding step decides (content/understanding): a red flag,
-   a command in words handed to its feature, small talk, a question, or out of scope.
-
-Features plug in through `Services.text_claimers` (steps 1-2, tried in order; each
-returns True when it handled the text) and `Services.intent_handlers` (step 3).
+1. the text claimers, in the order of bot/app.py's TEXT_CLAIMERS (reminders in words,
+   timing words, an active guided session, a pending /schedule answer); the first
+   that returns True has handled it;
+2. otherwise the understanding step decides (content/understanding): a red flag,
+   a command in words handed to its row of bot/app.py's INTENTS, small talk, a
+   question, or out of scope.
 """
 
 from __future__ import annotations
@@ -25,17 +23,16 @@ async def route_text(update: Update, context: BotContext) -> None:
     if not text.strip():
         await questions.empty_text(update, context)
         return
-    services = context.services
-    for claimer in services.text_claimers:
+    for claimer in context.routes.text_claimers:
         if await claimer(update, context, text):
             return
-    result = services.understander.understand(text, Context(last_topic=questions.last_topic(context)))
+    result = context.services.understander.understand(text, Context(last_topic=questions.last_topic(context)))
     await act_on(update, context, result)
 
 
 async def act_on(update: Update, context: BotContext, result: Understanding) -> None:
     """Carry out a command in words, or reply; shared by the router, the schedule and the session."""
-    handlers = context.services.intent_handlers
+    handlers = context.routes.intents
     match result:
         case Command(intent=intent) | SmallTalk(kind=intent) if intent in handlers:
             await handlers[intent](update, context, result)

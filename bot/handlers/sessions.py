@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from telegram import Message, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application
 
 from stridecoach.bot import outbox
 from stridecoach.domain.workout import (
@@ -65,7 +65,6 @@ from stridecoach.domain.workout import (
 )
 from stridecoach.domain.plans import resolve_routine
 from stridecoach.bot.handlers import timed_work
-from stridecoach.bot.handlers.chat_filters import PRIVATE_MESSAGE
 from stridecoach.bot.handlers.common import answer_query, private_ids, strip_buttons
 from stridecoach.bot.handlers.questions import send_reply
 from stridecoach.bot.handlers.router import act_on
@@ -119,19 +118,7 @@ def _button_event(button: ui.SetButton) -> Event:
     return _BUTTON_EVENTS[button.action]
 
 
-# ------------------------------------------------------------------ wiring
-
-
-def register(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    """/session, the `s:` buttons, the in-session text claimer and the start intent."""
-    application.add_handler(CommandHandler("session", session_command, filters=PRIVATE_MESSAGE))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=f"^{ui.PREFIX}"))
-    # First: a typed "done" then costs one transaction. The session's read checks whether
-    # another feature waits for typed input and passes the text on if so ("pending-input").
-    services.text_claimers.insert(0, claim_session_text)
-    # Before it: "rest 60 s", "auto advance on" (a regex, no database read unless it matches).
-    services.text_claimers.insert(0, timed_work.claim_timing_words)
-    services.intent_handlers["start-session"] = _start_intent  # intents.toml names
+# ------------------------------------------------------------------ background jobs
 
 
 async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
@@ -619,7 +606,7 @@ async def start_routine(
     await _deliver(context, chat_id, step, runner_id=runner_id, pressed=edit, edit_pressed=edit is not None)
 
 
-async def _start_intent(update: Update, context: BotContext, result: Understanding) -> None:
+async def start_intent(update: Update, context: BotContext, result: Understanding) -> None:
     """"start calf workout" starts it; "let's do a workout" offers the routines."""
     routine = result.routine if isinstance(result, Command) else None
     if routine and routine in context.services.library.routines:
@@ -938,8 +925,8 @@ def expire_abandoned(services: Services) -> int:
 
 
 __all__ = [
-    "register",
     "start_jobs",
+    "start_intent",
     "start_routine",
     "claim_session_text",
     "on_button",

@@ -87,12 +87,31 @@ class BotHarness:
             await self.app.post_init(self.app)
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(self, exc_type: object, *exc: object) -> None:
         if self.app.job_queue is not None and self.app.job_queue.scheduler.running:
             await self.app.job_queue.stop(wait=False)
         await self.app.shutdown()
         if self.app.post_shutdown is not None:
             await self.app.post_shutdown(self.app)
+        if exc_type is None:
+            self.check_buttons_are_routed()
+
+    def check_buttons_are_routed(self) -> None:
+        """Every button the bot showed has a row in bot/app.py's BUTTONS.
+
+        Run after every test that drives the bot, so a new kind of button nobody
+        routes fails the test that shows it (a press on it would only say "that
+        button doesn't do anything any more").
+        """
+        from stridecoach.bot.app import button_prefixes
+
+        prefixes = button_prefixes()
+        for message in self.fake.sent_log:
+            for label, data in message.buttons:
+                if data and not data.startswith(prefixes):
+                    raise AssertionError(
+                        f"the button {label!r} carries {data!r}, which no row of BUTTONS in bot/app.py routes"
+                    )
 
     async def feed(self, payload: dict[str, Any]) -> list[SentMessage]:
         """Process one raw update; returns the messages the bot sent, or whose text it
