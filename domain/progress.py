@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from stridecoach.domain.plans import CALF_ROUTINE, base_routine_id
-from stridecoach.domain.timezones import zone_from_name
 
 # A session is real work when at least this share of its sets was done (the
 # bot's choice: half; the articles say nothing about partial sessions).
@@ -146,16 +145,6 @@ class ProgressReport:
     back_total: int = 0
     load_summary: LoadSummary | None = None
     short_sessions: int = 0  # sessions kept but under the real-work mark, all time
-
-
-def resolve_zone(name: str | None) -> tzinfo:
-    """The runner's stored zone (``zone_from_name``: IANA, "Etc/GMT-2", "UTC+05:30"); UTC when unset or unknown."""
-    if not name:
-        return timezone.utc
-    try:
-        return zone_from_name(name)
-    except ValueError:
-        return timezone.utc
 
 
 def to_unit(amount: float, unit: str, target: str) -> float | None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Literal
 
-from stridecoach.domain.timezones import zone_from_name
+from stridecoach.domain.timezones import stored_zone
 
 __all__ = [
     "ALL_DAYS",
@@ -88,7 +88,7 @@ def format_days(days: Iterable[int]) -> str:
 
 
 def _as_tzinfo(zone: str | tzinfo) -> tzinfo:
-    return zone_from_name(zone) if isinstance(zone, str) else zone
+    return stored_zone(zone) if isinstance(zone, str) else zone
 
 
 def _check_aware(value: datetime, what: str) -> None:
@@ -152,7 +152,7 @@ def next_reminder_utc(
     Args:
         days: Training days, Monday=0..Sunday=6.
         local_time: Naive wall-clock time of the reminder in ``zone``.
-        zone: A stored zone name (IANA or "UTC±HH:MM", see ``zone_from_name``) or a tzinfo.
+        zone: A stored zone name (IANA or "UTC±HH:MM", see ``stored_zone``) or a tzinfo.
         now_utc: Aware "now"; pass the instant just sent to get the following one.
         skip_local_date: "Skip today": no reminder on this local date.
 

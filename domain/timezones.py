@@ -6,7 +6,9 @@ Storage format (a plain string, see docs/schedule.md):
   ``Etc/GMT±N`` names (note the inverted sign: UTC+2 is ``"Etc/GMT-2"``), UTC as ``"UTC"``;
 * an offset with minutes has no IANA name, so it is stored as ``"UTC+05:30"``.
 
-:func:`zone_from_name` turns any stored string back into a ``tzinfo``.
+:func:`stored_zone` is the one way a stored zone becomes a ``tzinfo`` (reminders,
+/progress, /history, the weekly summary, quiet hours); :func:`zone_from_name` is its
+strict parser, also used to refuse an unknown zone before it is stored.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ __all__ = [
     "ZoneMatch",
     "abbreviation_hint",
     "resolve_zone",
+    "stored_zone",
     "zone_from_name",
     "zone_label",
     "zone_short",
@@ -305,6 +308,22 @@ def zone_from_name(name: str) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:  # ValueError: malformed keys like "../x"
         raise ValueError(f"unknown time zone: {name!r}") from exc
+
+
+def stored_zone(name: str | None) -> tzinfo:
+    """A runner's stored zone as a ``tzinfo``: the one conversion every reader uses.
+
+    UTC when the runner set none. Zones are checked before they are stored
+    (``zone_from_name``), so an unknown one can only be a name the installed tz
+    database no longer has: UTC then too, so that every view of that runner agrees
+    (reminders, /progress and /history in the same zone) instead of one failing.
+    """
+    if not name:
+        return timezone.utc
+    try:
+        return zone_from_name(name)
+    except ValueError:
+        return timezone.utc
 
 
 def _candidates(text: str) -> list[str]:

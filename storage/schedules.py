@@ -48,7 +48,7 @@ from stridecoach.domain.schedule import (
     next_reminder_utc,
 )
 from stridecoach.domain.reminder_words import in_quiet_hours
-from stridecoach.domain.timezones import zone_from_name
+from stridecoach.domain.timezones import stored_zone, zone_from_name
 from stridecoach.storage.db import insert_ignore_statement
 from stridecoach.storage.models import CompletedSet, Reminder, ReminderSender, Runner, Schedule, table_of
 from stridecoach.storage.runners import unblock
@@ -319,7 +319,7 @@ def already_trained_on(session: Session, *, runner_id: int, local_date: date, zo
 
 
 def _local_day_bounds(local_date: date, zone: str) -> tuple[datetime, datetime]:
-    tz = zone_from_name(zone)
+    tz = stored_zone(zone)
     start = datetime.combine(local_date, time(0)).replace(tzinfo=tz).astimezone(timezone.utc)
     end = (
         datetime.combine(local_date + timedelta(days=1), time(0))
@@ -501,10 +501,7 @@ def _quiet(now: datetime, zone: str, chosen: time) -> bool:
     (e.g. 23:55) asked for the night, so theirs still go out, late or not."""
     if in_quiet_hours(chosen):
         return False
-    try:
-        return in_quiet_hours(now.astimezone(zone_from_name(zone)))
-    except ValueError:
-        return False
+    return in_quiet_hours(now.astimezone(stored_zone(zone)))
 
 
 def _reachable_chats(session: Session, runner_ids: Sequence[int], now: datetime) -> dict[int, int]:

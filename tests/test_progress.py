@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from PIL import Image
 from sqlmodel import select
 
+from stridecoach.domain.timezones import stored_zone
 from stridecoach.domain.progress import (
     EXPORT_COLUMNS,
     ExportRow,
@@ -20,7 +21,6 @@ from stridecoach.domain.progress import (
     build_report,
     export_csv,
     load_history,
-    resolve_zone,
     streak,
     totals_per_exercise,
     week_counts,
@@ -146,21 +146,15 @@ def test_build_report_puts_it_together() -> None:
     assert [t.exercise_id for t in report.totals] == ["jump-rope"]
 
 
-def test_resolve_zone_falls_back_to_utc() -> None:
-    assert resolve_zone(None) is UTC
-    assert resolve_zone("Not/AZone") is UTC
-    assert resolve_zone("Europe/Berlin") == ZoneInfo("Europe/Berlin")
-
-
 def test_a_runner_in_utc_plus_5_30_gets_local_weeks() -> None:
     # "UTC+5:30" is stored as "UTC+05:30" (no IANA name has minutes); its week starts
     # at Monday 00:00 local, which is Sunday 18:30 UTC.
-    zone = resolve_zone("UTC+05:30")
+    zone = stored_zone("UTC+05:30")
     assert zone.utcoffset(None) == timedelta(hours=5, minutes=30)
     sunday_evening = [_session(datetime(2026, 2, 22, 19, 0, tzinfo=UTC)), _session(datetime(2026, 2, 22, 20, 0, tzinfo=UTC))]
     assert streak(sunday_evening, now=NOW, zone=UTC) == 0  # still Sunday in UTC
     assert streak(sunday_evening, now=NOW, zone=zone) == 1  # Monday 23 Feb 00:30 and 01:30 local
-    assert resolve_zone("Etc/GMT-2").utcoffset(None) == timedelta(hours=2)
+    assert stored_zone("Etc/GMT-2").utcoffset(None) == timedelta(hours=2)
 
 
 def test_export_csv_has_a_header_and_iso_utc_instants() -> None:
@@ -469,10 +463,10 @@ def test_loads_are_normalised_to_the_runners_latest_unit_with_best_and_trend() -
 
 
 def test_a_fixed_offset_zone_gives_local_days() -> None:
-    zone = resolve_zone("UTC+05:30")
+    zone = stored_zone("UTC+05:30")
     # 20:00 UTC on Sunday is 01:30 on Monday in UTC+05:30: a new week there.
     assert week_of(datetime(2026, 3, 1, 20, 0, tzinfo=UTC), zone) == date(2026, 3, 2)
-    assert resolve_zone("Etc/GMT-2").utcoffset(None) == timedelta(hours=2)
+    assert stored_zone("Etc/GMT-2").utcoffset(None) == timedelta(hours=2)
 
 
 async def test_history_and_progress_use_a_fixed_offset_runners_local_days(

@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from stridecoach.domain import timezones
-from stridecoach.domain.timezones import abbreviation_hint, resolve_zone, zone_from_name, zone_label, zone_short
+from stridecoach.domain.timezones import (
+    abbreviation_hint,
+    resolve_zone,
+    stored_zone,
+    zone_from_name,
+    zone_label,
+    zone_short,
+)
 
 WINTER = datetime(2026, 1, 15, 12, tzinfo=timezone.utc)
 
@@ -218,3 +225,14 @@ def test_every_refused_abbreviation_has_a_hint() -> None:
 @pytest.mark.parametrize("text", ["Berlin", "Narnia", "UTC+2", "", "east"])
 def test_no_hint_for_other_text(text: str) -> None:
     assert abbreviation_hint(text) is None
+
+
+def test_a_stored_zone_reads_as_its_tzinfo_and_as_utc_when_unset_or_gone() -> None:
+    assert stored_zone("Europe/Berlin") == ZoneInfo("Europe/Berlin")
+    assert stored_zone("UTC+05:30").utcoffset(None) == timedelta(hours=5, minutes=30)
+    assert stored_zone(None) is timezone.utc and stored_zone("") is timezone.utc
+    # A name the tz database no longer has (stored zones are checked on the way in):
+    # every view of that runner falls back to UTC alike, none fails.
+    assert stored_zone("Not/AZone") is timezone.utc
+    with pytest.raises(ValueError):
+        zone_from_name("Not/AZone")

@@ -19,6 +19,7 @@ from telegram import InputFile, Message, Update
 from telegram.error import TelegramError
 
 from stridecoach.domain import progress as core_progress
+from stridecoach.domain.timezones import stored_zone
 from stridecoach.domain.plans import sets_in
 from stridecoach.bot.handlers.common import answer_query, private_ids, strip_buttons
 from stridecoach.bot.services import BotContext, Services
@@ -48,7 +49,7 @@ async def progress_command(update: Update, context: BotContext) -> None:
     if not sessions:
         await context.bot.send_message(chat_id, progress_ui.NO_SESSIONS_YET)
         return
-    zone = core_progress.resolve_zone(zone_name)
+    zone = stored_zone(zone_name)
     report = core_progress.build_report(
         sessions, sets, now=services.now(), zone=zone,
         exercise_order=progress_ui.exercise_order(services.library),
@@ -101,7 +102,7 @@ async def send_weekly_summaries(bot: Any, services: Services) -> int:
     with services.db.session() as session:
         for prefs in prefs_store.summary_runners(session):
             zone_name = progress_store.runner_zone(session, runner_id=prefs.runner_id)
-            zone = core_progress.resolve_zone(zone_name)
+            zone = stored_zone(zone_name)
             week = core_progress.summary_due(now, zone, prefs.summary_sent_for)
             runner = runners.get_runner(session, prefs.runner_id)
             if week is None or runner is None or runner.blocked:
@@ -137,7 +138,7 @@ async def history_command(update: Update, context: BotContext) -> None:
             progress_store.recent_sessions(session, runner_id=runner_id, limit=HISTORY_LIMIT), services
         )
     text = progress_ui.render_history(
-        records, services.library, zone=core_progress.resolve_zone(zone_name)
+        records, services.library, zone=stored_zone(zone_name)
     )
     await context.bot.send_message(chat_id, text)
 

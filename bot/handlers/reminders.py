@@ -32,7 +32,7 @@ from stridecoach.domain.reminder_words import (
 )
 from stridecoach.domain.schedule import days_to_mask, local_date_of, mask_to_days, snooze_until
 from stridecoach.domain.schedule_dialogue import Draft, draft_id_for
-from stridecoach.domain.timezones import zone_from_name, zone_label, zone_short
+from stridecoach.domain.timezones import stored_zone, zone_label, zone_short
 from stridecoach.bot.handlers import questions, sessions
 from stridecoach.bot.handlers.common import send_text, strip_buttons
 from stridecoach.bot.handlers.router import act_on
@@ -210,7 +210,7 @@ async def _edit_pressed(update: Update, keyboard: InlineKeyboardMarkup) -> None:
 
 def _saved_text(schedule: Schedule, zone: str, label: str, now: datetime) -> str:
     return ui.SCHEDULE_SAVED.format(
-        zone_line=ui.zone_confirmed(label, now.astimezone(zone_from_name(zone)), fixed_offset=_is_fixed_offset(zone)),
+        zone_line=ui.zone_confirmed(label, now.astimezone(stored_zone(zone)), fixed_offset=_is_fixed_offset(zone)),
         days=ui.days_label(mask_to_days(schedule.days_mask)),
         time=schedule.local_time,
         next=ui.when_label(_local(schedule.next_reminder_at, zone)),
@@ -280,7 +280,7 @@ async def _pause_in_words(
             template.format(typed=ui.escaped(request.typed), max_days=MAX_PAUSE_DAYS, max_weeks=MAX_PAUSE_DAYS // 7),
         )
         return
-    tz = zone_from_name(schedule.zone)
+    tz = stored_zone(schedule.zone)
     until = datetime.combine(request.resume_on, time(0, 0), tzinfo=tz).astimezone(timezone.utc)
     services = context.services
     with services.db.session() as session:
@@ -350,7 +350,7 @@ def _is_fixed_offset(zone: str) -> bool:
 
 
 def _local(instant: datetime | None, zone: str) -> datetime | None:
-    return None if instant is None else instant.astimezone(zone_from_name(zone))
+    return None if instant is None else instant.astimezone(stored_zone(zone))
 
 
 # ------------------------------------------------------------------ buttons
@@ -420,7 +420,7 @@ async def _reminder_button(
         if reminder is None or reminder.runner_id != user_id or schedule is None:
             text = ui.REMINDER_GONE
         elif local_date_of(reminder.due_at, schedule.zone) != local_date_of(now, schedule.zone):
-            text = ui.NOT_TODAY.format(date=ui.date_label(reminder.due_at.astimezone(zone_from_name(schedule.zone))))
+            text = ui.NOT_TODAY.format(date=ui.date_label(reminder.due_at.astimezone(stored_zone(schedule.zone))))
         elif not schedules.is_active(schedule):
             text = ui.STATUS_PAUSED.format(**_schedule_fields(schedule)) if schedule.enabled else ui.TURNED_OFF
         elif action == "sz":
@@ -464,7 +464,7 @@ async def show_reminders(update: Update, context: BotContext) -> None:
         text = ui.STATUS_ACTIVE.format(**fields)
         until = schedules.timed_pause(schedule, context.services.now())
         if until is not None:
-            text += ui.PAUSED_UNTIL_LINE.format(until=ui.date_label(until.astimezone(zone_from_name(schedule.zone))))
+            text += ui.PAUSED_UNTIL_LINE.format(until=ui.date_label(until.astimezone(stored_zone(schedule.zone))))
         if schedule.snooze_until is not None:
             text += ui.SNOOZED_LINE.format(time=f"{_local(schedule.snooze_until, schedule.zone):%H:%M}")
     keyboard = ui.status_keyboard(active=schedule.enabled, paused=schedule.paused)

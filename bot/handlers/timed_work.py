@@ -22,6 +22,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from stridecoach.domain import progress as core_progress
+from stridecoach.domain.timezones import stored_zone
 from stridecoach.domain.timing import (
     COUNTDOWN_STEP,
     REST_MAX,
@@ -248,7 +249,7 @@ async def _switch_summary(context: BotContext, runner_id: int, chat_id: int, *, 
     services = context.services
     with services.db.session() as session:
         zone_name = progress_store.runner_zone(session, runner_id=runner_id) or "UTC"
-        zone = core_progress.resolve_zone(zone_name)
+        zone = stored_zone(zone_name)
         past = core_progress.latest_summary_week(services.now(), zone)
         prefs_store.set_weekly_summary(session, runner_id=runner_id, on=on, sent_for=past)
     reply = progress_ui.WEEKLY_SUMMARY_ON.format(zone=zone_name) if on else progress_ui.WEEKLY_SUMMARY_OFF
