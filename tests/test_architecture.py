@@ -121,3 +121,66 @@ def test_no_source_uses_the_old_top_level_names() -> None:
         if name.split(".")[0] in FOLDERS
     ]
     assert not offenders
+
+
+# ------------------------------------------------------------------ spelled in one place
+#
+# Each rule below has one home; a second spelling elsewhere drifts from it (the zone
+# of /progress once differed from the zone of the reminders).
+ONE_PLACE = {
+    # a stored zone -> tzinfo: domain.timezones.stored_zone (zone_from_name is its strict
+    # parser, which storage also uses to refuse an unknown zone before storing it)
+    "ZoneInfo": {"domain/timezones.py"},
+    "zone_from_name": {"domain/timezones.py", "storage/schedules.py"},
+    # insert-or-ignore: storage.db.insert_ignore_statement / insert_ignore
+    "on_conflict_do_nothing": {"storage/db.py"},
+    # removing a message's buttons: bot.handlers.common.strip_buttons
+    "edit_message_reply_markup": {"bot/handlers/common.py", "bot/handlers/reminders.py"},
+}
+
+
+def _calls_and_names(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+    return names
+
+
+@pytest.mark.parametrize("name", sorted(ONE_PLACE))
+def test_each_rule_is_spelled_in_one_place(name: str) -> None:
+    users = {
+        str(path.relative_to(ROOT))
+        for folder in FOLDERS.values()
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if name in _calls_and_names(path)
+    }
+    assert users <= ONE_PLACE[name], f"{name} used outside its home: {sorted(users - ONE_PLACE[name])}"
+
+
+def test_only_strip_buttons_takes_a_keyboard_away() -> None:
+    # reminders.py edits a keyboard into the next one; only common.strip_buttons sets none.
+    removals = []
+    for folder in FOLDERS.values():
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("edit_message_reply_markup", "edit_reply_markup")
+                    and any(isinstance(k.value, ast.Constant) and k.value.value is None for k in node.keywords)
+                ):
+                    removals.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert removals == [f"bot/handlers/common.py:{_strip_buttons_line()}"]
+
+
+def _strip_buttons_line() -> int:
+    tree = ast.parse((ROOT / "bot/handlers/common.py").read_text(encoding="utf-8"))
+    [func] = [n for n in tree.body if isinstance(n, ast.AsyncFunctionDef) and n.name == "strip_buttons"]
+    [call] = [
+        n for n in ast.walk(func)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "edit_message_reply_markup"
+    ]
+    return call.lineno

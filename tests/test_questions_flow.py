@@ -88,8 +88,12 @@ async def test_did_you_mean_offers_at_most_three_answers_and_none_of_these(
     assert reply.button_texts[-1] == "None of these"
     [answer] = await bot.press(RUNNER, reply.button_texts[1], reply)
     assert "hip-width" in answer.text or "3 sets of 8" in answer.text
+    _, none_data = bot.find_button(RUNNER, "None of these", reply)
     [declined] = await bot.press(RUNNER, "None of these", reply)
-    assert "/topics" in declined.text
+    assert "/topics" in declined.text and reply.buttons == []
+    # A double tap: the second press finds the buttons gone and gets the same calm reply.
+    [again] = await bot.feed(bot.fake.make_callback_update(RUNNER, reply, none_data))
+    assert again.text == declined.text
 
 
 async def test_stale_topic_button_is_answered_politely(bot: BotHarness) -> None:

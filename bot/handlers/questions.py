@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 
-from stridecoach.bot.handlers.common import send_text
+from stridecoach.bot.handlers.common import send_text, strip_buttons
 from stridecoach.bot.services import BotContext
 from stridecoach.bot.ui import common as common_ui
 from stridecoach.bot.ui import questions as ui
@@ -59,8 +59,8 @@ async def none_of_these(update: Update, context: BotContext) -> None:
     message = query.message
     offered = (query.data or "").removeprefix(ui.NONE_PREFIX)
     log.info("did-you-mean declined by the runner", extra={"offered": offered})
-    if message is not None and hasattr(message, "edit_reply_markup"):
-        await context.bot.edit_message_reply_markup(message.chat.id, message.message_id, reply_markup=None)
+    if message is not None:
+        await strip_buttons(context, message.chat.id, message.message_id)
     await send_text(update, context, ui.NONE_OF_THESE_REPLY)
 
 

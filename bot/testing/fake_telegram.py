@@ -478,6 +478,8 @@ class FakeTelegram:
 
     def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._existing(params)
+        if (params.get("reply_markup") or None) == (message.reply_markup or None):
+            raise _BadRequest("Bad Request: message is not modified")
         message.reply_markup = params.get("reply_markup")
         return self._store(message)
 
