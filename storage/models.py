@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Index, Table, Text, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -109,6 +109,8 @@ class CompletedSet(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("session_id", "position", name="uq_completed_set_session_position"),
         UniqueConstraint("update_id", name="uq_completed_set_update_id"),
+        # The reminder claim's "already trained today?" probe: one runner's latest set.
+        Index("ix_completed_set_runner_completed", "runner_id", "completed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -214,13 +216,19 @@ class Schedule(SQLModel, table=True):
 class Reminder(SQLModel, table=True):
     """Each reminder owed, recorded before it is sent."""
 
-    __table_args__ = (UniqueConstraint("runner_id", "due_at", name="uq_reminder_runner_due"),)
+    __table_args__ = (
+        # Also serves every lookup by runner (a runner's reminders, /forget).
+        UniqueConstraint("runner_id", "due_at", name="uq_reminder_runner_due"),
+        # reclaim_pending reads the few pending rows, oldest first, however long the history.
+        Index("ix_reminder_pending_due", "due_at", postgresql_where=text("status = 'pending'"),
+              sqlite_where=text("status = 'pending'")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    runner_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    runner_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     due_at: datetime = Field(sa_column=_utc_column(nullable=False))
     kind: str = "scheduled"  # scheduled | snooze
-    status: str = Field(default="pending", index=True)  # pending | sent | dropped | failed
+    status: str = "pending"  # pending | sent | dropped | skipped | failed | unconfirmed
     sent_at: datetime | None = Field(default=None, sa_column=_utc_column())
 
 

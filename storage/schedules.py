@@ -60,6 +60,9 @@ SCHEDULED, SNOOZE = "scheduled", "snooze"
 
 # SQLite's default bound-parameter limit is 32766 (older builds: 999); stay well below.
 _CHUNK = 500
+# A runner's latest set is looked up this far back: it covers every zone's "today"
+# (UTC-12 .. UTC+14) and a grace window.
+_TRAINED_LOOKBACK = timedelta(days=2)
 _SCHEDULE = table_of(Schedule)
 
 
@@ -329,20 +332,6 @@ def _local_day_bounds(local_date: date, zone: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _last_trained(session: Session, runner_ids: Sequence[int], since: datetime) -> dict[int, datetime]:
-    """Each runner's latest completed set after `since` (one indexed query per chunk)."""
-    latest: dict[int, datetime] = {}
-    for i in range(0, len(runner_ids), _CHUNK):
-        chunk = runner_ids[i : i + _CHUNK]
-        rows = session.exec(
-            select(col(CompletedSet.runner_id), func.max(col(CompletedSet.completed_at)))
-            .where(col(CompletedSet.runner_id).in_(chunk), col(CompletedSet.completed_at) >= since)
-            .group_by(col(CompletedSet.runner_id))
-        ).all()
-        latest.update({runner_id: when for runner_id, when in rows if when is not None})
-    return latest
-
-
 @dataclass
 class _Owed:
     runner_id: int
@@ -391,16 +380,21 @@ def claim_due(
     next_at: list[dict[str, Any]] = []
     window_start = (now if sending_since is None else min(now, sending_since)) - grace
 
-    # Each select reads `schedule` alone, by its indexed instant column, so its cost
-    # grows with the runners due, not with all runners; chat ids come after, by key.
+    # Two range scans, each reading only the rows that are due (the indexed instant
+    # columns), and nothing else: the runner's chat id and their latest set come from
+    # correlated subqueries, one primary-key / index probe per row returned, so the
+    # cost follows the runners due, never the size of any table (docs/reminders.md).
+    trained_since = now - _TRAINED_LOOKBACK
     due_rows = session.exec(
         select(  # type: ignore[call-overload]  # SQLModel's select() is typed for up to 4 columns
             Schedule.runner_id,
+            _chat_of_runner(),
             Schedule.days_mask,
             Schedule.local_time,
             Schedule.zone,
             Schedule.next_reminder_at,
             Schedule.skip_date,
+            _last_set_since(trained_since),
         )
         .where(
             col(Schedule.next_reminder_at) <= now,
@@ -411,10 +405,18 @@ def claim_due(
         .limit(limit)
         # PostgreSQL: hold these rows until commit, so a /pause or /schedule committed
         # meanwhile is not overwritten by the advance below (SQLite: BEGIN IMMEDIATE).
-        .with_for_update()
+        .with_for_update(of=_SCHEDULE)
     ).all()
     snooze_rows = session.exec(
-        select(col(Schedule.runner_id), col(Schedule.local_time), col(Schedule.snooze_until), col(Schedule.zone))
+        select(  # type: ignore[call-overload]
+            Schedule.runner_id,
+            _chat_of_runner(),
+            Schedule.local_time,
+            Schedule.snooze_until,
+            Schedule.zone,
+            Schedule.skip_date,
+            _last_set_since(trained_since),
+        )
         .where(
             col(Schedule.snooze_until) <= now,
             Schedule.enabled == True,  # noqa: E712
@@ -422,13 +424,15 @@ def claim_due(
         )
         .order_by(col(Schedule.snooze_until))
         .limit(limit)
-        .with_for_update()
+        .with_for_update(of=_SCHEDULE)
     ).all()
-    chats = _reachable_chats(session, sorted({r[0] for r in due_rows} | {r[0] for r in snooze_rows}), now)
-    scheduled = [(r[0], chats[r[0]], *r[1:]) for r in due_rows if r[0] in chats]
-    snoozed = [(r[0], chats[r[0]], *r[1:]) for r in snooze_rows if r[0] in chats]
+    _disarm_unreachable(session, [r[0] for r in (*due_rows, *snooze_rows) if r[1] is None], now)
+    scheduled = [tuple(r) for r in due_rows if r[1] is not None]
+    snoozed = [tuple(r) for r in snooze_rows if r[1] is not None]
+    days_of = {r[0]: (r[4], r[6], r[7]) for r in scheduled}  # zone, skip date, last set
+    days_of.update({r[0]: (r[4], r[5], r[6]) for r in snoozed})
 
-    for runner_id, chat_id, mask, local_time, zone, due, skip_date in scheduled:
+    for runner_id, chat_id, mask, local_time, zone, due, skip_date, _trained in scheduled:
         days = mask_to_days(mask)
         at = parse_local_time(local_time)
         cursor: datetime | None = due
@@ -448,7 +452,7 @@ def claim_due(
             cursor = next_reminder_utc(days, at, zone, after, skip_local_date=skip_date)
         next_at.append({"b_runner": runner_id, "b_next": cursor})
 
-    for runner_id, chat_id, local_time, due, snooze_zone in snoozed:
+    for runner_id, chat_id, local_time, due, snooze_zone, _skip, _trained in snoozed:
         assert due is not None  # the query keeps snooze_until <= now only
         verdict = classify_due(due, now, grace, tick=tick, sending_since=sending_since)
         if verdict == "late-send" and _quiet(now, snooze_zone, parse_local_time(local_time)):
@@ -456,8 +460,7 @@ def claim_due(
         status = DROPPED if verdict == "drop" else PENDING
         owed.append(_Owed(runner_id, chat_id, due, SNOOZE, status, verdict != "send", local_time))
 
-    zones = {runner_id: zone for runner_id, _c, _m, _t, zone, _d, _s in scheduled}
-    _skip_trained_and_skipped_days(session, owed, zones, scheduled, now)
+    _skip_trained_and_skipped_days(owed, days_of)
 
     inserted = _insert_reminders(session, owed)
     for item in owed:
@@ -504,65 +507,60 @@ def _quiet(now: datetime, zone: str, chosen: time) -> bool:
     return in_quiet_hours(now.astimezone(stored_zone(zone)))
 
 
-def _reachable_chats(session: Session, runner_ids: Sequence[int], now: datetime) -> dict[int, int]:
-    """Chat ids of the runners who can still be reached, by primary key.
+def _chat_of_runner() -> Any:
+    """The runner's chat id, NULL when they blocked the bot or have no runner row."""
+    return (
+        select(col(Runner.chat_id))
+        .where(col(Runner.id) == col(Schedule.runner_id), Runner.blocked == False)  # noqa: E712
+        .scalar_subquery()
+        .label("chat_id")
+    )
+
+
+def _last_set_since(since: datetime) -> Any:
+    """The runner's latest completed set after `since` (one probe of the (runner_id,
+    completed_at) index), NULL when none."""
+    return (
+        select(func.max(col(CompletedSet.completed_at)))
+        .where(col(CompletedSet.runner_id) == col(Schedule.runner_id), col(CompletedSet.completed_at) >= since)
+        .scalar_subquery()
+        .label("trained_at")
+    )
+
+
+def _disarm_unreachable(session: Session, runner_ids: Sequence[int], now: datetime) -> None:
+    """Schedules of runners who cannot be reached stop coming due.
 
     A blocked runner's schedule is normally disarmed already (`block_runner`); one
-    that is not, or has no runner row, is disarmed here so it stops coming due.
+    that is not, or has no runner row, is disarmed here.
     """
-    chats: dict[int, int] = {}
+    if not runner_ids:
+        return
     for i in range(0, len(runner_ids), _CHUNK):
-        chunk = runner_ids[i : i + _CHUNK]
-        rows = session.exec(
-            select(col(Runner.id), col(Runner.chat_id)).where(
-                col(Runner.id).in_(chunk), Runner.blocked == False  # noqa: E712
-            )
-        ).all()
-        chats.update({runner_id: chat_id for runner_id, chat_id in rows})
-    unreachable = [runner_id for runner_id in runner_ids if runner_id not in chats]
-    if unreachable:
         session.execute(
-            update(table_of(Schedule))
-            .where(table_of(Schedule).c.runner_id.in_(unreachable))
+            update(_SCHEDULE)
+            .where(_SCHEDULE.c.runner_id.in_(runner_ids[i : i + _CHUNK]))
             .values(paused=True, next_reminder_at=None, snooze_until=None, updated_at=now)
         )
-        log.info("reminders paused for %d blocked or unknown runner(s)", len(unreachable))
-    return chats
+    log.info("reminders paused for %d blocked or unknown runner(s)", len(runner_ids))
 
 
 def _skip_trained_and_skipped_days(
-    session: Session,
-    owed: list[_Owed],
-    zones: dict[int, str],
-    scheduled: Sequence[Any],
-    now: datetime,
+    owed: list[_Owed], days_of: dict[int, tuple[str, date | None, datetime | None]]
 ) -> None:
-    """Turn pending into skipped where the runner skipped that day or already trained on it."""
-    skip_dates = {row[0]: row[6] for row in scheduled}
-    pending = [item for item in owed if item.status == PENDING]
-    if not pending:
-        return
-    # Zones of snooze-only runners were not selected above.
-    missing = sorted({item.runner_id for item in pending} - zones.keys())
-    for i in range(0, len(missing), _CHUNK):
-        rows = session.exec(
-            select(col(Schedule.runner_id), col(Schedule.zone), col(Schedule.skip_date)).where(
-                col(Schedule.runner_id).in_(missing[i : i + _CHUNK])
-            )
-        ).all()
-        for runner_id, zone, skip_date in rows:
-            zones[runner_id] = zone
-            skip_dates[runner_id] = skip_date
-    # Two days back covers every zone's "today" (UTC-12 .. UTC+14) and a grace window.
-    latest = _last_trained(session, sorted({item.runner_id for item in pending}), now - timedelta(days=2))
-    for item in pending:
-        zone = zones.get(item.runner_id, "UTC")
-        day = local_date_of(item.due_at, zone)
-        if skip_dates.get(item.runner_id) == day:
-            item.status = SKIPPED
+    """Turn pending into skipped where the runner skipped that day or already trained on it.
+
+    `days_of` holds each claimed runner's zone, "skip today" date and latest set within
+    `_TRAINED_LOOKBACK`, read by the claim's own select.
+    """
+    for item in owed:
+        if item.status != PENDING:
             continue
-        trained_at = latest.get(item.runner_id)
-        if trained_at is not None and local_date_of(trained_at, zone) == day:
+        zone, skip_date, trained_at = days_of[item.runner_id]
+        day = local_date_of(item.due_at, zone)
+        if skip_date == day:
+            item.status = SKIPPED
+        elif trained_at is not None and local_date_of(trained_at, zone) == day:
             item.status = SKIPPED
             log.info("runner %s already trained on %s: no reminder", item.runner_id, day)
 

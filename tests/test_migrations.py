@@ -1,4 +1,14 @@
-"""Alembic migrations on both databases: fresh, upgraded from the pre-Alembic schema, raced."""
+"""Alembic migrations on both databases: fresh, upgraded from every earlier schema, raced.
+
+"Every earlier schema" is each schema an older bot could have left behind, filled with
+rows in every table, then upgraded to the newest revision by `Database.migrate`:
+
+- the pre-Alembic versions 1-6, from frozen DDL (`tests/data/schema_v*.sql`); version 6
+  twice, as the code of f419b81 made it (training_prefs without the weekly summary
+  columns) and as later code made it (with them);
+- a database made by Alembic and stopped at each earlier revision (0001 up to the one
+  before the newest).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +18,16 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
-from stridecoach.storage import schedules, workouts
+from stridecoach.storage import prefs, schedules, workouts
 from stridecoach.storage.db import Database
-from stridecoach.storage.migrations import head_revision
+from stridecoach.storage.migrations import alembic_config, head_revision
 
 ROOT = Path(__file__).resolve().parents[1]
 LEGACY_SCHEMA = ROOT / "tests" / "data"
@@ -39,8 +51,10 @@ LEGACY_ROWS: dict[str, list[str]] = {
                       " '2026-03-01 18:02:00', 900)",
                       "(2, 7, 1, 'back-routine', 'hollow-body-hold', 1, 1, '10 s', 2.5, 'kg',"
                       " '2026-03-01 18:05:00', 901)"],
+    # A sent reminder, and one an older bot recorded but never confirmed sent (a crash).
     "reminder": ["id, runner_id, due_at, kind, status, sent_at",
-                 "(1, 7, '2026-02-27 07:00:00', 'scheduled', 'sent', '2026-02-27 07:00:02')"],
+                 "(1, 7, '2026-02-27 07:00:00', 'scheduled', 'sent', '2026-02-27 07:00:02')",
+                 "(2, 7, '2026-03-02 06:30:00', 'snooze', 'pending', NULL)"],
     "processed_update": ["update_id, processed_at", "(901, '2026-03-01 18:05:00')"],
 }
 # Version 2 added skipped_set.
@@ -65,43 +79,102 @@ LEGACY_V4_ROWS = {
                        " '2026-03-01 18:05:01', 56)"],
 }
 
+# Version 5 added schedule.paused_until: Bo paused "until Monday".
+LEGACY_V5_ROWS = {
+    "schedule": [LEGACY_ROWS["schedule"][0] + ", paused_until",
+                 LEGACY_ROWS["schedule"][1][:-1] + ", NULL)",
+                 "(8, 1, '18:00', 'Europe/Berlin', true, false, '2026-03-09 17:00:00', NULL, NULL,"
+                 " '2026-03-01 10:00:00', '2026-03-08 23:00:00')"],
+}
 
-def _legacy_rows(version: int) -> dict[str, list[str]]:
+# Version 6 added workout_session.timer_seconds and training_prefs (without the weekly
+# summary columns as f419b81 made it, "v6w" with them as later code made it).
+LEGACY_V6_ROWS = {
+    "workout_session": [LEGACY_ROWS["workout_session"][0] + ", timer_seconds",
+                        LEGACY_ROWS["workout_session"][1][:-1] + ", 45)"],
+    "training_prefs": ["runner_id, auto_advance, rest_seconds", "(7, true, 60)"],
+}
+LEGACY_V6W_ROWS = {
+    "training_prefs": ["runner_id, auto_advance, rest_seconds, weekly_summary, summary_sent_for",
+                       "(7, true, 60, true, '2026-02-23')"],
+}
+# Revision 0008 added reminder_sender.
+SENDER_ROWS = {
+    "reminder_sender": ["id, sending_since, last_tick_at", "(1, '2026-03-02 06:00:00', '2026-03-02 06:59:00')"],
+}
+
+# Each pre-Alembic schema by the name of its frozen file, and the version it records.
+LEGACY_SCHEMAS = {"v1": 1, "v2": 2, "v3": 3, "v4": 4, "v5": 5, "v6": 6, "v6w": 6}
+# Each earlier Alembic revision, and the pre-Alembic schema whose tables and columns it has.
+REVISIONS = {"0001": "v1", "0002": "v2", "0003": "v3", "0004": "v4", "0005": "v5", "0006": "v6w",
+             "0007": "v6w", "0008": "v6w", "0009": "v6w"}
+SERIAL_TABLES = ("workout_session", "completed_set", "reminder", "skipped_set", "outbox_message")
+
+
+def _earlier_revisions() -> list[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return sorted(r.revision for r in script.walk_revisions() if r.revision != head_revision())
+
+
+def _rows(schema: str, revision: str | None = None) -> dict[str, list[str]]:
+    """The rows a database of `schema` (and of the Alembic `revision`, if given) holds."""
+    version = LEGACY_SCHEMAS[schema]
     rows = dict(LEGACY_ROWS)
-    for since, extra in ((2, LEGACY_V2_ROWS), (3, LEGACY_V3_ROWS), (4, LEGACY_V4_ROWS)):
+    for since, extra in ((2, LEGACY_V2_ROWS), (3, LEGACY_V3_ROWS), (4, LEGACY_V4_ROWS), (5, LEGACY_V5_ROWS),
+                         (6, LEGACY_V6_ROWS)):
         if version >= since:
             rows.update(extra)
+    if schema == "v6w":
+        rows.update(LEGACY_V6W_ROWS)
+    if revision is not None and revision >= "0008":
+        rows.update(SENDER_ROWS)
     return rows
 
 
-def _legacy_database(url: str, version: int) -> list[tuple[str, list[tuple[object, ...]]]]:
+def _fill(conn: object, db: Database, rows: dict[str, list[str]]) -> None:
+    for table, (columns, *values) in rows.items():
+        for row in values:
+            conn.exec_driver_sql(f"INSERT INTO {table} ({columns}) VALUES {row}")  # type: ignore[attr-defined]
+    if db.dialect == "postgresql":  # keep the serial sequences past the ids inserted by hand
+        for table in SERIAL_TABLES:
+            if table in rows:
+                conn.exec_driver_sql(  # type: ignore[attr-defined]
+                    f"SELECT setval('{table}_id_seq', (SELECT MAX(id) FROM {table}))")
+
+
+def _legacy_database(url: str, schema: str) -> list[tuple[str, list[tuple[object, ...]]]]:
     """Build a pre-Alembic schema from its frozen DDL, fill it; returns every row by table."""
     db = Database(url)
-    lines = (LEGACY_SCHEMA / f"schema_v{version}_{db.dialect}.sql").read_text().splitlines()
+    lines = (LEGACY_SCHEMA / f"schema_{schema}_{db.dialect}.sql").read_text().splitlines()
     ddl = "\n".join(line for line in lines if not line.startswith("--"))
     statements = [s for s in ddl.split(";\n") if s.strip()]
+    rows = _rows(schema)
     with db.engine.begin() as conn:
         for statement in statements:
             conn.exec_driver_sql(statement)
-        for table, (columns, *rows) in _legacy_rows(version).items():
-            for row in rows:
-                conn.exec_driver_sql(f"INSERT INTO {table} ({columns}) VALUES {row}")
-        if db.dialect == "postgresql":  # keep the serial sequences past the ids inserted by hand
-            serials = ["workout_session", "completed_set", "reminder"]
-            serials += ["skipped_set"] if version >= 2 else []
-            serials += ["outbox_message"] if version >= 4 else []
-            for table in serials:
-                conn.exec_driver_sql(f"SELECT setval('{table}_id_seq', (SELECT MAX(id) FROM {table}))")
-    contents = _contents(db, version)
+        _fill(conn, db, rows)
+    contents = _contents(db, rows)
     db.close()
     return contents
 
 
-def _contents(db: Database, version: int) -> list[tuple[str, list[tuple[object, ...]]]]:
+def _alembic_database(url: str, revision: str) -> list[tuple[str, list[tuple[object, ...]]]]:
+    """A database Alembic brought to `revision` (and no further), filled; every row by table."""
+    db = Database(url)
+    rows = _rows(REVISIONS[revision], revision)
+    with db.engine.begin() as conn:
+        command.upgrade(alembic_config(conn), revision)
+        _fill(conn, db, rows)
+    contents = _contents(db, rows)
+    db.close()
+    return contents
+
+
+def _contents(db: Database, rows: dict[str, list[str]]) -> list[tuple[str, list[tuple[object, ...]]]]:
     with db.engine.connect() as conn:
         return [
             (table, [tuple(r) for r in conn.execute(text(f"SELECT {columns} FROM {table} ORDER BY 1")).all()])
-            for table, (columns, *_rows) in _legacy_rows(version).items()
+            for table, (columns, *_rows) in rows.items()
         ]
 
 
@@ -118,24 +191,50 @@ def test_a_fresh_database_gets_the_models_schema_and_migrating_again_changes_not
         assert db.migrate() == head_revision()
         # The migrations build exactly what the models describe: no forgotten revision.
         assert _schema_differences(db) == []
+        if db.dialect == "postgresql":  # vacuumed by row count, not by share (0009)
+            with db.engine.connect() as conn:
+                options = conn.execute(text(
+                    "SELECT relname, reloptions FROM pg_class WHERE relnamespace = current_schema()::regnamespace"
+                    " AND relname IN ('schedule', 'reminder') ORDER BY relname")).all()
+            assert [(name, "autovacuum_vacuum_threshold=10000" in opts) for name, opts in options] == [
+                ("reminder", True), ("schedule", True)]
     finally:
         db.close()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4])
-def test_a_database_made_before_alembic_is_upgraded_without_losing_a_row(database_url: str, version: int) -> None:
-    before = _legacy_database(database_url, version)
-    db = Database(database_url)
+def test_every_earlier_revision_is_tested() -> None:
+    assert list(REVISIONS) == _earlier_revisions()
+
+
+@pytest.mark.parametrize("schema", list(LEGACY_SCHEMAS))
+def test_a_database_made_before_alembic_is_upgraded_without_losing_a_row(database_url: str, schema: str) -> None:
+    before = _legacy_database(database_url, schema)
+    _check_upgrade(database_url, before, _rows(schema))
+
+
+@pytest.mark.parametrize("revision", list(REVISIONS))
+def test_a_database_at_an_earlier_revision_is_upgraded_without_losing_a_row(
+    database_url: str, revision: str
+) -> None:
+    before = _alembic_database(database_url, revision)
+    _check_upgrade(database_url, before, _rows(REVISIONS[revision], revision))
+
+
+def _check_upgrade(url: str, before: list[tuple[str, list[tuple[object, ...]]]], rows: dict[str, list[str]]) -> None:
+    db = Database(url)
     try:
         assert db.migrate() == head_revision()
-        assert _contents(db, version) == before  # every row of every table, unchanged
+        assert _contents(db, rows) == before  # every row of every table, unchanged
         tables = inspect(db.engine).get_table_names()
         assert "schema_migration" not in tables
-        assert {"skipped_set", "inbox_update", "outbox_message"} <= set(tables)
-        assert _schema_differences(db) == []
+        assert set(SQLModel.metadata.tables) <= set(tables)
+        assert _schema_differences(db) == []  # every column and index the models declare
 
-        # And the bot carries on with that data: the owed reminder, the open session.
+        # And the bot carries on with that data: the owed reminder, the one left pending,
+        # the open session, the preferences.
         with db.session() as session:
+            left = schedules.reclaim_pending(session, now=NOW, grace=timedelta(minutes=60), limit=10)
+            assert [(r.runner_id, r.due_at, r.late) for r in left.to_send] == [(7, NOW - timedelta(minutes=30), True)]
             claim = schedules.claim_due(session, now=NOW, grace=timedelta(minutes=60), limit=10)
             assert [(r.runner_id, r.due_at) for r in claim.to_send] == [(7, NOW)]
             row = workouts.latest_session(session, runner_id=7)
@@ -146,6 +245,15 @@ def test_a_database_made_before_alembic_is_upgraded_without_losing_a_row(databas
             schedule = schedules.get_schedule(session, runner_id=7)
             assert schedule is not None and schedule.next_reminder_at is not None
             assert schedule.next_reminder_at.date() == date(2026, 3, 4)  # Wednesday
+            saved = prefs.get_prefs(session, runner_id=7)
+            kept = (saved.auto_advance, saved.rest_seconds, saved.weekly_summary)
+            prefs.set_weekly_summary(session, runner_id=7, on=True, sent_for=date(2026, 3, 2))
+        if "training_prefs" in rows:  # as stored; the summary off where the column was missing
+            assert kept == (True, 60, "weekly_summary" in rows["training_prefs"][0])
+        else:
+            assert kept == (False, None, False)
+        with db.session() as session:
+            assert [p.runner_id for p in prefs.summary_runners(session)] == [7]
     finally:
         db.close()
 
