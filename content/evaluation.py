@@ -8,6 +8,7 @@ reports figures where every labelled file was held out of training in turn
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,9 @@ from stridecoach.content.understanding import (
     Command, Context, OutOfScope, Question, RedFlag, SessionControl, SmallTalk, Understander, Understanding,
     Unreadable,
 )
-from stridecoach.content.understanding.fitting import Report, context_of
+from stridecoach.content.understanding.fitting import WEEKDAYS, Report, context_of
 from stridecoach.content.understanding.knowledge import SAFETY_ID, Labelled, read_labelled
+from stridecoach.content.understanding.results import PauseSlots, ScheduleSlots
 
 CAN_HELP_WITH = (
     "I can help with the calf exercises for runners (jump rope, calf raises, toe walking, "
@@ -43,8 +45,8 @@ def describe(result: Understanding) -> dict[str, Any]:
             out.update(id=entry_id, score=round(conf, 3), decision=decision, alternatives=list(alts))
         case OutOfScope(score=score, alternatives=alts):
             out.update(score=round(score, 3), alternatives=list(alts))
-        case Command(intent=intent, score=score, routine=routine):
-            out.update(intent=intent, score=round(score, 3), routine=routine)
+        case Command(intent=intent, score=score, routine=routine, schedule=schedule, pause=pause):
+            out.update(intent=intent, score=round(score, 3), routine=routine, slots=_slots(schedule, pause))
         case SessionControl(action=action, score=score):
             out.update(control=action, score=round(score, 3))
         case SmallTalk(kind=kind):
@@ -67,8 +69,10 @@ def reply_text(understander: Understander, library: Library, text: str) -> str:
             return entry.answer if entry else CAN_HELP_WITH
         case Question(alternatives=alts) if alts:
             return "I'm not sure I understood. Did you mean: " + "; ".join(_title(library, i) for i in alts) + "?"
-        case Command(intent=intent, routine=routine):
-            return f"(command: {intent}{', ' + routine if routine else ''})"
+        case Command(intent=intent, routine=routine, schedule=schedule, pause=pause):
+            named = {"routine": routine} if routine else {}
+            named |= _slots(schedule, pause)
+            return f"(command: {intent}{' ' + json.dumps(named) if named else ''})"
         case SmallTalk(kind=kind):
             return "Hi! Ask me anything about calf strength or lower back pain." if kind == "greeting" else "You're welcome!"
         case Unreadable(reason="foreign"):
@@ -81,6 +85,20 @@ def reply_text(understander: Understander, library: Library, text: str) -> str:
 def ask_json(understander: Understander, library: Library, text: str) -> dict[str, Any]:
     """The verdict as JSON, with the reply text a runner would read under "answer"."""
     return {"q": text, **describe(understander.understand(text)), "answer": reply_text(understander, library, text)}
+
+
+def _slots(schedule: ScheduleSlots, pause: PauseSlots) -> dict[str, Any]:
+    """The values a command carries, in the labelled files' terms (days "mon".."sun", "HH:MM")."""
+    out: dict[str, Any] = {}
+    if schedule.days:
+        out["days"] = [WEEKDAYS[d] for d in sorted(schedule.days)]
+    if schedule.at is not None:
+        out["time"] = f"{schedule.at:%H:%M}"
+    if pause.days is not None:
+        out["pause_days"] = pause.days
+    if pause.until_weekday is not None:
+        out["until"] = WEEKDAYS[pause.until_weekday]
+    return out
 
 
 def _title(library: Library, entry_id: str) -> str:

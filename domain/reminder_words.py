@@ -3,7 +3,7 @@
 Plain Python, no Telegram, no clock: a handler calls these with the message
 text (and the runner's local date where a date is needed) and acts on the
 result. Durations, weekdays and times are parsed here; the days and the time
-of day reuse ``stridecoach.domain.timeparse``.
+of day reuse ``stridecoach.content.understanding.timeparse``.
 
 Decisions (docs/reminders.md):
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from stridecoach.domain.timeparse import parse_days, parse_time_of_day
+from stridecoach.content.understanding.timeparse import parse_days, parse_time_of_day
 
 MAX_PAUSE_DAYS = 56
 QUIET_START = time(22, 0)
@@ -125,22 +125,35 @@ def parse_pause(text: str, today: date) -> PauseUntil | PauseRefused | None:
     if duration is not None:
         count_word = (duration["count"] or "a").strip()
         count = int(count_word) if count_word.isdigit() else _NUMBER_WORDS.get(count_word, 1)
-        unit = duration["unit"]
-        days = count * _UNIT_DAYS[unit]
-        if days <= 0:
-            return PauseRefused("too_short", rest)
-        if days > MAX_PAUSE_DAYS:
-            return PauseRefused("too_long", rest)
-        return PauseUntil(today + timedelta(days=days), days)
+        return pause_for(today, typed=rest, days=count * _UNIT_DAYS[duration["unit"]])
     until = _UNTIL.match(rest)
     if until is not None:
         word = until["day"]
         if word == "tomorrow":
-            return PauseUntil(today + timedelta(days=1), 1)
+            return pause_for(today, typed=rest, days=1)
         if word in _WEEKDAYS:
-            ahead = (_WEEKDAYS[word] - today.weekday()) % 7 or 7
-            return PauseUntil(today + timedelta(days=ahead), ahead)
+            return pause_for(today, typed=rest, until_weekday=_WEEKDAYS[word])
     return None
+
+
+def pause_for(
+    today: date, *, typed: str, days: int | None = None, until_weekday: int | None = None
+) -> PauseUntil | PauseRefused:
+    """The pause a length or an end day asks for, within the bot's limits.
+
+    Args:
+        today: The runner's local date.
+        typed: What the runner wrote, for the refusal's wording.
+        days: "for a week" -> 7.
+        until_weekday: "until Monday" -> 0: the next such day (a week today when it is today).
+    """
+    if until_weekday is not None:
+        days = (until_weekday - today.weekday()) % 7 or 7
+    if days is None or days <= 0:
+        return PauseRefused("too_short", typed)
+    if days > MAX_PAUSE_DAYS:
+        return PauseRefused("too_long", typed)
+    return PauseUntil(today + timedelta(days=days), days)
 
 
 _REMIND = re.compile(r"^(?:please\s+)?(?:can you\s+|could you\s+)?remind\s+me\s+(?P<rest>.+)$")

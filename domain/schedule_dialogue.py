@@ -27,7 +27,7 @@ from datetime import time
 from typing import Literal, TypeAlias, assert_never
 
 from stridecoach.domain.schedule import days_to_mask, mask_to_days
-from stridecoach.domain.timeparse import mentions_days, parse_days, parse_time_of_day
+from stridecoach.content.understanding.timeparse import mentions_days, parse_days, parse_time_of_day
 from stridecoach.domain.timezones import abbreviation_hint, resolve_zone, zone_label, zone_short
 
 Stage = Literal["days", "time", "zone"]

@@ -564,6 +564,25 @@ async def test_remind_me_sets_days_and_time_in_one_go_asking_only_for_the_zone(
     assert row is not None and row.days_mask == 0b10000 and row.local_time == "18:30"
 
 
+async def test_free_wording_pauses_through_the_understanding_step(
+    bot: BotHarness, services: Services, clock: FakeClock
+) -> None:
+    # Not "pause ..." at the start: the learned intent plus the values read from the sentence.
+    await schedule(bot, zone="Berlin")
+    clock.set(datetime(2026, 3, 3, 12, 0, tzinfo=UTC))  # Tuesday
+    [paused] = await bot.send(RUNNER, "off on holiday, no reminders till sunday please")
+    assert "paused until <b>Sun 8 Mar</b>" in paused.text
+    assert stored(services).paused_until is not None  # type: ignore[union-attr]
+
+
+async def test_free_wording_sets_days_and_time_in_one_go(bot: BotHarness, services: Services) -> None:
+    await schedule(bot, zone="Berlin")
+    [saved] = await bot.send(RUNNER, "could you ping me on tuesdays and thursdays, say 7:30pm")
+    assert "Europe/Berlin" in saved.text
+    row = stored(services)
+    assert row is not None and row.days_mask == 0b1010 and row.local_time == "19:30"
+
+
 async def test_remind_me_at_25_is_refused_and_the_schedule_kept(bot: BotHarness, services: Services) -> None:
     await schedule(bot, zone="Berlin")
     [reply] = await bot.send(RUNNER, "remind me at 25:00")

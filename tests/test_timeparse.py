@@ -6,7 +6,7 @@ from datetime import time
 
 import pytest
 
-from stridecoach.domain.timeparse import mentions_days, parse_days, parse_time_of_day
+from stridecoach.content.understanding.timeparse import mentions_days, parse_days, parse_time_of_day
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 

@@ -29,6 +29,7 @@ from stridecoach.domain.reminder_words import (
     RemindRefused,
     parse_pause,
     parse_remind_request,
+    pause_for,
 )
 from stridecoach.domain.schedule import days_to_mask, local_date_of, mask_to_days, snooze_until
 from stridecoach.domain.schedule_dialogue import Draft, draft_id_for
@@ -39,7 +40,7 @@ from stridecoach.bot.handlers.router import act_on
 from stridecoach.bot.reminder_delivery import ReminderDelivery, schedule_tick
 from stridecoach.bot.services import BotContext, Services
 from stridecoach.bot.ui import reminders as ui
-from stridecoach.content.understanding import Context, Understanding
+from stridecoach.content.understanding import Command, Context, Understanding
 from stridecoach.storage import runners, schedules, workouts
 from stridecoach.storage.models import Schedule
 
@@ -224,9 +225,18 @@ async def schedule_command(update: Update, context: BotContext) -> None:
         await _step(update, context, user.id, dialogue.Begin(_draft_id(update)))
 
 
-async def schedule_intent(update: Update, context: BotContext, _result: Understanding) -> None:
+async def schedule_intent(update: Update, context: BotContext, result: Understanding) -> None:
     text = update.effective_message.text if update.effective_message else None
     if text and await claim_words(update, context, text):  # "remind me tuesdays at 7am"
+        return
+    user = update.effective_user
+    named = result.schedule if isinstance(result, Command) else None
+    if user is not None and named is not None and (named.days or named.at):  # "ping me tue/thu, say 7:30"
+        if named.days and named.at:
+            remind: RemindAt | RemindRefused = RemindAt(named.days, named.at)
+        else:
+            remind = RemindRefused("no_time" if named.days else "no_days", text or "", days=named.days, at=named.at)
+        await _remind_in_words(update, context, user.id, _current_schedule(context, user.id), remind)
         return
     await schedule_command(update, context)
 
@@ -523,8 +533,16 @@ async def turn_off(update: Update, context: BotContext) -> None:
     await send_text(update, context, ui.NO_SCHEDULE if schedule is None else ui.TURNED_OFF)
 
 
-async def pause_intent(update: Update, context: BotContext, _result: Understanding) -> None:
+async def pause_intent(update: Update, context: BotContext, result: Understanding) -> None:
     text = update.effective_message.text if update.effective_message else None
     if text and await claim_words(update, context, text):  # "pause my reminders for a week"
+        return
+    user = update.effective_user
+    if user is not None and isinstance(result, Command) and result.pause.named:  # "no reminders till sunday pls"
+        schedule = _current_schedule(context, user.id)
+        now = context.services.now()
+        today = local_date_of(now, schedule.zone) if schedule is not None else now.date()
+        request = pause_for(today, typed=text or "", days=result.pause.days, until_weekday=result.pause.until_weekday)
+        await _pause_in_words(update, context, user.id, schedule, request)
         return
     await pause(update, context)

@@ -34,11 +34,14 @@ from stridecoach.content.understanding.knowledge import OUT_OF_SCOPE, Knowledge
 from stridecoach.content.understanding.results import (
     Command, Context, OutOfScope, Question, RedFlag, SessionControl, SmallTalk, Understanding, Unreadable,
 )
+from stridecoach.content.understanding.slots import pause_slots, schedule_slots
 from stridecoach.content.understanding.text import fold, letters_share_non_latin, sentences
-from stridecoach.content.understanding.training import NONE, OTHER, Models
+from stridecoach.content.understanding.training import ASKED, NONE, OTHER, Models
 
 SMALL_TALK = ("greeting", "thanks")
 START = "start-session"
+SCHEDULE = "schedule"
+PAUSE = "reminders-pause"
 MAX_ALTERNATIVES = 3
 # Reading a 4096-character message stays bounded: at most this many sentences
 # are scored one by one (the whole message is always scored too).
@@ -68,6 +71,9 @@ class Params:
     control_at: float = 0.5  # a session control at or above this probability
     context_bonus: float = 0.3  # added to the exercise or topic in context for short messages
     injury_guard: float = 0.5  # share of flag_at at which pain words block a start
+    # During a session a question the topic model cannot place ("how do I make it
+    # harder?") is about the exercise in hand, unless out-of-scope is this likely.
+    session_decline_at: float = 0.5
 
     @classmethod
     def load(cls, path: Path) -> Params:
@@ -107,7 +113,8 @@ class Understander:
         self._label_index = {c: i for i, c in enumerate(classes)}
         self._flag_none = models.flag.index(NONE)
         self._flag_urgent = models.flag.index("urgent")
-        self._control_other = models.control.index(OTHER)
+        # Control classes that are not controls: anything else, and a question mid-set.
+        self._not_control = [models.control.index(c) for c in (OTHER, ASKED) if c in models.control.classes]
         # Title words per entry, to tell "this one" from "toe walking" (named by its title).
         self._titles = {e.id: frozenset(models.words(e.title)) for e in library.all_entries() if e.title.strip()}
         self._pool = [" ".join(sorted(t.split())) for t in models.pool_texts]
@@ -175,9 +182,20 @@ class Understander:
         if signals is None:
             return Unreadable("empty")
         result = self.decide(signals, context, self.params)
-        if isinstance(result, Command) and result.intent == START:
-            result = replace(result, routine=self._routine(text))
-        return result
+        return self.with_slots(result, text)
+
+    def with_slots(self, result: Understanding, text: str) -> Understanding:
+        """A command with the values it carries, read once the intent is known (slots.py)."""
+        return self._command_slots(result, text) if isinstance(result, Command) else result
+
+    def _command_slots(self, command: Command, text: str) -> Command:
+        if command.intent == START:
+            return replace(command, routine=self._routine(text))
+        if command.intent == SCHEDULE:
+            return replace(command, schedule=schedule_slots(text))
+        if command.intent == PAUSE:
+            return replace(command, pause=pause_slots(text))
+        return command
 
     def decide(self, s: Signals, context: Context, p: Params) -> Understanding:
         flag_score = 1.0 - float(s.flag[self._flag_none])
@@ -190,11 +208,11 @@ class Understander:
             return OutOfScope(0.0)
         in_hand = context.exercise or context.last_topic
         if s.refers_back and in_hand in self._label_index and not (s.named - {in_hand}):
-            if not (context.in_session and s.control[self._control_other] < p.control_at):
+            if not (context.in_session and s.control[self._not_control].sum() < p.control_at):
                 return Question(in_hand, 1.0, "answer")
         if context.in_session:
             j = int(np.argmax(s.control))
-            if j != self._control_other and s.control[j] >= p.control_at:
+            if j not in self._not_control and s.control[j] >= p.control_at:
                 return SessionControl(self.models.control.classes[j], float(s.control[j]))
         classes = self.models.topic.classes
         plain = self.label_scores(s, Context(), p)
@@ -214,13 +232,21 @@ class Understander:
                 label, score = (ranked[0], float(scores[self._label_index[ranked[0]]])) if ranked else (OUT_OF_SCOPE, 0.0)
             else:
                 return Command(label, score)
+        if label not in self.knowledge.intents and label != OUT_OF_SCOPE and score >= p.answer_at:
+            return Question(label, score, "answer", tuple(r for r in ranked if r != label))
+        if self._about_exercise_in_hand(s, context, p):
+            return Question(context.exercise, score, "answer", tuple(r for r in ranked if r != context.exercise))
         if label in self.knowledge.intents or label == OUT_OF_SCOPE:
             return OutOfScope(score, tuple(ranked))
-        if score >= p.answer_at:
-            return Question(label, score, "answer", tuple(r for r in ranked if r != label))
         if score >= p.suggest_at and ranked:
             return Question(None, score, "did-you-mean", tuple(ranked))
         return OutOfScope(score, tuple(ranked))
+
+    def _about_exercise_in_hand(self, s: Signals, context: Context, p: Params) -> bool:
+        """Mid-session, a message nothing else claimed is about the current exercise."""
+        if not context.in_session or context.exercise not in self._label_index:
+            return False
+        return float(s.topic[self._label_index[OUT_OF_SCOPE]]) < p.session_decline_at
 
     def label_scores(self, s: Signals, context: Context, p: Params) -> np.ndarray:
         scores = (1.0 - p.fuzzy_weight) * s.topic + p.fuzzy_weight * s.fuzzy

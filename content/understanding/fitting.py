@@ -14,6 +14,7 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 from stridecoach.content.model import Library
 from stridecoach.content.understanding.engine import Params, Signals, Understander
@@ -22,8 +23,9 @@ from stridecoach.content.understanding.results import (
     Command, Context, OutOfScope, Question, RedFlag, SessionControl, SmallTalk, Understanding, Unreadable,
 )
 
-ANSWERED_KINDS = ANSWERABLE_KINDS | {"followup", "session-question"}
 from stridecoach.content.understanding.training import base_rows, labelled_row, train
+
+ANSWERED_KINDS = ANSWERABLE_KINDS | {"followup", "session-question"}
 
 GRID = {
     "fuzzy_weight": (0.0, 0.15, 0.3, 0.45),
@@ -32,8 +34,9 @@ GRID = {
     "intent_at": (0.3, 0.4, 0.5, 0.6),
     "flag_at": (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
     "sentence_flag_at": (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01),
-    "control_at": (0.3, 0.4, 0.5, 0.6),
+    "control_at": (0.2, 0.3, 0.4, 0.5, 0.6, 0.7),
     "context_bonus": (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5),
+    "session_decline_at": (0.2, 0.35, 0.5, 0.65, 0.8, 1.01),
 }
 FOLDS = 5
 SUGGEST_SHARE = 0.55  # "did you mean" from this share of answer_at (a UX choice, not scored)
@@ -72,7 +75,9 @@ def outcome(line: Labelled, result: Understanding) -> str:
     if line.kind == "command":
         if line.intent in ("greeting", "thanks"):
             return "ok" if isinstance(result, SmallTalk) and result.kind == line.intent else "intent"
-        return "ok" if isinstance(result, Command) and result.intent == line.intent else "intent"
+        if not (isinstance(result, Command) and result.intent == line.intent):
+            return "intent"
+        return "ok" if slots_match(line.slots, result) else "slots"
     if isinstance(result, Command) and line.kind != "command":
         return "executed-question"
     if line.kind == "ambiguous":
@@ -85,6 +90,31 @@ def outcome(line: Labelled, result: Understanding) -> str:
     if isinstance(result, Question) and result.decision == "answer":
         return "ok" if result.entry_id in line.ids else "wrong-entry"
     return "not-answered"
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def slots_match(labelled: dict[str, Any], command: Command) -> bool:
+    """Whether the command carries the values its label names (a label may name some only).
+
+    Labels: start-session {"routine": id or null}; schedule {"days": ["tue", ...], "time":
+    "07:00"}; reminders-pause {"days": 7} or {"until": "mon"}.
+    """
+    if not labelled:
+        return True
+    if command.intent == "start-session":
+        return command.routine == labelled.get("routine")
+    if command.intent == "schedule":
+        days, at = command.schedule.days, command.schedule.at
+        if "days" in labelled and days != frozenset(WEEKDAYS.index(str(d)) for d in labelled["days"]):
+            return False
+        return "time" not in labelled or (at is not None and f"{at:%H:%M}" == labelled["time"])
+    if command.intent == "reminders-pause":
+        if "until" in labelled:
+            return command.pause.until_weekday == WEEKDAYS.index(str(labelled["until"]))
+        return command.pause.days == labelled.get("days")
+    return True
 
 
 @dataclass
@@ -147,7 +177,10 @@ class Held:
     fold: int
 
     def decide(self, params: Params) -> Understanding:
-        return Unreadable("empty") if self.signals is None else self.understander.decide(self.signals, self.context, params)
+        if self.signals is None:
+            return Unreadable("empty")
+        u = self.understander
+        return u.with_slots(u.decide(self.signals, self.context, params), self.line.text)
 
 
 def folds_by_file(lines: tuple[Labelled, ...], k: int = FOLDS) -> list[set[str]]:

@@ -23,7 +23,7 @@ SAFETY_ID = "see-a-professional"
 TIERS = ("urgent", "professional")
 # Kinds of labelled line (see docs/understanding.md).
 ANSWERABLE_KINDS = frozenset(
-    {"howto", "dose", "why", "which", "terse", "typo", "chatty", "slang", "symptom", "not-command", "answerable"}
+    {"howto", "dose", "why", "which", "terse", "typo", "chatty", "question", "slang", "symptom", "not-command", "answerable"}
 )
 KINDS = ANSWERABLE_KINDS | {
     "offtopic", "unanswerable", "safety", "figurative", "command", "session", "session-question", "followup",

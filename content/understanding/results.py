@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import time
 from typing import Literal
 
 Tier = Literal["urgent", "professional"]
@@ -35,12 +36,34 @@ class SessionControl:
 
 
 @dataclass(frozen=True)
+class ScheduleSlots:
+    """What a "schedule" command names: "remind me tuesdays and thursdays at 7am"."""
+
+    days: frozenset[int] | None = None  # Monday = 0
+    at: time | None = None
+
+
+@dataclass(frozen=True)
+class PauseSlots:
+    """How long a "reminders-pause" command lasts: "for a week" or "until Monday"."""
+
+    days: int | None = None
+    until_weekday: int | None = None  # Monday = 0: the next such day
+
+    @property
+    def named(self) -> bool:
+        return self.days is not None or self.until_weekday is not None
+
+
+@dataclass(frozen=True)
 class Command:
-    """Asks the bot to do something ("start the calf workout", "pause my reminders")."""
+    """Asks the bot to do something ("start the calf workout", "pause my reminders for a week")."""
 
     intent: str
     score: float
-    routine: str | None = None  # for start-session: the routine named, if any
+    routine: str | None = None  # start-session: the routine named, if any
+    schedule: ScheduleSlots = ScheduleSlots()  # schedule: the days and time named
+    pause: PauseSlots = PauseSlots()  # reminders-pause: how long
 
 
 @dataclass(frozen=True)

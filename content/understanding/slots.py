@@ -1,0 +1,107 @@
+"""The values a command carries: days and a time to be reminded, how long to pause.
+
+The learned models decide *what* a message asks for (the intent); this module reads
+the values out of it once the intent is known, wherever they sit in the sentence:
+"could you ping me on tuesdays and thursdays, say 7am" and "remind me tue/thu at
+7:00" give the same days and time. Dates, times and durations have a grammar, so
+they are parsed, not learned (as dialogue systems pair a classifier with a parser
+such as Duckling); the grammar of a time and of a list of days is
+``content.understanding.timeparse``, shared with the /schedule dialogue.
+
+Nothing here checks limits (a pause of a year): the handler does, with the runner's
+local date and its own wording.
+"""
+
+from __future__ import annotations
+
+import re
+
+from stridecoach.content.understanding.results import PauseSlots, ScheduleSlots
+from stridecoach.content.understanding.timeparse import parse_days, parse_time_of_day
+
+__all__ = ["pause_slots", "schedule_slots"]
+
+_DAY_NAMES = (
+    ("monday", "mon", "mondays"), ("tuesday", "tue", "tues", "tuesdays"), ("wednesday", "wed", "weds", "wednesdays"),
+    ("thursday", "thu", "thur", "thurs", "thursdays"), ("friday", "fri", "fridays"),
+    ("saturday", "sat", "saturdays"), ("sunday", "sun", "sundays"),
+)  # fmt: skip
+_WEEKDAY = {name: i for i, names in enumerate(_DAY_NAMES) for name in names}
+_GROUPS = r"every\s*day|daily|each day|week\s*days?|work(?:ing)?\s*days|week\s*ends?"
+_DAY_TOKEN = r"(?:" + "|".join(sorted(map(re.escape, _WEEKDAY), key=len, reverse=True)) + "|" + _GROUPS + r")"
+# From the first day word to the last, with the joins a list or a range uses between them.
+_DAY_SPAN = re.compile(
+    rf"\b{_DAY_TOKEN}\b(?:(?:\s*(?:,|/|&|\+|-|–|and|or|to|through|thru|till|until|except(?: for| on)?|but not|on)\s*)+"
+    rf"{_DAY_TOKEN}\b)*"
+)
+_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+_HOUR = rf"(?:\d{{1,2}}(?!\d)|(?:{_NUMBER_WORDS})\b)"
+_PERIOD = r"(?:am|pm|a\.m\.|p\.m\.|o'?clock|in (?:the )?(?:morning|afternoon|evening)|at night|tonight)"
+# A candidate time: an optional lead ("at 7"), the clock, an optional period ("in the evening").
+_TIME = re.compile(
+    rf"(?P<lead>\b(?:at|@|around|about|by)\s+)?"
+    rf"(?P<clock>\b(?:half past|quarter past|quarter to|half)\s+{_HOUR}"
+    rf"|\b\d{{1,2}}[:.h]\d{{2}}(?!\d)|\b(?:[01]\d|2[0-3])[0-5]\d\b|\b{_HOUR}|\bnoon\b|\bmidday\b|\bmidnight\b)"
+    rf"(?P<period>\s*{_PERIOD})?"
+    r"(?!\s*(?:min|sec|rep|set|day|week|kg|kilo|lb|pound|x\b|times))"
+)
+
+
+def _is_time(match: re.Match[str]) -> bool:
+    """A number is a time only with a mark of one: a lead, a period, minutes, or a name."""
+    clock = match["clock"]
+    marked = match["lead"] or match["period"] or not clock.isalpha() and not clock.isdigit()
+    return bool(marked or len(clock) == 4 or clock in ("noon", "midday", "midnight"))
+
+
+_COUNT = {w: i for i, w in enumerate(_NUMBER_WORDS.split("|"), start=1)} | {"a": 1, "an": 1, "a couple of": 2, "couple of": 2, "a few": 3, "few": 3}
+_DURATION = re.compile(
+    r"\b(?P<count>\d{1,3}|a couple of|couple of|a few|few|an?|" + _NUMBER_WORDS + r")\s+"
+    r"(?P<unit>days?|nights?|weeks?|wks?|fortnights?|months?)\b"
+)
+_UNIT_DAYS = {"day": 1, "night": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30}
+_UNTIL = re.compile(
+    r"\b(?:until|till|til|'til|untill|to|through|before|back on|from)\s+(?:next\s+|this\s+|the\s+)?"
+    rf"(?P<day>tomorrow|{'|'.join(sorted(map(re.escape, _WEEKDAY), key=len, reverse=True))})\b"
+)
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.lower().replace("’", "'").split())
+
+
+def schedule_slots(text: str) -> ScheduleSlots:
+    """The days and the time named anywhere in ``text`` (either may be missing)."""
+    s = _clean(text)
+    at = None
+    for match in _TIME.finditer(s):
+        if not _is_time(match):
+            continue
+        at = parse_time_of_day(re.sub(r"\bin (?!the )", "in the ", match[0]))
+        if at is not None:
+            s = s[: match.start()] + " " + s[match.end():]  # "at 7" is not a day list's "7"
+            break
+    days: frozenset[int] | None = None
+    spans = [m[0] for m in _DAY_SPAN.finditer(s)]
+    if spans:
+        parsed = [parse_days(span) for span in spans]
+        found = [d for d in parsed if d]
+        days = frozenset().union(*found) if found else None
+    return ScheduleSlots(days, at)
+
+
+def pause_slots(text: str) -> PauseSlots:
+    """How long a pause lasts: a duration ("for a week") or the day it ends ("until Monday")."""
+    s = _clean(text)
+    if (m := _DURATION.search(s)) is not None:
+        count_word = m["count"]
+        count = int(count_word) if count_word.isdigit() else _COUNT.get(count_word, 1)
+        unit = m["unit"].rstrip("s")
+        return PauseSlots(days=count * _UNIT_DAYS[unit])
+    if "fortnight" in s:
+        return PauseSlots(days=14)
+    if (m := _UNTIL.search(s)) is not None:
+        if m["day"] == "tomorrow":
+            return PauseSlots(days=1)
+        return PauseSlots(until_weekday=_WEEKDAY[m["day"]])
+    return PauseSlots()

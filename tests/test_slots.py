@@ -1,0 +1,86 @@
+"""The values a command carries, read wherever they sit in the runner's sentence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, time
+
+import pytest
+
+from stridecoach.content.understanding import Command, default_understander
+from stridecoach.content.understanding.results import PauseSlots, ScheduleSlots
+from stridecoach.content.understanding.slots import pause_slots, schedule_slots
+from stridecoach.domain.reminder_words import PauseRefused, PauseUntil, pause_for
+
+MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
+
+
+@pytest.mark.parametrize(
+    "text, days, at",
+    [
+        ("remind me tuesdays and thursdays at 7am", {TUE, THU}, time(7, 0)),
+        ("could you ping me on tue/thu, say 7:30", {TUE, THU}, time(7, 30)),
+        ("every day except sunday at 6 in the morning", {MON, TUE, WED, THU, FRI, SAT}, time(6, 0)),
+        ("Set reminders for Monday, Wednesday and Friday around 6pm", {MON, WED, FRI}, time(18, 0)),
+        ("weekdays 18:00", {MON, TUE, WED, THU, FRI}, time(18, 0)),
+        ("saturdays at noon please", {SAT}, time(12, 0)),
+        ("mon to fri at half past 6", {MON, TUE, WED, THU, FRI}, time(6, 30)),
+    ],
+)
+def test_days_and_time_are_read_anywhere(text: str, days: set[int], at: time) -> None:
+    assert schedule_slots(text) == ScheduleSlots(frozenset(days), at)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("I want reminders on wednesdays", ScheduleSlots(frozenset({WED}), None)),
+        ("set my reminder to 7pm", ScheduleSlots(None, time(19, 0))),
+        ("can you remind me to train", ScheduleSlots(None, None)),
+        # numbers that are not times stay out: "3 sets", "10 kg"
+        ("remind me mondays to do 3 sets", ScheduleSlots(frozenset({MON}), None)),
+    ],
+)
+def test_missing_values_stay_missing(text: str, expected: ScheduleSlots) -> None:
+    assert schedule_slots(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("pause for a week", PauseSlots(days=7)),
+        ("no reminders for 3 days please", PauseSlots(days=3)),
+        ("stop reminding me till sunday", PauseSlots(until_weekday=SUN)),
+        ("hold the reminders until next Monday", PauseSlots(until_weekday=MON)),
+        ("pause until tomorrow", PauseSlots(days=1)),
+        ("take a fortnight off reminders", PauseSlots(days=14)),
+        ("mute them a couple of weeks, on holiday", PauseSlots(days=14)),
+        ("pause my reminders", PauseSlots()),
+    ],
+)
+def test_pause_lengths_and_end_days(text: str, expected: PauseSlots) -> None:
+    assert pause_slots(text) == expected
+
+
+def test_a_pause_ends_on_the_next_such_day_within_the_limit() -> None:
+    monday = date(2026, 11, 30)
+    assert pause_for(monday, typed="till sunday", until_weekday=SUN) == PauseUntil(date(2026, 12, 6), 6)
+    assert pause_for(monday, typed="until monday", until_weekday=MON) == PauseUntil(date(2026, 12, 7), 7)
+    assert isinstance(pause_for(monday, typed="for 9 weeks", days=63), PauseRefused)
+
+
+@pytest.mark.parametrize(
+    "text, intent, check",
+    [
+        ("could you ping me on tuesdays and thursdays, say 7:30pm",
+         "schedule", lambda c: c.schedule == ScheduleSlots(frozenset({TUE, THU}), time(19, 30))),
+        ("no reminders till sunday please", "reminders-pause", lambda c: c.pause == PauseSlots(until_weekday=SUN)),
+        ("going on holiday, mute the reminders for two weeks", "reminders-pause", lambda c: c.pause.days == 14),
+    ],
+)
+def test_the_understanding_step_returns_the_command_with_its_values(
+    text: str, intent: str, check: Callable[[Command], bool]
+) -> None:
+    result = default_understander().understand(text)
+    assert isinstance(result, Command) and result.intent == intent, result
+    assert check(result), result
