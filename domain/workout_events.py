@@ -524,6 +524,22 @@ def _parse_skip_reason(words: list[str]) -> Skip | SkipExercise | None:
     return SkipExercise(reason) if whole_exercise else Skip(reason)
 
 
+_LOAD_ANYWHERE = re.compile(r"(?<![\w.])(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[a-z]+)")
+
+
+def load_in(text: str) -> Load | None:
+    """The load named anywhere in a message: "used 8kg dumbbells", "I had 15 pound ones".
+
+    For a message already understood as a finished set (the understanding step's
+    "done"); only a number with a load unit counts, so "did 12 each leg" logs nothing.
+    """
+    for match in _LOAD_ANYWHERE.finditer(_normalise(text)):
+        unit = _UNITS.get(match["unit"])
+        if unit is not None:
+            return Load(float(match["num"]), unit)
+    return None
+
+
 def _parse_load(phrase: str) -> Done | None:
     """Parse "done 40 kg", "40kg done", "2 plates", "done 40" into ``Done``.
 

@@ -438,6 +438,16 @@ async def test_load_logging_and_kind_refusals_on_the_weighted_calf_raise(
     assert latest_row(services).status == "finished"
 
 
+async def test_a_load_said_in_passing_is_logged_with_the_set(bot: BotHarness, services: Services) -> None:
+    # Not the taught "done 40 kg": the understanding step reads a finished set, the domain the load.
+    await start(bot)
+    await done_times(bot, WEIGHTED_POSITION)
+    logged = only(await bot.send(RUNNER, "that's them, used the 20kg bar this time"))
+    assert "set 1 done with 20 kg" in logged.text
+    (weighted,) = [r for r in stored_sets(services) if r.exercise_id == "weighted-calf-raise"]
+    assert (weighted.load_amount, weighted.load_unit) == (20, "kg")
+
+
 async def test_a_load_on_an_unweighted_set_is_ignored_not_stored(bot: BotHarness, services: Services) -> None:
     await start(bot)
     await bot.send(RUNNER, "done 40 kg")

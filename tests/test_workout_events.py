@@ -26,6 +26,7 @@ from stridecoach.domain.workout_events import (
     asks_position,
     check_load,
     is_courtesy,
+    load_in,
     parse_session_text,
 )
 
@@ -217,3 +218,17 @@ def test_asks_position_only_for_position_questions() -> None:
     # Also WhereAmI mid-session, but with no session they mean something else.
     for text in ["status", "progress", "what now"]:
         assert parse_session_text(text) == WhereAmI() and not asks_position(text)
+
+
+@pytest.mark.parametrize(
+    "text, load",
+    [
+        ("used 8kg dumbbells", Load(8.0, "kg")),
+        ("I use 15 pound dumbells", Load(15.0, "lb")),
+        ("12 reps at 2,5 kg", Load(2.5, "kg")),
+        ("did 12 each leg", None),  # a number without a load unit is not a load
+        ("done, 45 seconds", None),
+    ],
+)
+def test_a_load_named_in_passing_is_read(text: str, load: Load | None) -> None:
+    assert load_in(text) == load

@@ -25,6 +25,7 @@ from telegram import Message, Update
 from telegram.ext import Application
 
 from stridecoach.bot import outbox
+from stridecoach.domain.workout_events import load_in
 from stridecoach.domain.workout import (
     Back,
     button_applies,
@@ -733,7 +734,7 @@ async def claim_session_text(update: Update, context: BotContext, text: str) -> 
         exercise = _live_exercise(services, runner_id)
         if exercise is not None:
             understood = services.understander.understand(text, Context(in_session=True, exercise=exercise))
-            event = _event_for(understood)
+            event = _event_for(understood, text)
     step = _transact(
         services, runner_id=runner_id, event=event, update_id=update.update_id,
         from_text=True, claim_without_session=isinstance(event, WhereAmI) and asks_position(text),
@@ -786,9 +787,12 @@ def _live_exercise(services: Services, runner_id: int) -> str | None:
     return slot.exercise_id if slot is not None else None
 
 
-def _event_for(result: Understanding) -> Event | None:
+def _event_for(result: Understanding, text: str) -> Event | None:
     """A session control becomes its event; a red flag pauses the session; anything else is not ours."""
     match result:
+        case SessionControl(action="done"):  # the domain reads a load named in passing ("used 8kg ones")
+            load = load_in(text)
+            return Done() if load is None else Done(load=load)
         case SessionControl(action=action):
             return _CONTROL_EVENTS.get(action)
         case RedFlag():
