@@ -7,14 +7,11 @@ tenth of a millisecond.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import csr_matrix
-import warnings
-
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
 
 # Inverse regularisation strength; fitted examples are short and many share
 # words across classes, so a fairly weak penalty separates them best.
@@ -53,6 +50,12 @@ def fit(x: csr_matrix, labels: list[str], *, c: float = DEFAULT_C, balanced: boo
     ``balanced`` weighs each class by the inverse of its frequency: red flags and
     session controls are a small minority among everything else a runner says.
     """
+    # Imported here: scikit-learn (with the scipy.stats it pulls in) takes over a second
+    # to import, and every process that loads saved models (the bot, each CLI command)
+    # only scores in numpy.
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
     model = LogisticRegression(C=c, max_iter=MAX_ITER, class_weight="balanced" if balanced else None)
     with warnings.catch_warnings():
         # Close enough after MAX_ITER; the held-out figures (stridecoach eval --cv)
