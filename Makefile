@@ -36,11 +36,14 @@ eval: $(VENV)/.installed-run
 fit: $(VENV)/.installed-run
 	$(BIN)/stridecoach fit
 
-# Trains the understanding models once (saved under ~/.cache/stridecoach) so that
-# every test process and every bot process the tests start loads them.
+# Trains the understanding models once so that every test process and every bot process
+# the tests start loads them. They are saved in this checkout's own folder: the shared
+# ~/.cache/stridecoach keeps the last few versions of any checkout, and other checkouts
+# training there would push ours out in mid-run (each process then trains again).
+TEST_MODEL_CACHE := $(CURDIR)/$(VENV)/model-cache
 test: $(VENV)/.installed-test
-	$(BIN)/stridecoach train
-	$(BIN)/python -m pytest -q -n auto --dist worksteal
+	STRIDECOACH_MODEL_CACHE=$(TEST_MODEL_CACHE) $(BIN)/stridecoach train
+	STRIDECOACH_MODEL_CACHE=$(TEST_MODEL_CACHE) $(BIN)/python -m pytest -q -n auto --dist load --maxschedchunk 1
 
 lint: typecheck
 	$(BIN)/ruff check stridecoach bot domain content storage tests benchmarks

@@ -25,6 +25,7 @@ from typing import Any
 from telegram import Update
 
 from stridecoach.bot.app import build_application
+from stridecoach.bot.budgets import Clock
 from stridecoach.bot.runtime import build_services
 from stridecoach.bot.settings import Settings
 from stridecoach.bot.testing import FakeRequest, FakeTelegram, SentMessage
@@ -138,14 +139,24 @@ async def _chat(database_url: str | None, files_dir: Path | None) -> None:
 
 @asynccontextmanager
 async def chat_application(
-    settings: Settings, terminal: TerminalChat, clock: Callable[[], datetime] | None = None
+    settings: Settings,
+    terminal: TerminalChat,
+    clock: Callable[[], datetime] | None = None,
+    *,
+    telegram_clock: Clock | None = None,
 ) -> AsyncIterator[tuple[Any, FakeTelegram]]:
     """The Application started as `stridecoach run` starts it (post_init: commands, the
-    reminder tick, session timers and sweep), talking to a fake Bot API that prints."""
+    reminder tick, session timers and sweep), talking to a fake Bot API that prints.
+
+    `telegram_clock`: the fake's latency and the bot's flood budgets run on it (real time
+    unless given; tests pass a virtual one so a dozen replies do not wait a second each).
+    """
     fake = FakeTelegram()
     fake.on_message = terminal.show
+    if telegram_clock is not None:
+        fake.clock = telegram_clock
     services = build_services(settings, clock=clock) if clock is not None else build_services(settings)
-    application = build_application(services, request=FakeRequest(fake))
+    application = build_application(services, request=FakeRequest(fake), telegram_clock=telegram_clock)
     async with application:
         if application.post_init is not None:
             await application.post_init(application)

@@ -38,6 +38,14 @@ def pytest_report_header() -> str:
     return "databases: sqlite only (set STRIDECOACH_TEST_POSTGRES_URL to run PostgreSQL too)"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that take seconds (marked `e2e` or `slow`: real processes, training, weeks of
+    ticks) run first. The Makefile hands tests out one at a time (--dist load
+    --maxschedchunk 1), so these spread over the workers and the many short tests fill
+    the gaps, instead of one long test starting last and finishing alone."""
+    items.sort(key=lambda item: not (item.get_closest_marker("e2e") or item.get_closest_marker("slow")))
+
+
 @pytest.fixture(params=databases.available())
 def database_kind(request: pytest.FixtureRequest) -> str:
     """Each test that touches the database runs once per available database."""
@@ -46,13 +54,34 @@ def database_kind(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def database_url(database_kind: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database (the migration tests and the real bot processes start from one)."""
     with databases.fresh_database(database_kind, tmp_path) as url:
         yield url
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file at the newest schema revision, migrated once per test process."""
+    return databases.migrated_sqlite_file(tmp_path_factory.mktemp("template"))
+
+
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(_env_file=None, database_url=database_url, telegram_bot_token=None)  # type: ignore[call-arg]
+def migrated_database_url(database_url: str, database_kind: str, sqlite_template: Path) -> str:
+    """`database_url`, already at the newest revision: a SQLite test starts from a copy of
+    the template (running every migration per test cost more than most tests); the bot's
+    own start-up migration then finds it current, as on every restart."""
+    if database_kind == "sqlite":
+        databases.copy_sqlite_file(sqlite_template, database_url)
+    else:
+        database = Database(database_url)
+        database.migrate()
+        database.close()
+    return database_url
+
+
+@pytest.fixture
+def settings(migrated_database_url: str) -> Settings:
+    return Settings(_env_file=None, database_url=migrated_database_url, telegram_bot_token=None)  # type: ignore[call-arg]
 
 
 @pytest.fixture
@@ -70,8 +99,8 @@ def services(settings: Settings, clock: FakeClock) -> Iterator[Services]:
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
+def db(migrated_database_url: str) -> Iterator[Database]:
+    database = Database(migrated_database_url)
     database.migrate()
     yield database
     database.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
-from stridecoach.storage.db import normalise_url
+from stridecoach.storage.db import Database, normalise_url
 
 log = logging.getLogger(__name__)
 
@@ -67,3 +68,20 @@ def _drop_schema(schema: str) -> None:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     except Exception as exc:  # a leftover schema on a throwaway server harms nothing
         log.warning("could not drop test schema %s: %s", schema, exc)
+
+
+def migrated_sqlite_file(folder: Path) -> Path:
+    """A SQLite database file in `folder` at the newest schema revision."""
+    path = folder / "template.db"
+    database = Database(f"sqlite:///{path}")
+    database.migrate()
+    database.close()  # the last connection closed: the WAL is checkpointed into the file
+    assert not path.with_name(path.name + "-wal").exists(), "the template must be one self-contained file"
+    return path
+
+
+def copy_sqlite_file(template: Path, url: str) -> None:
+    """Put a copy of `template` where the SQLite `url` points (a fresh file per test)."""
+    target = make_url(url).database
+    assert target, url
+    shutil.copyfile(template, target)

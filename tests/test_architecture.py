@@ -12,6 +12,7 @@ Nobody but the shell imports Telegram, and there are no import cycles.
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -36,9 +37,15 @@ def _module_name(path: Path) -> str:
     return ".".join(("stridecoach", part, *rest))
 
 
+@cache
+def _tree(path: Path) -> ast.Module:
+    """Each file parsed once per test process (the checks below walk every file)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def _imports(path: Path, modules: frozenset[str] = frozenset()) -> set[str]:
     """Every module `path` imports, at the top or inside a function (both run)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(path)
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -141,7 +148,7 @@ ONE_PLACE = {
 
 def _calls_and_names(path: Path) -> set[str]:
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Name):
             names.add(node.id)
         elif isinstance(node, ast.Attribute):
@@ -165,7 +172,7 @@ def test_only_strip_buttons_takes_a_keyboard_away() -> None:
     removals = []
     for folder in FOLDERS.values():
         for path in sorted((ROOT / folder).rglob("*.py")):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            for node in ast.walk(_tree(path)):
                 if (
                     isinstance(node, ast.Call)
                     and isinstance(node.func, ast.Attribute)
@@ -177,7 +184,7 @@ def test_only_strip_buttons_takes_a_keyboard_away() -> None:
 
 
 def _strip_buttons_line() -> int:
-    tree = ast.parse((ROOT / "bot/handlers/common.py").read_text(encoding="utf-8"))
+    tree = _tree(ROOT / "bot/handlers/common.py")
     [func] = [n for n in tree.body if isinstance(n, ast.AsyncFunctionDef) and n.name == "strip_buttons"]
     [call] = [
         n for n in ast.walk(func)

@@ -11,7 +11,7 @@ from stridecoach.bot.chat import TerminalChat, chat_application, chat_payload
 from stridecoach.bot.handlers.reminders import delivery_of
 from stridecoach.bot.reminder_delivery import JOB_NAME as TICK_JOB_NAME
 from stridecoach.bot.settings import Settings
-from stridecoach.bot.testing.harness import FakeClock
+from stridecoach.bot.testing.harness import FakeClock, VirtualClock
 
 
 async def _say(application, fake, terminal: TerminalChat, line: str) -> None:  # type: ignore[no-untyped-def]
@@ -22,7 +22,7 @@ async def test_chat_runs_the_reminder_tick_saves_files_and_presses_buttons_by_pr
     settings: Settings, clock: FakeClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     terminal = TerminalChat(tmp_path / "files")
-    async with chat_application(settings, terminal, clock) as (application, fake):
+    async with chat_application(settings, terminal, clock, telegram_clock=VirtualClock()) as (application, fake):
         # The tick is registered as `run` registers it, so reminders fire in chat mode.
         assert application.job_queue.get_jobs_by_name(TICK_JOB_NAME)
         assert delivery_of(application.bot_data["services"]) is not None

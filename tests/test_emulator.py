@@ -157,6 +157,7 @@ def test_it_delivers_to_a_webhook_with_the_secret(emulator: Emulator) -> None:
         server.server_close()
 
 
+@pytest.mark.slow
 def test_it_runs_standalone(tmp_path: object) -> None:
     port = free_port()
     proc = subprocess.Popen(

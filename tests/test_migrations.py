@@ -266,6 +266,7 @@ MIGRATE = (
 )
 
 
+@pytest.mark.slow
 def test_processes_starting_together_on_an_empty_database_take_turns(database_url: str, tmp_path: Path) -> None:
     for _attempt in range(2):
         procs = [

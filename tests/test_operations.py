@@ -26,10 +26,10 @@ ADMIN = 1001
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(migrated_database_url: str) -> Settings:
     # The shared fixture, plus an operator and the default flood limits spelled out.
     return Settings(  # type: ignore[call-arg]
-        _env_file=None, database_url=database_url, telegram_bot_token=None,
+        _env_file=None, database_url=migrated_database_url, telegram_bot_token=None,
         admin_user_ids=frozenset({ADMIN}), flood_max_messages=20, flood_window_seconds=10,
     )
 
@@ -120,6 +120,7 @@ async def test_stats_answers_admins_only(bot: BotHarness, clock: FakeClock) -> N
     assert "Runners" not in refused.text and "/stats" in refused.text  # looks like any unknown command
 
 
+@pytest.mark.slow
 def test_stats_cli_prints_the_figures(db: Database, database_url: str, tmp_path: Path) -> None:
     _populate(db, datetime.now(timezone.utc))
     result = subprocess.run(
@@ -166,6 +167,7 @@ def test_a_failing_bot_api_is_survived_and_logs_are_json_without_the_token(tmp_p
     assert TOKEN not in bot.log() and TOKEN.split(":")[1] not in bot.log()
 
 
+@pytest.mark.slow
 def test_a_rejected_token_exits_with_a_clear_line_and_no_token(tmp_path: Path) -> None:
     with Emulator(token="999:other-token-the-server-expects") as emulator:
         env = bot_env(emulator, tmp_path / "bad.db")

@@ -29,6 +29,7 @@ def test_postgresql_and_memory_databases_need_no_lock() -> None:
     assert lock_database("sqlite://") is None
 
 
+@pytest.mark.slow
 def test_a_second_bot_process_on_the_same_file_exits_with_a_clear_error(tmp_path: Path) -> None:
     db = tmp_path / "data" / "bot.db"
     held = lock_database(f"sqlite:///{db}")  # the first bot

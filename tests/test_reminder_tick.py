@@ -79,11 +79,6 @@ class Bot:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(_env_file=None, database_url=database_url, telegram_bot_token=None)  # type: ignore[call-arg]
-
-
-@pytest.fixture
 async def run(settings: Settings, clock: FakeClock, fake: FakeTelegram) -> AsyncIterator[Bot]:
     async with Bot(settings, clock, fake) as bot:
         yield bot
@@ -245,8 +240,8 @@ async def test_restart_after_the_grace_window_drops_and_logs(
     assert "older than the" in caplog.text
 
 
-async def test_the_grace_window_is_configurable(database_url: str, clock: FakeClock, fake: FakeTelegram) -> None:
-    settings = Settings(_env_file=None, database_url=database_url, reminder_grace_minutes=180)  # type: ignore[call-arg]
+async def test_the_grace_window_is_configurable(migrated_database_url: str, clock: FakeClock, fake: FakeTelegram) -> None:
+    settings = Settings(_env_file=None, database_url=migrated_database_url, reminder_grace_minutes=180)  # type: ignore[call-arg]
     async with Bot(settings, clock, fake) as bot:
         add_schedule(bot.services, 1)
         clock.set(MON_18_BERLIN + timedelta(minutes=150))
@@ -254,11 +249,11 @@ async def test_the_grace_window_is_configurable(database_url: str, clock: FakeCl
 
 
 async def test_a_backlog_longer_than_the_grace_window_is_spread_and_sent_late_never_dropped(
-    database_url: str, clock: FakeClock, fake: FakeTelegram
+    migrated_database_url: str, clock: FakeClock, fake: FakeTelegram
 ) -> None:
     # 1 reminder a second, ticks every minute: 48 a tick. 150 runners due at once need four
     # ticks, the last one 3 minutes after the due minute, beyond a 2-minute grace window.
-    settings = Settings(_env_file=None, database_url=database_url, reminder_send_rate=1.0,  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=migrated_database_url, reminder_send_rate=1.0,  # type: ignore[call-arg]
                         reminder_grace_minutes=2)
     async with Bot(settings, clock, fake) as bot:
         runner_ids = range(3001, 3151)
@@ -280,9 +275,9 @@ async def test_a_backlog_longer_than_the_grace_window_is_spread_and_sent_late_ne
 
 
 async def test_after_downtime_longer_than_the_grace_window_the_backlog_is_still_dropped(
-    database_url: str, clock: FakeClock, fake: FakeTelegram
+    migrated_database_url: str, clock: FakeClock, fake: FakeTelegram
 ) -> None:
-    settings = Settings(_env_file=None, database_url=database_url, reminder_grace_minutes=30)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=migrated_database_url, reminder_grace_minutes=30)  # type: ignore[call-arg]
     async with Bot(settings, clock, fake) as bot:
         add_schedule(bot.services, 1)
         clock.set(MON_18_BERLIN - timedelta(minutes=5))
@@ -437,9 +432,9 @@ async def test_pacer_saves_no_burst_credit_while_idle() -> None:
 
 
 async def test_a_tick_claims_no_more_than_it_can_send_before_the_next(
-    database_url: str, clock: FakeClock, fake: FakeTelegram
+    migrated_database_url: str, clock: FakeClock, fake: FakeTelegram
 ) -> None:
-    settings = Settings(_env_file=None, database_url=database_url, reminder_send_rate=1.0,  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=migrated_database_url, reminder_send_rate=1.0,  # type: ignore[call-arg]
                         reminder_tick_seconds=10.0)
     async with Bot(settings, clock, fake) as bot:
         for runner_id in range(1, 21):
@@ -473,6 +468,7 @@ def _training_dates(first: date, last: date, days: set[int]) -> set[date]:
             if (first + timedelta(days=k)).weekday() in days}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "start",
     [datetime(2026, 3, 2, 9, 0, tzinfo=UTC), datetime(2026, 10, 12, 9, 0, tzinfo=UTC)],
@@ -597,9 +593,9 @@ async def test_a_sender_that_loses_its_lock_stops_and_the_other_replica_finishes
 
 @pytest.mark.parametrize("paid", [False, True])
 async def test_paid_broadcast_is_asked_for_only_when_the_operator_turns_it_on(
-    database_url: str, clock: FakeClock, fake: FakeTelegram, paid: bool
+    migrated_database_url: str, clock: FakeClock, fake: FakeTelegram, paid: bool
 ) -> None:
-    settings = Settings(_env_file=None, database_url=database_url,  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=migrated_database_url,  # type: ignore[call-arg]
                         reminder_paid_broadcast=paid, reminder_send_rate=100.0)
     async with Bot(settings, clock, fake) as bot:
         add_schedule(bot.services, 1)

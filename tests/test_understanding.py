@@ -219,6 +219,7 @@ def test_a_4096_character_message_gets_one_result(u: Understander) -> None:
 # -- knowledge is data ----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_coach_adds_an_exercise_file_and_it_is_answered(tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)

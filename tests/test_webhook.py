@@ -246,6 +246,7 @@ def test_run_webhook_process_end_to_end(emulator: Emulator, tmp_path: Path) -> N
     assert TOKEN not in log and SECRET not in log
 
 
+@pytest.mark.slow
 def test_run_webhook_without_url_or_secret_explains_and_exits(tmp_path: Path) -> None:
     import subprocess
 

@@ -25,6 +25,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
 
+import pytest
+
 from hypothesis import event as note_event
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -666,4 +668,4 @@ class SessionWalk(RuleBasedStateMachine):
 
 
 SessionWalk.TestCase.settings = settings(max_examples=200, stateful_step_count=40)
-test_session_walks = SessionWalk.TestCase
+test_session_walks = pytest.mark.slow(SessionWalk.TestCase)
