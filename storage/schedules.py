@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import BigInteger, String, bindparam, func, update
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
 from stridecoach.domain.schedule import (
@@ -50,7 +51,15 @@ from stridecoach.domain.schedule import (
 from stridecoach.domain.reminder_words import in_quiet_hours
 from stridecoach.domain.timezones import stored_zone, zone_from_name
 from stridecoach.storage.db import insert_ignore_statement
-from stridecoach.storage.models import CompletedSet, Reminder, ReminderSender, Runner, Schedule, table_of
+from stridecoach.storage.models import (
+    CompletedSet,
+    Reminder,
+    ReminderSender,
+    Runner,
+    Schedule,
+    UTCDateTime,
+    table_of,
+)
 from stridecoach.storage.runners import unblock
 
 log = logging.getLogger(__name__)
@@ -481,13 +490,7 @@ def claim_due(
                              item.late, item.local_time)
             )
 
-    if next_at:
-        session.execute(
-            update(_SCHEDULE)
-            .where(_SCHEDULE.c.runner_id == bindparam("b_runner"))
-            .values(next_reminder_at=bindparam("b_next")),
-            next_at,
-        )
+    _advance(session, next_at)
     if snoozed:
         session.execute(
             update(_SCHEDULE)
@@ -496,6 +499,34 @@ def claim_due(
             [{"b_runner": runner_id} for runner_id, *_ in snoozed],
         )
     return result
+
+
+def _advance(session: Session, next_at: list[dict[str, Any]]) -> None:
+    """Store each claimed schedule's next instant (`b_runner`, `b_next`)."""
+    if not next_at:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # One UPDATE ... FROM two unnested arrays instead of one statement per schedule.
+        session.execute(_ADVANCE, {"runner_ids": [row["b_runner"] for row in next_at],
+                                   "next_ats": [row["b_next"] for row in next_at]})
+        return
+    session.execute(
+        update(_SCHEDULE)
+        .where(_SCHEDULE.c.runner_id == bindparam("b_runner"))
+        .values(next_reminder_at=bindparam("b_next")),
+        next_at,
+    )
+
+
+_ADVANCES = select(
+    func.unnest(bindparam("runner_ids", type_=postgresql.ARRAY(BigInteger))).label("runner_id"),
+    func.unnest(bindparam("next_ats", type_=postgresql.ARRAY(UTCDateTime()))).label("next_at"),
+).subquery("advance")
+_ADVANCE = (
+    update(_SCHEDULE)
+    .where(_SCHEDULE.c.runner_id == _ADVANCES.c.runner_id)
+    .values(next_reminder_at=_ADVANCES.c.next_at)
+)
 
 
 def _quiet(now: datetime, zone: str, chosen: time) -> bool:
@@ -568,26 +599,43 @@ def _skip_trained_and_skipped_days(
 def _insert_reminders(session: Session, owed: list[_Owed]) -> dict[tuple[int, datetime], int]:
     """Bulk INSERT ... ON CONFLICT DO NOTHING RETURNING: the ids of the rows actually inserted.
 
-    The many-row form of `storage.db.insert_ignore` (a few multi-row statements
-    instead of one per row, which is what keeps a 10,000-runner claim well under a
-    second); only rows this call inserted come back, so a reminder recorded by an
-    earlier claim is never handed out twice.
+    The many-row form of `storage.db.insert_ignore`; only rows this call inserted come
+    back, so a reminder recorded by an earlier claim is never handed out twice.
     """
     if not owed:
         return {}
     table = table_of(Reminder)
-    stmt = insert_ignore_statement(session.get_bind().dialect.name, table).returning(
-        table.c.id, table.c.runner_id, table.c.due_at
-    )
-    values = [
-        {"runner_id": o.runner_id, "due_at": o.due_at, "kind": o.kind, "status": o.status} for o in owed
-    ]
-    # An executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs
-    # ("insertmanyvalues") from one cached compilation.
-    inserted: dict[tuple[int, datetime], int] = {}
-    for reminder_id, runner_id, due_at in session.execute(stmt, values):
-        inserted[(runner_id, due_at)] = reminder_id
-    return inserted
+    dialect = session.get_bind().dialect.name
+    returning = (table.c.id, table.c.runner_id, table.c.due_at)
+    if dialect == "postgresql":
+        # One statement with four array parameters, whatever the batch. A multi-row
+        # VALUES list (1,000 rows, 4,000 placeholders) is a new, long query text that
+        # psycopg parses on every call (too long for its cache): at 1,200 reminders that
+        # parsing cost more than the insert itself.
+        stmt = insert_ignore_statement(dialect, table).from_select(
+            ["runner_id", "due_at", "kind", "status"], _REMINDER_ROWS
+        ).returning(*returning)
+        rows = session.execute(stmt, {
+            "runner_ids": [o.runner_id for o in owed], "due_ats": [o.due_at for o in owed],
+            "kinds": [o.kind for o in owed], "statuses": [o.status for o in owed],
+        })
+    else:
+        # An executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs
+        # ("insertmanyvalues") from one cached compilation.
+        stmt = insert_ignore_statement(dialect, table).returning(*returning)
+        rows = session.execute(stmt, [
+            {"runner_id": o.runner_id, "due_at": o.due_at, "kind": o.kind, "status": o.status} for o in owed
+        ])
+    return {(runner_id, due_at): reminder_id for reminder_id, runner_id, due_at in rows}
+
+
+# The rows of a reminder insert on PostgreSQL: four arrays unnested side by side.
+_REMINDER_ROWS = select(
+    func.unnest(bindparam("runner_ids", type_=postgresql.ARRAY(BigInteger))),
+    func.unnest(bindparam("due_ats", type_=postgresql.ARRAY(UTCDateTime()))),
+    func.unnest(bindparam("kinds", type_=postgresql.ARRAY(String))),
+    func.unnest(bindparam("statuses", type_=postgresql.ARRAY(String))),
+)
 
 
 def mark_tick(session: Session, *, now: datetime, tick: timedelta) -> datetime:
