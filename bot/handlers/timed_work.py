@@ -1,7 +1,7 @@
 """Timed work that flows: one message per timed set, counting down in place.
 
 The set's own message is edited: "Go! 45 seconds" → "40 s left" → ... → "Time!",
-every ``COUNTDOWN_STEP`` seconds (bot/core/timing.py says why 5 s). A rest
+every ``COUNTDOWN_STEP`` seconds (domain/timing.py says why 5 s). A rest
 countdown of the runner's chosen length runs the same way on the next set's
 message. Each countdown is a repeating JobQueue job that checks the session row
 before every edit, so a set done, skipped or stopped meanwhile ends it quietly
