@@ -41,9 +41,16 @@ fit: $(VENV)/.installed-run
 # ~/.cache/stridecoach keeps the last few versions of any checkout, and other checkouts
 # training there would push ours out in mid-run (each process then trains again).
 TEST_MODEL_CACHE := $(CURDIR)/$(VENV)/model-cache
+# pytest's temporary folders (a SQLite database per test, the bot processes' files) go to
+# a RAM disk when it has room (over 1 GB free), else pytest's default. On a disk, pytest
+# deletes an older run's thousands of files at the end of each run and SQLite deletes its
+# WAL files at every close; on this machine's disk that was seconds per run (docs/development.md).
+TEST_TMP := $(shell df -Pk /dev/shm 2>/dev/null | awk 'NR==2 && $$4 > 1048576 {print "/dev/shm/stridecoach-tests-$(notdir $(CURDIR))"}')
 test: $(VENV)/.installed-test
 	STRIDECOACH_MODEL_CACHE=$(TEST_MODEL_CACHE) $(BIN)/stridecoach train
-	STRIDECOACH_MODEL_CACHE=$(TEST_MODEL_CACHE) $(BIN)/python -m pytest -q -n auto --dist load --maxschedchunk 1
+	STRIDECOACH_MODEL_CACHE=$(TEST_MODEL_CACHE) $(BIN)/python -m pytest -q -n auto --dist load --maxschedchunk 1 \
+		$(if $(TEST_TMP),--basetemp=$(TEST_TMP))
+	$(if $(TEST_TMP),rm -rf $(TEST_TMP))  # kept after a failing run, for a look
 
 lint: typecheck
 	$(BIN)/ruff check stridecoach bot domain content storage tests benchmarks
