@@ -75,3 +75,24 @@ async def test_a_shown_button_that_no_row_routes_fails_the_test_that_shows_it(se
             harness.check_buttons_are_routed()
         fake.sent_log.pop()
 
+
+
+async def test_text_goes_to_the_first_claimer_that_wants_it(bot: BotHarness) -> None:
+    """TEXT_CLAIMERS' order, as a runner meets it with a session live and /schedule asking."""
+    runner = 4242
+    await bot.send(runner, "/session")
+    await bot.press(runner, "Lower back")
+    await bot.send(runner, "/schedule")
+    await bot.press(runner, "Next")
+    # The session's claimer sees the pending question and passes "7" on: it is the time.
+    [zone_question] = await bot.send(runner, "7")
+    assert "07:00" in zone_question.text and "time zone" in zone_question.text.lower()
+    # Reminders in words come first of all, even while the session and the question wait
+    # (nothing is saved yet, so there is nothing to pause; the zone is still asked for).
+    [pause] = await bot.send(runner, "pause for a week")
+    assert "no reminders yet" in pause.text.lower()
+    [saved] = await bot.send(runner, "Berlin")
+    assert "Berlin" in saved.text
+    # Nothing pending any more: "done" is the session's again.
+    [recorded] = await bot.send(runner, "done")
+    assert "set 1 done" in recorded.text.lower() or "✅" in recorded.text

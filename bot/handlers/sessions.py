@@ -1,5 +1,5 @@
-"""Guided sessions and what they leave behind: /session, the set buttons, timers,
-the in-session text claimer, and /progress, /history, /export, /forget.
+"""Guided sessions: /session, the set buttons, timers, the in-session text claimer and
+the start intent (registered in bot/app.py; /progress and the rest are in progress.py).
 
 Every handler has the same shape: read the update, run one short database
 unit of work around the pure state machine (`_transact`: claim the update id,
