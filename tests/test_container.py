@@ -116,3 +116,125 @@ def test_the_image_serves_the_end_to_end_scenario(image: str, emulator: Emulator
     assert Stored(db_path).intact()
     log = bot.log()
     assert "stopped cleanly" in log and TOKEN not in log
+
+
+# ---------------------------------------------------------------- the compose stack's shape
+
+CADDY = shutil.which("caddy")
+STACK_SECRET = "stack-secret-0123456789abcdef"
+
+
+def _caddyfile(port: int, upstreams: list[int]) -> str:
+    """deploy/Caddyfile as compose runs it, with what only compose provides swapped in:
+    the replicas' addresses (compose's service names do not resolve on the host
+    network) and a local name with Caddy's own CA instead of a public certificate."""
+    text = (ROOT / "deploy" / "Caddyfile").read_text()
+    assert "{$DOMAIN} {" in text and "bot-a:8443 bot-b:8443" in text, "deploy/Caddyfile changed: update this test"
+    site = "{\n\tskip_install_trust\n\tadmin off\n}\n" + f"https://localhost:{port} {{\n\ttls internal"
+    return (text.replace("{$DOMAIN} {", site)
+            .replace("bot-a:8443 bot-b:8443", " ".join(f"127.0.0.1:{p}" for p in upstreams)))
+
+
+@pytest.fixture
+def fresh_pg(tmp_path: Path) -> Iterator[str]:
+    from tests import databases
+
+    if not databases.postgres_url():
+        pytest.skip(f"needs a PostgreSQL server: set {databases.POSTGRES_URL_VARIABLE}")
+    with databases.fresh_database("postgresql", tmp_path) as url:  # empty: the replicas migrate it
+        yield url
+
+
+@pytest.mark.skipif(CADDY is None, reason="needs the caddy binary")
+def test_the_image_runs_the_compose_stack_on_postgresql(
+    image: str, emulator: Emulator, fresh_pg: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two replicas of the image in webhook mode, set up as deploy/compose.yaml sets them up,
+    on one empty PostgreSQL database, behind Caddy with deploy/Caddyfile: both migrate
+    (taking turns), both are healthy, Telegram's updates reach them through Caddy over
+    HTTPS, and with one replica killed Caddy sends every update to the other."""
+    from sqlalchemy import text
+
+    from stridecoach.storage.db import Database
+    from stridecoach.storage.migrations import head_revision
+
+    proxy_port = free_port()
+    replicas = {name: (free_port(), free_port()) for name in ("bot-a", "bot-b")}  # webhook, health
+    caddy_home = tmp_path / "caddy"
+    caddyfile = tmp_path / "Caddyfile"
+    caddyfile.write_text(_caddyfile(proxy_port, [webhook for webhook, _health in replicas.values()]))
+    caddy_env = {**os.environ, "HOME": str(caddy_home), "XDG_DATA_HOME": str(caddy_home / "data"),
+                 "XDG_CONFIG_HOME": str(caddy_home / "config")}
+    proxy = BotProcess([str(CADDY), "run", "--config", str(caddyfile), "--adapter", "caddyfile"], caddy_env,
+                       tmp_path, name="caddy")
+    bots: dict[str, ContainerBot] = {}
+    for name, (webhook, health) in replicas.items():
+        # compose.yaml's environment for bot-a and bot-b, ports moved apart on the host network.
+        env = {
+            "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": emulator.base_url,
+            "DATABASE_URL": fresh_pg, "WEBHOOK_URL": f"https://localhost:{proxy_port}/telegram",
+            "WEBHOOK_SECRET_TOKEN": STACK_SECRET, "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(webhook),
+            "HEALTH_PORT": str(health), "LOG_FORMAT": "json", "REMINDER_SEND_RATE": "25",
+        }
+        command = ["podman", "run", "--rm", "--replace", "--name", f"stridecoach-{name}", "--network", "host",
+                   *[arg for key, value in env.items() for arg in ("-e", f"{key}={value}")],
+                   image, "python", "-m", "stridecoach", "run", "--webhook"]
+        bots[name] = StackBot(command, dict(os.environ), tmp_path, name=name)
+    try:
+        proxy.start()
+        root = caddy_home / "data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
+        emulator.wait_for(root.exists, 30, "Caddy's local certificate authority")
+        # The emulator is Telegram here: it posts each update to the webhook URL, through
+        # Caddy, trusting Caddy's local authority as Telegram trusts a public one.
+        monkeypatch.setenv("SSL_CERT_FILE", str(root))
+        for bot in bots.values():
+            bot.start()  # at the same moment, on an empty database
+        for name, bot in bots.items():
+            emulator.wait_for(lambda bot=bot: bot.healthy(), 90, f"{name} healthy")
+        for name, bot in bots.items():
+            check = subprocess.run(["podman", "exec", bot.container, "python", "-c", HEALTHCHECK],
+                                   capture_output=True, text=True, timeout=60)
+            assert check.returncode == 0, (name, check.stderr)
+        db = Database(fresh_pg)
+        try:
+            with db.engine.connect() as conn:
+                assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
+        finally:
+            db.close()
+
+        assert emulator.telegram.webhook_url == f"https://localhost:{proxy_port}/telegram"  # Caddy
+        for runner in range(7001, 7005):  # through Caddy, spread over both replicas
+            say(emulator, "/start", "StrideCoach", user=runner)
+        bots["bot-a"].kill()
+        for runner in range(7005, 7009):  # bot-a gone: Caddy sends everything to bot-b
+            say(emulator, "/start", "StrideCoach", user=runner)
+        assert Stored(fresh_pg).runner_ids() == set(range(7001, 7009))
+    finally:
+        for bot in bots.values():
+            bot.kill()
+        proxy.kill()
+    for name, bot in bots.items():
+        assert TOKEN not in bot.log() and STACK_SECRET not in bot.log(), name
+
+
+class StackBot(ContainerBot):
+    """One replica's container, named for it."""
+
+    @property
+    def container(self) -> str:
+        return f"stridecoach-{self.log_path.stem}"
+
+    def healthy(self) -> bool:
+        import httpx
+
+        health = next(arg.split("=", 1)[1] for arg in self.command if arg.startswith("HEALTH_PORT="))
+        try:
+            return httpx.get(f"http://127.0.0.1:{health}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def kill(self) -> None:
+        if self.running:
+            subprocess.run(["podman", "kill", "--signal", "KILL", self.container], capture_output=True, timeout=60)
+            assert self.proc is not None
+            self.proc.wait(timeout=60)
