@@ -222,7 +222,9 @@ def test_a_4096_character_message_gets_one_result(u: Understander) -> None:
 @pytest.mark.slow
 def test_a_coach_adds_an_exercise_file_and_it_is_answered(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    shutil.copytree(DATA_DIR, data)
+    # The labelled sets only add wording to entries that exist; without them training takes
+    # seconds, not half a minute, and the new entry is found through its own phrasings alone.
+    shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("blind_*.jsonl", "labelled*.jsonl"))
     (data / "exercises" / "heel-drop.toml").write_text(
         'id = "heel-drop"\ntitle = "Eccentric heel drop"\n'
         'answer = """Stand on a step, rise on both feet, lower slowly on one."""\n'
