@@ -11,6 +11,7 @@ import asyncio
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -79,9 +80,11 @@ async def test_updates_stored_but_not_handled_are_handled_at_the_next_start(
     assert len(fake.chat(1)) == 1 and len(fake.chat(2)) == 1
 
 
-async def _until(predicate: object, timeout: float = 5.0) -> None:
+async def _until(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
+    # The deadline only stops a broken run: on a loaded 2-core machine the inbox's
+    # threads took over 5 s (CI runs beside other work).
     deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
+    while not predicate():
         assert time.monotonic() < deadline, "condition not reached"
         await asyncio.sleep(0)  # yield to the Application; the inbox writes run in threads
         await asyncio.to_thread(lambda: None)

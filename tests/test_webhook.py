@@ -87,7 +87,7 @@ class WebhookBot:
         A refused delivery (403, 400) is never stored, so there is nothing to wait for.
         """
         inbox = inbox_of(self.app)
-        deadline = time.monotonic() + 5  # only stops a broken run
+        deadline = time.monotonic() + 60  # only stops a broken run
         while self.app.update_queue.qsize() or inbox.unhandled_count():
             assert time.monotonic() < deadline, "updates still unhandled"
             await asyncio.sleep(0)  # yield to the Application
