@@ -18,6 +18,10 @@ is *queued in memory*, so a crash loses whatever was queued. Here:
    once. A crash between a handler's commit and the mark replays that update;
    the handlers' own update-id claims (`processed_update`) make the replay
    change nothing, and it re-sends the runner's current view.
+4. A handler whose whole effect is one unit of work plus a reply recorded in the
+   outbox (a guided session's "done") marks the update handled *in that unit of
+   work* (`settle`): one commit per update instead of two. After a crash such an
+   update is not replayed; the outbox sends its reply (bot/outbox.py).
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Sequence
-from datetime import timedelta
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
@@ -111,9 +117,53 @@ class Inbox:
                 self._marked = 0
                 store.prune_handled(session, before=now - KEEP_HANDLED)
 
+    async def count_handled(self, how_many: int) -> None:
+        """Updates marked handled inside a handler's unit of work; prunes old ones now and then."""
+        self._marked += how_many
+        if self._marked >= PRUNE_EVERY:
+            await run_db(self.services, self._prune)
+
+    def _prune(self) -> None:
+        self._marked = 0
+        with self.services.db.session() as session:
+            store.prune_handled(session, before=self.services.now() - KEEP_HANDLED)
+
     def unhandled_count(self) -> int:
         with self.services.db.session() as session:
             return store.unhandled_count(session)
+
+
+@dataclass
+class _Handling:
+    """The update the current task is handling (set by `InboxProcessor`)."""
+
+    update_id: int
+    settled: bool = False
+
+
+_HANDLING: ContextVar[_Handling | None] = ContextVar("stridecoach_inbox_handling", default=None)
+
+
+def settle(session: Any, update_id: int, now: datetime) -> bool:
+    """Mark `update_id` handled inside the caller's unit of work (before its commit).
+
+    For handlers whose whole effect is that unit of work and a reply it records in
+    the outbox. Returns False (and writes nothing) unless `update_id` is the update
+    this task is handling through the inbox. Call `settled` once the unit of work
+    committed, so the processor does not mark it a second time.
+    """
+    handling = _HANDLING.get()
+    if handling is None or handling.update_id != update_id:
+        return False
+    store.mark_one_handled(session, update_id=update_id, now=now)
+    return True
+
+
+def settled(update_id: int) -> None:
+    """The unit of work that called `settle` for `update_id` has committed."""
+    handling = _HANDLING.get()
+    if handling is not None and handling.update_id == update_id:
+        handling.settled = True
 
 
 class InboxProcessor(BaseUpdateProcessor):
@@ -130,12 +180,22 @@ class InboxProcessor(BaseUpdateProcessor):
         self.inbox = inbox
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await self.inner.process_update(update, coroutine)
-        if isinstance(update, Update):
-            try:
+        if not isinstance(update, Update):
+            await self.inner.process_update(update, coroutine)
+            return
+        handling = _Handling(update.update_id)
+        token = _HANDLING.set(handling)  # the handlers run in this task: `settle` sees it
+        try:
+            await self.inner.process_update(update, coroutine)
+        finally:
+            _HANDLING.reset(token)
+        try:
+            if handling.settled:  # marked in the handler's own unit of work
+                await self.inbox.count_handled(1)
+            else:
                 await self.inbox.mark_handled([update.update_id])
-            except Exception:  # the update was handled; a replay after restart is harmless
-                log.exception("inbox: could not mark update %d handled", update.update_id)
+        except Exception:  # the update was handled; a replay after restart is harmless
+            log.exception("inbox: could not mark update %d handled", update.update_id)
 
     async def initialize(self) -> None:
         await self.inner.initialize()

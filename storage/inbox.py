@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlmodel import Session
 
 from stridecoach.storage.db import insert_ignore_statement
 from stridecoach.storage.models import InboxUpdate, table_of
 
 _TABLE = table_of(InboxUpdate)
+_MARK_ONE = update(_TABLE).where(_TABLE.c.update_id == bindparam("_id")).values(handled_at=bindparam("_now"))
 
 
 def store(session: Session, *, updates: Sequence[tuple[int, str]], now: datetime) -> list[int]:
@@ -47,6 +48,11 @@ def mark_handled(session: Session, *, update_ids: Sequence[int], now: datetime) 
         session.connection().execute(
             update(_TABLE).where(_TABLE.c.update_id.in_(list(update_ids))).values(handled_at=now)
         )
+
+
+def mark_one_handled(session: Session, *, update_id: int, now: datetime) -> None:
+    """The same for one update, with a statement built once (it runs in the unit of work of a "done")."""
+    session.connection().execute(_MARK_ONE, {"_id": update_id, "_now": now})
 
 
 def unhandled_count(session: Session) -> int:

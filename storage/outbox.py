@@ -7,11 +7,12 @@ so `record` runs in the same transaction as the state change it reports.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlalchemy import BigInteger, String, bindparam, case, func, insert, select, update
+from sqlmodel import Session, col
 
-from stridecoach.storage.models import OutboxMessage
+from stridecoach.storage.models import OutboxMessage, table_of
 
 # Not accepted by Telegram yet: a retried "done" re-sends it instead of advancing.
 OPEN_STATUSES = ("pending", "uncertain", "blocked")
@@ -19,6 +20,57 @@ OPEN_STATUSES = ("pending", "uncertain", "blocked")
 RETRY_STATUSES = ("pending", "uncertain")
 # A send that timed out may have been delivered: one more attempt at most.
 MAX_UNCERTAIN_ATTEMPTS = 2
+
+# The statements of every "done" are built once (SQLAlchemy Core): building them per call
+# cost more CPU than SQLite takes to run them.
+_T = table_of(OutboxMessage)
+_OPEN = _T.c.status.in_(OPEN_STATUSES)
+_INSERT = insert(_T).returning(_T.c.id)
+_SUPERSEDE = update(_T).where(_T.c.session_id == bindparam("_session_id"), _OPEN).values(status="superseded")
+_OPEN_FOR_SESSION = (
+    select(_T.c.id, _T.c.text, _T.c.keyboard)
+    .where(_T.c.session_id == bindparam("_session_id"), _OPEN)
+    .order_by(_T.c.id.desc())
+    .limit(1)
+)
+_LAST_SHOWN_AT = (
+    select(_T.c.last_attempt_at)
+    .where(_T.c.session_id == bindparam("_session_id"), _T.c.status.in_(("sent", "assumed")))
+    .order_by(_T.c.id.desc())
+    .limit(1)
+)
+# One attempt's outcome, only while the row is open (a newer reply wins); a second
+# uncertain attempt is taken as delivered ("assumed"), never a loop.
+_MARK = (
+    update(_T)
+    .where(_T.c.id == bindparam("_id"), _OPEN)
+    .values(
+        attempts=_T.c.attempts + 1,
+        last_attempt_at=bindparam("_now"),
+        status=case(
+            (
+                (bindparam("_status", type_=String) == "uncertain")
+                & (_T.c.attempts + 1 >= MAX_UNCERTAIN_ATTEMPTS),
+                "assumed",
+            ),
+            else_=bindparam("_status", type_=String),
+        ),
+        message_id=func.coalesce(bindparam("_message_id", type_=BigInteger), _T.c.message_id),
+    )
+)
+_CLOSE_SEEN = (
+    update(_T)
+    .where(_T.c.session_id == bindparam("_session_id"), _OPEN)
+    .values(status="sent", last_attempt_at=bindparam("_now"))
+)
+
+
+class OpenReply(NamedTuple):
+    """A reply Telegram has not accepted yet."""
+
+    id: int
+    text: str
+    keyboard: str | None
 
 
 def record(
@@ -33,45 +85,32 @@ def record(
     now: datetime,
 ) -> int:
     """Store a reply to send; an older open reply of the same session is superseded by it."""
+    connection = session.connection()
     if session_id is not None:
         supersede(session, session_id=session_id)
-    row = OutboxMessage(
-        runner_id=runner_id, chat_id=chat_id, session_id=session_id, update_id=update_id,
-        text=text, keyboard=keyboard, created_at=now,
-    )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    return row.id
+    new_id = connection.execute(_INSERT, {
+        "runner_id": runner_id, "chat_id": chat_id, "session_id": session_id, "update_id": update_id,
+        "text": text, "keyboard": keyboard, "status": "pending", "attempts": 0, "created_at": now,
+    }).scalar_one()
+    return int(new_id)
 
 
 def supersede(session: Session, *, session_id: int) -> None:
-    session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.session_id) == session_id, col(OutboxMessage.status).in_(OPEN_STATUSES))
-        .values(status="superseded")
-    )
+    session.connection().execute(_SUPERSEDE, {"_session_id": session_id})
 
 
-def open_for_session(session: Session, *, session_id: int) -> OutboxMessage | None:
+def open_for_session(session: Session, *, session_id: int) -> OpenReply | None:
     """The session's reply Telegram has not accepted yet, if any."""
-    return session.exec(
-        select(OutboxMessage)
-        .where(OutboxMessage.session_id == session_id, col(OutboxMessage.status).in_(OPEN_STATUSES))
-        .order_by(col(OutboxMessage.id).desc())
-        .limit(1)
-    ).first()
+    row = session.connection().execute(_OPEN_FOR_SESSION, {"_session_id": session_id}).first()
+    return None if row is None else OpenReply(int(row[0]), str(row[1]), row[2])
 
 
 def last_shown_at(session: Session, *, session_id: int) -> datetime | None:
     """When the session's latest reply was accepted by Telegram (None if it was not)."""
-    row = session.exec(
-        select(OutboxMessage)
-        .where(OutboxMessage.session_id == session_id, col(OutboxMessage.status).in_(("sent", "assumed")))
-        .order_by(col(OutboxMessage.id).desc())
-        .limit(1)
-    ).first()
-    return row.last_attempt_at if row is not None else None
+    value: datetime | None = session.connection().execute(
+        _LAST_SHOWN_AT, {"_session_id": session_id}
+    ).scalar()
+    return value
 
 
 def get(session: Session, *, outbox_id: int) -> OutboxMessage | None:
@@ -82,23 +121,15 @@ def mark(
     session: Session, *, outbox_id: int, status: str, now: datetime, message_id: int | None = None
 ) -> None:
     """Record one attempt's outcome (only while the row is still open: a newer reply wins)."""
-    row = session.get(OutboxMessage, outbox_id)
-    if row is None or row.status not in OPEN_STATUSES:
-        return
-    row.attempts += 1
-    row.last_attempt_at = now
-    if status == "uncertain" and row.attempts >= MAX_UNCERTAIN_ATTEMPTS:
-        status = "assumed"  # twice timed out: taken as delivered, never a loop
-    row.status = status
-    if message_id is not None:
-        row.message_id = message_id
-    session.add(row)
+    session.connection().execute(
+        _MARK, {"_id": outbox_id, "_status": status, "_now": now, "_message_id": message_id}
+    )
 
 
 def due_for_retry(session: Session, *, before: datetime, since: datetime, limit: int = 200) -> list[int]:
     """Open replies last tried before `before` and created after `since`, oldest first."""
-    rows = session.exec(
-        select(OutboxMessage.id)
+    rows = session.scalars(
+        select(col(OutboxMessage.id))
         .where(
             col(OutboxMessage.status).in_(RETRY_STATUSES),
             col(OutboxMessage.created_at) >= since,
@@ -125,8 +156,4 @@ def after_crash(session: Session) -> int:
 
 def close_seen(session: Session, *, session_id: int, now: datetime) -> None:
     """The runner pressed a button of the current prompt: it reached them."""
-    session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.session_id) == session_id, col(OutboxMessage.status).in_(OPEN_STATUSES))
-        .values(status="sent", last_attempt_at=now)
-    )
+    session.connection().execute(_CLOSE_SEEN, {"_session_id": session_id, "_now": now})

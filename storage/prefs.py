@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 
 from stridecoach.storage.models import TrainingPrefs
+
+_REST = select(col(TrainingPrefs.rest_seconds)).where(col(TrainingPrefs.runner_id) == bindparam("_id"))
 
 
 def get_prefs(session: Session, *, runner_id: int) -> TrainingPrefs:
     """The runner's preferences; the defaults (no auto-advance, no rest timer) when none are stored."""
     return session.get(TrainingPrefs, runner_id) or TrainingPrefs(runner_id=runner_id)
+
+
+def rest_seconds(session: Session, *, runner_id: int) -> int | None:
+    """The runner's rest countdown length (None: off). A column read: it runs on every "done"."""
+    value = session.connection().execute(_REST, {"_id": runner_id}).scalar()
+    return None if value is None else int(value)
 
 
 def set_auto_advance(session: Session, *, runner_id: int, on: bool) -> TrainingPrefs:

@@ -23,12 +23,12 @@ BEGIN IMMEDIATE already serialises writers).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, update
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlmodel import Session, col
 
 from stridecoach.domain.workout import (
     LIVE_STATUSES,
@@ -60,12 +60,54 @@ _PROMPT_UPDATE = (
 )
 
 
-_LATEST = (
-    select(WorkoutSession)
-    .where(WorkoutSession.runner_id == bindparam("_runner_id"))
-    .order_by(col(WorkoutSession.id).desc())
-    .limit(1)
+_REPLACE_COMPLETION = (
+    update(table_of(CompletedSet))
+    .where(
+        table_of(CompletedSet).c.session_id == bindparam("_session_id"),
+        table_of(CompletedSet).c.position == bindparam("_position"),
+    )
+    .values(
+        load_amount=bindparam("load_amount"), load_unit=bindparam("load_unit"),
+        completed_at=bindparam("completed_at"), update_id=bindparam("update_id"),
+    )
 )
+
+
+@dataclass(slots=True)
+class SessionRow:
+    """A `workout_session` row as plain values, read and written with SQLAlchemy Core.
+
+    The hot path ("done") reads and writes one of these per update; an ORM object
+    would cost more CPU in SQLAlchemy's bookkeeping than SQLite takes to run the SQL.
+    `state_of(row)` gives the state machine's view.
+    """
+
+    id: int
+    runner_id: int
+    routine_id: str
+    position: int
+    status: str
+    version: int
+    sets_done: int
+    sets_skipped: int
+    skipped_mask: int
+    started_at: datetime
+    last_activity_at: datetime
+    timer_started_at: datetime | None
+    finished_at: datetime | None
+    timer_seconds: int | None
+    prompt_message_id: int | None
+
+
+_ROW_FIELDS = tuple(f.name for f in fields(SessionRow))
+_SELECT_ROWS = select(*(_TABLE.c[name] for name in _ROW_FIELDS))
+_LATEST = _SELECT_ROWS.where(_TABLE.c.runner_id == bindparam("_runner_id")).order_by(_TABLE.c.id.desc()).limit(1)
+_BY_ID = _SELECT_ROWS.where(_TABLE.c.id == bindparam("_id"))
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
+
+
+def _rows(session: Session, statement: Any, params: dict[str, Any] | None = None) -> list[SessionRow]:
+    return [SessionRow(*values) for values in session.connection().execute(statement, params or {})]
 
 
 class StaleSessionError(RuntimeError):
@@ -77,16 +119,18 @@ def claim_update(session: Session, *, update_id: int, now: datetime) -> bool:
     return insert_ignore(session, ProcessedUpdate, {"update_id": update_id, "processed_at": now})
 
 
-def get_session(session: Session, *, session_id: int) -> WorkoutSession | None:
-    return session.get(WorkoutSession, session_id)
+def get_session(session: Session, *, session_id: int) -> SessionRow | None:
+    found = _rows(session, _BY_ID, {"_id": session_id})
+    return found[0] if found else None
 
 
-def latest_session(session: Session, *, runner_id: int) -> WorkoutSession | None:
+def latest_session(session: Session, *, runner_id: int) -> SessionRow | None:
     """The runner's most recent session, whatever its status (the state machine's input)."""
-    return session.exec(_LATEST, params={"_runner_id": runner_id}).first()
+    found = _rows(session, _LATEST, {"_runner_id": runner_id})
+    return found[0] if found else None
 
 
-def state_of(row: WorkoutSession | None) -> SessionState | None:
+def state_of(row: SessionRow | None) -> SessionState | None:
     """The state machine's view of a row."""
     return None if row is None else SessionState.from_record(row)
 
@@ -95,11 +139,11 @@ def apply_outcome(
     session: Session,
     *,
     runner_id: int,
-    row: WorkoutSession | None,
+    row: SessionRow | None,
     outcome: Outcome,
     now: datetime,
     update_id: int | None = None,
-) -> WorkoutSession | None:
+) -> SessionRow | None:
     """Persist a transition: the new state, and each `Recorded` set exactly once.
 
     Args:
@@ -121,9 +165,7 @@ def apply_outcome(
         if row is not None and row.status in LIVE_STATUSES:
             _close_replaced(session, row, outcome, now)
         assert state is not None
-        row = WorkoutSession(runner_id=runner_id, **state.as_columns())
-        session.add(row)
-        session.flush()
+        row = _insert(session, runner_id, state)
     elif row is not None and state is not None and state != state_of(row):
         _compare_and_swap(session, row, state)
     if row is None:
@@ -140,7 +182,13 @@ def apply_outcome(
     return row
 
 
-def record_skip(session: Session, *, row: WorkoutSession, skipped: Skipped, now: datetime) -> bool:
+def _insert(session: Session, runner_id: int, state: SessionState) -> SessionRow:
+    values = {**state.as_columns(), "runner_id": runner_id, "prompt_message_id": None}
+    new_id = session.connection().execute(_INSERT, values).scalar_one()
+    return SessionRow(**{name: values[name] for name in _ROW_FIELDS if name != "id"}, id=int(new_id))
+
+
+def record_skip(session: Session, *, row: SessionRow, skipped: Skipped, now: datetime) -> bool:
     """Store one skipped set with its reason; a second skip of the same position writes nothing."""
     return insert_ignore(
         session,
@@ -158,14 +206,14 @@ def record_skip(session: Session, *, row: WorkoutSession, skipped: Skipped, now:
     )
 
 
-def _forget_position(session: Session, model: Any, row: WorkoutSession, position: int) -> None:
+def _forget_position(session: Session, model: Any, row: SessionRow, position: int) -> None:
     """ "Undo" (or a skipped set done after all): the stored row for that position goes."""
     session.exec(
         delete(model).where(col(model.session_id) == row.id, col(model.position) == position)
     )
 
 
-def _compare_and_swap(session: Session, row: WorkoutSession, state: SessionState) -> None:
+def _compare_and_swap(session: Session, row: SessionRow, state: SessionState) -> None:
     values = state.as_columns()
     result = session.connection().execute(
         _CAS_UPDATE, {**values, "_id": row.id, "_old_version": row.version}
@@ -173,11 +221,10 @@ def _compare_and_swap(session: Session, row: WorkoutSession, state: SessionState
     if result.rowcount != 1:
         raise StaleSessionError(f"workout_session {row.id} changed since it was read")
     for name, value in values.items():
-        # Keep the loaded object in step without a round trip (and without marking it dirty).
-        set_committed_value(row, name, value)
+        setattr(row, name, value)  # the row in hand follows what was written
 
 
-def _close_replaced(session: Session, row: WorkoutSession, outcome: Outcome, now: datetime) -> None:
+def _close_replaced(session: Session, row: SessionRow, outcome: Outcome, now: datetime) -> None:
     """A Start that closed a live session first (abandoned, or its routine is gone)."""
     expired = any(isinstance(out, Expired) for out in outcome.outputs)
     unavailable = any(isinstance(out, RoutineUnavailable) for out in outcome.outputs)
@@ -203,7 +250,7 @@ def _close_replaced(session: Session, row: WorkoutSession, outcome: Outcome, now
 def record_completion(
     session: Session,
     *,
-    row: WorkoutSession,
+    row: SessionRow,
     recorded: Recorded,
     update_id: int | None,
     now: datetime,
@@ -221,13 +268,8 @@ def record_completion(
         "update_id": update_id,
     }
     if recorded.replaces:
-        result = session.exec(
-            update(CompletedSet)
-            .where(
-                col(CompletedSet.session_id) == row.id,
-                col(CompletedSet.position) == recorded.position,
-            )
-            .values(**values)
+        result = session.connection().execute(
+            _REPLACE_COMPLETION, {**values, "_session_id": row.id, "_position": recorded.position}
         )
         if result.rowcount:
             return True
@@ -250,9 +292,9 @@ def record_completion(
 def completed_sets(session: Session, *, session_id: int) -> list[CompletedSet]:
     """The sets stored for one session, by position."""
     return list(
-        session.exec(
+        session.scalars(
             select(CompletedSet)
-            .where(CompletedSet.session_id == session_id)
+            .where(col(CompletedSet.session_id) == session_id)
             .order_by(col(CompletedSet.position))
         ).all()
     )
@@ -273,27 +315,21 @@ def set_prompt_message(
     return bool(result.rowcount)
 
 
-def abandoned_sessions(session: Session, *, before: datetime, limit: int = 500) -> Sequence[WorkoutSession]:
+def abandoned_sessions(session: Session, *, before: datetime, limit: int = 500) -> Sequence[SessionRow]:
     """Live sessions with no runner activity since `before` (oldest first)."""
-    return session.exec(
-        select(WorkoutSession)
-        .where(
-            col(WorkoutSession.status).in_(LIVE_STATUSES),
-            col(WorkoutSession.last_activity_at) < before,
-        )
-        .order_by(col(WorkoutSession.last_activity_at))
-        .limit(limit)
-    ).all()
+    return _rows(
+        session,
+        _SELECT_ROWS.where(_TABLE.c.status.in_(sorted(LIVE_STATUSES)), _TABLE.c.last_activity_at < before)
+        .order_by(_TABLE.c.last_activity_at)
+        .limit(limit),
+    )
 
 
-def running_timers(session: Session) -> Sequence[WorkoutSession]:
+def running_timers(session: Session) -> Sequence[SessionRow]:
     """Active sessions whose current set has a timer running (to re-arm after a restart)."""
-    return session.exec(
-        select(WorkoutSession).where(
-            WorkoutSession.status == "active",
-            col(WorkoutSession.timer_started_at).is_not(None),
-        )
-    ).all()
+    return _rows(
+        session, _SELECT_ROWS.where(_TABLE.c.status == "active", _TABLE.c.timer_started_at.is_not(None))
+    )
 
 
 def prune_processed_updates(session: Session, *, before: datetime) -> int:

@@ -80,6 +80,37 @@ async def test_updates_stored_but_not_handled_are_handled_at_the_next_start(
     assert len(fake.chat(1)) == 1 and len(fake.chat(2)) == 1
 
 
+async def test_a_done_is_marked_handled_in_the_unit_of_work_that_records_it(
+    services: Services, fake: FakeTelegram
+) -> None:
+    """One commit per "done": the set, its reply in the outbox and the inbox's mark go
+    together, so a crash after it cannot replay the update; the outbox delivers the reply."""
+    app = build_application(services, request=FakeRequest(fake))
+    async with app:
+        await app.start()
+        inbox = inbox_of(app)
+        await inbox.accept(app, [Update.de_json(fake.make_text_update(RUNNER, "/session"), app.bot)])
+        await _until(lambda: bool(fake.chat(RUNNER)))
+        chooser = fake.last(RUNNER)
+        calf = next(data for label, data in chooser.buttons if "Calf" in label)
+        await inbox.accept(app, [Update.de_json(fake.make_callback_update(RUNNER, chooser, calf), app.bot)])
+        await _until(lambda: "Set 1 of" in fake.last(RUNNER).text)
+
+        gate = fake.hold(RUNNER)  # the reply to "done" hangs in the network
+        done = Update.de_json(fake.make_text_update(RUNNER, "done"), app.bot)
+        await inbox.accept(app, [done])
+        await _until(lambda: (done.update_id, True) in _inbox_rows(services))
+        with services.db.engine.connect() as conn:  # marked with the set, before the reply went out
+            sets = conn.exec_driver_sql("SELECT COUNT(*) FROM completed_set").scalar()
+            pending = conn.exec_driver_sql("SELECT status FROM outbox_message ORDER BY id DESC").first()
+        assert sets == 1 and pending is not None and pending[0] == "pending"
+        gate.set()
+        await _until(lambda: "Set 2 of" in fake.last(RUNNER).text)
+        await app.stop()
+        assert await inbox.resume(app) == 0  # nothing for a restart to replay
+    assert all(handled for _, handled in _inbox_rows(services))
+
+
 async def _until(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
     # The deadline only stops a broken run: on a loaded 2-core machine the inbox's
     # threads took over 5 s (CI runs beside other work).

@@ -1033,7 +1033,7 @@ async def test_a_done_racing_another_replica_is_applied_again_not_lost(
     def transition_after_the_other_replica(*args: object, **kwargs: object) -> object:
         if not raced:
             raced.append(True)  # the other replica's "done", committed in its own transaction...
-            step = handler._transact(services, runner_id=RUNNER, event=Done(), update_id=900_001)
+            step = handler._transact(services, handler.Unit(RUNNER, update_id=900_001), Done())
             assert step.session_id is not None
             with services.db.session() as session:  # ...and its reply reached the runner
                 outbox_store.close_seen(session, session_id=step.session_id, now=services.now())

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from telegram import Message, Update
 from telegram.ext import Application
 
-from stridecoach.bot import outbox
+from stridecoach.bot import inbox, outbox
 from stridecoach.domain.workout_events import load_in
 from stridecoach.domain.workout import (
     Back,
@@ -74,6 +74,7 @@ from stridecoach.bot.ui import sessions as ui
 from stridecoach.content.understanding import Command, Context, Question, RedFlag, SessionControl, SmallTalk, Understanding
 from stridecoach.content.model import Library
 from stridecoach.storage import outbox as outbox_store
+from stridecoach.storage import prefs as prefs_store
 from stridecoach.storage import runners
 from stridecoach.storage import workouts
 from stridecoach.storage.models import Runner
@@ -157,8 +158,51 @@ async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any], ser
 
 StepKind = Literal[
     "pending-input", "applied", "duplicate", "question", "pass", "not-yours", "ended", "resend"]
+# What a step is, for the caller:
+#   applied                    the event changed the session (or said why not): render and send
+#   duplicate, resend, question nothing changed: show where the runner is (a replay; a "done"
+#                              about a set whose reply never arrived; a question mid-session)
+#   not-yours, ended           a button of another runner's session, or of one that is over
+#   pass, pending-input        not a session's text: the next claimer reads it
 # Typed events that only make sense once the runner has seen the current set.
 _NEEDS_SEEN_PROMPT = (Done, Skip)
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """Who acts and what the unit of work claims with the change.
+
+    update_id: claimed in `processed_update` before anything changes (None: a job,
+        or a Start, which is idempotent by itself).
+    settles: the reply recorded in the outbox is all this update needs, so the inbox
+        marks it handled in the same transaction (one commit per update; bot/inbox.py).
+    """
+
+    runner_id: int
+    chat_id: int | None = None  # the runner's private chat unless told
+    update_id: int | None = None
+    settles: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """Free text: with no live session only the commands in `_NO_SESSION_EVENTS`
+    (or `claim_without_session`, "where am I?") are ours; the rest passes on."""
+
+    at: datetime | None = None  # Telegram's message date
+    claim_without_session: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Aimed:
+    """A set button (`position`), or a job, aimed at one session; None position: a timer."""
+
+    session_id: int
+    position: int | None = None
+
+
+# Where the event comes from; None: a command for the runner's latest session (Start).
+Source = Typed | Aimed | None
 
 
 @dataclass(frozen=True)
@@ -179,69 +223,53 @@ class _Step:
     outbox_keyboard: str | None = None
     # The rendered reply, when the transaction already rendered it (for the outbox).
     reply: ui.Reply | None = None
+    # The runner's rest countdown after a recorded set (read in the same transaction).
+    rest: int | None = None
 
 
-def _transact(services: Services, **kwargs: Any) -> _Step:
+def _transact(services: Services, unit: Unit, event: Event | None, source: Source = None) -> _Step:
     """Apply one event in one short transaction, retried when the row changed under it.
 
-    A compare-and-swap miss means another writer (another replica, a job) moved the
-    session on between our read and our write: the whole unit of work is rolled
-    back and applied again to the state as it is now, so the event is never lost.
+    The claim of the update id, the transition, the completed sets, the reply the
+    runner must see (the outbox) and, for a settling update, the inbox's "handled"
+    mark are one unit of work. A compare-and-swap miss means another writer (another
+    replica, a job) moved the session on between our read and our write: the whole
+    unit of work is rolled back and applied again to the state as it is now, so the
+    event is never lost.
     """
-    for attempt in range(1, CONFLICT_RETRIES + 1):
+    for attempt in range(1, CONFLICT_RETRIES + 2):
         try:
-            return _transact_once(services, **kwargs)
+            step = _transact_once(services, unit, event, source)
         except workouts.StaleSessionError:
-            log.info("session changed under update %s; applying again (%d)", kwargs.get("update_id"), attempt)
-    return _transact_once(services, **kwargs)
+            if attempt > CONFLICT_RETRIES:
+                raise
+            log.info("session changed under update %s; applying again (%d)", unit.update_id, attempt)
+            continue
+        if step.kind == "applied" and step.outbox_id is not None and unit.settles and unit.update_id:
+            inbox.settled(unit.update_id)  # committed with the change
+        return step
+    raise AssertionError("unreachable")
 
 
-def _transact_once(
-    services: Services,
-    *,
-    runner_id: int,
-    event: Event | None,
-    update_id: int | None,
-    session_id: int | None = None,
-    button_position: int | None = None,
-    from_text: bool = False,
-    claim_without_session: bool = False,
-    chat_id: int | None = None,
-    typed_at: datetime | None = None,
-) -> _Step:
-    """Apply one event to the runner's session in one short transaction.
-
-    The claim of the update id, the transition, the completed sets and the reply
-    the runner must see (the outbox) are one unit of work. A typed "done" or
-    "skip" while the previous reply has not reached the runner changes nothing:
-    the step is "resend" and that reply goes out again.
-
-    Args:
-        event: The event; None for text that is not a session command.
-        update_id: Claimed in `processed_update` before anything changes (None:
-            a job, or a Start, which is idempotent by itself).
-        session_id: The session a button or a timer belongs to; None means the
-            runner's latest session.
-        button_position: The position on a set button.
-        from_text: Free text: with no live session only the commands in
-            `_NO_SESSION_EVENTS` (or `claim_without_session`) are ours;
-            anything else passes on to the question matcher.
-        claim_without_session: Answer this text event even with no live
-            session ("where am I?").
-        chat_id: Where the reply goes (the runner's private chat by default).
-        typed_at: When the runner sent the text (Telegram's message date).
+def _transact_once(services: Services, unit: Unit, event: Event | None, source: Source) -> _Step:
+    """One attempt of `_transact`. A typed "done" or "skip" while the previous reply has
+    not reached the runner changes nothing: the step is "resend" and that reply goes out again.
     """
     now = services.now()
     library = services.library
     timeout = _timeout(services)
+    runner_id, update_id = unit.runner_id, unit.update_id
+    typed = source if isinstance(source, Typed) else None
+    aimed = source if isinstance(source, Aimed) else None
+    button_position = aimed.position if aimed is not None else None
     with services.db.session() as session:
-        if from_text and runners.pending_input(session, runner_id) is not None:
+        if typed is not None and runners.pending_input(session, runner_id) is not None:
             # Another feature asked a question (the /schedule draft): its claimer answers.
             # Checked here, in the session's own transaction, instead of in a transaction
             # of its own before every typed message.
             return _Step("pending-input")
-        if session_id is not None:
-            row = workouts.get_session(session, session_id=session_id)
+        if aimed is not None:
+            row = workouts.get_session(session, session_id=aimed.session_id)
             if row is None or row.runner_id != runner_id:
                 return _Step("not-yours" if row is not None else "ended")
             reopens = (
@@ -259,10 +287,10 @@ def _transact_once(
 
         ours_anyway = (
             isinstance(event, _NO_SESSION_EVENTS)
-            or claim_without_session
+            or (typed is not None and typed.claim_without_session)
             or (event is not None and can_reopen(state, event, now))  # "resume" just after "stop"
         )
-        if from_text and (event is None or (not live and not ours_anyway)):
+        if typed is not None and (event is None or (not live and not ours_anyway)):
             if live and not is_abandoned(state, now, timeout):
                 # Claimed too, so a redelivered question is not answered twice.
                 if update_id is not None and not workouts.claim_update(session, update_id=update_id, now=now):
@@ -274,16 +302,14 @@ def _transact_once(
         if update_id is not None and not workouts.claim_update(session, update_id=update_id, now=now):
             return _with_open_reply(session, _view_step("duplicate", row, state))
         if row is not None and live:
-            if button_position is not None and button_applies(state, button_position) and row.id is not None:
+            if button_position is not None and button_applies(state, button_position):
                 outbox_store.close_seen(session, session_id=row.id, now=now)  # its buttons reached them
-            elif from_text and isinstance(event, _NEEDS_SEEN_PROMPT):
+            elif typed is not None and isinstance(event, _NEEDS_SEEN_PROMPT):
                 # The last reply never reached them: this "done" is about the set they saw.
                 waiting = _with_open_reply(session, _view_step("resend", row, state))
                 if waiting.outbox_id is not None:
                     return waiting
-                if typed_at is not None and row.id is not None and _typed_before_prompt(
-                    session, row.id, typed_at
-                ):
+                if typed.at is not None and _typed_before_prompt(session, row.id, typed.at):
                     # Typed before the current set was shown (a "done" sent twice while the
                     # bot was slow or restarting): it is about the set already recorded.
                     return _view_step("resend", row, state)
@@ -309,10 +335,21 @@ def _transact_once(
             row.version if row is not None else 0,
             previous_prompt,
         )
+        if _shows_next_after_record(step):
+            step = replace(step, rest=prefs_store.rest_seconds(session, runner_id=runner_id))
         if update_id is not None and row is not None:
-            step = _record_reply(session, step, runner_id=runner_id, chat_id=chat_id or runner_id,
+            step = _record_reply(session, step, runner_id=runner_id, chat_id=unit.chat_id or runner_id,
                                  update_id=update_id, library=library, now=now)
+            if unit.settles and step.outbox_id is not None:
+                inbox.settle(session, update_id, now)
         return step
+
+
+def _shows_next_after_record(step: _Step) -> bool:
+    """This reply records a set and shows the next one (where a rest countdown goes)."""
+    recorded = any(isinstance(out, Recorded) for out in step.outputs)
+    next_set = any(isinstance(out, PromptSet) and out.reason == "next" for out in step.outputs)
+    return recorded and next_set and step.session_id is not None
 
 
 def _record_reply(
@@ -357,7 +394,7 @@ def _with_open_reply(session: Any, step: _Step) -> _Step:
     return replace(step, outbox_id=waiting.id, outbox_text=waiting.text, outbox_keyboard=waiting.keyboard)
 
 
-def _is_latest(session: Any, row: Any, runner_id: int) -> bool:
+def _is_latest(session: Any, row: workouts.SessionRow, runner_id: int) -> bool:
     latest = workouts.latest_session(session, runner_id=runner_id)
     return latest is not None and latest.id == row.id
 
@@ -449,7 +486,7 @@ async def _deliver(
     if edit_pressed is None:
         edit_pressed = pressed is not None and lead is None and _finishes_a_set(step, reply)
     edit = pressed.message_id if edit_pressed and pressed is not None else None
-    rest = _rest_after(step, services, runner_id)
+    rest = step.rest
     shown = ui.rest_text(text, rest) if rest else text
     if step.outbox_id is not None:
         # Recorded with the change: a failure leaves it open for the retry job or the next "done".
@@ -493,15 +530,6 @@ def _arm_timers(context: BotContext, chat_id: int, step: _Step, *, runner_id: in
                 _TimerData(step.session_id, runner_id, chat_id, out.position, out.started_at),
                 delay=float(out.seconds),
             )
-
-
-def _rest_after(step: _Step, services: Services, runner_id: int) -> int | None:
-    """The runner's rest length when this reply records a set and shows the next one."""
-    recorded = any(isinstance(out, Recorded) for out in step.outputs)
-    next_set = any(isinstance(out, PromptSet) and out.reason == "next" for out in step.outputs)
-    if not (recorded and next_set and step.session_id is not None):
-        return None
-    return timed_work.rest_seconds(services, runner_id)
 
 
 async def _start_timer_in_place(
@@ -603,7 +631,7 @@ async def start_routine(
     if ids is None:
         return
     runner_id, chat_id = ids
-    step = _transact(context.services, runner_id=runner_id, event=Start(routine_id), update_id=None)
+    step = _transact(context.services, Unit(runner_id, chat_id), Start(routine_id))
     await _deliver(context, chat_id, step, runner_id=runner_id, pressed=edit, edit_pressed=edit is not None)
 
 
@@ -642,15 +670,10 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     runner_id, chat_id = ids
     pressed = query.message if isinstance(query.message, Message) else None
-    step = _transact(
-        context.services,
-        runner_id=runner_id,
-        event=_button_event(button),
-        update_id=update.update_id,
-        session_id=button.session_id,
-        button_position=button.position,
-        chat_id=chat_id,
-    )
+    # A press's whole effect is the change and the recorded reply (the chooser that
+    # "stop and choose" sends after it is not): the inbox mark goes in the same commit.
+    unit = Unit(runner_id, chat_id, update.update_id, settles=button.action != ui.STOP_AND_CHOOSE)
+    step = _transact(context.services, unit, _button_event(button), Aimed(button.session_id, button.position))
     if step.kind == "not-yours":
         await answer_query(update, ui.NOTICE_NOT_YOURS)
         return
@@ -735,11 +758,14 @@ async def claim_session_text(update: Update, context: BotContext, text: str) -> 
         if exercise is not None:
             understood = services.understander.understand(text, Context(in_session=True, exercise=exercise))
             event = _event_for(understood, text)
-    step = _transact(
-        services, runner_id=runner_id, event=event, update_id=update.update_id,
-        from_text=True, claim_without_session=isinstance(event, WhereAmI) and asks_position(text),
-        chat_id=chat_id, typed_at=update.message.date if update.message is not None else None,
+    # The exact words' whole effect is the change and the recorded reply; anything the
+    # understanding step read (a red flag's advice) is sent besides, so it is marked after.
+    unit = Unit(runner_id, chat_id, update.update_id, settles=understood is None)
+    typed = Typed(
+        update.message.date if update.message is not None else None,
+        claim_without_session=isinstance(event, WhereAmI) and asks_position(text),
     )
+    step = _transact(services, unit, event, typed)
     if step.kind == "pending-input":
         return False
     if step.kind == "pass":
@@ -859,11 +885,8 @@ async def timer_job(context: BotContext) -> None:
         return
     data = job.data
     step = _transact(
-        context.services,
-        runner_id=data.runner_id,
-        event=TimerUp(data.position, data.started_at),
-        update_id=None,
-        session_id=data.session_id,
+        context.services, Unit(data.runner_id, data.chat_id), TimerUp(data.position, data.started_at),
+        Aimed(data.session_id),
     )
     if step.kind != "applied":
         return
@@ -891,8 +914,7 @@ async def _auto_advance(context: BotContext, data: _TimerData) -> None:
     not moved on meanwhile, and the (session, position) key stores it at most once.
     """
     step = _transact(
-        context.services, runner_id=data.runner_id, event=Done(), update_id=None,
-        session_id=data.session_id, button_position=data.position,
+        context.services, Unit(data.runner_id, data.chat_id), Done(), Aimed(data.session_id, data.position)
     )
     if step.kind == "applied":
         await _deliver(context, data.chat_id, step, runner_id=data.runner_id)
