@@ -59,7 +59,26 @@ def classify(error: TelegramError) -> str:
 
 
 def keyboard_json(keyboard: InlineKeyboardMarkup | None) -> str | None:
-    return None if keyboard is None else json.dumps(keyboard.to_dict())
+    """The keyboard as the Bot API's JSON (read back by `keyboard_from`).
+
+    Written out by hand for the buttons our keyboards use (text plus callback data or
+    a URL): PTB's generic `to_dict` walks every attribute and cost more than the rest
+    of recording the reply.
+    """
+    if keyboard is None:
+        return None
+    rows = []
+    for row in keyboard.inline_keyboard:
+        buttons = []
+        for button in row:
+            if button.callback_data is not None and isinstance(button.callback_data, str):
+                buttons.append({"text": button.text, "callback_data": button.callback_data})
+            elif button.url is not None and button.callback_data is None:
+                buttons.append({"text": button.text, "url": button.url})
+            else:  # any other kind of button: PTB's own serialisation
+                buttons.append(button.to_dict())
+        rows.append(buttons)
+    return json.dumps({"inline_keyboard": rows})
 
 
 def keyboard_from(data: str | None, bot: Any) -> InlineKeyboardMarkup | None:

@@ -33,6 +33,12 @@ _OPEN_FOR_SESSION = (
     .order_by(_T.c.id.desc())
     .limit(1)
 )
+_LATEST_REPLY = (
+    select(_T.c.id, _T.c.status, _T.c.text, _T.c.keyboard, _T.c.last_attempt_at)
+    .where(_T.c.session_id == bindparam("_session_id"))
+    .order_by(_T.c.id.desc())
+    .limit(1)
+)
 _LAST_SHOWN_AT = (
     select(_T.c.last_attempt_at)
     .where(_T.c.session_id == bindparam("_session_id"), _T.c.status.in_(("sent", "assumed")))
@@ -65,6 +71,26 @@ _CLOSE_SEEN = (
 )
 
 
+class LatestReply(NamedTuple):
+    """A session's newest reply. A newer reply supersedes every open older one, so
+    when any reply of the session is open, it is this one."""
+
+    id: int
+    status: str
+    text: str
+    keyboard: str | None
+    last_attempt_at: datetime | None
+
+    @property
+    def open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def shown_at(self) -> datetime | None:
+        """When Telegram accepted it (None: not accepted, or failed for good)."""
+        return self.last_attempt_at if self.status in ("sent", "assumed") else None
+
+
 class OpenReply(NamedTuple):
     """A reply Telegram has not accepted yet."""
 
@@ -83,10 +109,15 @@ def record(
     text: str,
     keyboard: str | None,
     now: datetime,
+    supersede_open: bool = True,
 ) -> int:
-    """Store a reply to send; an older open reply of the same session is superseded by it."""
+    """Store a reply to send; an older open reply of the same session is superseded by it.
+
+    `supersede_open=False`: the caller knows the session has no open reply (it just read
+    or closed them in this transaction), which saves a statement on every "done".
+    """
     connection = session.connection()
-    if session_id is not None:
+    if session_id is not None and supersede_open:
         supersede(session, session_id=session_id)
     new_id = connection.execute(_INSERT, {
         "runner_id": runner_id, "chat_id": chat_id, "session_id": session_id, "update_id": update_id,
@@ -103,6 +134,12 @@ def open_for_session(session: Session, *, session_id: int) -> OpenReply | None:
     """The session's reply Telegram has not accepted yet, if any."""
     row = session.connection().execute(_OPEN_FOR_SESSION, {"_session_id": session_id}).first()
     return None if row is None else OpenReply(int(row[0]), str(row[1]), row[2])
+
+
+def latest_reply(session: Session, *, session_id: int) -> LatestReply | None:
+    """The session's newest reply, whatever its status (one read for a typed "done")."""
+    row = session.connection().execute(_LATEST_REPLY, {"_session_id": session_id}).first()
+    return None if row is None else LatestReply(int(row[0]), str(row[1]), str(row[2]), row[3], row[4])
 
 
 def last_shown_at(session: Session, *, session_id: int) -> datetime | None:

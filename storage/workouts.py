@@ -42,7 +42,15 @@ from stridecoach.domain.workout import (
     Undone,
 )
 from stridecoach.storage.db import insert_ignore
-from stridecoach.storage.models import CompletedSet, ProcessedUpdate, SkippedSet, WorkoutSession, table_of
+from stridecoach.storage.models import (
+    CompletedSet,
+    ProcessedUpdate,
+    Runner,
+    SkippedSet,
+    TrainingPrefs,
+    WorkoutSession,
+    table_of,
+)
 
 _TABLE = table_of(WorkoutSession)
 _STATE_FIELDS = tuple(SessionState.__dataclass_fields__)
@@ -97,10 +105,23 @@ class SessionRow:
     finished_at: datetime | None
     timer_seconds: int | None
     prompt_message_id: int | None
+    # Read with the row in the same statement, for the unit of work of a "done": the
+    # runner's rest countdown (training_prefs) and the typed input another feature
+    # waits for (runner.pending_input). Not columns of the session.
+    rest_seconds: int | None = None
+    pending_input: str | None = None
 
 
-_ROW_FIELDS = tuple(f.name for f in fields(SessionRow))
-_SELECT_ROWS = select(*(_TABLE.c[name] for name in _ROW_FIELDS))
+_ROW_FIELDS = tuple(f.name for f in fields(SessionRow))[:-2]
+_PREFS = table_of(TrainingPrefs)
+_RUNNER = table_of(Runner)
+_SELECT_ROWS = select(
+    *(_TABLE.c[name] for name in _ROW_FIELDS), _PREFS.c.rest_seconds, _RUNNER.c.pending_input
+).select_from(
+    _TABLE.outerjoin(_PREFS, _PREFS.c.runner_id == _TABLE.c.runner_id).outerjoin(
+        _RUNNER, _RUNNER.c.id == _TABLE.c.runner_id
+    )
+)
 _LATEST = _SELECT_ROWS.where(_TABLE.c.runner_id == bindparam("_runner_id")).order_by(_TABLE.c.id.desc()).limit(1)
 _BY_ID = _SELECT_ROWS.where(_TABLE.c.id == bindparam("_id"))
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)

@@ -44,6 +44,9 @@ FAULTS: dict[str, dict[str, Any]] = {
     "403": {"status": 403, "description": "Forbidden: bot was blocked by the user"},
     "dropped connection": {"dropped": True},
     "hang": {"timeout": True},
+    # Telegram's flood control, answered again to each of the budgets' retries (bot/budgets.py):
+    # the RetryAfter reaches the outbox, which keeps the reply open.
+    "429": {"status": 429, "description": "Too Many Requests: retry after 3", "retry_after": 3, "times": 4},
 }
 
 
@@ -65,6 +68,14 @@ async def test_a_failed_reply_never_turns_a_retried_done_into_a_phantom_set(
 
     await bot.send(RUNNER, "done")  # now they have seen set 2: this one counts
     assert positions(services) == [0, 1]
+
+
+def test_a_recorded_keyboard_reads_back_as_the_same_buttons() -> None:
+    from stridecoach.bot.ui import sessions as ui
+
+    keyboard = ui.set_keyboard(12, 3, timed=True)
+    assert outbox.keyboard_from(outbox.keyboard_json(keyboard), None) == keyboard
+    assert outbox.keyboard_json(None) is None
 
 
 async def test_a_reply_answered_late_is_sent_at_most_once_more(bot: BotHarness, services: Services) -> None:

@@ -74,7 +74,6 @@ from stridecoach.bot.ui import sessions as ui
 from stridecoach.content.understanding import Command, Context, Question, RedFlag, SessionControl, SmallTalk, Understanding
 from stridecoach.content.model import Library
 from stridecoach.storage import outbox as outbox_store
-from stridecoach.storage import prefs as prefs_store
 from stridecoach.storage import runners
 from stridecoach.storage import workouts
 from stridecoach.storage.models import Runner
@@ -263,11 +262,6 @@ def _transact_once(services: Services, unit: Unit, event: Event | None, source: 
     aimed = source if isinstance(source, Aimed) else None
     button_position = aimed.position if aimed is not None else None
     with services.db.session() as session:
-        if typed is not None and runners.pending_input(session, runner_id) is not None:
-            # Another feature asked a question (the /schedule draft): its claimer answers.
-            # Checked here, in the session's own transaction, instead of in a transaction
-            # of its own before every typed message.
-            return _Step("pending-input")
         if aimed is not None:
             row = workouts.get_session(session, session_id=aimed.session_id)
             if row is None or row.runner_id != runner_id:
@@ -281,6 +275,11 @@ def _transact_once(services: Services, unit: Unit, event: Event | None, source: 
                 return _Step("ended", session_id=row.id, routine_id=row.routine_id)
         else:
             row = workouts.latest_session(session, runner_id=runner_id)
+        if typed is not None and _pending_input(session, row, runner_id) is not None:
+            # Another feature asked a question (the /schedule draft): its claimer answers.
+            # Read with the session row, in the session's own transaction, instead of in
+            # a transaction of its own before every typed message.
+            return _Step("pending-input")
         state = workouts.state_of(row)
         previous_prompt = row.prompt_message_id if row is not None else None
         live = state is not None and state.live
@@ -301,15 +300,20 @@ def _transact_once(services: Services, unit: Unit, event: Event | None, source: 
 
         if update_id is not None and not workouts.claim_update(session, update_id=update_id, now=now):
             return _with_open_reply(session, _view_step("duplicate", row, state))
+        none_open = False  # known in this transaction: the session has no open reply
         if row is not None and live:
             if button_position is not None and button_applies(state, button_position):
                 outbox_store.close_seen(session, session_id=row.id, now=now)  # its buttons reached them
+                none_open = True
             elif typed is not None and isinstance(event, _NEEDS_SEEN_PROMPT):
-                # The last reply never reached them: this "done" is about the set they saw.
-                waiting = _with_open_reply(session, _view_step("resend", row, state))
-                if waiting.outbox_id is not None:
-                    return waiting
-                if typed.at is not None and _typed_before_prompt(session, row.id, typed.at):
+                latest = outbox_store.latest_reply(session, session_id=row.id)
+                if latest is not None and latest.open:
+                    # The last reply never reached them: this "done" is about the set they saw.
+                    return replace(_view_step("resend", row, state), outbox_id=latest.id,
+                                   outbox_text=latest.text, outbox_keyboard=latest.keyboard)
+                none_open = True
+                shown_at = latest.shown_at if latest is not None else None
+                if typed.at is not None and shown_at is not None and _typed_before(shown_at, typed.at):
                     # Typed before the current set was shown (a "done" sent twice while the
                     # bot was slow or restarting): it is about the set already recorded.
                     return _view_step("resend", row, state)
@@ -335,11 +339,11 @@ def _transact_once(services: Services, unit: Unit, event: Event | None, source: 
             row.version if row is not None else 0,
             previous_prompt,
         )
-        if _shows_next_after_record(step):
-            step = replace(step, rest=prefs_store.rest_seconds(session, runner_id=runner_id))
+        if _shows_next_after_record(step) and row is not None:
+            step = replace(step, rest=row.rest_seconds)  # read with the row
         if update_id is not None and row is not None:
             step = _record_reply(session, step, runner_id=runner_id, chat_id=unit.chat_id or runner_id,
-                                 update_id=update_id, library=library, now=now)
+                                 update_id=update_id, library=library, now=now, none_open=none_open)
             if unit.settles and step.outbox_id is not None:
                 inbox.settle(session, update_id, now)
         return step
@@ -352,9 +356,13 @@ def _shows_next_after_record(step: _Step) -> bool:
     return recorded and next_set and step.session_id is not None
 
 
+def _pending_input(session: Any, row: workouts.SessionRow | None, runner_id: int) -> str | None:
+    return row.pending_input if row is not None else runners.pending_input(session, runner_id)
+
+
 def _record_reply(
     session: Any, step: _Step, *, runner_id: int, chat_id: int, update_id: int, library: Library,
-    now: datetime,
+    now: datetime, none_open: bool = False,
 ) -> _Step:
     """Store the reply that matters (a new set prompt, the end of the session) with the change."""
     reply = _render(step, library)
@@ -362,7 +370,7 @@ def _record_reply(
         return step
     outbox_id = outbox_store.record(
         session, runner_id=runner_id, chat_id=chat_id, session_id=step.session_id, update_id=update_id,
-        text=reply.text, keyboard=outbox.keyboard_json(reply.keyboard), now=now,
+        text=reply.text, keyboard=outbox.keyboard_json(reply.keyboard), now=now, supersede_open=not none_open,
     )
     return replace(step, outbox_id=outbox_id, reply=reply)
 
@@ -371,15 +379,12 @@ def _record_reply(
 _RETRY_WINDOW = timedelta(minutes=5)
 
 
-def _typed_before_prompt(session: Any, session_id: int, typed_at: datetime) -> bool:
+def _typed_before(shown_at: datetime, typed_at: datetime) -> bool:
     """True when the runner typed before the bot showed them the current set.
 
     Telegram's message date has whole seconds, so "before" means a second or more
     earlier than the send; nobody reads a set, does it and types "done" in under one.
     """
-    shown_at = outbox_store.last_shown_at(session, session_id=session_id)
-    if shown_at is None:
-        return False
     gap = shown_at - typed_at
     return timedelta(seconds=1) <= gap <= _RETRY_WINDOW
 
