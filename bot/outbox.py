@@ -177,13 +177,17 @@ async def retry_job(context: Any) -> None:
     await retry_due(context.bot, context.application.bot_data["services"])
 
 
+AFTER_CRASH_KEY = "outbox.after_crash"
+
+
 def schedule_retries(application: Any) -> None:
     """At start-up: replies the previous process may have sent become `uncertain`; then the job."""
     services: Services = application.bot_data["services"]
     with services.db.session() as session:
         changed = store.after_crash(session)
+    application.bot_data[AFTER_CRASH_KEY] = changed
     if changed:
-        log.info("outbox: %d reply(ies) the last run may have sent get one more attempt at most", changed)
+        log.info("outbox: %d reply(ies) the last run may have sent get one more attempt at most", len(changed))
     job_queue = application.job_queue
     if job_queue is None:
         return
@@ -191,3 +195,33 @@ def schedule_retries(application: Any) -> None:
         job.schedule_removal()
     job_queue.run_repeating(retry_job, interval=RETRY_INTERVAL_SECONDS, first=RETRY_INTERVAL_SECONDS,
                             name=RETRY_JOB_NAME)
+
+
+async def resend_after_crash(application: Any, lead: str) -> int:
+    """Before the first new update is received: send once more each reply the last process
+    recorded and may not have sent (`schedule_retries` found them), led by `lead`.
+
+    A "done" whose unit of work committed just before a crash is not replayed (the inbox
+    mark went with it); this is how its runner sees where they are, before their next
+    message arrives, so that message is about the set they now see.
+    """
+    services: Services = application.bot_data["services"]
+    ids: list[int] = application.bot_data.pop(AFTER_CRASH_KEY, [])
+    sent = 0
+    for outbox_id in ids:
+        row = await run_db(services, _get, services, outbox_id)
+        if row is None:
+            continue
+        _, chat_id, text, keyboard = row
+        shown = await attempt(application.bot, services, outbox_id, chat_id=chat_id, text=f"{lead}\n\n{text}",
+                              keyboard=keyboard_from(keyboard, application.bot))
+        sent += shown is not None
+    return sent
+
+
+def _get(services: Services, outbox_id: int) -> tuple[int, int, str, str | None] | None:
+    with services.db.session() as session:
+        row = store.get(session, outbox_id=outbox_id)
+        if row is None or row.status not in store.OPEN_STATUSES:
+            return None
+        return (row.id or 0, row.chat_id, row.text, row.keyboard)

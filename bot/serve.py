@@ -29,12 +29,14 @@ from collections.abc import Awaitable
 
 from telegram.error import InvalidToken
 
+from stridecoach.bot import outbox
 from stridecoach.bot.app import build_application
 from stridecoach.bot.inbox import inbox_of
 from stridecoach.bot.logging_setup import configure_logging
 from stridecoach.bot.receivers import AnyApplication, Receiver, retrying
 from stridecoach.bot.runtime import build_services
 from stridecoach.bot.settings import Settings
+from stridecoach.bot.ui.sessions import ALREADY_RECORDED
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +136,8 @@ async def _start(application: AnyApplication, receiver: Receiver) -> None:
         post_init = application.post_init
         await retrying(lambda: post_init(application), "start-up (setMyCommands, jobs)")
     await inbox_of(application).resume(application)  # what a crash or a stop left unhandled
+    # Replies recorded with a change just before a crash, which the runner may not have seen.
+    await outbox.resend_after_crash(application, ALREADY_RECORDED)
     await application.start()
     await receiver.start(application)
 

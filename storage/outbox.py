@@ -181,14 +181,18 @@ def due_for_retry(session: Session, *, before: datetime, since: datetime, limit:
     return [int(r) for r in rows if r is not None]
 
 
-def after_crash(session: Session) -> int:
-    """Replies an earlier process recorded but never reported on: it may have sent them."""
-    result = session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.status) == "pending", col(OutboxMessage.attempts) == 0)
+def after_crash(session: Session) -> list[int]:
+    """Replies an earlier process recorded but never reported on: it may have sent them.
+
+    They become `uncertain` (one attempt counted); returns their ids, oldest first.
+    """
+    rows = session.connection().execute(
+        update(_T)
+        .where(_T.c.status == "pending", _T.c.attempts == 0)
         .values(status="uncertain", attempts=1)
+        .returning(_T.c.id)
     )
-    return int(result.rowcount or 0)
+    return sorted(int(row[0]) for row in rows)
 
 
 def close_seen(session: Session, *, session_id: int, now: datetime) -> None:
