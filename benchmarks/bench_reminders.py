@@ -289,12 +289,16 @@ def bench_claim(url: str, runners: int, due: int, *, explain: bool = False, hist
     db.close()
 
 
-async def bench_send(url: str, *, rate: float, sends: int, limiter: bool = True) -> float:
-    """Send `sends` due reminders in one tick; the rate measured at the fake Bot API."""
+async def bench_send(
+    url: str, *, rate: float, sends: int, limiter: bool = True, latency: float = 0.0, in_flight: int | None = None
+) -> float:
+    """Send `sends` due reminders in one tick; the rate measured at the fake Bot API.
+
+    `latency`: seconds per Bot API call (+-30%); 0 measures the pacing alone."""
     settings = Settings(_env_file=None, database_url=url, reminder_send_rate=rate)  # type: ignore[call-arg]
     services = build_services(settings, clock=FakeClock(NOW + timedelta(seconds=5)))
     populate(services.db, sends, sends, first_id=10_000_000)
-    fake = FakeTelegram(latency=0)  # the pacing is measured, not the network
+    fake = FakeTelegram(latency=latency)
     stamps: list[float] = []
     fake.on_message = lambda _message: stamps.append(time.perf_counter())
     async with BotHarness(services, fake, clock=RealClock()) as harness:
@@ -307,7 +311,7 @@ async def bench_send(url: str, *, rate: float, sends: int, limiter: bool = True)
         )
         if not limiter:
             await bot.initialize()
-        delivery = ReminderDelivery(services, bot)
+        delivery = ReminderDelivery(services, bot, in_flight=in_flight)
         report = await delivery.tick()
     assert report.sent == sends, report
     measured = (len(stamps) - 1) / (stamps[-1] - stamps[0])
@@ -323,6 +327,8 @@ def main() -> None:
     parser.add_argument("--runners", type=int, default=100_000)
     parser.add_argument("--due", type=int, default=10_000)
     parser.add_argument("--sends", type=int, default=300, help="sends per rate measurement")
+    parser.add_argument("--latency-ms", type=float, default=100.0,
+                        help="Bot API latency for the send rate as runners would get it (+-30%%)")
     parser.add_argument("--database-url", help="PostgreSQL (a fresh schema per phase) or SQLite; "
                         "default: SQLite files in a temporary folder")
     parser.add_argument("--claim-only", action="store_true", help="skip the send-rate measurements")
@@ -353,6 +359,14 @@ def main() -> None:
         print(f"send rate at the default {default:.0f}/s: {measured:.2f}/s over {args.sends} sends "
               f"({error:.1%} off; target within 5%: {'OK' if error <= 0.05 else 'OFF'})")
 
+        with fresh_database(args.database_url, workdir, "latency") as url:
+            measured = asyncio.run(bench_send(url, rate=default, sends=args.sends,
+                                              latency=args.latency_ms / 1000))
+        error = abs(measured - default) / default
+        print(f"send rate at the default {default:.0f}/s with {args.latency_ms:.0f} ms (+-30%) per Bot API "
+              f"call: {measured:.2f}/s over {args.sends} sends ({error:.1%} off; sends overlap, so the "
+              f"round trip does not cap the rate)")
+
         raised = 1000.0
         with fresh_database(args.database_url, workdir, "raised") as url:
             measured = asyncio.run(bench_send(url, rate=raised, sends=args.sends))
@@ -360,8 +374,9 @@ def main() -> None:
               f"(the broadcast budget's 30/s holds it, after a first burst of 5)")
 
         with fresh_database(args.database_url, workdir, "ceiling") as url:
-            ceiling = asyncio.run(bench_send(url, rate=1e9, sends=2000, limiter=False))
-        print(f"pipeline ceiling (no limiter, no pacing; DB record per send): {ceiling:.0f}/s")
+            ceiling = asyncio.run(bench_send(url, rate=1e9, sends=2000, limiter=False, in_flight=1))
+        print(f"pipeline ceiling (no limiter, no pacing, one send at a time; DB record per send): "
+              f"{ceiling:.0f}/s")
         print(f"final peak memory (RSS): {peak_rss_mb():.0f} MB")
 
 

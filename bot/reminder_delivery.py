@@ -5,9 +5,14 @@ Each tick
    handlers never wait on SQLite), the reminders owed now: leftovers still pending
    from an earlier run first, then the schedules whose indexed `next_reminder_at`
    has come (see `storage.schedules.claim_due`), and commits;
-2. sends them one by one through the bot (and so through its broadcast budget, bot/budgets.py),
-   spaced by a `Pacer` at `settings.reminder_send_rate` (default 25/s, under
-   Telegram's ~30/s broadcast limit), and records each outcome in its own commit.
+2. sends them through the bot (and so through its broadcast budget, bot/budgets.py),
+   started in claim order and spaced by a `Pacer` at `settings.reminder_send_rate`
+   (default 25/s, under Telegram's ~30/s broadcast limit), and records each outcome in
+   its own commit. The sends overlap: each goes out as its turn comes, without waiting
+   for the answer to the one before (a round trip takes tens to hundreds of
+   milliseconds, so one at a time topped out near 10/s at 100 ms), up to `in_flight`
+   at once. A slow or failing chat (a hang, back-off after a 5xx) holds only its own
+   send; its retries take later turns of the same pacer.
 
 Failures never lose a reminder:
 - 403 Forbidden (blocked, deactivated): the runner is flagged blocked and their
@@ -28,6 +33,9 @@ Several replicas on one PostgreSQL database: a tick first takes the sender lock
 that finds it taken skips the tick, so one replica at a time claims and sends, and
 the send rate is shared by construction. When the sender dies the database releases
 the lock and the next tick, on any replica, reclaims the batch it left pending.
+
+The sender lock is held until the last send of the batch has finished, and every
+attempt checks it first, so several replicas still never send the same reminder.
 
 A tick claims at most `reminder_send_rate * reminder_tick_seconds * 0.8` reminders, so
 its sends finish before the next tick; a larger backlog simply stays due in the
@@ -129,6 +137,7 @@ class ReminderDelivery:
         monotonic: Callable[[], float] = time.monotonic,
         max_attempts: int = 4,
         backoff_seconds: float = 1.0,
+        in_flight: int | None = None,
     ) -> None:
         self.services = services
         self.bot = bot
@@ -136,6 +145,10 @@ class ReminderDelivery:
         self.pacer = Pacer(services.settings.reminder_send_rate, monotonic=monotonic, sleep=sleep)
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
+        # Sends waiting on Telegram at once: two seconds of sending, at least 8, at most 256.
+        # At 25/s and 100 ms round trips about 3 are in flight; the rest is room for slow chats.
+        rate = services.settings.reminder_send_rate
+        self.in_flight = in_flight or min(256, max(8, int(rate * 2)))
         self._busy = asyncio.Lock()
         self._lock: SenderLock | None = None
         # Only sent when on: it is a paid option (the bot's Stars balance pays per message).
@@ -192,12 +205,38 @@ class ReminderDelivery:
             expired=claim.expired,
             claim_seconds=time.perf_counter() - started,
         )
-        for owed in claim.to_send:
-            outcome = await self.deliver(owed)
-            setattr(report, outcome, getattr(report, outcome) + 1)
+        await self._send_all(claim.to_send, report)
         if report.claimed or report.dropped or report.expired:
             log.info("reminder tick: %s", report)
         return report
+
+    async def _send_all(self, batch: list[OwedReminder], report: TickReport) -> None:
+        """Start each send at its turn of the pacer, in claim order; wait for them all.
+
+        Returns only when every send has finished (the sender lock is released after),
+        also when the tick is interrupted: sends already started are finished and
+        recorded, the rest stays pending for the next tick.
+        """
+        slots = asyncio.Semaphore(self.in_flight)
+
+        async def send(owed: OwedReminder) -> None:
+            try:
+                outcome = await self.deliver(owed, paced=True)
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            finally:
+                slots.release()
+
+        started: list[asyncio.Task[None]] = []
+        try:
+            for owed in batch:
+                await slots.acquire()
+                await self.pacer.wait()  # this reminder's first attempt: its turn
+                started.append(asyncio.create_task(send(owed), name=f"reminder:{owed.reminder_id}"))
+        finally:
+            results = await asyncio.gather(*started, return_exceptions=True)
+            for result in results:
+                if isinstance(result, Exception):
+                    log.error("reminder send failed unexpectedly", exc_info=result)
 
     async def _still_sender(self) -> bool:
         """Checked before every send: a replica that lost the lock must not send."""
@@ -227,14 +266,18 @@ class ReminderDelivery:
                 result.duplicates += fresh.duplicates
         return result
 
-    async def deliver(self, owed: OwedReminder) -> Outcome:
-        """Send one reminder, retrying what is worth retrying; record the outcome."""
+    async def deliver(self, owed: OwedReminder, *, paced: bool = False) -> Outcome:
+        """Send one reminder, retrying what is worth retrying; record the outcome.
+
+        Every attempt takes a turn of the pacer; `paced`: the caller took the first one.
+        """
         text = ui.reminder_text(kind=owed.kind, local_time=owed.local_time, late=owed.late)
         keyboard = ui.reminder_keyboard(owed.reminder_id)
         attempt, timed_out = 0, False
         while attempt < self.max_attempts or (timed_out and attempt == self.max_attempts):
             attempt += 1
-            await self.pacer.wait()
+            if attempt > 1 or not paced:
+                await self.pacer.wait()
             if not await self._still_sender():
                 # Left pending: the replica that holds the lock now reclaims and sends it.
                 return "deferred"

@@ -6,6 +6,7 @@ Every test counts what the runner's chat actually received: zero missed, zero do
 from __future__ import annotations
 
 import asyncio
+import time as time_module
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta, timezone
@@ -419,6 +420,54 @@ async def test_sends_are_paced_at_the_configured_rate(run: Bot, clock: FakeClock
     assert report.sent == 50
     # 25 per second by default: 49 gaps of 40 ms between 50 sends, no burst.
     assert run.time.sleeps == [pytest.approx(0.04)] * 49
+
+
+async def test_sends_overlap_so_slow_chats_do_not_hold_back_the_rest(
+    run: Bot, clock: FakeClock, fake: FakeTelegram
+) -> None:
+    """Every chat hangs until released: all five sends are waiting on Telegram at once
+    (one at a time, the first hang would have held back the other four)."""
+    runner_ids = range(1, 6)
+    for runner_id in runner_ids:
+        add_schedule(run.services, runner_id)
+    gates = [fake.hold(runner_id) for runner_id in runner_ids]
+    clock.set(MON_18_BERLIN)
+    tick = asyncio.create_task(run.tick())
+    await _until(lambda: sum(fake.held_calls.get(r, 0) for r in runner_ids) == 5)
+    assert not tick.done()  # the sender lock stays held while sends are in flight
+    for gate in gates:
+        gate.set()
+    report = await tick
+    assert report.sent == 5
+    assert [len(reminders_in(fake, r)) for r in runner_ids] == [1] * 5
+    assert {r.status for r in reminder_rows(run.services)} == {"sent"}
+
+
+async def test_a_failing_chat_backs_off_without_holding_back_the_next_reminders(
+    run: Bot, clock: FakeClock, fake: FakeTelegram
+) -> None:
+    """The first chat's sends fail (5xx, back-off); the others are sent while it waits."""
+    for runner_id in (1, 2, 3):
+        add_schedule(run.services, runner_id)
+    fake.fail_next("sendMessage", status=500, times=2)  # whichever goes first fails twice
+    clock.set(MON_18_BERLIN)
+    report = await run.tick()
+    assert report.sent == 3
+    assert [len(reminders_in(fake, r)) for r in (1, 2, 3)] == [1, 1, 1]
+    # Its back-off (1 s, then 2 s) did not delay the others: they went out at their turns,
+    # before its second attempt.
+    first_failed = fake.calls_to("sendMessage")[0].params.get("chat_id")
+    order = [c.params.get("chat_id") for c in fake.calls_to("sendMessage")]
+    assert order[1:3] == [r for r in (1, 2, 3) if r != first_failed]
+
+
+async def _until(predicate: Any, timeout: float = 5.0) -> None:
+    """Let the loop and the database threads run until `predicate()` holds (bounded)."""
+    deadline = time_module.monotonic() + timeout
+    while not predicate():
+        assert time_module.monotonic() < deadline, "condition not reached"
+        await asyncio.sleep(0)
+        await asyncio.to_thread(lambda: None)
 
 
 async def test_pacer_saves_no_burst_credit_while_idle() -> None:
