@@ -302,6 +302,21 @@ async def test_snooze_sends_one_more_reminder_an_hour_later(
     assert len(reminders) == 2 and reminders[-1].text == ui.REMINDER_SNOOZED
 
 
+async def test_a_replayed_snooze_does_not_push_the_reminder_further(
+    bot: BotHarness, services: Services, clock: FakeClock
+) -> None:
+    """A press replayed after a crash (same update id, a minute later) changes nothing."""
+    await _reminded(bot, services, clock)
+    clock.advance(minutes=2)
+    target, data = bot.find_button(RUNNER, "Snooze 1 h")
+    payload = bot.fake.make_callback_update(RUNNER, target, data)
+    await bot.feed(payload)
+    clock.advance(minutes=1)
+    [again] = await bot.feed(payload)
+    assert again.text == ui.SNOOZED.format(time="19:02")  # not 19:03
+    assert "Snoozed until 19:02" in (await bot.send(RUNNER, "/reminders"))[0].text
+
+
 async def test_skip_today_cancels_the_snooze(bot: BotHarness, services: Services, clock: FakeClock) -> None:
     await _reminded(bot, services, clock)
     await bot.press(RUNNER, "Snooze 1 h")

@@ -1,4 +1,4 @@
-"""One unit of work per update outside sessions: a replayed /schedule step changes nothing.
+"""One unit of work per update outside sessions: a replayed /schedule step or /export changes nothing.
 
 A replay is what the inbox hands the handlers after a crash between a handler's
 commit and the update being marked handled (Telegram's own redeliveries are
@@ -44,3 +44,17 @@ async def test_a_replayed_typed_step_is_not_applied_to_the_next_step(bot: BotHar
     replies = await bot.feed(payload)  # replayed: "7pm" is not taken as a (bad) time zone
     assert pending(services) == at_zone
     assert [m.text for m in replies] == ["(I'm still waiting for your time zone — type a city or /cancel)"]
+
+
+async def test_a_replayed_export_does_not_send_the_file_again(bot: BotHarness, services: Services) -> None:
+    from stridecoach.bot.ui import progress as progress_ui
+    from tests.test_sessions_flow import start
+
+    await start(bot)
+    await bot.send(RUNNER, "done")
+    payload = bot.fake.make_text_update(RUNNER, "/export")
+    await bot.feed(payload)
+    assert len(bot.fake.calls_to("sendDocument")) == 1
+    replies = await bot.feed(payload)  # the same update, replayed after a crash
+    assert len(bot.fake.calls_to("sendDocument")) == 1
+    assert [m.text for m in replies] == [progress_ui.EXPORT_ALREADY_SENT]

@@ -21,6 +21,7 @@ from telegram.error import TelegramError
 from stridecoach.domain import progress as core_progress
 from stridecoach.domain.timezones import stored_zone
 from stridecoach.domain.plans import sets_in
+from stridecoach.bot.db_calls import run_db
 from stridecoach.bot.handlers.common import answer_query, private_ids, strip_buttons
 from stridecoach.bot.services import BotContext, Services
 from stridecoach.bot.ui import progress as progress_ui
@@ -149,6 +150,11 @@ async def export_command(update: Update, context: BotContext) -> None:
     if ids is None:
         return
     runner_id, chat_id = ids
+    # Claimed before the file goes out: an /export replayed after a crash never sends a
+    # second file; it says so, in case the first never arrived.
+    if not await run_db(context.services, _claim, context.services, update.update_id):
+        await context.bot.send_message(chat_id, progress_ui.EXPORT_ALREADY_SENT)
+        return
     # A long history is seconds of reading and formatting: off the event loop, so
     # every other runner (and /healthz) is answered meanwhile.
     content = await asyncio.to_thread(_export, context.services, runner_id)
@@ -160,6 +166,11 @@ async def export_command(update: Update, context: BotContext) -> None:
         InputFile(content, filename=progress_ui.EXPORT_FILENAME),
         caption=progress_ui.EXPORT_CAPTION,
     )
+
+
+def _claim(services: Services, update_id: int) -> bool:
+    with services.db.session() as session:
+        return workouts.claim_update(session, update_id=update_id, now=services.now())
 
 
 def _export(services: Services, runner_id: int) -> bytes:

@@ -421,14 +421,21 @@ async def _start_session(update: Update, context: BotContext, which: str) -> Non
 async def _reminder_button(
     update: Update, context: BotContext, user_id: int, action: str, reminder_id: int
 ) -> None:
-    """Snooze 1 h or skip today, for a reminder of today (local date of its due instant)."""
+    """Snooze 1 h or skip today, for a reminder of today (local date of its due instant).
+
+    The update id is claimed with the change: a press replayed after a crash changes
+    nothing and says what the first one did.
+    """
     services = context.services
     now = services.now()
     with services.db.session() as session:
+        replayed = not workouts.claim_update(session, update_id=update.update_id, now=now)
         reminder = schedules.get_reminder(session, reminder_id=reminder_id)
         schedule = schedules.get_schedule(session, runner_id=user_id)
         if reminder is None or reminder.runner_id != user_id or schedule is None:
             text = ui.REMINDER_GONE
+        elif replayed:
+            text = _replayed_reminder_press(schedule, action)
         elif local_date_of(reminder.due_at, schedule.zone) != local_date_of(now, schedule.zone):
             text = ui.NOT_TODAY.format(date=ui.date_label(reminder.due_at.astimezone(stored_zone(schedule.zone))))
         elif not schedules.is_active(schedule):
@@ -442,6 +449,15 @@ async def _reminder_button(
             schedules.skip_day(session, runner_id=user_id, local_date=today, now=now)
             text = ui.SKIPPED.format(next=ui.when_label(_local(schedule.next_reminder_at, schedule.zone)))
     await send_text(update, context, text)
+
+
+def _replayed_reminder_press(schedule: Schedule, action: str) -> str:
+    """What a snooze or skip already applied says, from the stored schedule."""
+    if action == "sz" and schedule.snooze_until is not None:
+        return ui.SNOOZED.format(time=f"{_local(schedule.snooze_until, schedule.zone):%H:%M}")
+    if action == "sk":
+        return ui.SKIPPED.format(next=ui.when_label(_local(schedule.next_reminder_at, schedule.zone)))
+    return ui.STATUS_ACTIVE.format(**_schedule_fields(schedule))
 
 
 # ------------------------------------------------------------------ /reminders, /pause, /resume, off

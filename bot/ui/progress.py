@@ -41,6 +41,10 @@ NO_HISTORY = "You haven't done a guided session yet. Send /session to start one.
 EXPORT_EMPTY = "There's nothing to export yet: no completed sets are stored for you."
 EXPORT_CAPTION = "Your completed sets, one row per set (times in UTC)."
 EXPORT_FILENAME = "stridecoach-sets.csv"
+EXPORT_ALREADY_SENT = (
+    "I already sent your export for that /export (the CSV file above). "
+    "If it never arrived, send /export again."
+)
 
 FORGET_QUESTION = (
     "This deletes <b>everything</b> I store about you: your sessions, every completed set, "
