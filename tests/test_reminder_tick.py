@@ -461,8 +461,9 @@ async def test_a_failing_chat_backs_off_without_holding_back_the_next_reminders(
     assert order[1:3] == [r for r in (1, 2, 3) if r != first_failed]
 
 
-async def _until(predicate: Any, timeout: float = 5.0) -> None:
-    """Let the loop and the database threads run until `predicate()` holds (bounded)."""
+async def _until(predicate: Any, timeout: float = 60.0) -> None:
+    """Let the loop and the database threads run until `predicate()` holds (bounded: the
+    deadline only stops a broken run, never a slow machine)."""
     deadline = time_module.monotonic() + timeout
     while not predicate():
         assert time_module.monotonic() < deadline, "condition not reached"
