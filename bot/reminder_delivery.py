@@ -41,8 +41,9 @@ A tick claims at most `reminder_send_rate * reminder_tick_seconds * 0.8` reminde
 its sends finish before the next tick; a larger backlog simply stays due in the
 database for the following ticks (oldest first). Nothing lives only in memory, so
 a crash or restart at any point loses nothing; the one unavoidable gap is a crash
-after Telegram accepted a message and before its "sent" commit, which resends that
-one message after the restart (at-least-once, see docs/reminders.md).
+after Telegram accepted a message and before its "sent" commit, which resends the
+messages in flight at that moment after the restart (about the rate times one round
+trip; at-least-once, see docs/reminders.md).
 """
 
 from __future__ import annotations
