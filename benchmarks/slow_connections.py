@@ -120,16 +120,21 @@ def run_attack(port: int, connections: int, stop: threading.Event, stats: Attack
     asyncio.run(main())
 
 
-def ask(emulator: Emulator, users: range, timeout: float) -> tuple[list[float], int]:
-    """Each runner asks in turn; reply times in ms and how many were not answered."""
+def ask(emulator: Emulator, users: range, timeout: float, deadline: float | None = None) -> tuple[list[float], int]:
+    """Each runner asks in turn; reply times in ms and how many were not answered
+    (runners whose turn comes after `deadline`, a monotonic time, count as not answered)."""
     times: list[float] = []
     unanswered = 0
     for user in users:
+        left = timeout if deadline is None else min(timeout, deadline - time.monotonic())
+        if left <= 0:
+            unanswered += 1
+            continue
         mark = emulator.mark()
         started = time.perf_counter()
         emulator.send_text(user, QUESTION)
         try:
-            emulator.wait_for_text(user, EXPECT, since=mark, timeout=timeout)
+            emulator.wait_for_text(user, EXPECT, since=mark, timeout=left)
         except (TimeoutError, AssertionError):
             unanswered += 1
             continue
@@ -190,6 +195,7 @@ def main() -> None:
         try:
             emulator.wait_for(lambda: emulator.telegram.webhook_url, 60, "setWebhook")
             quiet, quiet_lost = ask(emulator, range(FIRST_RUNNER, FIRST_RUNNER + args.runners), 30)
+            print(f"quiet phase done: {len(quiet)} answered", flush=True)
             cpu_before = cpu_seconds(proc.pid)
 
             stop = threading.Event()
@@ -202,7 +208,8 @@ def main() -> None:
             started = time.monotonic()
             time.sleep(2.0)  # let every attacker connect first
             base = FIRST_RUNNER + args.runners
-            under, under_lost = ask(emulator, range(base, base + args.runners), 60)
+            under, under_lost = ask(emulator, range(base, base + args.runners), 60,
+                                    deadline=started + args.seconds)
             while time.monotonic() - started < args.seconds:
                 time.sleep(0.5)
             attack_seconds = time.monotonic() - started
