@@ -84,3 +84,9 @@ def test_the_understanding_step_returns_the_command_with_its_values(
     result = default_understander().understand(text)
     assert isinstance(result, Command) and result.intent == intent, result
     assert check(result), result
+
+
+def test_a_long_run_of_joins_is_read_in_one_pass() -> None:
+    # 4,000 characters of commas after a day: an earlier pattern backtracked without end here.
+    assert schedule_slots("remind me mon" + " , " * 1300 + "x") == ScheduleSlots(frozenset({MON}), None)
+    assert schedule_slots("remind me mon" + " and " * 800 + "at 7pm") == ScheduleSlots(frozenset({MON}), time(19, 0))

@@ -30,10 +30,11 @@ _WEEKDAY = {name: i for i, names in enumerate(_DAY_NAMES) for name in names}
 _GROUPS = r"every\s*day|daily|each day|week\s*days?|work(?:ing)?\s*days|week\s*ends?"
 _DAY_TOKEN = r"(?:" + "|".join(sorted(map(re.escape, _WEEKDAY), key=len, reverse=True)) + "|" + _GROUPS + r")"
 # From the first day word to the last, with the joins a list or a range uses between them.
-_DAY_SPAN = re.compile(
-    rf"\b{_DAY_TOKEN}\b(?:(?:\s*(?:,|/|&|\+|-|–|and|or|to|through|thru|till|until|except(?: for| on)?|but not|on)\s*)+"
-    rf"{_DAY_TOKEN}\b)*"
-)
+# Each repetition of the join consumes one character or one whole word, and no two
+# alternatives can match the same text, so a long run of joins costs linear time
+# (an earlier `\s*(?:...)\s*` form backtracked exponentially on "mon , , , ... x").
+_JOIN = r"(?:[\s,/&+\-–]|\b(?:and|or|to|through|thru|till|until|except|for|but|not|on)\b)+"
+_DAY_SPAN = re.compile(rf"\b{_DAY_TOKEN}\b(?:{_JOIN}{_DAY_TOKEN}\b)*")
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _HOUR = rf"(?:\d{{1,2}}(?!\d)|(?:{_NUMBER_WORDS})\b)"
 _PERIOD = r"(?:am|pm|a\.m\.|p\.m\.|o'?clock|in (?:the )?(?:morning|afternoon|evening)|at night|tonight)"
