@@ -185,10 +185,17 @@ def parse_remind_request(text: str) -> RemindAt | RemindRefused | None:
     days = _days(days_text)
     if at is None and days is None:
         return None
+    return remind_for(days, at, typed_days=days_text, typed=rest)
+
+
+def remind_for(
+    days: frozenset[int] | None, at: time | None, *, typed_days: str, typed: str
+) -> RemindAt | RemindRefused:
+    """Days and a time named together, or what is missing (``typed_days``/``typed`` for the wording)."""
     if days is None:
-        return RemindRefused("no_days", days_text, at=at)
+        return RemindRefused("no_days", typed_days, at=at)
     if at is None:
-        return RemindRefused("no_time", rest, days=days)
+        return RemindRefused("no_time", typed, days=days)
     return RemindAt(days, at)
 
 

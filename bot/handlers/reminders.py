@@ -30,6 +30,7 @@ from stridecoach.domain.reminder_words import (
     parse_pause,
     parse_remind_request,
     pause_for,
+    remind_for,
 )
 from stridecoach.domain.schedule import days_to_mask, local_date_of, mask_to_days, snooze_until
 from stridecoach.domain.schedule_dialogue import Draft, draft_id_for
@@ -232,10 +233,7 @@ async def schedule_intent(update: Update, context: BotContext, result: Understan
     user = update.effective_user
     named = result.schedule if isinstance(result, Command) else None
     if user is not None and named is not None and (named.days or named.at):  # "ping me tue/thu, say 7:30"
-        if named.days and named.at:
-            remind: RemindAt | RemindRefused = RemindAt(named.days, named.at)
-        else:
-            remind = RemindRefused("no_time" if named.days else "no_days", text or "", days=named.days, at=named.at)
+        remind = remind_for(named.days, named.at, typed_days=text or "", typed=text or "")
         await _remind_in_words(update, context, user.id, _current_schedule(context, user.id), remind)
         return
     await schedule_command(update, context)

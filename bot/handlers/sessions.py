@@ -822,8 +822,7 @@ def _event_for(result: Understanding, text: str) -> Event | None:
     """A session control becomes its event; a red flag pauses the session; anything else is not ours."""
     match result:
         case SessionControl(action="done"):  # the domain reads a load named in passing ("used 8kg ones")
-            load = load_in(text)
-            return Done() if load is None else Done(load=load)
+            return Done(load=load_in(text))
         case SessionControl(action=action):
             return _CONTROL_EVENTS.get(action)
         case RedFlag():

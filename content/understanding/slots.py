@@ -17,18 +17,12 @@ from __future__ import annotations
 import re
 
 from stridecoach.content.understanding.results import PauseSlots, ScheduleSlots
-from stridecoach.content.understanding.timeparse import parse_days, parse_time_of_day
+from stridecoach.content.understanding.timeparse import DAY_NAMES, parse_days, parse_time_of_day
 
 __all__ = ["pause_slots", "schedule_slots"]
 
-_DAY_NAMES = (
-    ("monday", "mon", "mondays"), ("tuesday", "tue", "tues", "tuesdays"), ("wednesday", "wed", "weds", "wednesdays"),
-    ("thursday", "thu", "thur", "thurs", "thursdays"), ("friday", "fri", "fridays"),
-    ("saturday", "sat", "saturdays"), ("sunday", "sun", "sundays"),
-)  # fmt: skip
-_WEEKDAY = {name: i for i, names in enumerate(_DAY_NAMES) for name in names}
 _GROUPS = r"every\s*day|daily|each day|week\s*days?|work(?:ing)?\s*days|week\s*ends?"
-_DAY_TOKEN = r"(?:" + "|".join(sorted(map(re.escape, _WEEKDAY), key=len, reverse=True)) + "|" + _GROUPS + r")"
+_DAY_TOKEN = r"(?:" + "|".join(sorted(map(re.escape, DAY_NAMES), key=len, reverse=True)) + "|" + _GROUPS + r")"
 # From the first day word to the last, with the joins a list or a range uses between them.
 # Each repetition of the join consumes one character or one whole word, and no two
 # alternatives can match the same text, so a long run of joins costs linear time
@@ -63,7 +57,7 @@ _DURATION = re.compile(
 _UNIT_DAYS = {"day": 1, "night": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30}
 _UNTIL = re.compile(
     r"\b(?:until|till|til|'til|untill|to|through|before|back on|from)\s+(?:next\s+|this\s+|the\s+)?"
-    rf"(?P<day>tomorrow|{'|'.join(sorted(map(re.escape, _WEEKDAY), key=len, reverse=True))})\b"
+    rf"(?P<day>tomorrow|{'|'.join(sorted(map(re.escape, DAY_NAMES), key=len, reverse=True))})\b"
 )
 
 
@@ -104,5 +98,5 @@ def pause_slots(text: str) -> PauseSlots:
     if (m := _UNTIL.search(s)) is not None:
         if m["day"] == "tomorrow":
             return PauseSlots(days=1)
-        return PauseSlots(until_weekday=_WEEKDAY[m["day"]])
+        return PauseSlots(until_weekday=DAY_NAMES[m["day"]])
     return PauseSlots()

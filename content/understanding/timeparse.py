@@ -18,7 +18,7 @@ from datetime import time
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-__all__ = ["mentions_days", "parse_days", "parse_time_of_day"]
+__all__ = ["DAY_NAMES", "mentions_days", "parse_days", "parse_time_of_day"]
 
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -133,6 +133,8 @@ for _i, _names in enumerate(
     _DAY_WORDS.update(dict.fromkeys(_names, _i))
     _DAY_WORDS[_names[0] + "s"] = _i  # "mondays"
 _FULL_NAMES = {name: i for name, i in _DAY_WORDS.items() if name.endswith("day")}
+# Day names safe to find inside other text: three letters or more ("we", "mo" are words too).
+DAY_NAMES = {name: i for name, i in _DAY_WORDS.items() if len(name) >= 3}
 
 _GROUPS = {
     "every day": frozenset(range(7)), "everyday": frozenset(range(7)), "daily": frozenset(range(7)),
@@ -247,4 +249,4 @@ def mentions_days(text: str) -> bool:
     s = text.lower().replace("’", "'")
     if _GROUP_RE.search(s):
         return True
-    return any(len(word) >= 3 and word in _DAY_WORDS for word in re.findall(r"[a-z]+", s))
+    return any(word in DAY_NAMES for word in re.findall(r"[a-z]+", s))
