@@ -46,9 +46,13 @@ TEST_MODEL_CACHE := $(CURDIR)/$(VENV)/model-cache
 # deletes an older run's thousands of files at the end of each run and SQLite deletes its
 # WAL files at every close; on this machine's disk that was seconds per run (docs/development.md).
 TEST_TMP := $(shell df -Pk /dev/shm 2>/dev/null | awk 'NR==2 && $$4 > 1048576 {print "/dev/shm/stridecoach-tests-$(notdir $(CURDIR))"}')
+# Two pytest-xdist workers per core: the slow tests mostly wait (on a bot process, a
+# socket, the emulator), so one worker per core left the cores half idle
+# (docs/development.md has the measurements). TEST_WORKERS=N overrides.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 )))
 test: $(VENV)/.installed-test
 	STRIDECOACH_MODEL_CACHE=$(TEST_MODEL_CACHE) $(BIN)/stridecoach train
-	STRIDECOACH_MODEL_CACHE=$(TEST_MODEL_CACHE) $(BIN)/python -m pytest -q -n auto --dist load --maxschedchunk 1 \
+	STRIDECOACH_MODEL_CACHE=$(TEST_MODEL_CACHE) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist load --maxschedchunk 1 \
 		$(if $(TEST_TMP),--basetemp=$(TEST_TMP))
 	$(if $(TEST_TMP),rm -rf $(TEST_TMP))  # kept after a failing run, for a look
 
