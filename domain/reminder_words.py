@@ -2,8 +2,10 @@
 
 Plain Python, no Telegram, no clock: a handler calls these with the message
 text (and the runner's local date where a date is needed) and acts on the
-result. Durations, weekdays and times are parsed here; the days and the time
-of day reuse ``stridecoach.content.understanding.timeparse``.
+result. The grammar of a pause's length is ``content.understanding.slots.pause_slots``
+and that of days and a time ``content.understanding.timeparse``, shared with the
+understanding step; this module adds the "pause ..." and "remind me ..." frames and
+the bot's limits.
 
 Decisions (docs/reminders.md):
 
@@ -24,24 +26,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
+from stridecoach.content.understanding.results import PauseSlots
+from stridecoach.content.understanding.slots import pause_slots
 from stridecoach.content.understanding.timeparse import parse_days, parse_time_of_day
 
 MAX_PAUSE_DAYS = 56
 QUIET_START = time(22, 0)
 QUIET_END = time(7, 0)
-
-_WEEKDAYS = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
-    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5,
-    "sunday": 6, "sun": 6,
-}
-_NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "couple": 2, "a couple": 2, "a couple of": 2, "few": 3,
-    "a few": 3,
-}
-_UNIT_DAYS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "wk": 7, "wks": 7, "fortnight": 14,
-              "month": 30, "months": 30, "year": 365, "years": 365}
 
 _PAUSE_VERB = re.compile(
     r"^(?:please\s+)?(?:can you\s+|could you\s+)?"
@@ -49,12 +40,6 @@ _PAUSE_VERB = re.compile(
     r"(?:\s+(?:my|the|all))?(?:\s+(?:reminders?|notifications?|messages?|pings?))?"
     r"(?:\s+(?:for|until|till|til|to|through))?\s+(?P<rest>.+)$"
 )
-_DURATION = re.compile(
-    r"^(?:for\s+)?(?:the\s+)?(?:next\s+)?(?P<count>\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten"
-    r"|a couple(?: of)?|couple(?: of)?|a few|few)?\s*(?P<unit>days?|weeks?|wks?|fortnight|months?|years?)$"
-)
-_UNTIL = re.compile(r"^(?:(?:until|till|til|to|through)\s+)?(?:next\s+|this\s+)?(?P<day>[a-z]+)$")
-
 
 @dataclass(frozen=True)
 class PauseUntil:
@@ -103,50 +88,51 @@ def _clean(text: str) -> str:
     return " ".join(cleaned.split())
 
 
-def parse_pause(text: str, today: date) -> PauseUntil | PauseRefused | None:
+@dataclass(frozen=True)
+class PauseWords:
+    """ "pause for a week": the length or end day named, and the words that named it."""
+
+    slots: PauseSlots
+    typed: str
+
+
+def pause_words(text: str) -> PauseWords | None:
     """ "pause for a week", "pause my reminders until Monday", "no reminders for 3 days".
 
-    Args:
-        text: The message.
-        today: The runner's local date.
-
-    Returns:
-        ``PauseUntil`` with the local date reminders resume; ``PauseRefused``
-        for a pause that names a length the bot will not take (over
-        MAX_PAUSE_DAYS, zero, a date in the past); ``None`` when the text is
-        not a timed pause at all (plain "pause" is the handler's business).
+    Returns ``None`` when the text is not a timed pause at all (plain "pause" is the
+    handler's business; "no, I did it for 2 weeks" is not a pause).
     """
     match = _PAUSE_VERB.match(_clean(text))
     if match is None:
         return None
     rest = match["rest"].strip()
     rest = re.sub(r"^(?:reminders?|them|it)\s+", "", rest)
-    duration = _DURATION.match(rest)
-    if duration is not None:
-        count_word = (duration["count"] or "a").strip()
-        count = int(count_word) if count_word.isdigit() else _NUMBER_WORDS.get(count_word, 1)
-        return pause_for(today, typed=rest, days=count * _UNIT_DAYS[duration["unit"]])
-    until = _UNTIL.match(rest)
-    if until is not None:
-        word = until["day"]
-        if word == "tomorrow":
-            return pause_for(today, typed=rest, days=1)
-        if word in _WEEKDAYS:
-            return pause_for(today, typed=rest, until_weekday=_WEEKDAYS[word])
-    return None
+    named = pause_slots(rest, whole=True)
+    return PauseWords(named, rest) if named.named else None
 
 
-def pause_for(
-    today: date, *, typed: str, days: int | None = None, until_weekday: int | None = None
-) -> PauseUntil | PauseRefused:
+def parse_pause(text: str, today: date) -> PauseUntil | PauseRefused | None:
+    """``pause_words`` within the bot's limits, from the runner's local date ``today``.
+
+    Returns:
+        ``PauseUntil`` with the local date reminders resume; ``PauseRefused``
+        for a pause that names a length the bot will not take (over
+        MAX_PAUSE_DAYS, zero); ``None`` when the text is not a timed pause.
+    """
+    words = pause_words(text)
+    return None if words is None else pause_for(today, typed=words.typed, named=words.slots)
+
+
+def pause_for(today: date, *, typed: str, named: PauseSlots) -> PauseUntil | PauseRefused:
     """The pause a length or an end day asks for, within the bot's limits.
 
     Args:
         today: The runner's local date.
         typed: What the runner wrote, for the refusal's wording.
-        days: "for a week" -> 7.
-        until_weekday: "until Monday" -> 0: the next such day (a week today when it is today).
+        named: "for a week" (days 7) or "until Monday" (the next such day; a week today
+            when it is today).
     """
+    days, until_weekday = named.days, named.until_weekday
     if until_weekday is not None:
         days = (until_weekday - today.weekday()) % 7 or 7
     if days is None or days <= 0:

@@ -40,14 +40,19 @@ def test_timed_pauses_resume_on_a_local_date(text: str, resume_on: date) -> None
 
 
 @pytest.mark.parametrize(("text", "problem"), [("pause for 400 days", "too_long"), ("pause for 0 days", "too_short"),
-                                               ("pause for 2 years", "too_long"), ("pause for 9 weeks", "too_long")])
+                                               ("pause for 2 years", "too_long"), ("pause for 9 weeks", "too_long"),
+                                               ("pause for 1000 days", "too_long")])
 def test_pauses_the_bot_will_not_set_are_refused(text: str, problem: str) -> None:
     result = parse_pause(text, WEDNESDAY)
     assert isinstance(result, PauseRefused) and result.problem == problem
     assert MAX_PAUSE_DAYS == 56
 
 
-@pytest.mark.parametrize("text", ["pause", "pause my reminders", "pause it", "how do I pause?", "stop"])
+@pytest.mark.parametrize(
+    "text",
+    ["pause", "pause my reminders", "pause it", "how do I pause?", "stop", "no, I did it for 2 weeks",
+     "stop after 3 sets"],
+)
 def test_plain_pause_is_not_a_timed_pause(text: str) -> None:
     assert parse_pause(text, WEDNESDAY) is None
 

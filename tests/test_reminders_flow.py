@@ -590,6 +590,18 @@ async def test_free_wording_pauses_through_the_understanding_step(
     assert stored(services).paused_until is not None  # type: ignore[union-attr]
 
 
+async def test_free_wording_for_years_is_refused_not_taken_as_a_plain_pause(
+    bot: BotHarness, services: Services
+) -> None:
+    # The pause's length has one grammar (slots.pause_slots), years included: a pause of
+    # two years is refused as too long, the schedule kept, instead of pausing with no end.
+    await schedule(bot, zone="Berlin")
+    [reply] = await bot.send(RUNNER, "off travelling the world, mute the reminders for two years")
+    assert "up to 56 days" in reply.text and "Nothing changed" in reply.text
+    row = stored(services)
+    assert row is not None and row.paused_until is None and row.enabled
+
+
 async def test_free_wording_sets_days_and_time_in_one_go(bot: BotHarness, services: Services) -> None:
     await schedule(bot, zone="Berlin")
     [saved] = await bot.send(RUNNER, "could you ping me on tuesdays and thursdays, say 7:30pm")

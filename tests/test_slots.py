@@ -55,6 +55,7 @@ def test_missing_values_stay_missing(text: str, expected: ScheduleSlots) -> None
         ("pause until tomorrow", PauseSlots(days=1)),
         ("take a fortnight off reminders", PauseSlots(days=14)),
         ("mute them a couple of weeks, on holiday", PauseSlots(days=14)),
+        ("mute everything for 2 years, retiring from running", PauseSlots(days=730)),
         ("pause my reminders", PauseSlots()),
     ],
 )
@@ -64,9 +65,9 @@ def test_pause_lengths_and_end_days(text: str, expected: PauseSlots) -> None:
 
 def test_a_pause_ends_on_the_next_such_day_within_the_limit() -> None:
     monday = date(2026, 11, 30)
-    assert pause_for(monday, typed="till sunday", until_weekday=SUN) == PauseUntil(date(2026, 12, 6), 6)
-    assert pause_for(monday, typed="until monday", until_weekday=MON) == PauseUntil(date(2026, 12, 7), 7)
-    assert isinstance(pause_for(monday, typed="for 9 weeks", days=63), PauseRefused)
+    assert pause_for(monday, typed="till sunday", named=PauseSlots(until_weekday=SUN)) == PauseUntil(date(2026, 12, 6), 6)
+    assert pause_for(monday, typed="until monday", named=PauseSlots(until_weekday=MON)) == PauseUntil(date(2026, 12, 7), 7)
+    assert isinstance(pause_for(monday, typed="for 9 weeks", named=PauseSlots(days=63)), PauseRefused)
 
 
 @pytest.mark.parametrize(

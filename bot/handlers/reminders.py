@@ -14,7 +14,7 @@ Delivery of the reminders themselves is in bot/reminder_delivery.py.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, time, timezone
+from datetime import date, datetime, time, timezone
 from typing import Any, assert_never
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -27,7 +27,7 @@ from stridecoach.domain.reminder_words import (
     PauseUntil,
     RemindAt,
     RemindRefused,
-    parse_pause,
+    pause_words,
     parse_remind_request,
     pause_for,
     remind_for,
@@ -256,19 +256,23 @@ async def claim_words(update: Update, context: BotContext, text: str) -> bool:
     user = update.effective_user
     if user is None:
         return False
-    now = context.services.now()
-    pause_request = parse_pause(text, now.date())
-    remind = parse_remind_request(text) if pause_request is None else None
-    if pause_request is None and remind is None:
+    pause = pause_words(text)
+    remind = parse_remind_request(text) if pause is None else None
+    if pause is None and remind is None:
         return False  # most text: nothing more is read
     schedule = _current_schedule(context, user.id)
-    if pause_request is not None:
-        if schedule is not None:  # "until Monday" is the runner's Monday
-            pause_request = parse_pause(text, local_date_of(now, schedule.zone)) or pause_request
-        await _pause_in_words(update, context, user.id, schedule, pause_request)
+    if pause is not None:
+        request = pause_for(_runner_today(context, schedule), typed=pause.typed, named=pause.slots)
+        await _pause_in_words(update, context, user.id, schedule, request)
     elif remind is not None:
         await _remind_in_words(update, context, user.id, schedule, remind)
     return True
+
+
+def _runner_today(context: BotContext, schedule: Schedule | None) -> date:
+    """Today in the runner's zone ("until Monday" is their Monday); UTC when none is on file."""
+    now = context.services.now()
+    return local_date_of(now, schedule.zone) if schedule is not None else now.date()
 
 
 async def _pause_in_words(
@@ -554,9 +558,7 @@ async def pause_intent(update: Update, context: BotContext, result: Understandin
     user = update.effective_user
     if user is not None and isinstance(result, Command) and result.pause.named:  # "no reminders till sunday pls"
         schedule = _current_schedule(context, user.id)
-        now = context.services.now()
-        today = local_date_of(now, schedule.zone) if schedule is not None else now.date()
-        request = pause_for(today, typed=text or "", days=result.pause.days, until_weekday=result.pause.until_weekday)
+        request = pause_for(_runner_today(context, schedule), typed=text or "", named=result.pause)
         await _pause_in_words(update, context, user.id, schedule, request)
         return
     await pause(update, context)

@@ -49,16 +49,25 @@ def _is_time(match: re.Match[str]) -> bool:
     return bool(marked or len(clock) == 4 or clock in ("noon", "midday", "midnight"))
 
 
-_COUNT = {w: i for i, w in enumerate(_NUMBER_WORDS.split("|"), start=1)} | {"a": 1, "an": 1, "a couple of": 2, "couple of": 2, "a few": 3, "few": 3}
-_DURATION = re.compile(
-    r"\b(?P<count>\d{1,3}|a couple of|couple of|a few|few|an?|" + _NUMBER_WORDS + r")\s+"
-    r"(?P<unit>days?|nights?|weeks?|wks?|fortnights?|months?)\b"
-)
-_UNIT_DAYS = {"day": 1, "night": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30}
+_COUNT = {w: i for i, w in enumerate(_NUMBER_WORDS.split("|"), start=1)} | {
+    "a": 1, "an": 1, "a couple of": 2, "couple of": 2, "a couple": 2, "a few": 3, "few": 3,
+}
+# The one grammar of a pause's length, used by the understanding step ("mute them a couple
+# of weeks, on holiday") and by the "pause ..." words a handler claims first. Years are
+# read so that "for 2 years" is refused as too long rather than taken as a plain pause.
+_COUNT_WORD = r"\d{1,9}|a couple of|couple of|a couple|a few|few|an?|" + _NUMBER_WORDS
+_UNIT = r"days?|nights?|weeks?|wks?|fortnights?|months?|years?|yrs?"
+_UNIT_DAYS = {"day": 1, "night": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30, "year": 365, "yr": 365}
+_DURATION = re.compile(rf"\b(?P<count>{_COUNT_WORD})\s+(?P<unit>{_UNIT})\b")
+_END_DAY = "tomorrow|" + "|".join(sorted(map(re.escape, DAY_NAMES), key=len, reverse=True))
+_UNTIL_WORD = r"until|till|til|'til|untill|to|through"
 _UNTIL = re.compile(
-    r"\b(?:until|till|til|'til|untill|to|through|before|back on|from)\s+(?:next\s+|this\s+|the\s+)?"
-    rf"(?P<day>tomorrow|{'|'.join(sorted(map(re.escape, DAY_NAMES), key=len, reverse=True))})\b"
+    rf"\b(?:{_UNTIL_WORD}|before|back on|from)\s+(?:next\s+|this\s+|the\s+)?(?P<day>{_END_DAY})\b"
 )
+# The same, as the whole of a message's rest ("for the next 3 days", "till next monday"):
+# the count may be left out ("for a fortnight", "for week").
+_WHOLE_DURATION = re.compile(rf"(?:for\s+)?(?:the\s+)?(?:next\s+)?(?:(?P<count>{_COUNT_WORD})\s+)?(?P<unit>{_UNIT})")
+_WHOLE_UNTIL = re.compile(rf"(?:(?:{_UNTIL_WORD})\s+)?(?:next\s+|this\s+)?(?P<day>{_END_DAY})")
 
 
 def _clean(text: str) -> str:
@@ -85,18 +94,24 @@ def schedule_slots(text: str) -> ScheduleSlots:
     return ScheduleSlots(days, at)
 
 
-def pause_slots(text: str) -> PauseSlots:
-    """How long a pause lasts: a duration ("for a week") or the day it ends ("until Monday")."""
+def pause_slots(text: str, *, whole: bool = False) -> PauseSlots:
+    """How long a pause lasts: a duration ("for a week") or the day it ends ("until Monday").
+
+    With ``whole`` the text must be nothing but that ("for 3 days", "till next monday"):
+    the "pause ..." words claimed before the understanding step, where "no, I did it for
+    2 weeks" must not pause anything.
+    """
     s = _clean(text)
-    if (m := _DURATION.search(s)) is not None:
-        count_word = m["count"]
-        count = int(count_word) if count_word.isdigit() else _COUNT.get(count_word, 1)
-        unit = m["unit"].rstrip("s")
-        return PauseSlots(days=count * _UNIT_DAYS[unit])
-    if "fortnight" in s:
+    duration = _WHOLE_DURATION.fullmatch(s) if whole else _DURATION.search(s)
+    if duration is not None:
+        count_word = duration["count"] or "a"
+        count = int(count_word) if count_word.isdigit() else _COUNT[count_word]
+        return PauseSlots(days=count * _UNIT_DAYS[duration["unit"].rstrip("s")])
+    if not whole and "fortnight" in s:
         return PauseSlots(days=14)
-    if (m := _UNTIL.search(s)) is not None:
-        if m["day"] == "tomorrow":
-            return PauseSlots(days=1)
-        return PauseSlots(until_weekday=DAY_NAMES[m["day"]])
-    return PauseSlots()
+    until = _WHOLE_UNTIL.fullmatch(s) if whole else _UNTIL.search(s)
+    if until is None:
+        return PauseSlots()
+    if until["day"] == "tomorrow":
+        return PauseSlots(days=1)
+    return PauseSlots(until_weekday=DAY_NAMES[until["day"]])
