@@ -1,7 +1,7 @@
 """Guided sessions as runners feel them: many runners at once, a slow Bot API, production settings.
 
 Usage: .venv/bin/python benchmarks/bench_sessions.py [--runners 1000] [--latency-ms 100]
-       [--think-ms 2000] [--redeliver 0.02] [--memory-waves 3]
+       [--think-ms 2000] [--redeliver 0.02] [--memory-waves 3] [--profile]
 
 What runs: the real Application built by `bot.app.build_application` with every
 production safeguard on (the per-chat and broadcast budgets of bot/budgets.py,
@@ -27,6 +27,11 @@ runners, so an upper bound for the bot alone), 429s answered and errors
 logged, completions stored vs expected; then the resident memory idle, after
 the run, and after `--memory-waves` waves of new runners (each asks a question
 and starts a session). The LAST line is one JSON object with the headline figures.
+
+`--profile` also prints where an update's time goes, stage by stage (waiting in
+Telegram for getUpdates, stored by the inbox, waiting for its runner's lock and a
+slot, handled, the reply's way), the database transactions, the budgets' waits,
+each Bot API method's round trip and the event loop's lag (benchmarks/stage_profile.py).
 """
 
 from __future__ import annotations
@@ -55,6 +60,8 @@ from stridecoach.bot.polling import PollingReceiver  # noqa: E402
 from stridecoach.bot.runtime import build_services  # noqa: E402
 from stridecoach.bot.settings import Settings  # noqa: E402
 from stridecoach.bot.testing.fake_telegram import FakeRequest, FakeTelegram, SentMessage  # noqa: E402
+
+from stage_profile import StageProfile  # noqa: E402  (benchmarks/, beside this file)
 
 CALF_SETS = 21
 FIRST_RUNNER = 10_000_000
@@ -123,6 +130,10 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         if app.post_init is not None:
             await app.post_init(app)
         await app.start()
+        profile = StageProfile() if args.profile else None
+        if profile is not None:
+            profile.install(app, fake, services)
+        replied: dict[int, float] = {}
         polling = PollingReceiver(poll_timeout=10)
         await polling.start(app)
         idle_rss = rss_mb()
@@ -137,6 +148,8 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         async def send(payload: dict[str, Any]) -> None:
             nonlocal updates_sent
             updates_sent += 1
+            if profile is not None:
+                profile.note_sent(payload["update_id"])
             fake.pending_updates.append(payload)
 
         async def runner(user_id: int, delay: float) -> None:
@@ -161,6 +174,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                 await send(payload)
                 prompt = await asyncio.wait_for(waiting, 60)
                 done_ms.append((time.perf_counter() - started) * 1000)
+                replied[payload["update_id"]] = time.perf_counter()
                 if rng.random() < args.redeliver:
                     redelivered += 1
                     await send(payload)  # the same update id again: must change nothing
@@ -178,6 +192,9 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         calls = fake.call_count - calls_before - methods["getUpdates"]
         await app.update_queue.join()
         after_rss = rss_mb()
+        if profile is not None:
+            profile.stop()
+            profile_lines = profile.report(wall, replied)
 
         with services.db.session() as session:
             stored = session.connection().execute(text("SELECT COUNT(*) FROM completed_set")).scalar()
@@ -211,6 +228,8 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
 
     dones = len(done_ms)
     handled = updates_sent
+    if profile is not None:
+        print("\n".join(profile_lines))
     print(f"settings: {args.runners} runners, Bot API latency {args.latency_ms} ms (+-30%), think "
           f"{args.think_ms} ms (+-50%), production limits (per chat 1/s burst 3, broadcasts 30/s, "
           f"flood guard 20/10 s), inbox + long polling, SQLite on disk")
@@ -255,6 +274,7 @@ def main() -> None:
     parser.add_argument("--redeliver", type=float, default=0.02, help="share of 'done' updates sent twice")
     parser.add_argument("--memory-waves", type=int, default=3, help="waves of new runners for the memory figure")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile", action="store_true", help="print where each update's time goes, stage by stage")
     args = parser.parse_args()
     result = asyncio.run(_run(args))
     print(json.dumps(result))
