@@ -12,7 +12,8 @@ is *queued in memory*, so a crash loses whatever was queued. Here:
 2. The stored updates go on `application.update_queue`; PTB processes them
    through `InboxProcessor`, which marks each one handled when the Application
    is done with it (whatever the handlers did, errors included, so a poisonous
-   update is not retried forever).
+   update is not retried forever). On SQLite the mark is written behind: it goes
+   in the next unit of work's transaction, not a commit of its own (bot/db_calls.py).
 3. At start-up `Inbox.resume` queues every stored update that was never marked
    handled: after a kill -9 or a SIGTERM that left a backlog, they are handled
    once. A crash between a handler's commit and the mark replays that update;
@@ -37,7 +38,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor, SimpleUpdateProcessor
 
-from stridecoach.bot.db_calls import run_db
+from stridecoach.bot.db_calls import run_db, write_later
 from stridecoach.bot.services import Services
 from stridecoach.storage import inbox as store
 
@@ -107,6 +108,14 @@ class Inbox:
 
     async def mark_handled(self, update_ids: Sequence[int]) -> None:
         await run_db(self.services, self._mark, list(update_ids))
+
+    async def mark_handled_later(self, update_id: int) -> None:
+        """Mark one update handled with the next unit of work (bot/db_calls.py `write_later`).
+
+        A crash before that replays the update; the handlers' claims make a replay change nothing.
+        """
+        await write_later(self.services, store.mark_one_statement(update_id=update_id, now=self.services.now()))
+        await self.count_handled(1)
 
     def _mark(self, update_ids: list[int]) -> None:
         now = self.services.now()
@@ -193,7 +202,7 @@ class InboxProcessor(BaseUpdateProcessor):
             if handling.settled:  # marked in the handler's own unit of work
                 await self.inbox.count_handled(1)
             else:
-                await self.inbox.mark_handled([update.update_id])
+                await self.inbox.mark_handled_later(update.update_id)
         except Exception:  # the update was handled; a replay after restart is harmless
             log.exception("inbox: could not mark update %d handled", update.update_id)
 

@@ -30,7 +30,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from stridecoach.bot.db_calls import run_db
+from stridecoach.bot.db_calls import run_db, write_later
 from stridecoach.bot.services import Services
 from stridecoach.storage import outbox as store
 
@@ -137,7 +137,9 @@ async def attempt(
         if status == "blocked":
             await run_db(services, _block, services, chat_id)
         return None
-    await run_db(services, _mark, services, outbox_id, "sent", sent.message_id, started)
+    # Nothing waits for this mark: it goes with the next unit of work (bot/db_calls.py).
+    await write_later(services, store.mark_statement(outbox_id=outbox_id, status="sent", now=started,
+                                                     message_id=sent.message_id))
     return sent
 
 

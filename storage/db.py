@@ -12,6 +12,16 @@ Two databases are supported, both first-class:
   `options=-c statement_timeout=5000`); the pool is sized by `DatabaseOptions`.
   Several processes may share one database (docs/database.md).
 
+Writes that nothing waits for (the outbox's "sent" mark, the inbox's "handled" mark)
+may be written behind on SQLite (`Database.write_behind`): queued in memory and run
+at the start of the next unit of work, inside its transaction, instead of a commit
+of their own. SQLite takes one writer at a time and runs on the event loop's
+thread, so a commit saved is loop time saved; every unit of work in the process
+first applies what is queued, so no read in this process sees the row without it.
+A crash loses only what was queued (the outbox's and the inbox's restart rules
+cover it: a reply may go out once more, an update may be handled again and
+change nothing).
+
 Nothing in the storage layer relies on a driver's `rowcount` after an INSERT:
 idempotent inserts use `INSERT ... ON CONFLICT DO NOTHING RETURNING` and count
 the rows that come back (psycopg 3 reports -1 where sqlite3 reports 0 or 1).
@@ -32,6 +42,7 @@ from typing import Any
 from sqlalchemy import Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.sql import Executable
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, SQLModel, create_engine
@@ -70,6 +81,37 @@ class Database:
     def __init__(self, url: str, options: DatabaseOptions | None = None) -> None:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, options or DatabaseOptions())
+        # Statements written behind, applied first by the next unit of work (SQLite only).
+        self._behind: list[tuple[Executable, dict[str, Any]]] = []
+
+    @property
+    def writes_behind(self) -> bool:
+        """True when `write_behind` may be used: SQLite, one process per database file.
+
+        Several processes share a PostgreSQL database; a write queued in one of them
+        would be invisible to the others, so there every write commits at once.
+        """
+        return self.engine.dialect.name == "sqlite"
+
+    def write_behind(self, statement: Executable, params: dict[str, Any]) -> None:
+        """Run `statement` with `params` at the start of the next unit of work, in its transaction.
+
+        For writes nothing waits for and that may be lost in a crash; see the module docstring.
+        """
+        if not self.writes_behind:
+            raise RuntimeError("write_behind is for SQLite; commit the write instead")
+        self._behind.append((statement, params))
+
+    @property
+    def behind(self) -> int:
+        """Writes queued and not yet applied."""
+        return len(self._behind)
+
+    def flush_behind(self) -> None:
+        """Apply the queued writes now (when no unit of work came along to take them)."""
+        if self._behind:
+            with self.session():
+                pass
 
     @property
     def dialect(self) -> str:
@@ -86,15 +128,32 @@ class Database:
     def session(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back on any exception."""
         with Session(self.engine, expire_on_commit=False) as session:
+            behind, self._behind = self._behind, []
             try:
+                if behind:
+                    _apply(session, behind)
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
+                self._behind[:0] = behind  # not written: the next unit of work takes them
                 raise
 
     def close(self) -> None:
+        if self._behind:
+            try:
+                self.flush_behind()
+            except Exception:  # closing anyway; the restart rules cover what is lost
+                log.exception("database: %d write(s) queued behind could not be applied", len(self._behind))
         self.engine.dispose()
+
+
+def _apply(session: Session, behind: list[tuple[Executable, dict[str, Any]]]) -> None:
+    """The queued writes, in order (one execute each: some use expanding IN lists,
+    which executemany refuses; each is a prebuilt statement, compiled once)."""
+    connection = session.connection()
+    for statement, params in behind:
+        connection.execute(statement, params)
 
 
 def normalise_url(url: str) -> str:

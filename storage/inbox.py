@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.sql import Executable
 from sqlmodel import Session
 
 from stridecoach.storage.db import insert_ignore_statement
@@ -52,7 +54,12 @@ def mark_handled(session: Session, *, update_ids: Sequence[int], now: datetime) 
 
 def mark_one_handled(session: Session, *, update_id: int, now: datetime) -> None:
     """The same for one update, with a statement built once (it runs in the unit of work of a "done")."""
-    session.connection().execute(_MARK_ONE, {"_id": update_id, "_now": now})
+    session.connection().execute(*mark_one_statement(update_id=update_id, now=now))
+
+
+def mark_one_statement(*, update_id: int, now: datetime) -> tuple[Executable, dict[str, Any]]:
+    """`mark_one_handled` as (statement, parameters), to be written behind (storage/db.py)."""
+    return _MARK_ONE, {"_id": update_id, "_now": now}
 
 
 def unhandled_count(session: Session) -> int:

@@ -7,9 +7,10 @@ so `record` runs in the same transaction as the state change it reports.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, String, bindparam, case, func, insert, select, update
+from sqlalchemy.sql import Executable
 from sqlmodel import Session, col
 
 from stridecoach.storage.models import OutboxMessage, table_of
@@ -158,9 +159,15 @@ def mark(
     session: Session, *, outbox_id: int, status: str, now: datetime, message_id: int | None = None
 ) -> None:
     """Record one attempt's outcome (only while the row is still open: a newer reply wins)."""
-    session.connection().execute(
-        _MARK, {"_id": outbox_id, "_status": status, "_now": now, "_message_id": message_id}
-    )
+    session.connection().execute(*mark_statement(outbox_id=outbox_id, status=status, now=now,
+                                                 message_id=message_id))
+
+
+def mark_statement(
+    *, outbox_id: int, status: str, now: datetime, message_id: int | None = None
+) -> tuple[Executable, dict[str, Any]]:
+    """`mark` as (statement, parameters), to be written behind (storage/db.py)."""
+    return _MARK, {"_id": outbox_id, "_status": status, "_now": now, "_message_id": message_id}
 
 
 def due_for_retry(session: Session, *, before: datetime, since: datetime, limit: int = 200) -> list[int]:
