@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from stridecoach.bot.services import Clock, Services, system_clock
@@ -20,4 +21,10 @@ def build_services(settings: Settings, *, clock: Clock = system_clock) -> Servic
     db = Database(settings.database_url, settings.database_options())
     revision = db.migrate()
     log.info("database ready (%s, schema revision %s)", db.dialect, revision)
-    return Services(settings=settings, db=db, library=library, understander=understander, clock=clock)
+    services = Services(settings=settings, db=db, library=library, understander=understander, clock=clock)
+    # What is loaded now (libraries, content, the understanding models: about 140,000
+    # objects) lives as long as the process: keep it out of the cyclic garbage collector's
+    # full passes, which otherwise walked all of it and held the event loop for up to a
+    # third of a second under load (docs/performance.md, "Garbage collection").
+    gc.freeze()
+    return services
