@@ -11,6 +11,8 @@ import json
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 NO_TOKEN_MESSAGE = """\
 StrideCoach needs a Telegram bot token to run.
 
@@ -31,11 +33,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        print(_settings_message(exc), file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # `stridecoach eval ... | head`: the reader has gone, which is not an error. Point
         # stdout at /dev/null so that Python's own flush at exit does not raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _settings_message(error: ValidationError) -> str:
+    """A setting from the environment that bot/settings.py refuses, in a line per setting
+    (the values are left out: one of them may be a secret)."""
+    lines = [f"  {'.'.join(str(part) for part in problem['loc']).upper()}: {problem['msg']}"
+             for problem in error.errors()]
+    return "cannot start: a setting is not valid (see .env.example):\n" + "\n".join(lines)
 
 
 def _parser() -> argparse.ArgumentParser:

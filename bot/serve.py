@@ -121,7 +121,8 @@ async def run_until_stopped(
             from stridecoach.bot.webhook import HealthCheck, start_health_server
 
             check = HealthCheck(application, receiver)
-            health = start_health_server(check, settings.webhook_listen, settings.health_port)
+            health = start_health_server(check, settings.webhook_listen, settings.health_port,
+                                         settings.webhook_max_connections_per_address)
         log.info("StrideCoach is receiving updates by %s", receiver.name)
         await stop.wait()
     finally:

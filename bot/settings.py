@@ -57,6 +57,14 @@ class Settings(BaseSettings):
     webhook_port: int = 8443
     webhook_path: str = "telegram"
     webhook_secret_token: SecretStr | None = None
+    # Who may connect to the webhook port (issue 9): a comma list of addresses and CIDR
+    # networks, or "any". Unset or blank: Telegram's webhook ranges plus loopback
+    # (bot/webhook_admission.py). Checked at start-up (webhook_config_problem).
+    webhook_allowed_networks: str | None = None
+    # Connections one address may hold at once. Telegram opens at most 40 per bot (the
+    # max_connections we give setWebhook), maybe all from one address; 10 more leave room
+    # for a local proxy's pooled connections and health checks.
+    webhook_max_connections_per_address: int = Field(default=50, ge=1)
     health_port: int | None = None
 
     # Updates handled at once (different runners; one runner's stay in order).

@@ -15,6 +15,11 @@ Telegram (through the operator's HTTPS proxy) POSTs each update to
 and the database answers, 503 otherwise. In polling mode the same endpoint is
 served alone on HEALTH_PORT (see bot/serve.py).
 
+Before any of that, a connection must be admitted (bot/webhook_admission.py): on the
+webhook port only from WEBHOOK_ALLOWED_NETWORKS (by default Telegram's webhook ranges
+and loopback), on either port at most WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS at once
+from one address. HEALTH_PORT admits every address, for the operator's probes.
+
 The lifecycle (start-up retries, SIGTERM drain, closing the database) is shared
 with polling and lives in bot/serve.py.
 """
@@ -26,6 +31,8 @@ import hmac
 import json
 import logging
 import re
+import socket
+import struct
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +45,7 @@ from tornado.httpserver import HTTPServer
 from stridecoach.bot.inbox import inbox_of
 from stridecoach.bot.receivers import AnyApplication, Receiver, retrying
 from stridecoach.bot.settings import Settings
+from stridecoach.bot.webhook_admission import Address, Admission, RefusalLog, client_ip, parse_allowed_networks
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +60,13 @@ MAX_CONNECTIONS = 40  # Telegram's default number of parallel webhook deliveries
 READ_TIMEOUT_SECONDS = 10.0
 # Open connections the server keeps at once (Telegram uses at most MAX_CONNECTIONS,
 # plus health checks); more are closed on arrival, so no flood exhausts file handles.
+# Only admitted connections count (bot/webhook_admission.py).
 MAX_OPEN_CONNECTIONS = 200
+# Connections waiting to be accepted (listen(2)'s backlog; tornado's default is 128).
+# Refused connections are accepted and reset at the loop's pace; a longer queue keeps a
+# burst of them from filling it, so Telegram's connection is not dropped and retried
+# a second later by the kernel.
+LISTEN_BACKLOG = 1024
 # Real updates nest a dozen levels at most; anything deeper is not an update.
 MAX_JSON_DEPTH = 40
 
@@ -80,6 +94,10 @@ def webhook_config_problem(settings: Settings) -> str | None:
         # masking ordinary words too (bot/logging_setup.py masks secrets of 8+ characters).
         return (f"WEBHOOK_SECRET_TOKEN is too short: use at least {MIN_SECRET_LENGTH} characters, "
                 "e.g. the output of `openssl rand -hex 32`")
+    try:
+        parse_allowed_networks(settings.webhook_allowed_networks)
+    except ValueError as exc:
+        return str(exc)
     return None
 
 
@@ -186,10 +204,15 @@ class _HealthHandler(tornado.web.RequestHandler):
         self.finish(report)
 
 
-def start_health_server(check: HealthCheck, listen: str, port: int) -> HTTPServer:
-    """Serve GET /healthz alone (polling mode, or a separate HEALTH_PORT in webhook mode)."""
-    server = make_server(tornado.web.Application([(r"/healthz", _HealthHandler, {"check": check})]))
-    server.listen(port, address=listen)
+def start_health_server(check: HealthCheck, listen: str, port: int, per_address: int) -> HTTPServer:
+    """Serve GET /healthz alone (polling mode, or a separate HEALTH_PORT in webhook mode).
+
+    Every address is admitted here (a load balancer's or an orchestrator's probes come
+    from anywhere), each holding at most `per_address` connections at once.
+    """
+    app = tornado.web.Application([(r"/healthz", _HealthHandler, {"check": check})])
+    server = make_server(app, Admission.anyone(per_address))
+    server.listen(port, address=listen, backlog=LISTEN_BACKLOG)
     log.info("health endpoint on http://%s:%d/healthz", listen, port)
     return server
 
@@ -278,27 +301,61 @@ def _too_deep(value: Any, limit: int) -> bool:
 
 
 class _CappedHTTPServer(HTTPServer):
-    """tornado's HTTPServer with a cap on open connections."""
+    """tornado's HTTPServer that admits a connection only from an allowed address, at most
+    `admission.per_address` at once from one address and `max_open` in all.
+
+    The check runs on the accepted socket, before tornado reads a byte: a refused
+    connection costs an accept and a reset, and never counts against the cap.
+    """
 
     max_open = MAX_OPEN_CONNECTIONS
+    admission: Admission
+
+    def initialize(self, *args: Any, **kwargs: Any) -> None:
+        super().initialize(*args, **kwargs)
+        self.refusals = RefusalLog()
+        self._address_of: dict[Any, Address] = {}  # each admitted connection's stream -> its address
 
     def handle_stream(self, stream: Any, address: Any) -> None:
-        if len(self._connections) >= self.max_open:
-            log.warning("webhook: %d connections open; refusing one from %s", len(self._connections),
-                        address[0] if address else "?")
-            stream.close()
+        ip = client_ip(address)
+        reason = self.admission.refusal(ip)
+        if reason is None and len(self._connections) >= self.max_open:
+            reason = f"over the cap of {self.max_open} open connections"
+        if reason is not None:
+            self.refusals.note(reason, ip)
+            _reset(stream)
             return
+        assert ip is not None
+        self.admission.opened(ip)
+        self._address_of[stream] = ip
         super().handle_stream(stream, address)
 
+    def on_close(self, server_conn: object) -> None:
+        super().on_close(server_conn)
+        ip = self._address_of.pop(getattr(server_conn, "stream", None), None)
+        if ip is not None:
+            self.admission.closed(ip)
 
-def make_server(app: tornado.web.Application) -> HTTPServer:
-    """The HTTP server for the webhook and /healthz, with read timeouts and a connection cap."""
-    return _CappedHTTPServer(
+
+def _reset(stream: Any) -> None:
+    """Close with a reset (SO_LINGER 0): no FIN handshake, no TIME_WAIT left on our side."""
+    try:
+        stream.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except (OSError, AttributeError):  # already gone
+        pass
+    stream.close()
+
+
+def make_server(app: tornado.web.Application, admission: Admission) -> HTTPServer:
+    """The HTTP server for the webhook and /healthz: admission, read timeouts and a connection cap."""
+    server = _CappedHTTPServer(
         app,
         max_body_size=MAX_UPDATE_BYTES,
         idle_connection_timeout=READ_TIMEOUT_SECONDS,  # also the time allowed to send the headers
         body_timeout=READ_TIMEOUT_SECONDS,
     )
+    server.admission = admission
+    return server
 
 
 class WebhookReceiver:
@@ -315,6 +372,7 @@ class WebhookReceiver:
         self.url = public_webhook_url(settings)
         self.secret = settings.webhook_secret_token.get_secret_value()
         self.path = "/" + settings.webhook_path.strip("/")
+        self.allowed_networks = parse_allowed_networks(settings.webhook_allowed_networks)
         self.running = False
         self._server: HTTPServer | None = None
 
@@ -331,8 +389,10 @@ class WebhookReceiver:
 
     async def start(self, application: AnyApplication) -> None:
         # Listen first, so that Telegram's first delivery after setWebhook finds us.
-        self._server = make_server(self.make_app(application))
-        self._server.listen(self.settings.webhook_port, address=self.settings.webhook_listen)
+        admission = Admission(self.allowed_networks, self.settings.webhook_max_connections_per_address)
+        self._server = make_server(self.make_app(application), admission)
+        self._server.listen(self.settings.webhook_port, address=self.settings.webhook_listen,
+                            backlog=LISTEN_BACKLOG)
         self.running = True
         await retrying(
             lambda: application.bot.set_webhook(
@@ -344,8 +404,10 @@ class WebhookReceiver:
             "set the webhook",
         )
         log.info(
-            "webhook set to %s; listening on %s:%d%s",
+            "webhook set to %s; listening on %s:%d%s, admitting connections from %s, at most %d per address",
             self.url, self.settings.webhook_listen, self.settings.webhook_port, self.path,
+            ", ".join(str(network) for network in self.allowed_networks),
+            self.settings.webhook_max_connections_per_address,
         )
 
     async def stop(self, application: AnyApplication) -> None:

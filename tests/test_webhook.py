@@ -8,6 +8,7 @@ subprocess with the HTTP emulator delivering updates to it, as Telegram would.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import socket
@@ -54,11 +55,11 @@ def webhook_settings(port: int, **extra: Any) -> Settings:
 class WebhookBot:
     """The real Application receiving by webhook on a free port, the fake Bot API behind it."""
 
-    def __init__(self, services: Services, fake: FakeTelegram) -> None:
+    def __init__(self, services: Services, fake: FakeTelegram, **settings: Any) -> None:
         self.port = free_port()
         self.fake = fake
         self.app = build_application(services, request=FakeRequest(fake))
-        self.receiver = WebhookReceiver(webhook_settings(self.port))
+        self.receiver = WebhookReceiver(webhook_settings(self.port, **settings))
         self.url = f"http://127.0.0.1:{self.port}/telegram"
         self.client = httpx.AsyncClient(timeout=5)
 
@@ -92,6 +93,27 @@ class WebhookBot:
             assert time.monotonic() < deadline, "updates still unhandled"
             await asyncio.sleep(0)  # yield to the Application
             await asyncio.to_thread(lambda: None)  # and to work it runs in threads
+
+
+async def gets_no_answer(port: int, source: str = "127.0.0.1", request: bytes | None = None) -> bool:
+    """Connect from the local address `source` and send a whole request (by default GET
+    /healthz): True when the server hangs up without a byte of answer."""
+    request = request or b"GET /healthz HTTP/1.1\r\nHost: bot\r\nConnection: close\r\n\r\n"
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+    except ConnectionResetError:  # reset before our side of the handshake returned
+        return True
+    try:
+        writer.write(request)
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), timeout=60)  # the deadline only stops a broken run
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+    return answer == b""
 
 
 @pytest.fixture
