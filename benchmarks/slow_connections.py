@@ -13,8 +13,9 @@ delivery fails). SQLite on disk. `/healthz` on its own port (HEALTH_PORT).
 Addresses: Linux routes all of 127.0.0.0/8 to the loopback device, so one machine can
 play several hosts. The emulator ("Telegram") connects from 127.0.0.1. The bot runs with
 WEBHOOK_ALLOWED_NETWORKS=127.0.0.1/32,127.0.0.2/32: the allowlist configured the way
-production configures it with Telegram's ranges (no safeguard is switched off; the
-default, Telegram's ranges plus all of loopback, would admit every attacker here).
+production configures it with Telegram's ranges or its proxy's address (no safeguard is
+switched off; the default, Telegram's ranges plus all of loopback, would admit every
+attacker here).
 
 1. Quiet: `--runners` runners each ask a question, one after another; the time from
    the update being queued at "Telegram" to the answer reaching it.
@@ -292,7 +293,7 @@ def main() -> None:
     print(f"settings: the real process in webhook mode, production limits (at most 200 open connections, "
           f"50 per address, 10 s header and body timeouts), SQLite on disk; WEBHOOK_ALLOWED_NETWORKS="
           f"{ALLOWED_NETWORKS} (the emulator as Telegram, and the admitted attacker; production admits "
-          f"Telegram's ranges the same way); {args.connections} slowloris connections re-opened as soon as they "
+          f"Telegram's ranges, or its proxy's address, the same way); {args.connections} slowloris connections re-opened as soon as they "
           f"are closed, for {args.seconds:.0f} s per attack, in a process of their own; {args.runners} runners "
           f"asking one after another, quiet and in each attack (spread over it); load average {loadavg()}", flush=True)
     results: list[dict[str, Any]] = []

@@ -127,12 +127,18 @@ STACK_SECRET = "stack-secret-0123456789abcdef"
 def _caddyfile(port: int, upstreams: list[int]) -> str:
     """deploy/Caddyfile as compose runs it, with what only compose provides swapped in:
     the replicas' addresses (compose's service names do not resolve on the host
-    network) and a local name with Caddy's own CA instead of a public certificate."""
+    network), a local name with Caddy's own CA instead of a public certificate, and
+    loopback, where the emulator posts from, admitted in place of Telegram's ranges."""
     text = (ROOT / "deploy" / "Caddyfile").read_text()
     assert "{$DOMAIN} {" in text and "bot-a:8443 bot-b:8443" in text, "deploy/Caddyfile changed: update this test"
+    assert TELEGRAM_RANGES in text, "deploy/Caddyfile changed: update this test"
     site = "{\n\tskip_install_trust\n\tadmin off\n}\n" + f"https://localhost:{port} {{\n\ttls internal"
     return (text.replace("{$DOMAIN} {", site)
-            .replace("bot-a:8443 bot-b:8443", " ".join(f"127.0.0.1:{p}" for p in upstreams)))
+            .replace("bot-a:8443 bot-b:8443", " ".join(f"127.0.0.1:{p}" for p in upstreams))
+            .replace(TELEGRAM_RANGES, "remote_ip 127.0.0.0/8"))
+
+
+TELEGRAM_RANGES = "remote_ip 149.154.160.0/20 91.108.4.0/22"
 
 
 @pytest.fixture
@@ -175,6 +181,8 @@ def test_the_image_runs_the_compose_stack_on_postgresql(
             "DATABASE_URL": fresh_pg, "WEBHOOK_URL": f"https://localhost:{proxy_port}/telegram",
             "WEBHOOK_SECRET_TOKEN": STACK_SECRET, "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(webhook),
             "HEALTH_PORT": str(health), "LOG_FORMAT": "json", "REMINDER_SEND_RATE": "25",
+            # compose admits its own (private) network, where Caddy is; here Caddy is on loopback.
+            "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
         }
         command = ["podman", "run", "--rm", "--replace", "--name", f"stridecoach-{name}", "--network", "host",
                    *[arg for key, value in env.items() for arg in ("-e", f"{key}={value}")],
