@@ -9,7 +9,7 @@ import pytest
 
 from stridecoach.content.understanding import Command, default_understander
 from stridecoach.content.understanding.results import PauseSlots, ScheduleSlots
-from stridecoach.content.understanding.slots import pause_slots, schedule_slots
+from stridecoach.content.understanding.slots import pause_slots, schedule_slots, value_marks
 from stridecoach.domain.reminder_words import PauseRefused, PauseUntil, pause_for
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
@@ -91,3 +91,17 @@ def test_a_long_run_of_joins_is_read_in_one_pass() -> None:
     # 4,000 characters of commas after a day: an earlier pattern backtracked without end here.
     assert schedule_slots("remind me mon" + " , " * 1300 + "x") == ScheduleSlots(frozenset({MON}), None)
     assert schedule_slots("remind me mon" + " and " * 800 + "at 7pm") == ScheduleSlots(frozenset({MON}), time(19, 0))
+
+
+@pytest.mark.parametrize(
+    ("text", "marks"),
+    [
+        ("wed sat 1730", ["§d", "§t"]),
+        ("till next tuesday pls", ["§d", "§l"]),
+        ("mute notifs for a fortnight", ["§l"]),
+        ("how many sets of toe walking?", []),
+        ("10 reps with 8 kg", []),
+    ],
+)
+def test_value_marks_tell_the_models_what_the_grammar_found(text: str, marks: list[str]) -> None:
+    assert value_marks(text) == marks

@@ -26,7 +26,7 @@ from stridecoach.content.understanding.training import Models
 log = logging.getLogger(__name__)
 
 CACHE_ENV = "STRIDECOACH_MODEL_CACHE"  # a folder; "off" disables the cache
-_MODELS = ("topic", "flag", "control")
+_MODELS = ("topic", "flag", "control", "follows")
 KEEP = 4  # saved model files kept in the cache folder (one per data/code version)
 
 
@@ -97,6 +97,6 @@ def load(path: Path, vocabulary: Vocabulary) -> Models | None:
             log.warning("ignoring unreadable model file %s (%s); training instead", path, exc)
         return None
     return Models(
-        featurizer, Repairer(set(meta["known"])), vocabulary, linear["topic"], linear["flag"], linear["control"],
+        featurizer, Repairer(set(meta["known"])), vocabulary, linear["topic"], linear["flag"], linear["control"], linear["follows"],
         tuple(meta["pool_texts"]), tuple(meta["pool_labels"]),
     )

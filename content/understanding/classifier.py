@@ -72,3 +72,9 @@ def fit(x: csr_matrix, labels: list[str], *, c: float = DEFAULT_C, balanced: boo
         coef = np.ascontiguousarray(np.hstack([-coef / 2, coef / 2]))
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
     return LinearModel(classes, coef, intercept)
+
+
+def never(n_features: int, usual: str, rare: str) -> LinearModel:
+    """A model that always says ``usual``: for a class with no examples at all (a coach's
+    content trained without the labelled files has no follow-ups to learn from)."""
+    return LinearModel((rare, usual), np.zeros((n_features, 2)), np.array([-50.0, 0.0]))

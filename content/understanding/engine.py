@@ -36,7 +36,7 @@ from stridecoach.content.understanding.results import (
 )
 from stridecoach.content.understanding.slots import pause_slots, schedule_slots
 from stridecoach.content.understanding.text import fold, letters_share_non_latin, sentences
-from stridecoach.content.understanding.training import ASKED, NONE, OTHER, Models
+from stridecoach.content.understanding.training import ASKED, NONE, OTHER, YES, Models
 
 SMALL_TALK = ("greeting", "thanks")
 START = "start-session"
@@ -48,6 +48,7 @@ MAX_ALTERNATIVES = 3
 MAX_SENTENCES = 40
 LONG_MESSAGE_WORDS = 25  # longer messages also get a per-sentence topic reading
 SHORT_MESSAGE_WORDS = 8  # short messages lean on context and on rapidfuzz
+FOLLOWUP_WORDS = 16  # a follow-up ("is the back stuff meant to fix it or just stop it") is rarely longer
 FOREIGN_SHARE = 0.5  # share of another language's function words that means "not English"
 NON_LATIN_SHARE = 0.5
 FUZZY_CUTOFF = 60.0
@@ -70,6 +71,9 @@ class Params:
     sentence_flag_at: float = 0.6  # ... or one sentence of a longer message at or above this
     control_at: float = 0.5  # a session control at or above this probability
     context_bonus: float = 0.3  # added to the exercise or topic in context for short messages
+    # ... plus this much times the follow-up model's probability that the message only
+    # makes sense after the answer before it ("and how many sets?", "why though").
+    followup_bonus: float = 0.0
     injury_guard: float = 0.5  # share of flag_at at which pain words block a start
     # During a session a question the topic model cannot place ("how do I make it
     # harder?") is about the exercise in hand, unless out-of-scope is this likely.
@@ -98,6 +102,7 @@ class Signals:
     known_words: int  # words the models have seen: none means nothing to go on ("qwzx blorp")
     refers_back: bool = False  # "this one", "this exercise" (vocabulary.toml maps them to REFERENCE)
     named: frozenset[str] = frozenset()  # entries whose whole title the message contains
+    follows: float = 0.0  # probability that it follows up the answer before it
 
 
 class Understander:
@@ -113,6 +118,7 @@ class Understander:
         self._label_index = {c: i for i, c in enumerate(classes)}
         self._flag_none = models.flag.index(NONE)
         self._flag_urgent = models.flag.index("urgent")
+        self._follows_yes = models.follows.index(YES)
         # Control classes that are not controls: anything else, and a question mid-set.
         self._not_control = [models.control.index(c) for c in (OTHER, ASKED) if c in models.control.classes]
         # Title words per entry, to tell "this one" from "toe walking" (named by its title).
@@ -156,6 +162,7 @@ class Understander:
         return Signals(
             flag, flag_sentence, topic, self._fuzzy(words), m.control.proba(*vec), len(words), known,
             REFERENCE in words, frozenset(e for e, title in self._titles.items() if title <= set(words)),
+            float(m.follows.proba(*vec)[self._follows_yes]),
         )
 
     def _fuzzy(self, words: list[str]) -> np.ndarray:
@@ -250,11 +257,13 @@ class Understander:
 
     def label_scores(self, s: Signals, context: Context, p: Params) -> np.ndarray:
         scores = (1.0 - p.fuzzy_weight) * s.topic + p.fuzzy_weight * s.fuzzy
-        if s.n_words <= SHORT_MESSAGE_WORDS:
-            for entry in (context.exercise, context.last_topic):
-                if entry is not None and entry in self._label_index:
-                    scores[self._label_index[entry]] += p.context_bonus
-                    break
+        bonus = p.context_bonus if s.n_words <= SHORT_MESSAGE_WORDS else 0.0
+        if s.n_words <= FOLLOWUP_WORDS:
+            bonus += p.followup_bonus * s.follows
+        for entry in (context.exercise, context.last_topic):
+            if entry is not None and entry in self._label_index:
+                scores[self._label_index[entry]] += bonus
+                break
         return scores
 
     def _routine(self, text: str) -> str | None:

@@ -19,7 +19,7 @@ import re
 from stridecoach.content.understanding.results import PauseSlots, ScheduleSlots
 from stridecoach.content.understanding.timeparse import DAY_NAMES, parse_days, parse_time_of_day
 
-__all__ = ["pause_slots", "schedule_slots"]
+__all__ = ["pause_slots", "schedule_slots", "value_marks"]
 
 _GROUPS = r"every\s*day|daily|each day|week\s*days?|work(?:ing)?\s*days|week\s*ends?"
 _DAY_TOKEN = r"(?:" + "|".join(sorted(map(re.escape, DAY_NAMES), key=len, reverse=True)) + "|" + _GROUPS + r")"
@@ -115,3 +115,23 @@ def pause_slots(text: str, *, whole: bool = False) -> PauseSlots:
     if until["day"] == "tomorrow":
         return PauseSlots(days=1)
     return PauseSlots(until_weekday=DAY_NAMES[until["day"]])
+
+
+# Marks the models read beside the words: a message that names days, a time of day or a
+# pause's length says so to the classifier in one feature each, whatever the wording
+# ("wed sat 1730", "fri only, 6.30am", "till next tuesday"). The grammar finds the
+# values; the fitted models learn from the examples what they mean (a schedule, a
+# pause, or a story that happens to mention Monday). Single symbols: no character
+# n-gram of a real word is shared with them.
+DAYS_MARK, TIME_MARK, LENGTH_MARK = "§d", "§t", "§l"
+
+
+def value_marks(text: str) -> list[str]:
+    """The value marks of ``text``: days, a time of day, a pause's length (each at most once)."""
+    named = schedule_slots(text)
+    marks = [DAYS_MARK] if named.days else []
+    if named.at is not None:
+        marks.append(TIME_MARK)
+    if pause_slots(text).named:
+        marks.append(LENGTH_MARK)
+    return marks

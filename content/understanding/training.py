@@ -4,7 +4,9 @@ Three linear models learn from the same normalised text:
 
 - ``topic``: every content entry, every command intent and "out-of-scope";
 - ``flag``: "none", "professional" or "urgent" (red flags);
-- ``control``: each session control, or "other" (read only during a session).
+- ``control``: each session control, or "other" (read only during a session);
+- ``follows``: "yes" for a message that only makes sense after the answer before it
+  ("and how many sets?", "why though"), "no" for one that stands alone.
 
 Content phrasings, titles and the TOML examples are always trained on; the
 labelled JSONL files are what cross-validation holds out, one file at a time.
@@ -21,10 +23,12 @@ from stridecoach.content.understanding.features import Featurizer
 from stridecoach.content.understanding.knowledge import (
     ANSWERABLE_KINDS, LOAD_CONTROL, OUT_OF_SCOPE, Knowledge, Labelled,
 )
+from stridecoach.content.understanding.slots import value_marks
 from stridecoach.content.understanding.text import Repairer, Vocabulary, canonical_words
 
 NONE = "none"
 OTHER = "other"
+YES, NO = "yes", "no"
 # The control model's class for a question asked mid-set ("how many reps?"): not a
 # control, and its own class so that balancing weighs it like one (inside OTHER
 # it would be a handful of rows among thousands).
@@ -37,6 +41,7 @@ class Row:
     topic: str | None  # label for the topic model, None: not a topic example
     flag: str  # none / professional / urgent
     control: str  # a control, or "other"
+    follows: str = NO  # YES: a follow-up to the answer before it
 
 
 def topic_label(line: Labelled) -> str | None:
@@ -56,7 +61,7 @@ def labelled_row(line: Labelled) -> Row:
     if line.kind == "session" and line.control:
         control = "done" if line.control == LOAD_CONTROL else line.control
     flag = (line.tier or "professional") if line.kind == "safety" else NONE
-    return Row(line.text, topic_label(line), flag, control)
+    return Row(line.text, topic_label(line), flag, control, YES if line.kind == "followup" else NO)
 
 
 def base_rows(library: Library, knowledge: Knowledge) -> list[Row]:
@@ -85,12 +90,13 @@ class Models:
     topic: classifier.LinearModel
     flag: classifier.LinearModel
     control: classifier.LinearModel
+    follows: classifier.LinearModel
     # rapidfuzz's pool: (canonical text, topic label) of every short topic example
     pool_texts: tuple[str, ...]
     pool_labels: tuple[str, ...]
 
     def words(self, text: str) -> list[str]:
-        return self.repairer.words(canonical_words(text, self.vocabulary))
+        return self.repairer.words(canonical_words(text, self.vocabulary)) + value_marks(text)
 
 
 MAX_POOL_WORDS = 12  # rapidfuzz compares short texts only (phrasings, not stories)
@@ -99,7 +105,7 @@ MAX_POOL_WORDS = 12  # rapidfuzz compares short texts only (phrasings, not stori
 def train(rows: Iterable[Row], vocabulary: Vocabulary) -> Models:
     """Fit the featurizer and the three models on ``rows`` (deterministic)."""
     rows = list(rows)
-    docs = [canonical_words(r.text, vocabulary) for r in rows]
+    docs = [canonical_words(r.text, vocabulary) + value_marks(r.text) for r in rows]
     known = {w for d in docs for w in d}
     featurizer = Featurizer.fit(docs)
     x = featurizer.matrix(docs)
@@ -109,8 +115,14 @@ def train(rows: Iterable[Row], vocabulary: Vocabulary) -> Models:
     # Balanced: each control has a few dozen examples among thousands of other rows;
     # unweighted, the model almost never dares to call one (held-out recall ~45%).
     control = classifier.fit(x, [r.control for r in rows], balanced=True)
+    # Balanced too: follow-ups are a few hundred of thousands of rows.
+    follow_labels = [r.follows for r in rows]
+    follows = (
+        classifier.fit(x, follow_labels, balanced=True) if YES in follow_labels
+        else classifier.never(x.shape[1], NO, YES)
+    )
     pool = sorted({(" ".join(docs[i]), rows[i].topic or "") for i in topic_idx if 0 < len(docs[i]) <= MAX_POOL_WORDS})
     return Models(
-        featurizer, Repairer(known), vocabulary, topic, flag, control,
+        featurizer, Repairer(known), vocabulary, topic, flag, control, follows,
         tuple(t for t, _ in pool), tuple(label for _, label in pool),
     )
