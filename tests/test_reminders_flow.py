@@ -590,6 +590,18 @@ async def test_free_wording_pauses_through_the_understanding_step(
     assert stored(services).paused_until is not None  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(("text", "mask", "at"), [("mon wed at 1900", 0b101, "19:00"), ("every weekday 0630", 0b11111, "06:30")])
+async def test_a_terse_days_and_time_message_sets_the_schedule(
+    bot: BotHarness, services: Services, text: str, mask: int, at: str
+) -> None:
+    # No verb at all: the models read the marks the grammar leaves (days, a time) as a schedule.
+    await schedule(bot, zone="Berlin")
+    [saved] = await bot.send(RUNNER, text)
+    assert "Europe/Berlin" in saved.text
+    row = stored(services)
+    assert row is not None and row.days_mask == mask and row.local_time == at
+
+
 async def test_free_wording_for_years_is_refused_not_taken_as_a_plain_pause(
     bot: BotHarness, services: Services
 ) -> None:

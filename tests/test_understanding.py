@@ -193,6 +193,23 @@ def test_a_follow_up_refers_to_the_topic_answered_last(u: Understander) -> None:
     assert isinstance(result, Question) and result.entry_id == "jump-rope", result
 
 
+@pytest.mark.parametrize(
+    ("text", "last"),
+    [("how long should i stay down", "hollow-body-hold"), ("is once a week enough for that", "calf-routine")],
+)
+def test_a_follow_up_without_its_subject_is_read_with_the_last_answer(u: Understander, text: str, last: str) -> None:
+    # Nothing in these names an exercise or topic: the follow-up model recognises a
+    # message that only makes sense after the answer before it.
+    result = u.understand(text, Context(last_topic=last))
+    assert isinstance(result, Question) and result.entry_id == last, result
+    assert not (isinstance(alone := u.understand(text), Question) and alone.entry_id == last and alone.decision == "answer")
+
+
+def test_a_question_that_stands_alone_is_not_pulled_to_the_last_answer(u: Understander) -> None:
+    result = u.understand("why do weak calves lead to shin splints?", Context(last_topic="hollow-body-hold"))
+    assert isinstance(result, Question) and result.entry_id == "why-calf-strength", result
+
+
 # -- odd input -------------------------------------------------------------------
 
 
