@@ -212,3 +212,42 @@ def test_client_ip_reads_what_sockets_report() -> None:
     assert client_ip(("::ffff:91.108.4.9", 443, 0, 0)) == ip_address("91.108.4.9")
     assert client_ip(("fe80::1%lo", 443, 0, 1)) is not None
     assert client_ip("") is None and client_ip(("not an address", 1)) is None
+
+
+# ---------------------------------------------------------------------- the real process
+
+
+@pytest.mark.e2e
+def test_the_real_process_admits_only_its_allowlist(tmp_path: Path) -> None:
+    """`stridecoach run --webhook` with WEBHOOK_ALLOWED_NETWORKS=127.0.0.1/32: the emulator
+    (Telegram, on 127.0.0.1) is answered; a stranger on 127.0.0.2 posting an update with
+    the right secret gets no answer and the bot does nothing with it."""
+    import socket as sockets
+
+    from stridecoach.bot.testing.emulator import Emulator
+    from tests.test_e2e import BotProcess, bot_env, say
+
+    port = free_port()
+    with Emulator(token=TOKEN) as emulator:
+        env = bot_env(emulator, tmp_path / "hook.db", WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+                      WEBHOOK_PORT=str(port), WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_SECRET_TOKEN=SECRET,
+                      WEBHOOK_ALLOWED_NETWORKS=f"{TELEGRAM}/32")
+        bot = BotProcess([sys.executable, "-m", "stridecoach", "run", "--webhook"], env, tmp_path)
+        bot.start()
+        try:
+            emulator.wait_for(lambda: emulator.telegram.webhook_url, 20, "setWebhook")
+            forged = _update_request(emulator.telegram, OTHER_RUNNER, "/start")
+            for _ in range(3):
+                with sockets.create_connection(("127.0.0.1", port), timeout=60, source_address=(STRANGER, 0)) as s:
+                    try:
+                        s.sendall(forged)
+                        assert s.recv(1024) == b""  # closed without a byte of answer
+                    except ConnectionResetError:
+                        pass  # or reset
+            say(emulator, "/start", "StrideCoach", user=RUNNER)
+            assert bot.terminate() == 0
+        finally:
+            bot.kill()
+        assert emulator.messages(OTHER_RUNNER) == []
+    log = bot.log()
+    assert "outside WEBHOOK_ALLOWED_NETWORKS (the last from 127.0.0.2)" in log
