@@ -22,6 +22,16 @@ A crash loses only what was queued (the outbox's and the inbox's restart rules
 cover it: a reply may go out once more, an update may be handled again and
 change nothing).
 
+SQLite copies its write-ahead log into the database file (a checkpoint, with an
+fsync) inside whichever commit crosses 1,000 pages: that commit, on the event
+loop's thread, then took up to a second on a busy machine and every runner waited.
+A `Database` on a SQLite file turns that off and checkpoints in a thread of its own
+(`Checkpointer`, PASSIVE: it never waits for a writer and a writer never waits
+for it; the fsync releases the GIL). When the log still grows past
+`Checkpointer.restart_pages` (writes never paused long enough for a passive
+checkpoint to finish), one RESTART checkpoint waits for a gap between writers and
+starts the log over.
+
 Nothing in the storage layer relies on a driver's `rowcount` after an INSERT:
 idempotent inserts use `INSERT ... ON CONFLICT DO NOTHING RETURNING` and count
 the rows that come back (psycopg 3 reports -1 where sqlite3 reports 0 or 1).
@@ -32,6 +42,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -83,6 +95,11 @@ class Database:
         self.engine = make_engine(self.url, options or DatabaseOptions())
         # Statements written behind, applied first by the next unit of work (SQLite only).
         self._behind: list[tuple[Executable, dict[str, Any]]] = []
+        self.checkpointer: Checkpointer | None = None
+        path = sqlite_file(self.url)
+        if path is not None:
+            _checkpoint_off_the_loop(self.engine)
+            self.checkpointer = Checkpointer(path)
 
     @property
     def writes_behind(self) -> bool:
@@ -145,7 +162,65 @@ class Database:
                 self.flush_behind()
             except Exception:  # closing anyway; the restart rules cover what is lost
                 log.exception("database: %d write(s) queued behind could not be applied", len(self._behind))
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.engine.dispose()
+
+
+class Checkpointer:
+    """Copies SQLite's write-ahead log into the database file from a thread of its own.
+
+    Every `every` seconds a PASSIVE checkpoint (never waits, never blocks a writer);
+    when the log has grown past `restart_pages` anyway, a RESTART checkpoint, which
+    waits up to `wait_ms` for a gap between writers and starts the log over.
+    """
+
+    def __init__(self, path: str, *, every: float = 0.5, restart_pages: int = 16_384, wait_ms: int = 200) -> None:
+        self.path, self.every, self.restart_pages, self.wait_ms = path, every, restart_pages, wait_ms
+        self.checkpoints = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=10)
+
+    def checkpoint(self, connection: sqlite3.Connection) -> None:
+        """One round: PASSIVE, then RESTART if the log is still long."""
+        _busy, log_pages, _copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if log_pages >= self.restart_pages:
+            connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        self.checkpoints += 1
+
+    def _run(self) -> None:
+        connection: sqlite3.Connection | None = None
+        while not self._stop.wait(self.every):
+            try:
+                if connection is None:
+                    connection = sqlite3.connect(self.path, timeout=self.wait_ms / 1000, isolation_level=None)
+                self.checkpoint(connection)
+            except sqlite3.Error as exc:  # busy, or the file is gone (a test's temp dir): next round
+                log.debug("database: checkpoint skipped (%s)", exc)
+        if connection is not None:
+            connection.close()
+
+
+def sqlite_file(url: str) -> str | None:
+    """The file a SQLite URL names (None: not SQLite, or in memory)."""
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    return database if database and database != ":memory:" else None
+
+
+def _checkpoint_off_the_loop(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer's thread does it
+        cursor.close()
 
 
 def _apply(session: Session, behind: list[tuple[Executable, dict[str, Any]]]) -> None:

@@ -94,3 +94,35 @@ async def test_a_reply_sent_before_a_clean_stop_is_not_sent_again_after_the_rest
             assert "Set 3 of" in bot.last_text(RUNNER)
     finally:
         restarted.db.close()
+
+
+def test_a_commit_never_checkpoints_the_log_the_checkpointer_does(db: Database) -> None:
+    """SQLite's own checkpoint ran inside the commit that crossed 1,000 pages, on the event
+    loop (an fsync: up to a second on a busy machine); here commits only append to the log."""
+    _needs_sqlite(db)
+    import os
+    import sqlite3
+
+    checkpointer = db.checkpointer
+    assert checkpointer is not None
+    checkpointer.stop()  # this test drives the rounds itself
+    path = checkpointer.path
+    clock = FakeClock()
+    with db.session() as session:  # about 1,500 pages in one go
+        for n in range(1500):
+            outbox_store.record(session, runner_id=RUNNER, chat_id=RUNNER, session_id=None, update_id=None,
+                                text=f"{n} " + "x" * 3000, keyboard=None, now=clock())
+    _record(db, clock)  # a commit past 1,000 pages: SQLite's default would checkpoint in it
+    assert os.path.getsize(path) < 1000 * 4096  # still all in the log
+
+    own = sqlite3.connect(path, isolation_level=None)
+    try:
+        checkpointer.restart_pages = 100  # the log is longer: start it over
+        checkpointer.checkpoint(own)
+        assert os.path.getsize(path) > 1000 * 4096  # copied into the database file
+        _record(db, clock)  # the next writer starts at the head of the log
+        _busy, log_pages, copied = own.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert log_pages < 10 and copied == log_pages
+        assert own.execute("SELECT COUNT(*) FROM outbox_message").fetchone()[0] == 1502
+    finally:
+        own.close()
