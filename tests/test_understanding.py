@@ -210,6 +210,14 @@ def test_a_question_that_stands_alone_is_not_pulled_to_the_last_answer(u: Unders
     assert isinstance(result, Question) and result.entry_id == "why-calf-strength", result
 
 
+@pytest.mark.parametrize("text", ["ok", "ok!", "is it ok", "ok and then?", "alright", "yes", "no", "got it", "hmm"])
+def test_the_short_replies_of_any_chat_raise_no_alarm_and_start_nothing(u: Understander, text: str) -> None:
+    # A lone "ok" once leaned on the "ok" of "is it ok to take ibuprofen" and was sent to a professional.
+    for context in (Context(), Context(last_topic="jump-rope"), IN_SESSION):
+        result = u.understand(text, context)
+        assert not isinstance(result, (RedFlag, Command)), (text, context, result)
+
+
 # -- odd input -------------------------------------------------------------------
 
 

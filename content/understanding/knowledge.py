@@ -180,6 +180,7 @@ def load_knowledge(data_dir: Path, library: Library) -> Knowledge:
     red_flags = {t: _strings(folder / "red_flags.toml", f"{t}.examples", flags_raw.get(t, {}).get("examples")) for t in TIERS}
     benign = _strings(folder / "red_flags.toml", "benign.examples", flags_raw.get("benign", {}).get("examples"))
     benign += _strings(folder / "red_flags.toml", "benign.more", flags_raw.get("benign", {}).get("more", []))
+    benign += _strings(folder / "red_flags.toml", "benign.replies", flags_raw.get("benign", {}).get("replies", []))
     oos_path = folder / "out_of_scope.toml"
     out_of_scope = _strings(oos_path, "examples", _read_toml(oos_path).get("examples"))
     labelled: list[Labelled] = []
