@@ -40,7 +40,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from stridecoach.bot import outbox
 from stridecoach.bot.budgets import BROADCAST_RATE, ChatBudgets, Clock
@@ -56,7 +56,7 @@ from stridecoach.bot.handlers import (
     timed_work,
 )
 from stridecoach.bot.handlers.chat_filters import PRIVATE, PRIVATE_MESSAGE
-from stridecoach.bot.inbox import Inbox, InboxProcessor
+from stridecoach.bot.inbox import Inbox, InboxProcessor, RawUpdates
 from stridecoach.bot.services import BotApplication, BotContext, IntentHandler, Routes, Services, TextClaimer
 from stridecoach.bot.settings import Settings
 from stridecoach.bot.ui import common as ui
@@ -210,8 +210,13 @@ def build_application(
     if settings.telegram_api_file_url:
         builder = builder.base_file_url(settings.telegram_api_file_url)
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(request)
+    # getUpdates through a request that keeps the JSON Telegram sent, for the inbox to store
+    # (PTB's default for getUpdates otherwise: one HTTP connection).
+    raw_updates = RawUpdates(request if request is not None else HTTPXRequest(connection_pool_size=1))
+    builder = builder.get_updates_request(raw_updates)
     application: BotApplication = builder.build()
+    application.bot_data["raw_updates"] = raw_updates
     application.bot_data["services"] = services
     application.bot_data["routes"] = ROUTES
     application.bot_data["inbox"] = inbox

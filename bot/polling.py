@@ -17,7 +17,7 @@ from typing import Any
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from stridecoach.bot.inbox import inbox_of
+from stridecoach.bot.inbox import inbox_of, raw_updates_of
 from stridecoach.bot.receivers import MAX_RETRY_DELAY_SECONDS, retrying
 from stridecoach.bot.retry_after import retry_after_seconds
 
@@ -57,6 +57,7 @@ class PollingReceiver:
 
     async def _poll(self, application: Any) -> None:
         inbox = inbox_of(application)
+        raw = raw_updates_of(application)
         offset = 0
         delay = 1.0
         while True:
@@ -77,8 +78,12 @@ class PollingReceiver:
             delay = 1.0
             if not updates:
                 continue
-            try:
-                await inbox.accept(application, updates)  # durable before the next offset confirms them
+            try:  # durable before the next offset confirms them
+                payloads = raw.take(updates) if raw is not None else None
+                if payloads is None:
+                    await inbox.accept(application, updates)
+                else:  # the JSON as Telegram sent it (bot/inbox.py RawUpdates)
+                    await inbox.accept_payloads(application, payloads, updates)
             except Exception:  # the database refused: keep the offset, Telegram keeps the batch
                 log.exception("inbox: could not store %d update(s); fetching them again", len(updates))
                 await asyncio.sleep(delay)

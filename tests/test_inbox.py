@@ -111,6 +111,33 @@ async def test_a_done_is_marked_handled_in_the_unit_of_work_that_records_it(
     assert all(handled for _, handled in _inbox_rows(services))
 
 
+async def test_polling_stores_each_update_as_the_json_telegram_sent(services: Services) -> None:
+    """The inbox keeps Telegram's own JSON (bot/inbox.py RawUpdates), not PTB's objects
+    turned back into JSON; a field PTB does not know yet is kept as sent."""
+    import json
+
+    from stridecoach.bot.polling import PollingReceiver
+
+    from stridecoach.bot.testing.harness import VirtualClock
+
+    fake = FakeTelegram(clock=VirtualClock())  # its latency passes on a virtual clock
+    app = build_application(services, request=FakeRequest(fake), telegram_clock=fake.clock)
+    payloads = [fake.make_text_update(RUNNER, "/start"), fake.make_text_update(RUNNER + 1, "/help")]
+    payloads[1]["message"]["a_field_from_a_newer_bot_api"] = {"kept": True}
+    fake.pending_updates.extend(payloads)
+    receiver = PollingReceiver(poll_timeout=0)
+    async with app:
+        await app.start()
+        await receiver.start(app)
+        await _until(lambda: [handled for _, handled in _inbox_rows(services)] == [True, True])
+        await receiver.stop(app)
+        await app.stop()
+    with services.db.engine.connect() as conn:
+        stored = [str(p) for (p,) in conn.exec_driver_sql("SELECT payload FROM inbox_update ORDER BY update_id")]
+    assert stored == [json.dumps(p) for p in payloads]
+    assert "StrideCoach" in fake.last(RUNNER).text  # and they were handled from it
+
+
 async def _until(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
     # The deadline only stops a broken run: on a loaded 2-core machine the inbox's
     # threads took over 5 s (CI runs beside other work).
