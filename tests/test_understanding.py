@@ -87,6 +87,8 @@ def test_imperatives_start_a_session(u: Understander, text: str, routine: str | 
         "chest feels tight and heavy when i run up hills",
         "since my back went i can't hold my pee",
         "my foot suddenly flops and drags when i walk",
+        "feeling lightheaded, had to sit down on the floor",  # near-fainting (red-flags.md)
+        "got really dizzy on the last set",
     ],
 )
 def test_emergency_signs_are_urgent(u: Understander, text: str) -> None:
@@ -195,7 +197,7 @@ def test_a_follow_up_refers_to_the_topic_answered_last(u: Understander) -> None:
 
 @pytest.mark.parametrize(
     ("text", "last"),
-    [("how long should i stay down", "hollow-body-hold"), ("is once a week enough for that", "calf-routine")],
+    [("how long should i stay down", "hollow-body-hold"), ("so what do i do about it", "hip-flexors-and-sitting")],
 )
 def test_a_follow_up_without_its_subject_is_read_with_the_last_answer(u: Understander, text: str, last: str) -> None:
     # Nothing in these names an exercise or topic: the follow-up model recognises a
