@@ -117,25 +117,26 @@ class StageProfile:
         fake._api_getUpdates = get_updates
 
     def _wrap_inbox(self, app: Any) -> None:
+        """`accept_payloads` stores every batch (`accept`, the webhook and long polling all call it)."""
         inbox = app.bot_data["inbox"]
-        original = inbox.accept
+        original = inbox.accept_payloads
 
-        async def accept(application: Any, updates: Any) -> int:
+        async def accept_payloads(application: Any, payloads: Any, updates: Any = None) -> int:
             start = time.perf_counter()
             if self._last_stored is not None:
                 self.poll_gap_s.append(start - self._last_stored)
-            for update in updates:
-                self.polled.setdefault(update.update_id, start)
-            result: int = await original(application, updates)
+            for update_id, _ in payloads:
+                self.polled.setdefault(update_id, start)
+            result: int = await original(application, payloads, updates)
             end = time.perf_counter()
             self._last_stored = end
             self.accept_s.append(end - start)
-            self.batches.append(len(updates))
-            for update in updates:
-                self.queued.setdefault(update.update_id, end)
+            self.batches.append(len(payloads))
+            for update_id, _ in payloads:
+                self.queued.setdefault(update_id, end)
             return result
 
-        inbox.accept = accept
+        inbox.accept_payloads = accept_payloads
 
     def _wrap_processor(self, app: Any) -> None:
         inner = app.update_processor.inner
