@@ -27,10 +27,12 @@ fsync) inside whichever commit crosses 1,000 pages: that commit, on the event
 loop's thread, then took up to a second on a busy machine and every runner waited.
 A `Database` on a SQLite file turns that off and checkpoints in a thread of its own
 (`Checkpointer`, PASSIVE: it never waits for a writer and a writer never waits
-for it; the fsync releases the GIL). When the log still grows past
-`Checkpointer.restart_pages` (writes never paused long enough for a passive
-checkpoint to finish), one RESTART checkpoint waits for a gap between writers and
-starts the log over.
+for it; the fsync releases the GIL). Under steady writes a passive checkpoint
+rarely finishes before the next commit, so the log is not started over and grows;
+past `Checkpointer.restart_pages` (64 MB) a RESTART checkpoint waits for a gap
+between writers (up to 200 ms), holds new writers back while it finishes and
+starts the log over: one short stall per 64 MB of log instead of one per 4 MB.
+(Measured: 15,600 commits in 20 s, the log stayed at 71-77 MB.)
 
 Nothing in the storage layer relies on a driver's `rowcount` after an INSERT:
 idempotent inserts use `INSERT ... ON CONFLICT DO NOTHING RETURNING` and count
@@ -172,7 +174,8 @@ class Checkpointer:
 
     Every `every` seconds a PASSIVE checkpoint (never waits, never blocks a writer);
     when the log has grown past `restart_pages` anyway, a RESTART checkpoint, which
-    waits up to `wait_ms` for a gap between writers and starts the log over.
+    waits up to `wait_ms` for a gap between writers, holds new writers back while it
+    finishes, and starts the log over.
     """
 
     def __init__(self, path: str, *, every: float = 0.5, restart_pages: int = 16_384, wait_ms: int = 200) -> None:
