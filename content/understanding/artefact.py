@@ -87,7 +87,8 @@ def load(path: Path, vocabulary: Vocabulary) -> Models | None:
             linear = {
                 name: LinearModel(
                     tuple(meta[f"{name}_classes"]),
-                    np.ascontiguousarray(data[f"{name}_coef"], dtype=np.float64),
+                    # kept in float32 as saved: half the memory (7 MB), the same decisions
+                    np.ascontiguousarray(data[f"{name}_coef"], dtype=np.float32),
                     data[f"{name}_intercept"],
                 )
                 for name in _MODELS

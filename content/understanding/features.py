@@ -9,13 +9,17 @@ and serving can never disagree.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import math
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
-from scipy.sparse import csr_matrix
+
+if TYPE_CHECKING:  # scipy is imported to train only: about 19 MB a serving process does without
+    from scipy.sparse import csr_matrix
 
 CHAR_MIN, CHAR_MAX = 3, 5  # character n-grams within a word: typo-tolerant evidence
 CHAR_WEIGHT = 0.6  # character evidence counts a little less than whole words
@@ -111,6 +115,8 @@ class Featurizer:
         return self.weigh(self.counts(words))
 
     def matrix(self, docs: list[list[str]]) -> csr_matrix:
+        from scipy.sparse import csr_matrix  # training only (see the import at the top)
+
         rows, cols, data = [], [], []
         for r, words in enumerate(docs):
             idx, val = self.vector(words)
