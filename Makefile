@@ -74,6 +74,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_qa.py
 	$(BIN)/python benchmarks/bench_sessions.py
 	$(BIN)/python benchmarks/bench_reminders.py
+	$(BIN)/python benchmarks/idle_memory.py
 
 # Builds the Docker image with podman and runs the end-to-end scenario against it (not in CI).
 container-e2e: $(VENV)/.installed-test
