@@ -220,6 +220,15 @@ def test_the_short_replies_of_any_chat_raise_no_alarm_and_start_nothing(u: Under
         assert not isinstance(result, (RedFlag, Command)), (text, context, result)
 
 
+@pytest.mark.parametrize("text", ["can't believe it", "feeling great today", "this is fun", "omg so hard"])
+def test_chatter_mid_set_neither_alarms_nor_ends_or_skips_the_session(u: Understander, text: str) -> None:
+    # "can't believe it" once read as urgent (the "can't" of "can't control my bladder"),
+    # "feeling great today" as "stop".
+    result = u.understand(text, IN_SESSION)
+    assert not isinstance(result, RedFlag), result
+    assert not (isinstance(result, SessionControl) and result.action in ("stop", "skip-set", "skip-exercise", "back", "undo"))
+
+
 # -- odd input -------------------------------------------------------------------
 
 
