@@ -7,10 +7,9 @@ tenth of a millisecond.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 

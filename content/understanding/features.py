@@ -9,12 +9,11 @@ and serving can never disagree.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import math
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 

@@ -1,6 +1,7 @@
-"""Which examples teach which model, and fitting the three models.
+"""Which examples teach which model, and fitting the four models.
 
-Three linear models learn from the same normalised text:
+Four linear models learn from the same normalised text (plus the value marks of
+``slots.value_marks``: days, a time of day, a pause's length):
 
 - ``topic``: every content entry, every command intent and "out-of-scope";
 - ``flag``: "none", "professional" or "urgent" (red flags);
