@@ -97,6 +97,10 @@ class Database:
         self.engine = make_engine(self.url, options or DatabaseOptions())
         # Statements written behind, applied first by the next unit of work (SQLite only).
         self._behind: list[tuple[Executable, dict[str, Any]]] = []
+        # Units of work also run in worker threads on SQLite (/export, /healthz, reminder
+        # claims): taking the queue and adding to it must not interleave, or a write added
+        # between a worker's read of the list and its swap would be neither applied nor kept.
+        self._behind_lock = threading.Lock()
         self.checkpointer: Checkpointer | None = None
         path = sqlite_file(self.url)
         if path is not None:
@@ -119,7 +123,8 @@ class Database:
         """
         if not self.writes_behind:
             raise RuntimeError("write_behind is for SQLite; commit the write instead")
-        self._behind.append((statement, params))
+        with self._behind_lock:
+            self._behind.append((statement, params))
 
     @property
     def behind(self) -> int:
@@ -147,7 +152,8 @@ class Database:
     def session(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back on any exception."""
         with Session(self.engine, expire_on_commit=False) as session:
-            behind, self._behind = self._behind, []
+            with self._behind_lock:
+                behind, self._behind = self._behind, []
             try:
                 if behind:
                     _apply(session, behind)
@@ -155,7 +161,8 @@ class Database:
                 session.commit()
             except BaseException:
                 session.rollback()
-                self._behind[:0] = behind  # not written: the next unit of work takes them
+                with self._behind_lock:
+                    self._behind[:0] = behind  # not written: the next unit of work takes them
                 raise
 
     def close(self) -> None:
