@@ -111,18 +111,6 @@ def pause_words(text: str) -> PauseWords | None:
     return PauseWords(named, rest) if named.named else None
 
 
-def parse_pause(text: str, today: date) -> PauseUntil | PauseRefused | None:
-    """``pause_words`` within the bot's limits, from the runner's local date ``today``.
-
-    Returns:
-        ``PauseUntil`` with the local date reminders resume; ``PauseRefused``
-        for a pause that names a length the bot will not take (over
-        MAX_PAUSE_DAYS, zero); ``None`` when the text is not a timed pause.
-    """
-    words = pause_words(text)
-    return None if words is None else pause_for(today, typed=words.typed, named=words.slots)
-
-
 def pause_for(today: date, *, typed: str, named: PauseSlots) -> PauseUntil | PauseRefused:
     """The pause a length or an end day asks for, within the bot's limits.
 

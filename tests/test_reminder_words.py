@@ -13,11 +13,18 @@ from stridecoach.domain.reminder_words import (
     RemindAt,
     RemindRefused,
     in_quiet_hours,
-    parse_pause,
+    pause_for,
+    pause_words,
     parse_remind_request,
 )
 
 WEDNESDAY = date(2026, 3, 4)
+
+
+def parse_pause(text: str, today: date) -> PauseUntil | PauseRefused | None:
+    """What the reminders handler does with the words: the pause they name, within the limits."""
+    words = pause_words(text)
+    return None if words is None else pause_for(today, typed=words.typed, named=words.slots)
 
 
 @pytest.mark.parametrize(
