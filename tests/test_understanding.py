@@ -212,7 +212,8 @@ def test_a_question_that_stands_alone_is_not_pulled_to_the_last_answer(u: Unders
     assert isinstance(result, Question) and result.entry_id == "why-calf-strength", result
 
 
-@pytest.mark.parametrize("text", ["ok", "ok!", "is it ok", "ok and then?", "alright", "yes", "no", "got it", "hmm"])
+# "ok" is the reported bug; the others are worded unlike any example the models train on.
+@pytest.mark.parametrize("text", ["ok", "okay then", "is this ok", "aight", "yea", "nah mate", "got ya", "hmmm"])
 def test_the_short_replies_of_any_chat_raise_no_alarm_and_start_nothing(u: Understander, text: str) -> None:
     # A lone "ok" once leaned on the "ok" of "is it ok to take ibuprofen" and was sent to a professional.
     for context in (Context(), Context(last_topic="jump-rope"), IN_SESSION):
@@ -220,13 +221,25 @@ def test_the_short_replies_of_any_chat_raise_no_alarm_and_start_nothing(u: Under
         assert not isinstance(result, (RedFlag, Command)), (text, context, result)
 
 
-@pytest.mark.parametrize("text", ["can't believe it", "feeling great today", "this is fun", "omg so hard"])
+@pytest.mark.parametrize(
+    "text", ["i can't believe it's friday", "feeling awesome today", "this is actually fun", "omg so hard"]
+)
 def test_chatter_mid_set_neither_alarms_nor_ends_or_skips_the_session(u: Understander, text: str) -> None:
     # "can't believe it" once read as urgent (the "can't" of "can't control my bladder"),
-    # "feeling great today" as "stop".
+    # "feeling great today" as "stop"; worded here unlike the examples that fixed them.
     result = u.understand(text, IN_SESSION)
     assert not isinstance(result, RedFlag), result
     assert not (isinstance(result, SessionControl) and result.action in ("stop", "skip-set", "skip-exercise", "back", "undo"))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known bug: a message of function words only leans on them; 'and' is weighted toward "
+    "urgent (red flags list symptoms joined by 'and'), so 'ok and?' is called urgent. The fix "
+    "belongs in the mechanism (function words out of the red-flag model, or a red flag needs a "
+    "content word), not in more examples"))
+@pytest.mark.parametrize("text", ["ok and?", "and?"])
+def test_a_bare_conjunction_raises_no_alarm(u: Understander, text: str) -> None:
+    assert not isinstance(u.understand(text), RedFlag)
 
 
 # -- odd input -------------------------------------------------------------------
