@@ -235,8 +235,7 @@ def test_chatter_mid_set_neither_alarms_nor_ends_or_skips_the_session(u: Underst
 @pytest.mark.xfail(strict=True, reason=(
     "known bug: a message of function words only leans on them; 'and' is weighted toward "
     "urgent (red flags list symptoms joined by 'and'), so 'ok and?' is called urgent. The fix "
-    "belongs in the mechanism (function words out of the red-flag model, or a red flag needs a "
-    "content word), not in more examples"))
+    "belongs in the mechanism, not in more examples (docs/understanding.md: what was tried)"))
 @pytest.mark.parametrize("text", ["ok and?", "and?"])
 def test_a_bare_conjunction_raises_no_alarm(u: Understander, text: str) -> None:
     assert not isinstance(u.understand(text), RedFlag)
