@@ -23,6 +23,12 @@ is *queued in memory*, so a crash loses whatever was queued. Here:
    outbox (a guided session's "done") marks the update handled *in that unit of
    work* (`settle`): one commit per update instead of two. After a crash such an
    update is not replayed; the outbox sends its reply (bot/outbox.py).
+5. In webhook mode a button press is answered (its spinner stopped) in the
+   webhook's own HTTP answer once it is stored (bot/webhook.py). The webhook notes
+   the callback query here (`answering_in_webhook`); `InboxProcessor` tells the
+   handlers (`answered_in_webhook`) so they do not answer a second time, which
+   Telegram refuses. An update queued again after a restart (`resume`) was not
+   noted by this process: its handler answers as in polling mode.
 """
 
 from __future__ import annotations
@@ -48,6 +54,10 @@ log = logging.getLogger(__name__)
 # Handled updates are kept this long to recognise Telegram's redeliveries (24 h at most).
 KEEP_HANDLED = timedelta(hours=48)
 PRUNE_EVERY = 1000  # handled updates between two prunes
+# Callback queries answered in a webhook's answer, waiting for their handler. An entry
+# is taken when the handling starts; one never taken (a redelivery of an update already
+# handled) is forgotten after this many newer ones, so memory stays bounded.
+WEBHOOK_ANSWERS_KEPT = 10_000
 
 
 class Inbox:
@@ -56,6 +66,28 @@ class Inbox:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._marked = 0
+        self._webhook_answers: dict[str, None] = {}  # callback query ids, oldest first
+
+    def answering_in_webhook(self, query_id: str) -> None:
+        """The webhook will answer callback query `query_id` in its HTTP answer (bot/webhook.py)."""
+        self._webhook_answers[query_id] = None
+        if len(self._webhook_answers) > WEBHOOK_ANSWERS_KEPT:
+            del self._webhook_answers[next(iter(self._webhook_answers))]
+
+    def not_answering_in_webhook(self, query_id: str) -> None:
+        """The webhook could not store the update and will not answer it after all."""
+        self._webhook_answers.pop(query_id, None)
+
+    def take_webhook_answer(self, update: Update) -> bool:
+        """Was `update`'s callback query answered by the webhook? Asked once, when its handling starts."""
+        query = update.callback_query
+        if query is None or not self._webhook_answers:
+            return False
+        try:
+            del self._webhook_answers[query.id]
+        except KeyError:
+            return False
+        return True
 
     async def accept(self, application: Any, updates: Sequence[Update]) -> int:
         """Store `updates`, then queue the ones not seen before; returns how many were new.
@@ -149,6 +181,7 @@ class _Handling:
 
     update_id: int
     settled: bool = False
+    answered_in_webhook: bool = False  # the button's spinner was stopped by the webhook's answer
 
 
 _HANDLING: ContextVar[_Handling | None] = ContextVar("stridecoach_inbox_handling", default=None)
@@ -167,6 +200,16 @@ def settle(session: Any, update_id: int, now: datetime) -> bool:
         return False
     store.mark_one_handled(session, update_id=update_id, now=now)
     return True
+
+
+def answered_in_webhook(update_id: int) -> bool:
+    """True when the press `update_id` was already answered in the webhook's HTTP answer.
+
+    Telegram takes one answer per callback query, so the handler must not answer it
+    again: see bot/handlers/common.py `answer_query` and `tell_presser`.
+    """
+    handling = _HANDLING.get()
+    return handling is not None and handling.update_id == update_id and handling.answered_in_webhook
 
 
 def settled(update_id: int) -> None:
@@ -193,7 +236,7 @@ class InboxProcessor(BaseUpdateProcessor):
         if not isinstance(update, Update):
             await self.inner.process_update(update, coroutine)
             return
-        handling = _Handling(update.update_id)
+        handling = _Handling(update.update_id, answered_in_webhook=self.inbox.take_webhook_answer(update))
         token = _HANDLING.set(handling)  # the handlers run in this task: `settle` sees it
         try:
             await self.inner.process_update(update, coroutine)

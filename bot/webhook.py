@@ -10,6 +10,18 @@ Telegram (through the operator's HTTPS proxy) POSTs each update to
 * otherwise                -> the update is stored in the inbox (bot/inbox.py), then
                               200, then it goes on `application.update_queue`;
                               a database failure answers 503 so Telegram retries.
+* a button press, once stored -> 200 whose body is the Bot API call
+                              ``{"method": "answerCallbackQuery", "callback_query_id": ...}``:
+                              Telegram performs one method carried in a webhook's
+                              answer (core.telegram.org/bots/api, "Making requests
+                              when getting updates"), so the runner's spinner stops
+                              without a call of ours, and the handler makes only its
+                              edit. The answer has no text: a notice the runner must
+                              read goes into a message instead (bot/handlers/common.py
+                              `tell_presser`; docs/performance.md says why). Telegram
+                              does not report that call's result; a redelivery means
+                              it never got our answer, so a stored update redelivered
+                              is answered again.
 
 ``GET /healthz`` answers 200 with a small JSON report while the bot is running
 and the database answers, 503 otherwise. In polling mode the same endpoint is
@@ -254,14 +266,23 @@ class _UpdateHandler(tornado.web.RequestHandler):
             self._answer(200, "OK")
             return
         # 200 only once the update is stored in the inbox: a crash after this loses nothing.
+        inbox = inbox_of(self.bot_application)
+        query = update.callback_query
+        if query is not None:  # noted before the update is queued: its handler must know
+            inbox.answering_in_webhook(query.id)
         try:
-            await inbox_of(self.bot_application).accept_payloads(
-                self.bot_application, [(update.update_id, json.dumps(data))], [update]
-            )
+            await inbox.accept_payloads(self.bot_application, [(update.update_id, json.dumps(data))], [update])
         except Exception:
+            if query is not None:
+                inbox.not_answering_in_webhook(query.id)
             log.exception("webhook: could not store update %s; Telegram will deliver it again",
                           data["update_id"])
             self._answer(503, "Service Unavailable")
+            return
+        if query is not None:
+            # Stored: stop the button's spinner in this very answer (see the module docstring).
+            self.set_status(200)
+            self.finish({"method": "answerCallbackQuery", "callback_query_id": query.id})
             return
         self._answer(200, "OK")
 

@@ -27,9 +27,11 @@ from stridecoach.bot.services import Services
 from stridecoach.bot.settings import Settings
 from stridecoach.bot.testing import FakeTelegram
 from stridecoach.bot.testing.emulator import Emulator
-from stridecoach.bot.testing.fake_telegram import FakeRequest
+from stridecoach.bot.testing.fake_telegram import FakeRequest, SentMessage
+from stridecoach.bot.ui import sessions as sessions_ui
 from stridecoach.bot.webhook import SECRET_HEADER, WebhookReceiver, webhook_config_problem
-from tests.test_e2e import TOKEN, BotProcess, bot_env, clean_env, say
+from tests.test_e2e import RUNNER as E2E_RUNNER
+from tests.test_e2e import TOKEN, WAIT, BotProcess, bot_env, clean_env, say
 
 SECRET = "s3cret-TOKEN_for_tests"
 RUNNER = 4242
@@ -75,18 +77,43 @@ class WebhookBot:
         await self.app.stop()
         await self.app.shutdown()
 
-    async def post(self, body: bytes | dict[str, Any], secret: str | None = SECRET) -> httpx.Response:
+    async def post(
+        self, body: bytes | dict[str, Any], secret: str | None = SECRET, *, answer_reaches_telegram: bool = True
+    ) -> httpx.Response:
+        """Deliver as Telegram does: a Bot API call in the webhook's answer is performed
+        (unless the answer is lost on its way back, `answer_reaches_telegram=False`)."""
         headers = {"Content-Type": "application/json"}
         if secret is not None:
             headers[SECRET_HEADER] = secret
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        return await self.client.post(self.url, content=data, headers=headers)
+        response = await self.client.post(self.url, content=data, headers=headers)
+        if answer_reaches_telegram:
+            self.fake.webhook_answer(response.status_code, response.content)
+        return response
+
+    async def press(self, label: str, *, answer_reaches_telegram: bool = True) -> tuple[str, httpx.Response]:
+        """The runner presses the newest button labelled `label`; (callback query id, the webhook's answer)."""
+        message = next(m for m in reversed(self.fake.chat(RUNNER)) if any(label in t for t in m.button_texts))
+        data = next(d for text, d in message.buttons if label in text)
+        return await self.press_data(message, data, answer_reaches_telegram=answer_reaches_telegram)
+
+    async def press_data(
+        self, message: SentMessage, data: str, *, answer_reaches_telegram: bool = True
+    ) -> tuple[str, httpx.Response]:
+        update = self.fake.make_callback_update(RUNNER, message, data)
+        response = await self.post(update, answer_reaches_telegram=answer_reaches_telegram)
+        await self.settle()
+        return update["callback_query"]["id"], response
 
     async def settle(self) -> None:
         """Wait until every update stored by a 200 has been handled (replies sent); nothing sleeps.
 
+        A press whose reply is recorded in its own unit of work is marked handled before
+        the reply goes out, so the queue's join (its handlers returned) comes first.
+
         A refused delivery (403, 400) is never stored, so there is nothing to wait for.
         """
+        await self.app.update_queue.join()  # every queued update's handlers have returned
         inbox = inbox_of(self.app)
         deadline = time.monotonic() + 60  # only stops a broken run
         while self.app.update_queue.qsize() or inbox.unhandled_count():
@@ -204,6 +231,88 @@ async def test_an_update_ptb_cannot_read_is_acknowledged_and_logged(
     assert any("dropped update 77" in r.getMessage() for r in caplog.records)
 
 
+# ---------------------------------------------------------------------- button presses
+
+
+async def _started_session(bot: WebhookBot) -> None:
+    assert (await bot.post(bot.fake.make_text_update(RUNNER, "/session"))).status_code == 200
+    await bot.settle()
+    await bot.press("Calf routine")
+    assert "Set 1 of" in bot.fake.last(RUNNER).text
+
+
+def _calls_since(fake: FakeTelegram, index: int) -> list[tuple[str, bool]]:
+    return sorted((c.method, c.in_webhook_answer) for c in fake.calls[index:])
+
+
+async def test_a_press_is_answered_in_the_webhook_answer_and_costs_one_edit(webhook_bot: WebhookBot) -> None:
+    fake = webhook_bot.fake
+    await _started_session(webhook_bot)
+    before = len(fake.calls)
+    query_id, response = await webhook_bot.press("Done")
+    # The spinner stops with the webhook's own answer, once the press is stored...
+    assert response.status_code == 200
+    assert response.json() == {"method": "answerCallbackQuery", "callback_query_id": query_id}
+    assert fake.answered(query_id)
+    # ...and the bot makes one call: the pressed message becomes the record and the next set.
+    assert _calls_since(fake, before) == [("answerCallbackQuery", True), ("editMessageText", False)]
+    shown = fake.last(RUNNER)
+    assert "set 1 done" in shown.text and "Set 2 of" in shown.text and shown.buttons
+
+
+async def test_a_press_on_an_earlier_sets_button_gets_a_message_and_one_answer(webhook_bot: WebhookBot) -> None:
+    fake = webhook_bot.fake
+    await _started_session(webhook_bot)
+    message = fake.last(RUNNER)
+    data = next(d for text, d in message.buttons if text.startswith("Done"))
+    await webhook_bot.press_data(message, data)
+    before = len(fake.calls)
+    query_id, _ = await webhook_bot.press_data(message, data)  # the same set's Done again
+    assert fake.answered(query_id)
+    answers = [c for c in fake.calls[before:] if c.method == "answerCallbackQuery"]
+    assert [c.in_webhook_answer for c in answers] == [True]  # no second answer, which Telegram refuses
+    assert fake.last(RUNNER).text == sessions_ui.NOTICE_STALE.format(current=2, total=21)
+
+
+async def test_junk_button_data_in_webhook_mode_gets_a_message(webhook_bot: WebhookBot) -> None:
+    fake = webhook_bot.fake
+    await _started_session(webhook_bot)
+    query_id, _ = await webhook_bot.press_data(fake.last(RUNNER), "zz:not-ours")
+    assert fake.answered(query_id)
+    assert [c.in_webhook_answer for c in fake.calls_to("answerCallbackQuery") if c.params["callback_query_id"]
+            == query_id] == [True]
+    assert "doesn't do anything any more" in fake.last(RUNNER).text
+
+
+async def test_a_press_whose_answer_was_lost_is_answered_by_the_redelivery(webhook_bot: WebhookBot) -> None:
+    """Telegram redelivers when our answer did not reach it: the method in it was never performed."""
+    fake = webhook_bot.fake
+    await _started_session(webhook_bot)
+    message = fake.last(RUNNER)
+    data = next(d for text, d in message.buttons if text.startswith("Done"))
+    update = fake.make_callback_update(RUNNER, message, data)
+    query_id = update["callback_query"]["id"]
+    await webhook_bot.post(update, answer_reaches_telegram=False)
+    await webhook_bot.settle()
+    assert not fake.answered(query_id)
+    response = await webhook_bot.post(update)  # the same update again
+    await webhook_bot.settle()
+    assert response.json()["method"] == "answerCallbackQuery" and fake.answered(query_id)
+    assert len(fake.calls_to("editMessageText")) == 2  # the chooser, then this one set: counted once
+    assert "Set 2 of" in fake.last(RUNNER).text
+
+
+def test_the_fake_refuses_a_second_answer_to_one_press(fake: FakeTelegram) -> None:
+    """As Telegram does: one answer per callback query, whichever way it comes."""
+    message = SentMessage(chat_id=RUNNER, message_id=1, text="x")
+    query_id = fake.make_callback_update(RUNNER, message, "s:x")["callback_query"]["id"]
+    fake.webhook_answer(200, json.dumps({"method": "answerCallbackQuery", "callback_query_id": query_id}))
+    assert fake.answered(query_id)
+    status, body = fake.handle("answerCallbackQuery", {"callback_query_id": query_id})
+    assert status == 400 and "query is too old" in body["description"]
+    assert fake.methods["answerCallbackQuery"] == 2 and fake.webhook_answer_methods["answerCallbackQuery"] == 1
+
+
 async def test_healthz_reports_ok(webhook_bot: WebhookBot) -> None:
     response = await webhook_bot.client.get(f"http://127.0.0.1:{webhook_bot.port}/healthz")
     assert response.status_code == 200
@@ -251,6 +360,20 @@ def test_run_webhook_process_end_to_end(emulator: Emulator, tmp_path: Path) -> N
         # The emulator delivers updates to the webhook with the secret, as Telegram does.
         say(emulator, "/start", "StrideCoach")
         say(emulator, "how do I do a hollow body hold", "hollow body hold")
+        # A press: the webhook's answer stops the spinner, the bot makes one edit.
+        say(emulator, "/session", "Calf routine")
+        mark = emulator.mark()
+        emulator.press(E2E_RUNNER, "Calf routine")
+        emulator.wait_for_text(E2E_RUNNER, "Set 1 of", since=mark, timeout=WAIT)
+        emulator.wait_for_call("answerCallbackQuery", timeout=WAIT)
+        before = len(emulator.calls())
+        mark = emulator.mark()
+        emulator.press(E2E_RUNNER, "Done")
+        emulator.wait_for_text(E2E_RUNNER, "Set 2 of", since=mark, timeout=WAIT)
+        emulator.wait_for_call("answerCallbackQuery", count=2, timeout=WAIT)
+        press = emulator.calls()[before:]
+        assert sorted((c["method"], c["in_webhook_answer"]) for c in press) == [
+            ("answerCallbackQuery", True), ("editMessageText", False)]
         # Someone else posting without the secret is refused and nothing happens.
         forged = emulator.telegram.make_text_update(999, "/start")
         url = f"http://127.0.0.1:{port}/telegram"

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
+from stridecoach.bot.inbox import answered_in_webhook
 from stridecoach.bot.services import BotContext
 from stridecoach.bot.ui import common as ui
 from stridecoach.storage import runners
@@ -56,15 +57,35 @@ async def strip_buttons(context: BotContext, chat_id: int, message_id: int) -> N
         log.debug("could not remove buttons from message %d: %s", message_id, exc.message)
 
 
-async def answer_query(update: Update, text: str | None = None) -> None:
-    """Stop a pressed button's spinner, with an optional short notice."""
+async def answer_query(update: Update, notice: str | None = None) -> None:
+    """Stop a pressed button's spinner, with an optional short notice the runner can do
+    without (what the handler sends or edits says it too: "Recorded ✅" over the edit
+    that shows the set done).
+
+    In webhook mode the webhook's own answer stopped the spinner, without a notice
+    (bot/webhook.py): Telegram takes one answer per press, so there is nothing to do.
+    A notice the runner must read goes through `tell_presser`.
+    """
     query = update.callback_query
-    if query is None:
+    if query is None or answered_in_webhook(update.update_id):
         return
     try:
-        await query.answer(text[:200] if text else None)
+        await query.answer(notice[:200] if notice else None)
     except BadRequest as exc:  # "query is too old" after a restart or a redelivery
         log.debug("could not answer a callback query: %s", exc.message)
+
+
+async def tell_presser(update: Update, context: BotContext, notice: str) -> None:
+    """A notice the runner must read about their press ("that button is from an earlier set").
+
+    The toast of the press's answer while the spinner is ours to stop (long polling); in
+    webhook mode, where the webhook's answer already stopped it, a message in the chat.
+    """
+    chat = update.effective_chat
+    if not answered_in_webhook(update.update_id) or chat is None:
+        await answer_query(update, notice)
+        return
+    await context.bot.send_message(chat.id, html.escape(notice, quote=False))
 
 
 async def track_runner(update: Update, context: BotContext) -> None:
@@ -114,7 +135,8 @@ async def group_chat(update: Update, context: BotContext) -> None:
 async def on_error(update: object, context: BotContext) -> None:
     """Log first (so we see it even if replying fails), then apologise to the runner."""
     log.error("unhandled error while handling an update", exc_info=context.error)
-    if isinstance(update, Update) and update.callback_query is not None:
+    if (isinstance(update, Update) and update.callback_query is not None
+            and not answered_in_webhook(update.update_id)):
         await answer_query(update, ui.SOMETHING_WENT_WRONG_SHORT)  # never a spinner left turning
         return
     if isinstance(update, Update) and update.effective_chat is not None:

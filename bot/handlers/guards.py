@@ -16,7 +16,7 @@ import re
 
 from telegram import ChatMember, Update
 
-from stridecoach.bot.handlers.common import answer_query
+from stridecoach.bot.handlers.common import tell_presser
 from stridecoach.bot.services import BotContext, Services
 from stridecoach.storage import runners, schedules
 
@@ -40,7 +40,7 @@ def is_junk(data: object, prefixes: tuple[str, ...]) -> bool:
 async def answer_junk(update: Update, context: BotContext) -> None:
     query = update.callback_query
     log.info("answered a press with unknown button data (%d characters)", len(query.data or "") if query else 0)
-    await answer_query(update, JUNK_NOTICE)
+    await tell_presser(update, context, JUNK_NOTICE)
 
 
 async def on_my_chat_member(update: Update, context: BotContext) -> None:

@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 
-from stridecoach.bot.handlers.common import send_text, strip_buttons
+from stridecoach.bot.handlers.common import answer_query, send_text, strip_buttons
 from stridecoach.bot.services import BotContext
 from stridecoach.bot.ui import common as common_ui
 from stridecoach.bot.ui import questions as ui
@@ -55,7 +55,7 @@ async def none_of_these(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await answer_query(update)  # once: in webhook mode the webhook's answer did it
     message = query.message
     offered = (query.data or "").removeprefix(ui.NONE_PREFIX)
     log.info("did-you-mean declined by the runner", extra={"offered": offered})
@@ -74,7 +74,7 @@ async def open_topic(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await answer_query(update)  # once: in webhook mode the webhook's answer did it
     entry_id = (query.data or "").removeprefix(ui.TOPIC_PREFIX)
     entry = context.services.library.get(entry_id)
     if entry is None:

@@ -36,7 +36,7 @@ from stridecoach.domain.schedule import days_to_mask, local_date_of, mask_to_day
 from stridecoach.domain.schedule_dialogue import Draft, draft_id_for
 from stridecoach.domain.timezones import stored_zone, zone_label, zone_short
 from stridecoach.bot.handlers import questions, sessions
-from stridecoach.bot.handlers.common import send_text, strip_buttons
+from stridecoach.bot.handlers.common import answer_query, send_text, strip_buttons
 from stridecoach.bot.handlers.router import act_on
 from stridecoach.bot.reminder_delivery import ReminderDelivery, schedule_tick
 from stridecoach.bot.services import BotContext, Services
@@ -374,7 +374,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if query is None or user is None:
         return
-    await query.answer()
+    await answer_query(update)  # once: in webhook mode the webhook's answer did it
     action, *args = (query.data or "").removeprefix(ui.PREFIX).split(":")
     press = _dialogue_press(action, args)
     if press is not None:

@@ -66,7 +66,7 @@ from stridecoach.domain.workout import (
 )
 from stridecoach.domain.plans import resolve_routine
 from stridecoach.bot.handlers import timed_work
-from stridecoach.bot.handlers.common import answer_query, private_ids, strip_buttons
+from stridecoach.bot.handlers.common import answer_query, private_ids, strip_buttons, tell_presser
 from stridecoach.bot.handlers.questions import send_reply
 from stridecoach.bot.handlers.router import act_on
 from stridecoach.bot.services import BotContext, Services
@@ -671,7 +671,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     button = ui.parse_set_callback(data)
     if button is None:
-        await answer_query(update, ui.NOTICE_UNKNOWN)
+        await tell_presser(update, context, ui.NOTICE_UNKNOWN)
         return
     runner_id, chat_id = ids
     pressed = query.message if isinstance(query.message, Message) else None
@@ -680,22 +680,29 @@ async def on_button(update: Update, context: BotContext) -> None:
     unit = Unit(runner_id, chat_id, update.update_id, settles=button.action != ui.STOP_AND_CHOOSE)
     step = _transact(context.services, unit, _button_event(button), Aimed(button.session_id, button.position))
     if step.kind == "not-yours":
-        await answer_query(update, ui.NOTICE_NOT_YOURS)
+        await tell_presser(update, context, ui.NOTICE_NOT_YOURS)
         return
     if step.kind == "ended":
-        await answer_query(update, ui.NOTICE_ENDED)
+        await tell_presser(update, context, ui.NOTICE_ENDED)
         if pressed is not None:
             await strip_buttons(context, chat_id, pressed.message_id)
         return
     if step.kind == "duplicate":
-        # A replay after a crash: nothing changes; stop the spinner and show where they are.
+        # A replay after a crash: nothing changes; stop the spinner and show where they are
+        # (the message leads with "Already recorded ✅", so the notice is only a toast).
         await answer_query(update, ui.NOTICE_DUPLICATE)
         await _show_where(context, chat_id, step, runner_id=runner_id)
         return
     reply = _render(step, context.services.library)
-    # Both calls at once: the runner waits one round trip, not two.
+    # Both calls at once: the runner waits one round trip, not two. In webhook mode the
+    # webhook's answer stopped the spinner already and only the edit goes out. A notice
+    # with no message beside it (a press on an earlier set's button) must be read.
+    if reply is not None and reply.notice and not reply.text:
+        answer = tell_presser(update, context, reply.notice)
+    else:
+        answer = answer_query(update, reply.notice if reply else None)
     await asyncio.gather(
-        answer_query(update, reply.notice if reply else None),
+        answer,
         _deliver(context, chat_id, step, runner_id=runner_id, pressed=pressed, reply=reply),
     )
     if button.action == ui.STOP_AND_CHOOSE and any(isinstance(o, Stopped) for o in step.outputs):

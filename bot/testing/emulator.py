@@ -14,7 +14,9 @@ talks to it exactly as it would talk to api.telegram.org:
   its ``timeout`` (capped at ``max_poll_seconds`` so nothing waits unbounded);
 * after ``setWebhook`` the emulator delivers queued updates to the webhook URL
   itself, with the secret token header, as Telegram does (and refuses
-  getUpdates with 409 meanwhile);
+  getUpdates with 409 meanwhile); a Bot API call in the webhook's answer
+  (``{"method": "answerCallbackQuery", ...}``) is performed and recorded like
+  any call (``in_webhook_answer``), its result reported to nobody;
 * an injected timeout (``fail_next(..., timeout=True)``) makes the emulator hang
   for ``hang_seconds`` and then drop the connection: a Bot API that hangs;
   ``late=True`` applies the call first (the runner gets the message) and then
@@ -209,7 +211,7 @@ class Emulator:
     def calls(self, method: str | None = None) -> list[dict[str, Any]]:
         with self._cond:
             return [
-                {"method": c.method, "params": _jsonable(c.params)}
+                {"method": c.method, "params": _jsonable(c.params), "in_webhook_answer": c.in_webhook_answer}
                 for c in self.telegram.calls
                 if method is None or c.method == method
             ]
@@ -314,7 +316,11 @@ class Emulator:
     # ------------------------------------------------------------------ webhook delivery
 
     def _deliver_webhooks(self) -> None:
-        """While a webhook is set, POST each queued update to it, oldest first, until 2xx."""
+        """While a webhook is set, POST each queued update to it, oldest first, until 2xx.
+
+        A Bot API call carried in the answer (a JSON body with "method") is performed as
+        Telegram performs it: like any call, its result reported to nobody.
+        """
         while not self._stopping.is_set():
             with self._cond:
                 url, secret = self.telegram.webhook_url, self.webhook_secret
@@ -322,27 +328,32 @@ class Emulator:
                 if update is None:
                     self._cond.wait(0.5)
                     continue
-            if _post_update(url, secret, update):
+            answer = _post_update(url, secret, update)
+            if answer is not None:
                 with self._cond:
                     if self.telegram.pending_updates and self.telegram.pending_updates[0] is update:
                         self.telegram.pending_updates.pop(0)
+                    self.telegram.webhook_answer(*answer)
                     self._cond.notify_all()
             else:
                 # Telegram backs off too; a short fixed pause keeps tests quick.
                 self._stopping.wait(0.5)
 
 
-def _post_update(url: str, secret: str | None, update: dict[str, Any]) -> bool:
+def _post_update(url: str, secret: str | None, update: dict[str, Any]) -> tuple[int, bytes] | None:
+    """POST one update; (status, body) of a 2xx answer, None when it was not delivered."""
     request = urllib.request.Request(
         url, data=json.dumps(update).encode(), method="POST",
         headers={"Content-Type": "application/json", **({SECRET_HEADER: secret} if secret else {})},
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return 200 <= response.status < 300
+            if not 200 <= response.status < 300:
+                return None
+            return response.status, response.read()
     except (urllib.error.URLError, OSError) as exc:
         log.debug("webhook delivery to %s failed: %s", url, exc)
-        return False
+        return None
 
 
 # ---------------------------------------------------------------------- HTTP plumbing

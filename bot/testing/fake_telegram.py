@@ -86,6 +86,9 @@ class SentMessage:
 class ApiCall:
     method: str
     params: dict[str, Any]
+    # True for a method the bot put in its answer to a webhook delivery (see
+    # `FakeTelegram.webhook_answer`): a call like any other, whose result nobody hears.
+    in_webhook_answer: bool = False
 
 
 @dataclass
@@ -169,6 +172,11 @@ class FakeTelegram:
         self.held_calls: dict[int, int] = {}  # calls waiting at a gate, per chat
         self.call_count = 0
         self.methods: Counter[str] = Counter()  # calls per Bot API method
+        # Of those, the calls made in answers to webhook deliveries, per method.
+        self.webhook_answer_methods: Counter[str] = Counter()
+        # Callback queries: answered or not, by id; and each chat's ids (for `forget_chat`).
+        self._queries: dict[str, bool] = {}
+        self._queries_of_chat: dict[int, list[str]] = {}
         self._rng = random.Random(0)
 
     def call_delay(self) -> float:
@@ -189,6 +197,8 @@ class FakeTelegram:
         self._message_ids.pop(chat_id, None)
         self._chat_budgets.pop(chat_id, None)
         self._last_wrote.pop(chat_id, None)
+        for query_id in self._queries_of_chat.pop(chat_id, []):
+            self._queries.pop(query_id, None)
 
     # ------------------------------------------------------------------ the runner's side
 
@@ -223,10 +233,14 @@ class FakeTelegram:
     ) -> dict[str, Any]:
         """The update Telegram sends when the runner presses an inline button."""
         self._last_wrote[message.chat_id] = self.clock.monotonic()
+        update_id = self.next_update_id()
+        query_id = f"cb{self.next_update_id()}"
+        self._queries[query_id] = False
+        self._queries_of_chat.setdefault(message.chat_id, []).append(query_id)
         return {
-            "update_id": self.next_update_id(),
+            "update_id": update_id,
             "callback_query": {
-                "id": f"cb{self.next_update_id()}",
+                "id": query_id,
                 "from": self._user(user_id, first_name),
                 "chat_instance": str(user_id),
                 "data": data,
@@ -319,13 +333,15 @@ class FakeTelegram:
 
     # ------------------------------------------------------------------ the Bot API itself
 
-    def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def handle(
+        self, method: str, params: dict[str, Any], *, in_webhook_answer: bool = False
+    ) -> tuple[int, dict[str, Any]]:
         """Answer one Bot API call: (HTTP status, JSON body)."""
         params = _normalise(params)
         self.call_count += 1
         self.methods[method] += 1
         if self.keep_history:
-            self.calls.append(ApiCall(method, params))
+            self.calls.append(ApiCall(method, params, in_webhook_answer))
         failure = self._take_failure(method, params) or self._flood_failure(method, params)
         if failure is not None and failure.late:
             self._answer(method, params)  # it took effect; only the answer is lost
@@ -343,7 +359,34 @@ class FakeTelegram:
             if failure.retry_after is not None:
                 body["parameters"] = {"retry_after": failure.retry_after}
             return failure.status, body
-        return self._answer(method, params)
+        try:
+            return self._answer(method, params)
+        except _BadRequest as exc:
+            return 400, {"ok": False, "error_code": 400, "description": str(exc)}
+
+    def webhook_answer(self, status: int, body: bytes | str) -> None:
+        """The bot answered a webhook delivery with `status` and `body`.
+
+        Telegram lets a webhook's answer carry one Bot API call: a JSON object with
+        "method" and its parameters (core.telegram.org/bots/api, "Making requests when
+        getting updates"). It is performed like any call, counted as one and recorded
+        with `in_webhook_answer`, and its result (or failure) is reported to nobody.
+        """
+        if not 200 <= status < 300:
+            return
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return
+        if not isinstance(data, dict) or not isinstance(data.get("method"), str):
+            return
+        params = {key: value for key, value in data.items() if key != "method"}
+        method = data["method"]
+        self.webhook_answer_methods[method] += 1
+        try:
+            self.handle(method, params, in_webhook_answer=True)  # its answer goes nowhere
+        except TimedOut:  # an injected failure: Telegram tells nobody either
+            pass
 
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         handler = getattr(self, f"_api_{method}", None)
@@ -403,6 +446,21 @@ class FakeTelegram:
         self.confirm_below(_as_int(params.get("offset")) or 0)
         limit = _as_int(params.get("limit")) or 100
         return self.pending_updates[:limit]
+
+    def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        """A callback query is answered once; Telegram refuses a second answer."""
+        query_id = str(params.get("callback_query_id", ""))
+        if not query_id or self._queries.get(query_id):
+            raise _BadRequest("Bad Request: query is too old and response timeout expired or query ID is invalid")
+        text = params.get("text")
+        if text is not None and len(str(text)) > 200:
+            raise _BadRequest("Bad Request: MESSAGE_TOO_LONG")
+        self._queries[query_id] = True
+        return True
+
+    def answered(self, query_id: str) -> bool:
+        """Has the callback query `query_id` been answered (its spinner stopped)?"""
+        return bool(self._queries.get(query_id))
 
     def _api_setWebhook(self, params: dict[str, Any]) -> bool:
         self.webhook_url = str(params.get("url", ""))
