@@ -1,7 +1,7 @@
 """Guided sessions as runners feel them: many runners at once, a slow Bot API, production settings.
 
 Usage: .venv/bin/python benchmarks/bench_sessions.py [--runners 1000] [--latency-ms 100]
-       [--think-ms 2000] [--redeliver 0.02] [--memory-waves 3] [--profile]
+       [--think-ms 2000] [--redeliver 0.02] [--memory-waves 3] [--profile] [--mode polling|webhook]
 
 What runs: the real Application built by `bot.app.build_application` with every
 production safeguard on (the per-chat and broadcast budgets of bot/budgets.py,
@@ -10,6 +10,15 @@ processor at its default concurrency), fed by the real long-polling source
 (bot/polling.py) from the fake Bot API (bot/testing/fake_telegram.py) with
 `--latency-ms` per call (+-30% jitter) and Telegram's flood limits answered with
 429. SQLite on disk in a temp directory (WAL, synchronous=NORMAL).
+
+`--mode webhook` feeds the same Application through the real webhook server
+(bot/webhook.py: tornado on 127.0.0.1, the secret token checked, each update stored
+before the answer) instead: the benchmark plays Telegram's side, POSTing each update
+over one of 40 keep-alive connections (Telegram's default max_connections). A
+delivery takes the same latency as a call (half on the way in, half back; the
+connection is held only while the bot answers, as Telegram keeps many deliveries in
+flight), and a Bot API call carried in the webhook's answer (the press's
+answerCallbackQuery) is performed by the fake and counted like any call, shown apart.
 
 Each simulated runner sends /session, taps "Calf routine", then does the 21
 sets: after each reply it "thinks" for `--think-ms` (+-50%, a real set takes
@@ -20,8 +29,10 @@ twice (`--redeliver`, as Telegram does after a crash); they must not count.
 
 Printed: "done" replies per second over the run, p50/p99/max from the moment
 the runner sent the update to the moment the reply reached the fake (this
-includes getUpdates' round trip, the handling and the reply's way in), Bot API
-calls per "done" (everything but getUpdates, session starts included), CPU per
+includes getUpdates' round trip or the webhook delivery, the handling and the
+reply's way in), Bot API calls per "done" (everything but getUpdates and
+setWebhook, session starts included; in webhook mode the calls made in webhook
+answers apart and in the total), CPU per
 update (the whole process: the bot plus the in-process fake and the simulated
 runners, so an upper bound for the bot alone), 429s answered and errors
 logged, completions stored vs expected; then the resident memory idle, after
@@ -40,6 +51,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import random
 import statistics
 import sys
@@ -60,11 +72,94 @@ from stridecoach.bot.polling import PollingReceiver  # noqa: E402
 from stridecoach.bot.runtime import build_services  # noqa: E402
 from stridecoach.bot.settings import Settings  # noqa: E402
 from stridecoach.bot.testing.fake_telegram import FakeRequest, FakeTelegram, SentMessage  # noqa: E402
+from stridecoach.bot.webhook import SECRET_HEADER, WebhookReceiver  # noqa: E402
 
 from stage_profile import StageProfile  # noqa: E402  (benchmarks/, beside this file)
 
 CALF_SETS = 21
 FIRST_RUNNER = 10_000_000
+WEBHOOK_CONNECTIONS = 40  # Telegram's default max_connections for a webhook
+WEBHOOK_SECRET = "bench-secret-token-0123456789"
+
+
+class TelegramDelivering:
+    """Telegram's side of webhook mode: POSTs each update to the bot's webhook and performs
+    the Bot API call carried in the answer (see the module docstring).
+
+    A minimal HTTP/1.1 client on `WEBHOOK_CONNECTIONS` keep-alive connections (a full
+    client library would cost this one process more CPU than the bot's server side).
+    """
+
+    def __init__(self, fake: FakeTelegram, port: int) -> None:
+        self.fake = fake
+        self.port = port
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.workers: list[asyncio.Task[None]] = []
+        self.refused = 0  # answers other than 2xx (each delivered again, as Telegram does)
+
+    def start(self) -> None:
+        self.workers = [asyncio.create_task(self._worker()) for _ in range(WEBHOOK_CONNECTIONS)]
+
+    async def stop(self) -> None:
+        for worker in self.workers:
+            worker.cancel()
+        await asyncio.gather(*self.workers, return_exceptions=True)
+
+    async def deliver(self, payload: dict[str, Any]) -> None:
+        delay = self.fake.call_delay()
+        await asyncio.sleep(delay / 2)  # on the way from Telegram to the bot
+        self.queue.put_nowait(payload)
+
+    async def _worker(self) -> None:
+        connection: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        while True:
+            payload = await self.queue.get()
+            body = json.dumps(payload).encode()
+            request = (b"POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                       + f"{SECRET_HEADER}: {WEBHOOK_SECRET}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                       + body)
+            while True:
+                try:
+                    if connection is None:
+                        connection = await asyncio.open_connection("127.0.0.1", self.port)
+                    status, answer = await self._post(connection, request)
+                    break
+                except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+                    # The server closed an idle keep-alive connection: open another, send again.
+                    if connection is not None:
+                        connection[1].close()
+                    connection = None
+            if not 200 <= status < 300:
+                self.refused += 1
+                self.queue.put_nowait(payload)
+                continue
+            # The answer's way back to Telegram, which then performs the call in it.
+            asyncio.get_running_loop().call_later(self.fake.call_delay() / 2, self.fake.webhook_answer,
+                                                  status, answer)
+
+    @staticmethod
+    async def _post(connection: tuple[asyncio.StreamReader, asyncio.StreamWriter], request: bytes) -> tuple[int, bytes]:
+        reader, writer = connection
+        writer.write(request)
+        await writer.drain()
+        status_line = await reader.readline()
+        if not status_line:
+            raise ConnectionResetError("closed")
+        status = int(status_line.split()[1])
+        length = 0
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+        return status, await reader.readexactly(length)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def rss_mb() -> float:
@@ -115,12 +210,18 @@ class Replies:
 
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
+    load_before = os.getloadavg()[0]
     errors = ErrorCount()
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger().addHandler(errors)
     with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        webhook = {
+            "webhook_url": f"http://127.0.0.1:{port}/telegram", "webhook_secret_token": WEBHOOK_SECRET,
+            "webhook_listen": "127.0.0.1", "webhook_port": port,
+        } if args.mode == "webhook" else {}
         settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, database_url=f"sqlite:///{tmp}/bench.db", telegram_bot_token=None
+            _env_file=None, database_url=f"sqlite:///{tmp}/bench.db", telegram_bot_token=None, **webhook
         )
         services = build_services(settings)
         fake = FakeTelegram(latency=args.latency_ms / 1000, clock=RealClock(), keep_history=False)
@@ -134,8 +235,15 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         if profile is not None:
             profile.install(app, fake, services)
         replied: dict[int, float] = {}
-        polling = PollingReceiver(poll_timeout=10)
-        await polling.start(app)
+        receiver: PollingReceiver | WebhookReceiver
+        delivering: TelegramDelivering | None = None
+        if args.mode == "webhook":
+            receiver = WebhookReceiver(settings)
+            delivering = TelegramDelivering(fake, port)
+            delivering.start()
+        else:
+            receiver = PollingReceiver(poll_timeout=10)
+        await receiver.start(app)
         idle_rss = rss_mb()
 
         done_ms: list[float] = []
@@ -150,7 +258,10 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             updates_sent += 1
             if profile is not None:
                 profile.note_sent(payload["update_id"])
-            fake.pending_updates.append(payload)
+            if delivering is not None:
+                await delivering.deliver(payload)
+            else:
+                fake.pending_updates.append(payload)
 
         async def runner(user_id: int, delay: float) -> None:
             nonlocal redelivered
@@ -182,15 +293,17 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
 
         calls_before = fake.call_count
         methods_before = Counter(fake.methods)
+        in_answers_before = Counter(fake.webhook_answer_methods)
         wall_start, cpu_start = time.perf_counter(), time.process_time()
         spread = args.think_ms / 1000
         await asyncio.gather(*(runner(FIRST_RUNNER + i, spread * i / args.runners)
                                for i in range(args.runners)))
         wall = time.perf_counter() - wall_start
         cpu = time.process_time() - cpu_start
-        methods = Counter(fake.methods) - methods_before
-        calls = fake.call_count - calls_before - methods["getUpdates"]
         await app.update_queue.join()
+        methods = Counter(fake.methods) - methods_before
+        in_answers = Counter(fake.webhook_answer_methods) - in_answers_before
+        calls = fake.call_count - calls_before - methods["getUpdates"]
         after_rss = rss_mb()
         if profile is not None:
             profile.stop()
@@ -220,19 +333,25 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             seen += args.runners
             wave_rss.append((seen, rss_mb()))
 
-        await polling.stop(app)
+        await receiver.stop(app)
+        if delivering is not None:
+            await delivering.stop()
         await app.stop()
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
 
+    load_after = os.getloadavg()[0]
     dones = len(done_ms)
     handled = updates_sent
     if profile is not None:
         print("\n".join(profile_lines))
+    source = ("webhook (tornado, 40 connections, deliveries take the latency too)" if args.mode == "webhook"
+              else "long polling")
     print(f"settings: {args.runners} runners, Bot API latency {args.latency_ms} ms (+-30%), think "
           f"{args.think_ms} ms (+-50%), production limits (per chat 1/s burst 3, broadcasts 30/s, "
-          f"flood guard 20/10 s), inbox + long polling, SQLite on disk")
+          f"flood guard 20/10 s), inbox + {source}, SQLite on disk; load average (1 min) "
+          f"{load_before:.1f} before, {load_after:.1f} after, {os.cpu_count()} cores")
     print(f"'done' replies: {dones} in {wall:.1f} s -> {dones / wall:,.0f} done/s "
           f"(+{redelivered} redelivered, ignored)")
     print(f"update -> reply: p50 {statistics.median(done_ms):.0f} ms  p99 {percentile(done_ms, 99):.0f} ms  "
@@ -240,6 +359,12 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     per_method = ", ".join(f"{m} {n / dones:.2f}" for m, n in methods.most_common() if m != "getUpdates")
     print(f"Bot API calls per 'done': {calls / dones:.2f} ({per_method}; getUpdates not counted: "
           f"{methods['getUpdates']})")
+    answered = sum(in_answers.values())
+    if args.mode == "webhook":
+        print(f"  of which in webhook answers: {answered / dones:.2f} ("
+              + ", ".join(f"{m} {n / dones:.2f}" for m, n in in_answers.most_common())
+              + f"); made by the bot: {(calls - answered) / dones:.2f}; deliveries refused: "
+              f"{delivering.refused if delivering else 0}")
     print(f"CPU per update: {cpu / handled * 1000:.2f} ms ({handled} updates, {cpu:.1f} s CPU in "
           f"{wall:.1f} s wall; includes the in-process fake and the simulated runners)")
     print(f"429s answered by the fake: {fake.flood_429s}; errors logged: {errors.count}")
@@ -253,6 +378,11 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         "p99_ms": round(percentile(done_ms, 99), 1),
         "p50_ms": round(statistics.median(done_ms), 1),
         "api_calls_per_done": round(calls / dones, 3),
+        "api_calls_per_done_in_webhook_answers": round(answered / dones, 3),
+        "api_calls_per_done_by_the_bot": round((calls - answered) / dones, 3),
+        "mode": args.mode,
+        "load_before": round(load_before, 2),
+        "load_after": round(load_after, 2),
         "cpu_ms_per_update": round(cpu / handled * 1000, 3),
         "stored": stored,
         "expected": expected,
@@ -275,7 +405,11 @@ def main() -> None:
     parser.add_argument("--memory-waves", type=int, default=3, help="waves of new runners for the memory figure")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", action="store_true", help="print where each update's time goes, stage by stage")
+    parser.add_argument("--mode", choices=("polling", "webhook"), default="polling",
+                        help="how updates reach the bot (webhook: the real webhook server, Telegram played here)")
     args = parser.parse_args()
+    if args.profile and args.mode != "polling":
+        parser.error("--profile measures the long-polling stages; use it with --mode polling")
     result = asyncio.run(_run(args))
     print(json.dumps(result))
     raise SystemExit(0 if result["stored"] == result["expected"] else 1)
