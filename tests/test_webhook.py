@@ -28,6 +28,7 @@ from stridecoach.bot.settings import Settings
 from stridecoach.bot.testing import FakeTelegram
 from stridecoach.bot.testing.emulator import Emulator
 from stridecoach.bot.testing.fake_telegram import FakeRequest, SentMessage
+from stridecoach.bot.testing.harness import VirtualClock
 from stridecoach.bot.ui import sessions as sessions_ui
 from stridecoach.bot.webhook import SECRET_HEADER, WebhookReceiver, webhook_config_problem
 from tests.test_e2e import RUNNER as E2E_RUNNER
@@ -55,12 +56,18 @@ def webhook_settings(port: int, **extra: Any) -> Settings:
 
 
 class WebhookBot:
-    """The real Application receiving by webhook on a free port, the fake Bot API behind it."""
+    """The real Application receiving by webhook on a free port, the fake Bot API behind it.
+
+    The fake and the bot's rate limiter share a `VirtualClock`, as in `BotHarness`: the
+    fake's latency and the 1 message/s per chat cost no real time (with the real clock,
+    ten replies in one chat took seven seconds, spent spinning in `settle`)."""
 
     def __init__(self, services: Services, fake: FakeTelegram, **settings: Any) -> None:
         self.port = free_port()
         self.fake = fake
-        self.app = build_application(services, request=FakeRequest(fake))
+        self.clock = VirtualClock()
+        fake.clock = self.clock
+        self.app = build_application(services, request=FakeRequest(fake), telegram_clock=self.clock)
         self.receiver = WebhookReceiver(webhook_settings(self.port, **settings))
         self.url = f"http://127.0.0.1:{self.port}/telegram"
         self.client = httpx.AsyncClient(timeout=5)
