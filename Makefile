@@ -50,9 +50,13 @@ TEST_TMP := $(shell df -Pk /dev/shm 2>/dev/null | awk 'NR==2 && $$4 > 1048576 {p
 # socket, the emulator), so one worker per core left the cores half idle
 # (docs/development.md has the measurements). TEST_WORKERS=N overrides.
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 )))
+# Bytecode caches are written even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE=1, as on this machine): each pytest worker otherwise rewrites
+# the asserts of every test module again (about 2 s of CPU per worker per run), and
+# each bot process the tests start compiles the project's modules again.
 test: $(VENV)/.installed-test
 	STRIDECOACH_MODEL_CACHE=$(TEST_MODEL_CACHE) $(BIN)/stridecoach train
-	STRIDECOACH_MODEL_CACHE=$(TEST_MODEL_CACHE) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist load --maxschedchunk 1 \
+	PYTHONDONTWRITEBYTECODE= STRIDECOACH_MODEL_CACHE=$(TEST_MODEL_CACHE) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist load --maxschedchunk 1 \
 		$(if $(TEST_TMP),--basetemp=$(TEST_TMP))
 	$(if $(TEST_TMP),rm -rf $(TEST_TMP))  # kept after a failing run, for a look
 
