@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import sqlite3
 import threading
@@ -56,12 +57,40 @@ from typing import Any
 from sqlalchemy import Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, SQLModel, create_engine
 
 from stridecoach.storage.models import table_of
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
+_REVISION = re.compile(r"^revision(?:: *str)? *= *[\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision(?:: *[\w |]+)? *= *[\"']([^\"']+)[\"']", re.MULTILINE)
+
+
+@lru_cache(maxsize=1)
+def newest_revision() -> str:
+    """The head of storage/migrations/versions, read from the files without importing Alembic.
+
+    The revision no other revision names as its `down_revision` (one line of history;
+    tests/test_migrations.py checks it against Alembic's own answer).
+    """
+    revisions, parents = set(), set()
+    for path in MIGRATIONS.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found = _REVISION.search(source)
+        if found is None:
+            continue
+        revisions.add(found.group(1))
+        parent = _DOWN_REVISION.search(source)
+        if parent is not None:
+            parents.add(parent.group(1))
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"storage/migrations/versions must have one head, not {sorted(heads)}")
+    return heads.pop()
 
 log = logging.getLogger(__name__)
 
@@ -143,10 +172,27 @@ class Database:
         return self.engine.dialect.name
 
     def migrate(self) -> str:
-        """Create or upgrade the schema (Alembic); returns the revision now in force."""
+        """Create or upgrade the schema (Alembic); returns the revision now in force.
+
+        A database already at the newest revision (every start but the first after an
+        upgrade) is left alone without importing Alembic: it and its template engine
+        took 8 MB of the serving process's memory for good (docs/performance.md, "Memory").
+        """
+        newest = newest_revision()
+        if self._revisions() == [newest]:
+            return newest
         from stridecoach.storage.migrations import migrate
 
         return migrate(self.engine)
+
+    def _revisions(self) -> list[str] | None:
+        """The revisions recorded in `alembic_version`; None when there is no such table."""
+        try:
+            with self.engine.connect() as connection:
+                rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
+        except DBAPIError:  # no table yet (a fresh database, or one made before Alembic)
+            return None
+        return [str(row[0]) for row in rows]
 
     @contextmanager
     def session(self) -> Iterator[Session]:
