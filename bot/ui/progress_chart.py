@@ -12,10 +12,12 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from functools import lru_cache
-
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from stridecoach.domain.progress import TARGET_MIN_PER_WEEK, WeekCount
+
+if TYPE_CHECKING:  # Pillow is imported when the first chart is drawn: 2 MB a process may never need
+    from PIL import ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 720, 400
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 56, 24, 56, 56
@@ -32,11 +34,15 @@ TEXT = (30, 30, 30)
 @lru_cache(maxsize=4)
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     # Pillow's bundled font: no dependency on the fonts installed on the host.
+    from PIL import ImageFont
+
     return ImageFont.load_default(size=size)
 
 
 def render_week_chart(weeks: Sequence[WeekCount], *, title: str = "Sessions per week") -> bytes:
     """A PNG bar chart of `weeks` (oldest first, current last) with the target line."""
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     title_font, label_font = _font(20), _font(14)
