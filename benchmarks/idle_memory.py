@@ -12,7 +12,10 @@ uses. RSS is read from /proc/<pid>/status (Linux).
 Printed: the settings, RSS once the bot answered a first /start (idle), then after
 `--runners` different runners each asked a question and started and stopped a
 session, split into anonymous memory (Python objects, arrays) and file-backed pages
-(shared libraries), and the largest mappings. The last line is one JSON object.
+(shared libraries), and the largest mappings; then the process is stopped and started
+again on the same database (every start but the first after an upgrade: the schema
+is current, so Alembic is never imported) and measured idle once more. The last line
+is one JSON object.
 """
 
 from __future__ import annotations
@@ -73,14 +76,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder, Emulator(token=TOKEN, max_poll_seconds=10) as emulator:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": TOKEN,
                "TELEGRAM_API_BASE_URL": emulator.base_url, "DATABASE_URL": f"sqlite:///{folder}/bot.db"}
-        with (Path(folder) / "bot.log").open("wb") as log:
-            bot = subprocess.Popen([sys.executable, "-m", "stridecoach", "run"], env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
-        try:
-            emulator.wait_until_polling(polls=1, timeout=120)
+
+        def start(name: str) -> subprocess.Popen[bytes]:
+            polls = emulator.polls_started
+            with (Path(folder) / f"{name}.log").open("wb") as log:
+                bot = subprocess.Popen([sys.executable, "-m", "stridecoach", "run"], env=env, stdout=log,
+                                       stderr=subprocess.STDOUT)
+            emulator.wait_until_polling(polls=polls + 1, timeout=120)
             ask(emulator, 1, "/start", "StrideCoach")
+            return bot
+
+        # As a deployed image has them (the Dockerfile trains at build time): the bot loads
+        # the models and never imports the training libraries (scikit-learn, SciPy).
+        subprocess.run([sys.executable, "-m", "stridecoach", "train"], env=env, check=True, capture_output=True)
+        bot = start("first")
+        try:
             idle = status(bot.pid)
-            print(f"idle (after one /start): RSS {idle['VmRSS']:.1f} MB "
+            print(f"idle (first start on a new database, after one /start): RSS {idle['VmRSS']:.1f} MB "
                   f"(anonymous {idle['RssAnon']:.1f}, files {idle['RssFile']:.1f})")
             for name, mb in largest_mappings(bot.pid):
                 print(f"  {mb:6.1f} MB  {name}")
@@ -96,8 +108,17 @@ def main() -> None:
         finally:
             bot.terminate()
             bot.wait(timeout=30)
+        bot = start("again")
+        try:
+            again = status(bot.pid)
+            print(f"idle (started again on the same database, after one /start): RSS {again['VmRSS']:.1f} MB "
+                  f"(anonymous {again['RssAnon']:.1f}, files {again['RssFile']:.1f})")
+        finally:
+            bot.terminate()
+            bot.wait(timeout=30)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
     print(json.dumps({"idle_rss_mb": round(idle["VmRSS"], 1), "rss_mb_after_runners": round(after["VmRSS"], 1),
-                      "runners": args.runners}))
+                      "idle_rss_mb_restarted": round(again["VmRSS"], 1), "runners": args.runners}))
 
 
 if __name__ == "__main__":
