@@ -7,6 +7,7 @@ knowledge being data a coach can extend.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -289,3 +290,24 @@ def test_a_coach_adds_an_exercise_file_and_it_is_answered(tmp_path: Path) -> Non
 def test_the_fitted_thresholds_are_current() -> None:
     fitted = read_fingerprint(DATA_DIR / UNDERSTANDING_DIR / FITTED_FILE)
     assert fitted == data_fingerprint(DATA_DIR), "content/data changed: run `stridecoach fit` (make fit)"
+
+
+def test_no_held_out_set_is_trained_on() -> None:
+    """The held-out figures in docs/understanding.md mean something only if the models never saw those sets.
+
+    Independent writers do coincide on short messages ("done", "pause", "timer"),
+    so a few shared lines are expected; a held-out file copied or merged into the
+    training examples is not.
+    """
+    def messages(path: Path) -> set[str]:
+        return {" ".join(json.loads(line)["q"].lower().split()) for line in path.read_text().splitlines() if line.strip()}
+
+    examples = DATA_DIR / "examples"
+    trained = set().union(*(messages(p) for p in examples.glob("*.jsonl")))
+    held_out = sorted((Path(__file__).parent / "data" / "holdout").glob("*.jsonl"))
+    assert held_out, "tests/data/holdout holds the held-out sets"
+    for path in held_out:
+        assert not (examples / path.name).exists(), path.name
+        lines = messages(path)
+        shared = lines & trained
+        assert len(shared) < 0.25 * len(lines), (path.name, sorted(shared)[:10])
