@@ -196,16 +196,30 @@ def test_a_follow_up_refers_to_the_topic_answered_last(u: Understander) -> None:
     assert isinstance(result, Question) and result.entry_id == "jump-rope", result
 
 
-@pytest.mark.parametrize(
-    ("text", "last"),
-    [("how long should i stay down", "hollow-body-hold"), ("so what do i do about it", "hip-flexors-and-sitting")],
-)
-def test_a_follow_up_without_its_subject_is_read_with_the_last_answer(u: Understander, text: str, last: str) -> None:
-    # Nothing in these names an exercise or topic: the follow-up model recognises a
+def test_a_follow_up_without_its_subject_is_read_with_the_last_answer(u: Understander) -> None:
+    # Nothing in it names an exercise or topic: the follow-up model recognises a
     # message that only makes sense after the answer before it.
+    text, last = "how long should i stay down", "hollow-body-hold"
     result = u.understand(text, Context(last_topic=last))
     assert isinstance(result, Question) and result.entry_id == last, result
     assert not (isinstance(alone := u.understand(text), Question) and alone.entry_id == last and alone.decision == "answer")
+
+
+@pytest.mark.parametrize(
+    ("text", "last", "onward"),
+    [
+        ("right, and how would i fix that then", "hip-flexors-and-sitting", {"hip-mobility-twist", "hip-flexor-release"}),
+        ("ok so which moves build it", "core-strength", {"hollow-body-hold", "back-routine"}),
+        ("cool, where do i start then", "why-calf-strength", {"calf-routine"}),
+        ("and what do i do to fix mine", "low-back-pain-causes", {"back-routine", "core-strength", "hip-mobility-twist"}),
+    ],
+)
+def test_a_follow_up_that_moves_on_gets_what_the_answer_leads_to(u: Understander, text: str, last: str, onward: set[str]) -> None:
+    # After "why calves matter", "where do I start then" wants the routine, not the
+    # same answer again; on its own the message names nothing to answer.
+    result = u.understand(text, Context(last_topic=last))
+    assert isinstance(result, Question) and result.entry_id in onward, result
+    assert not (isinstance(alone := u.understand(text), Question) and alone.decision == "answer")
 
 
 def test_a_question_that_stands_alone_is_not_pulled_to_the_last_answer(u: Understander) -> None:

@@ -26,7 +26,7 @@ from stridecoach.content.understanding.training import Models
 log = logging.getLogger(__name__)
 
 CACHE_ENV = "STRIDECOACH_MODEL_CACHE"  # a folder; "off" disables the cache
-_MODELS = ("topic", "flag", "control", "follows")
+_MODELS = ("topic", "flag", "control", "follows", "moves")
 KEEP = 4  # saved model files kept in the cache folder (one per data/code version)
 
 
@@ -60,6 +60,7 @@ def save(models: Models, path: Path) -> None:
         "known": sorted(models.repairer.known),
         "pool_texts": list(models.pool_texts),
         "pool_labels": list(models.pool_labels),
+        "transitions": models.transitions,
     }
     for name in _MODELS:
         model: LinearModel = getattr(models, name)
@@ -99,5 +100,5 @@ def load(path: Path, vocabulary: Vocabulary) -> Models | None:
         return None
     return Models(
         featurizer, Repairer(set(meta["known"])), vocabulary, linear["topic"], linear["flag"], linear["control"], linear["follows"],
-        tuple(meta["pool_texts"]), tuple(meta["pool_labels"]),
+        linear["moves"], meta["transitions"], tuple(meta["pool_texts"]), tuple(meta["pool_labels"]),
     )

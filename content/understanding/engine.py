@@ -74,6 +74,10 @@ class Params:
     # ... plus this much times the follow-up model's probability that the message only
     # makes sense after the answer before it ("and how many sets?", "why though").
     followup_bonus: float = 0.0
+    # Share of that pull handed on to the topics follow-ups move on to (Models.transitions),
+    # times the ``moves`` model's probability: "so what do I do about it?" after why the
+    # core matters is about the exercises for it, not the same answer again.
+    move_share: float = 0.0
     injury_guard: float = 0.5  # share of flag_at at which pain words block a start
     # During a session a question the topic model cannot place ("how do I make it
     # harder?") is about the exercise in hand, unless out-of-scope is this likely.
@@ -103,6 +107,7 @@ class Signals:
     refers_back: bool = False  # "this one", "this exercise" (vocabulary.toml maps them to REFERENCE)
     named: frozenset[str] = frozenset()  # entries whose whole title the message contains
     follows: float = 0.0  # probability that it follows up the answer before it
+    moves: float = 0.0  # probability that, as a follow-up, it moves on to another topic
 
 
 class Understander:
@@ -119,6 +124,7 @@ class Understander:
         self._flag_none = models.flag.index(NONE)
         self._flag_urgent = models.flag.index("urgent")
         self._follows_yes = models.follows.index(YES)
+        self._moves_yes = models.moves.index(YES)
         # Control classes that are not controls: anything else, and a question mid-set.
         self._not_control = [models.control.index(c) for c in (OTHER, ASKED) if c in models.control.classes]
         # Title words per entry, to tell "this one" from "toe walking" (named by its title).
@@ -162,7 +168,7 @@ class Understander:
         return Signals(
             flag, flag_sentence, topic, self._fuzzy(words), m.control.proba(*vec), len(words), known,
             REFERENCE in words, frozenset(e for e, title in self._titles.items() if title <= set(words)),
-            float(m.follows.proba(*vec)[self._follows_yes]),
+            float(m.follows.proba(*vec)[self._follows_yes]), float(m.moves.proba(*vec)[self._moves_yes]),
         )
 
     def _fuzzy(self, words: list[str]) -> np.ndarray:
@@ -260,11 +266,20 @@ class Understander:
         bonus = p.context_bonus if s.n_words <= SHORT_MESSAGE_WORDS else 0.0
         if s.n_words <= FOLLOWUP_WORDS:
             bonus += p.followup_bonus * s.follows
-        for entry in (context.exercise, context.last_topic):
-            if entry is not None and entry in self._label_index:
-                scores[self._label_index[entry]] += bonus
-                break
+        if context.exercise in self._label_index:
+            scores[self._label_index[context.exercise]] += bonus
+        elif context.last_topic is not None and context.last_topic in self._label_index:
+            self._add_followup_pull(scores, context.last_topic, bonus, s, p)
         return scores
+
+    def _add_followup_pull(self, scores: np.ndarray, last: str, bonus: float, s: Signals, p: Params) -> None:
+        """The pull toward the topic answered last, part of it handed on where follow-ups move."""
+        onward = self.models.transitions.get(last, {})
+        handed_on = bonus * p.move_share * s.moves if onward else 0.0
+        scores[self._label_index[last]] += bonus - handed_on
+        for target, share in onward.items():
+            if target in self._label_index:
+                scores[self._label_index[target]] += handed_on * share
 
     def _routine(self, text: str) -> str | None:
         """The routine a start names ("let's do the back routine"), from intents.toml's word lists."""

@@ -1,13 +1,20 @@
-"""Which examples teach which model, and fitting the four models.
+"""Which examples teach which model, and fitting the models.
 
-Four linear models learn from the same normalised text (plus the value marks of
+Five linear models learn from the same normalised text (plus the value marks of
 ``slots.value_marks``: days, a time of day, a pause's length):
 
 - ``topic``: every content entry, every command intent and "out-of-scope";
 - ``flag``: "none", "professional" or "urgent" (red flags);
 - ``control``: each session control, or "other" (read only during a session);
 - ``follows``: "yes" for a message that only makes sense after the answer before it
-  ("and how many sets?", "why though"), "no" for one that stands alone.
+  ("and how many sets?", "why though"), "no" for one that stands alone;
+- ``moves``: among those follow-ups, "yes" for one that moves on from the topic just
+  answered to another ("so what do I do about it?" after why the core matters), "no"
+  for one that asks more about it ("and how many sets?").
+
+Where a follow-up moves to is learned too: ``transitions`` counts, per topic answered,
+the topics the labelled follow-ups moved on to (core strength -> the hollow body hold
+and the back routine; why calves matter -> the calf routine).
 
 Content phrasings, titles and the TOML examples are always trained on; the
 labelled JSONL files are what cross-validation holds out, one file at a time.
@@ -15,8 +22,10 @@ labelled JSONL files are what cross-validation holds out, one file at a time.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from stridecoach.content.model import Library
 from stridecoach.content.understanding import classifier
@@ -26,6 +35,9 @@ from stridecoach.content.understanding.knowledge import (
 )
 from stridecoach.content.understanding.slots import value_marks
 from stridecoach.content.understanding.text import Repairer, Vocabulary, canonical_words
+
+if TYPE_CHECKING:  # scipy is imported to train only (features.py)
+    from scipy.sparse import csr_matrix
 
 NONE = "none"
 OTHER = "other"
@@ -43,6 +55,8 @@ class Row:
     flag: str  # none / professional / urgent
     control: str  # a control, or "other"
     follows: str = NO  # YES: a follow-up to the answer before it
+    previous: str | None = None  # follow-ups: the topic answered just before
+    asks_about: str | None = None  # follow-ups: the topic it asks about (often ``previous`` itself)
 
 
 def topic_label(line: Labelled) -> str | None:
@@ -62,7 +76,9 @@ def labelled_row(line: Labelled) -> Row:
     if line.kind == "session" and line.control:
         control = "done" if line.control == LOAD_CONTROL else line.control
     flag = (line.tier or "professional") if line.kind == "safety" else NONE
-    return Row(line.text, topic_label(line), flag, control, YES if line.kind == "followup" else NO)
+    if line.kind != "followup":
+        return Row(line.text, topic_label(line), flag, control)
+    return Row(line.text, None, flag, control, YES, line.previous, line.ids[0] if line.ids else None)
 
 
 def base_rows(library: Library, knowledge: Knowledge) -> list[Row]:
@@ -92,6 +108,9 @@ class Models:
     flag: classifier.LinearModel
     control: classifier.LinearModel
     follows: classifier.LinearModel
+    moves: classifier.LinearModel
+    # topic answered -> {topic a follow-up moved on to: share of those follow-ups}
+    transitions: dict[str, dict[str, float]]
     # rapidfuzz's pool: (canonical text, topic label) of every short topic example
     pool_texts: tuple[str, ...]
     pool_labels: tuple[str, ...]
@@ -104,7 +123,7 @@ MAX_POOL_WORDS = 12  # rapidfuzz compares short texts only (phrasings, not stori
 
 
 def train(rows: Iterable[Row], vocabulary: Vocabulary) -> Models:
-    """Fit the featurizer and the three models on ``rows`` (deterministic)."""
+    """Fit the featurizer, the five models and the transitions on ``rows`` (deterministic)."""
     rows = list(rows)
     docs = [canonical_words(r.text, vocabulary) + value_marks(r.text) for r in rows]
     known = {w for d in docs for w in d}
@@ -122,8 +141,24 @@ def train(rows: Iterable[Row], vocabulary: Vocabulary) -> Models:
         classifier.fit(x, follow_labels, balanced=True) if YES in follow_labels
         else classifier.never(x.shape[1], NO, YES)
     )
+    moves, transitions = _moving_on(rows, x)
     pool = sorted({(" ".join(docs[i]), rows[i].topic or "") for i in topic_idx if 0 < len(docs[i]) <= MAX_POOL_WORDS})
     return Models(
-        featurizer, Repairer(known), vocabulary, topic, flag, control, follows,
+        featurizer, Repairer(known), vocabulary, topic, flag, control, follows, moves, transitions,
         tuple(t for t, _ in pool), tuple(label for _, label in pool),
     )
+
+
+def _moving_on(rows: list[Row], x: csr_matrix) -> tuple[classifier.LinearModel, dict[str, dict[str, float]]]:
+    """The ``moves`` model and the transitions, from the labelled follow-ups."""
+    follow = [i for i, r in enumerate(rows) if r.previous and r.asks_about]
+    labels = [YES if rows[i].asks_about != rows[i].previous else NO for i in follow]
+    if YES not in labels or NO not in labels:
+        return classifier.never(x.shape[1], NO, YES), {}
+    counts: dict[str, Counter[str]] = {}
+    for i in follow:
+        previous, target = rows[i].previous or "", rows[i].asks_about or ""
+        if target != previous:
+            counts.setdefault(previous, Counter())[target] += 1
+    transitions = {p: {t: n / sum(c.values()) for t, n in c.items()} for p, c in counts.items()}
+    return classifier.fit(x[follow], labels, balanced=True), transitions
