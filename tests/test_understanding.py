@@ -179,6 +179,13 @@ def test_out_of_scope_is_declined(u: Understander, text: str) -> None:
 # -- context: the current exercise, the topic answered last -------------------------
 
 
+@pytest.mark.parametrize(("text", "action"), [("pasue", "pause"), ("sotp", "stop"), ("tiemr", "timer")])
+def test_two_letters_swapped_mid_set_still_control_the_session(u: Understander, text: str, action: str) -> None:
+    # Thumbs on a phone swap neighbouring letters; none of these misspellings is in any example.
+    result = u.understand(text, IN_SESSION)
+    assert isinstance(result, SessionControl) and result.action == action, result
+
+
 def test_session_controls_only_count_in_a_session(u: Understander) -> None:
     text = "skip the rest of this exercise, I have no barbell"
     assert u.understand(text, IN_SESSION) == SessionControl("skip-exercise", u.understand(text, IN_SESSION).score)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _SHORTHAND = ((re.compile(r"\bw/o\b"), " without "), (re.compile(r"\bw/(?=\s|[a-z])"), " with "))
@@ -26,7 +26,9 @@ _NON_WORD = re.compile(r"[^a-z0-9<>]+")
 _SENTENCE = re.compile(r"(?<=[.!?\n;])\s+|\n+")
 
 # Typo repair: a word this long or longer that the vocabulary does not know is
-# replaced by its closest known word when at most MAX_EDITS edits away.
+# replaced by its closest known word when at most MAX_EDITS edits away. Swapping two
+# neighbouring letters ("pasue", "resmue", "tiemr"), the commonest thumb slip on a
+# phone keyboard, counts as one edit (optimal string alignment), not two.
 MIN_REPAIR_LEN = 4
 MAX_EDITS = 1
 MAX_EDITS_LONG = 2  # words of LONG_WORD letters or more
@@ -102,7 +104,7 @@ class Repairer:
         if word in self.known or len(word) < MIN_REPAIR_LEN or not word.isalpha():
             return word
         limit = MAX_EDITS_LONG if len(word) >= LONG_WORD else MAX_EDITS
-        found = process.extractOne(word, self._choices, scorer=Levenshtein.distance, score_cutoff=limit)
+        found = process.extractOne(word, self._choices, scorer=OSA.distance, score_cutoff=limit)
         return found[0] if found is not None else word
 
     def words(self, words: list[str]) -> list[str]:
