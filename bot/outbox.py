@@ -27,7 +27,8 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardMarkup
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from stridecoach.bot.db_calls import run_db, write_later
@@ -89,25 +90,44 @@ async def show(
     bot: Any,
     chat_id: int,
     text: str,
-    keyboard: InlineKeyboardMarkup | None,
+    keyboard: InlineKeyboardMarkup | str | None,
     *,
     edit_message_id: int | None = None,
-) -> Message:
-    """Send `text`, or put it in place of message `edit_message_id` (one call either way).
+) -> int:
+    """Send `text`, or put it in place of message `edit_message_id` (one call either way);
+    returns the message's id.
 
     A message that can no longer be edited (deleted, too old) gets a new message instead.
+    `keyboard` may be given as the Bot API's JSON already (`keyboard_json`).
+
+    Only the message id is read from Telegram's answer (see `_call`).
     """
+    markup = keyboard if isinstance(keyboard, str) or keyboard is None else keyboard_json(keyboard)
+    params: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
+    if markup is not None:
+        params["reply_markup"] = markup
     if edit_message_id is not None:
         try:
-            edited = await bot.edit_message_text(
-                text, chat_id=chat_id, message_id=edit_message_id, reply_markup=keyboard
-            )
-            if isinstance(edited, Message):
-                return edited
+            edited = await _call(bot, "editMessageText", {**params, "message_id": edit_message_id})
+            if isinstance(edited, dict):
+                return int(edited["message_id"])
         except BadRequest as exc:
             log.debug("could not edit message %d (%s); sending a new one", edit_message_id, exc.message)
-    sent: Message = await bot.send_message(chat_id, text, reply_markup=keyboard)
-    return sent
+    sent = await _call(bot, "sendMessage", params)
+    return int(sent["message_id"])
+
+
+async def _call(bot: Any, method: str, params: dict[str, Any]) -> Any:
+    """One Bot API call whose answer stays the JSON Telegram sent (a dict, or True).
+
+    `Bot._post` is the step of every PTB method (`send_message` -> `_post` -> `_do_post`)
+    before the answer is turned into objects: the same defaults, rate limiter (our
+    budgets), request and errors. Turning each answer into a `Message` with its keyboard,
+    and each keyboard into JSON, was about a seventh of the process's CPU per "done"
+    (docs/performance.md), for a message id. PTB's public `do_api_request` does the same
+    but warns when given a method it has a name for.
+    """
+    return await bot._post(method, params)
 
 
 async def attempt(
@@ -117,11 +137,11 @@ async def attempt(
     *,
     chat_id: int,
     text: str,
-    keyboard: InlineKeyboardMarkup | None,
+    keyboard: InlineKeyboardMarkup | str | None,
     edit_message_id: int | None = None,
-) -> Message | None:
+) -> int | None:
     """Send one recorded reply (or edit it into `edit_message_id`) and record the outcome;
-    the message, or None when it failed.
+    the message's id, or None when it failed.
 
     The attempt is recorded at the moment it *started*: the runner cannot have seen
     the message before then (the rule behind a "done" typed before the set was shown).
@@ -139,7 +159,7 @@ async def attempt(
         return None
     # Nothing waits for this mark: it goes with the next unit of work (bot/db_calls.py).
     await write_later(services, store.mark_statement(outbox_id=outbox_id, status="sent", now=started,
-                                                     message_id=sent.message_id))
+                                                     message_id=sent))
     return sent
 
 
@@ -169,8 +189,7 @@ async def retry_due(bot: Any, services: Services) -> int:
     """Send again every open reply whose last attempt is old enough; returns how many were sent."""
     sent = 0
     for outbox_id, chat_id, text, keyboard in await run_db(services, _due, services):
-        if await attempt(bot, services, outbox_id, chat_id=chat_id, text=text,
-                         keyboard=keyboard_from(keyboard, bot)) is not None:
+        if await attempt(bot, services, outbox_id, chat_id=chat_id, text=text, keyboard=keyboard) is not None:
             sent += 1
     return sent
 
@@ -216,7 +235,7 @@ async def resend_after_crash(application: Any, lead: str) -> int:
             continue
         _, chat_id, text, keyboard = row
         shown = await attempt(application.bot, services, outbox_id, chat_id=chat_id, text=f"{lead}\n\n{text}",
-                              keyboard=keyboard_from(keyboard, application.bot))
+                              keyboard=keyboard)
         sent += shown is not None
     return sent
 

@@ -468,8 +468,9 @@ async def _deliver(
     pressed: Message | None = None,
     reply: ui.Reply | None = None,
     edit_pressed: bool | None = None,
-) -> Message | None:
-    """Render a step's outputs as one message and deliver it in one Bot API call.
+) -> int | None:
+    """Render a step's outputs as one message and deliver it in one Bot API call; the
+    message's id, None when nothing was sent.
 
     A pressed set button whose set is now finished (done, skipped) or whose session
     ended gets its own message edited in place: the finished set's prompt becomes
@@ -502,21 +503,21 @@ async def _deliver(
     _arm_timers(context, chat_id, step, runner_id=runner_id)
     if rest and sent is not None and step.session_id is not None and step.state is not None:
         timed_work.start_rest(context, timed_work.rest_countdown(
-            step.session_id, runner_id, chat_id, sent.message_id, step.state.position, text,
+            step.session_id, runner_id, chat_id, sent, step.state.position, text,
             services.now(), rest, reply.keyboard,
         ))
     if (
         sent is not None
         and reply.keyboard is not None
         and step.session_id is not None
-        and sent.message_id != step.previous_prompt
+        and sent != step.previous_prompt
         and not _finishes_a_set(step, reply)
     ):
         # Remembered for /forget's clean-up; not on the "done" path, where it would cost a
         # second transaction per set (the newest prompt is then a message or two later).
         with services.db.session() as session:
             workouts.set_prompt_message(
-                session, session_id=step.session_id, message_id=sent.message_id, version=step.version
+                session, session_id=step.session_id, message_id=sent, version=step.version
             )
     return sent
 
@@ -720,18 +721,17 @@ async def _show_where(context: BotContext, chat_id: int, step: _Step, *, runner_
     if step.outbox_id is None or step.outbox_text is None:
         await _resend_current(context, chat_id, step, runner_id=runner_id, lead=ui.ALREADY_RECORDED)
         return
-    keyboard = outbox.keyboard_from(step.outbox_keyboard, context.bot)
     sent = await outbox.attempt(
         context.bot, services, step.outbox_id, chat_id=chat_id,
-        text=f"{ui.ALREADY_RECORDED}\n\n{step.outbox_text}", keyboard=keyboard,
+        text=f"{ui.ALREADY_RECORDED}\n\n{step.outbox_text}", keyboard=step.outbox_keyboard,
     )
-    if sent is None or keyboard is None or step.session_id is None:
+    if sent is None or step.outbox_keyboard is None or step.session_id is None:
         return
     with services.db.session() as session:
         owned = workouts.set_prompt_message(
-            session, session_id=step.session_id, message_id=sent.message_id, version=step.version
+            session, session_id=step.session_id, message_id=sent, version=step.version
         )
-    if owned and step.previous_prompt not in (None, sent.message_id):
+    if owned and step.previous_prompt not in (None, sent):
         await strip_buttons(context, chat_id, step.previous_prompt)
 
 
