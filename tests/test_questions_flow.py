@@ -173,6 +173,15 @@ async def test_an_exercise_answer_offers_do_it_now_which_walks_that_exercise_alo
     assert "exercise 1 of 1" in first.text.lower() or "1 of 1" in first.text
 
 
+async def test_a_routine_answer_offers_do_it_now_which_starts_the_routine(bot: BotHarness) -> None:
+    [answer] = await bot.send(RUNNER, "what exercises are in the back routine?")
+    assert "hollow body" in answer.text.lower()
+    assert answer.button_texts == ["Do it now ▶️"]
+    replies = await bot.press(RUNNER, "Do it now", answer)
+    first = replies[-1]
+    assert "Let's go" in first.text and "Lower back routine" in first.text and "3 exercises" in first.text
+
+
 async def test_a_topic_answer_has_no_do_it_now(bot: BotHarness) -> None:
     [answer] = await bot.send(RUNNER, "why do calves matter for runners")
     assert "Do it now ▶️" not in answer.button_texts

@@ -65,11 +65,15 @@ DO_IT_NOW = "Do it now ▶️"
 
 
 def answer_keyboard(library: Library, entry: Entry) -> InlineKeyboardMarkup | None:
-    """Under an exercise's answer: "Do it now", a guided session of that exercise alone."""
-    routine = routine_with(entry.id, library) if entry.id in library.exercises else None
-    if routine is None:
+    """Under a routine's answer, "Do it now" starts it; under an exercise's, a guided
+    session of that exercise alone. A runner who asked what the back routine is, or whose
+    "back routine now" was read as that question, is one tap from starting."""
+    if entry.id in library.routines:
+        data = f"{START_PREFIX}{entry.id}"
+    elif entry.id in library.exercises and (routine := routine_with(entry.id, library)) is not None:
+        data = f"{START_PREFIX}{single_exercise_id(routine.id, entry.id)}"
+    else:
         return None
-    data = f"{START_PREFIX}{single_exercise_id(routine.id, entry.id)}"
     return InlineKeyboardMarkup([[InlineKeyboardButton(DO_IT_NOW, callback_data=data)]])
 
 
