@@ -108,6 +108,7 @@ class Signals:
     named: frozenset[str] = frozenset()  # entries whose whole title the message contains
     follows: float = 0.0  # probability that it follows up the answer before it
     moves: float = 0.0  # probability that, as a follow-up, it moves on to another topic
+    can_name_a_symptom: bool = True  # False: only fillers and function words ("ok and?")
 
 
 class Understander:
@@ -165,10 +166,12 @@ class Understander:
                 asked = [v for s, v in zip(parts, per_part, strict=True) if "?" in s] or per_part[-1:]
                 topic = 0.5 * topic + 0.5 * np.mean([m.topic.proba(*v) for v in asked], axis=0)
         known = sum(1 for w in words if w in m.repairer.known)
+        fillers = m.vocabulary.english | m.vocabulary.no_symptom
         return Signals(
             flag, flag_sentence, topic, self._fuzzy(words), m.control.proba(*vec), len(words), known,
             REFERENCE in words, frozenset(e for e, title in self._titles.items() if title <= set(words)),
             float(m.follows.proba(*vec)[self._follows_yes]), float(m.moves.proba(*vec)[self._moves_yes]),
+            any(w not in fillers for w in words),
         )
 
     def _fuzzy(self, words: list[str]) -> np.ndarray:
@@ -213,7 +216,7 @@ class Understander:
     def decide(self, s: Signals, context: Context, p: Params) -> Understanding:
         flag_score = 1.0 - float(s.flag[self._flag_none])
         sentence_score = 1.0 - float(s.flag_sentence[self._flag_none])
-        if flag_score >= p.flag_at or sentence_score >= p.sentence_flag_at:
+        if s.can_name_a_symptom and (flag_score >= p.flag_at or sentence_score >= p.sentence_flag_at):
             probs = s.flag if flag_score >= p.flag_at else s.flag_sentence
             urgent = probs[self._flag_urgent] >= (1.0 - probs[self._flag_none]) / 2
             return RedFlag("urgent" if urgent else "professional", max(flag_score, sentence_score))
