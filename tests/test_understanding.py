@@ -244,11 +244,12 @@ def test_the_short_replies_of_any_chat_raise_no_alarm_and_start_nothing(u: Under
 
 
 @pytest.mark.parametrize(
-    "text", ["i can't believe it's friday", "feeling awesome today", "this is actually fun", "omg so hard"]
+    "text", ["i can't believe it's friday", "feeling awesome today", "this is actually fun", "omg so hard", "no", "nope no"]
 )
 def test_chatter_mid_set_neither_alarms_nor_ends_or_skips_the_session(u: Understander, text: str) -> None:
     # "can't believe it" once read as urgent (the "can't" of "can't control my bladder"),
     # "feeling great today" as "stop"; worded here unlike the examples that fixed them.
+    # A bare "no" skipped the whole exercise.
     result = u.understand(text, IN_SESSION)
     assert not isinstance(result, RedFlag), result
     assert not (isinstance(result, SessionControl) and result.action in ("stop", "skip-set", "skip-exercise", "back", "undo"))

@@ -39,6 +39,9 @@ from stridecoach.content.understanding.text import fold, letters_share_non_latin
 from stridecoach.content.understanding.training import ASKED, NONE, OTHER, YES, Models
 
 SMALL_TALK = ("greeting", "thanks")
+# Session controls that throw work away or end it: a message that names nothing
+# ("no", "hmm") never triggers one, however the control model reads it.
+DISCARDING = frozenset({"skip-set", "skip-exercise", "back", "undo", "stop"})
 START = "start-session"
 SCHEDULE = "schedule"
 PAUSE = "reminders-pause"
@@ -108,7 +111,9 @@ class Signals:
     named: frozenset[str] = frozenset()  # entries whose whole title the message contains
     follows: float = 0.0  # probability that it follows up the answer before it
     moves: float = 0.0  # probability that, as a follow-up, it moves on to another topic
-    can_name_a_symptom: bool = True  # False: only fillers and function words ("ok and?")
+    # Only fillers and English function words ("ok and?", "no"): never a red flag, and
+    # mid-set never a control that throws work away (vocabulary.toml's [fillers]).
+    only_fillers: bool = False
 
 
 class Understander:
@@ -166,12 +171,12 @@ class Understander:
                 asked = [v for s, v in zip(parts, per_part, strict=True) if "?" in s] or per_part[-1:]
                 topic = 0.5 * topic + 0.5 * np.mean([m.topic.proba(*v) for v in asked], axis=0)
         known = sum(1 for w in words if w in m.repairer.known)
-        fillers = m.vocabulary.english | m.vocabulary.no_symptom
+        fillers = m.vocabulary.english | m.vocabulary.fillers
         return Signals(
             flag, flag_sentence, topic, self._fuzzy(words), m.control.proba(*vec), len(words), known,
             REFERENCE in words, frozenset(e for e, title in self._titles.items() if title <= set(words)),
             float(m.follows.proba(*vec)[self._follows_yes]), float(m.moves.proba(*vec)[self._moves_yes]),
-            any(w not in fillers for w in words),
+            all(w in fillers for w in words),
         )
 
     def _fuzzy(self, words: list[str]) -> np.ndarray:
@@ -216,7 +221,7 @@ class Understander:
     def decide(self, s: Signals, context: Context, p: Params) -> Understanding:
         flag_score = 1.0 - float(s.flag[self._flag_none])
         sentence_score = 1.0 - float(s.flag_sentence[self._flag_none])
-        if s.can_name_a_symptom and (flag_score >= p.flag_at or sentence_score >= p.sentence_flag_at):
+        if not s.only_fillers and (flag_score >= p.flag_at or sentence_score >= p.sentence_flag_at):
             probs = s.flag if flag_score >= p.flag_at else s.flag_sentence
             urgent = probs[self._flag_urgent] >= (1.0 - probs[self._flag_none]) / 2
             return RedFlag("urgent" if urgent else "professional", max(flag_score, sentence_score))
@@ -228,8 +233,9 @@ class Understander:
                 return Question(in_hand, 1.0, "answer")
         if context.in_session:
             j = int(np.argmax(s.control))
-            if j not in self._not_control and s.control[j] >= p.control_at:
-                return SessionControl(self.models.control.classes[j], float(s.control[j]))
+            action = self.models.control.classes[j]
+            if j not in self._not_control and s.control[j] >= p.control_at and not (s.only_fillers and action in DISCARDING):
+                return SessionControl(action, float(s.control[j]))
         classes = self.models.topic.classes
         plain = self.label_scores(s, Context(), p)
         best = int(np.argmax(plain))

@@ -110,8 +110,8 @@ def _vocabulary(path: Path) -> Vocabulary:
     languages = raw.get("languages", {})
     english = _strings(path, "languages.english", languages.get("english", []))
     foreign = [w for key, ws in languages.items() if key != "english" for w in _strings(path, f"languages.{key}", ws)]
-    no_symptom = _strings(path, "no_symptom.words", raw.get("no_symptom", {}).get("words", []))
-    return Vocabulary(maps["words"], maps["phrases"], frozenset(foreign), frozenset(english), frozenset(no_symptom))
+    fillers = _strings(path, "fillers.words", raw.get("fillers", {}).get("words", []))
+    return Vocabulary(maps["words"], maps["phrases"], frozenset(foreign), frozenset(english), frozenset(fillers))
 
 
 def _labelled_line(path: Path, n: int, raw: Any, known: set[str], intents: set[str], controls: set[str]) -> Labelled:

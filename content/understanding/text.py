@@ -43,9 +43,9 @@ class Vocabulary:
     phrases: dict[str, str]  # several words -> canonical word(s)
     foreign: frozenset[str]  # function words of other languages (for the "English only" reply)
     english: frozenset[str]  # English function words (a message full of them is English)
-    # Replies and fillers that name no symptom ("ok", "so", "yeah"): a message of only
-    # these and English function words is never a red flag ("ok and?").
-    no_symptom: frozenset[str] = frozenset()
+    # Replies and fillers that say nothing alone ("ok", "so", "yeah", "no"): see
+    # vocabulary.toml's [fillers] for what a message of only these cannot do.
+    fillers: frozenset[str] = frozenset()
 
     def __hash__(self) -> int:  # dict fields: hash by identity, one per process
         return id(self)
