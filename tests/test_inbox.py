@@ -19,14 +19,23 @@ from telegram import Update
 
 from stridecoach.bot.app import build_application
 from stridecoach.bot.inbox import inbox_of
-from stridecoach.bot.services import Services
+from stridecoach.bot.services import BotApplication, Services
 from stridecoach.bot.testing import FakeTelegram
 from stridecoach.bot.testing.emulator import Emulator
 from stridecoach.bot.testing.fake_telegram import FakeRequest
+from stridecoach.bot.testing.harness import VirtualClock
 from tests.test_e2e import TOKEN, BotProcess, bot_env, start_and_wait
 from tests.test_webhook import SECRET, free_port
 
 RUNNER = 4242
+
+
+def _application(services: Services, fake: FakeTelegram) -> BotApplication:
+    """The real Application on the fake Bot API, both on one `VirtualClock` (as in BotHarness):
+    the fake's 100 ms latency costs no real time, which `_until` would spend spinning."""
+    if not isinstance(fake.clock, VirtualClock):
+        fake.clock = VirtualClock()
+    return build_application(services, request=FakeRequest(fake), telegram_clock=fake.clock)
 
 
 def _inbox_rows(services: Services) -> list[tuple[int, bool]]:
@@ -38,7 +47,7 @@ def _inbox_rows(services: Services) -> list[tuple[int, bool]]:
 async def test_an_update_is_stored_before_it_is_queued_and_marked_once_handled(
     services: Services, fake: FakeTelegram
 ) -> None:
-    app = build_application(services, request=FakeRequest(fake))
+    app = _application(services, fake)
     async with app:
         update = Update.de_json(fake.make_text_update(RUNNER, "/start"), app.bot)
         assert await inbox_of(app).accept(app, [update]) == 1
@@ -50,7 +59,7 @@ async def test_an_update_is_stored_before_it_is_queued_and_marked_once_handled(
 
 
 async def test_a_redelivered_update_is_not_handled_twice(services: Services, fake: FakeTelegram) -> None:
-    app = build_application(services, request=FakeRequest(fake))
+    app = _application(services, fake)
     async with app:
         payload = fake.make_text_update(RUNNER, "/start")
         await app.start()
@@ -64,13 +73,13 @@ async def test_a_redelivered_update_is_not_handled_twice(services: Services, fak
 async def test_updates_stored_but_not_handled_are_handled_at_the_next_start(
     services: Services, fake: FakeTelegram
 ) -> None:
-    first = build_application(services, request=FakeRequest(fake))
+    first = _application(services, fake)
     async with first:  # stores two updates and "dies" before handling them
         updates = [Update.de_json(fake.make_text_update(user, "/start"), first.bot) for user in (1, 2)]
         await inbox_of(first).accept(first, updates)
     assert fake.sent_log == []
 
-    second = build_application(services, request=FakeRequest(fake))
+    second = _application(services, fake)
     async with second:
         assert await inbox_of(second).resume(second) == 2
         await second.start()
@@ -85,7 +94,7 @@ async def test_a_done_is_marked_handled_in_the_unit_of_work_that_records_it(
 ) -> None:
     """One commit per "done": the set, its reply in the outbox and the inbox's mark go
     together, so a crash after it cannot replay the update; the outbox delivers the reply."""
-    app = build_application(services, request=FakeRequest(fake))
+    app = _application(services, fake)
     async with app:
         await app.start()
         inbox = inbox_of(app)
@@ -117,8 +126,6 @@ async def test_polling_stores_each_update_as_the_json_telegram_sent(services: Se
     import json
 
     from stridecoach.bot.polling import PollingReceiver
-
-    from stridecoach.bot.testing.harness import VirtualClock
 
     fake = FakeTelegram(clock=VirtualClock())  # its latency passes on a virtual clock
     app = build_application(services, request=FakeRequest(fake), telegram_clock=fake.clock)
