@@ -110,6 +110,23 @@ def test_nerve_symptoms_medication_diagnosis_and_conditions_reach_a_professional
     assert isinstance(u.understand(text), RedFlag)
 
 
+# No example names these medicines or conditions: vocabulary.toml reads every
+# medicine and condition name as one shared word too (without it three of these
+# five were answered or declined).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is it fine to pop a meloxicam before my long run?",
+        "got prescribed celebrex, still ok to do the calf raises?",
+        "i have lupus, are the jumping squats alright for me",
+        "fibromyalgia here, can i do the back routine",
+        "anaemic at the moment, should i still do the routine",
+    ],
+)
+def test_any_medicine_or_condition_reaches_a_professional(u: Understander, text: str) -> None:
+    assert isinstance(u.understand(text), RedFlag)
+
+
 def test_a_symptom_at_the_end_of_a_long_story_is_caught(u: Understander) -> None:
     story = (
         "Morning coach! Quick update on my training: I did the calf routine three times this week, "
