@@ -234,12 +234,58 @@ def start_health_server(check: HealthCheck, listen: str, port: int, per_address:
 # ---------------------------------------------------------------------- webhook
 
 
+class StoreBatch:
+    """Deliveries that arrive together are stored in one transaction (a group commit).
+
+    Telegram keeps up to MAX_CONNECTIONS deliveries in flight. Each waits here until
+    the transaction holding it has committed, so none is acknowledged before it is
+    stored; a delivery that arrives while a transaction runs goes in the next one.
+    One transaction per update cost a webhook process about twice the CPU per update
+    of long polling, which stores each getUpdates batch in one (docs/performance.md).
+    """
+
+    def __init__(self, application: AnyApplication) -> None:
+        self.application = application
+        self._pending: dict[int, tuple[Update, str, asyncio.Future[None]]] = {}
+        self._flushing = False
+
+    async def store(self, update: Update, payload: str) -> None:
+        """Return once `update` is stored in the inbox and queued (raise if it could not be)."""
+        waiting = self._pending.get(update.update_id)
+        if waiting is None:  # the same update delivered twice at once is stored once
+            waiting = (update, payload, asyncio.get_running_loop().create_future())
+            self._pending[update.update_id] = waiting
+            if not self._flushing:
+                self._flushing = True
+                asyncio.get_running_loop().create_task(self._flush())
+        await asyncio.shield(waiting[2])
+
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, {}
+                try:
+                    await inbox_of(self.application).accept_payloads(
+                        self.application, [(uid, payload) for uid, (_, payload, _) in batch.items()],
+                        [update for update, _, _ in batch.values()],
+                    )
+                except Exception as exc:
+                    for _, _, done in batch.values():
+                        done.set_exception(exc)
+                    continue
+                for _, _, done in batch.values():
+                    done.set_result(None)
+        finally:
+            self._flushing = False
+
+
 class _UpdateHandler(tornado.web.RequestHandler):
     SUPPORTED_METHODS = ("POST",)
 
-    def initialize(self, bot_application: AnyApplication, secret: str) -> None:
+    def initialize(self, bot_application: AnyApplication, secret: str, batch: StoreBatch) -> None:
         self.bot_application = bot_application
         self.secret = secret
+        self.batch = batch
 
     async def post(self) -> None:
         given = self.request.headers.get(SECRET_HEADER)
@@ -271,7 +317,7 @@ class _UpdateHandler(tornado.web.RequestHandler):
         if query is not None:  # noted before the update is queued: its handler must know
             inbox.answering_in_webhook(query.id)
         try:
-            await inbox.accept_payloads(self.bot_application, [(update.update_id, json.dumps(data))], [update])
+            await self.batch.store(update, self._payload(data))
         except Exception:
             if query is not None:
                 inbox.not_answering_in_webhook(query.id)
@@ -285,6 +331,14 @@ class _UpdateHandler(tornado.web.RequestHandler):
             self.finish({"method": "answerCallbackQuery", "callback_query_id": query.id})
             return
         self._answer(200, "OK")
+
+    def _payload(self, data: dict[str, Any]) -> str:
+        """The update's JSON to store: the body as Telegram sent it (read above as one JSON
+        object), so it is not serialised again; `data` re-serialised if it was not UTF-8."""
+        try:
+            return self.request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return json.dumps(data)
 
     def _parse_body(self) -> dict[str, Any]:
         try:
@@ -406,7 +460,7 @@ class WebhookReceiver:
         check = HealthCheck(application, self)
         return tornado.web.Application([
             (re.escape(self.path), _UpdateHandler,
-             {"bot_application": application, "secret": self.secret}),
+             {"bot_application": application, "secret": self.secret, "batch": StoreBatch(application)}),
             (r"/healthz", _HealthHandler, {"check": check}),
         ])
 

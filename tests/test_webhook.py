@@ -309,6 +309,50 @@ async def test_a_press_whose_answer_was_lost_is_answered_by_the_redelivery(webho
     assert "Set 2 of" in fake.last(RUNNER).text
 
 
+async def test_deliveries_at_once_are_each_stored_before_their_answer_and_handled_once(
+    webhook_bot: WebhookBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram keeps many deliveries in flight: they share a transaction (a group commit),
+    each answered once it is stored; the same update twice at once is handled once."""
+    inbox = inbox_of(webhook_bot.app)
+    batches: list[list[int]] = []
+    store = inbox._store
+
+    def counting(payloads: Any) -> list[int]:
+        batches.append([uid for uid, _ in payloads])
+        return store(payloads)
+
+    monkeypatch.setattr(inbox, "_store", counting)
+    fake = webhook_bot.fake
+    updates = [fake.make_text_update(RUNNER + i, "/help") for i in range(5)]
+    responses = await asyncio.gather(*(webhook_bot.post(u) for u in [*updates, updates[0]]))
+    assert [r.status_code for r in responses] == [200] * 6
+    await webhook_bot.settle()
+    assert sorted(uid for batch in batches for uid in batch) == sorted(u["update_id"] for u in updates)
+    assert len(batches) < len(updates)  # shared transactions, not one per delivery
+    assert [len(fake.chat(RUNNER + i)) for i in range(5)] == [1] * 5  # each answered once
+
+
+async def test_a_batch_that_cannot_be_stored_is_refused_for_telegram_to_deliver_again(
+    webhook_bot: WebhookBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = inbox_of(webhook_bot.app)
+
+    def broken(payloads: Any) -> list[int]:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(inbox, "_store", broken)
+    fake = webhook_bot.fake
+    updates = [fake.make_text_update(RUNNER + i, "/help") for i in range(3)]
+    responses = await asyncio.gather(*(webhook_bot.post(u) for u in updates))
+    assert [r.status_code for r in responses] == [503] * 3
+    monkeypatch.undo()
+    responses = await asyncio.gather(*(webhook_bot.post(u) for u in updates))  # Telegram again
+    assert [r.status_code for r in responses] == [200] * 3
+    await webhook_bot.settle()
+    assert [len(fake.chat(RUNNER + i)) for i in range(3)] == [1] * 3
+
+
 def test_the_fake_refuses_a_second_answer_to_one_press(fake: FakeTelegram) -> None:
     """As Telegram does: one answer per callback query, whichever way it comes."""
     message = SentMessage(chat_id=RUNNER, message_id=1, text="x")
