@@ -80,6 +80,7 @@ async def test_a_button_press_reaches_the_bot_as_a_callback_query(bot: Bot, emul
         emulator.press(USER, "calf")
 
 
+@pytest.mark.slow  # waits out the bot's read timeout on a hung call
 async def test_failures_and_hangs_can_be_injected(bot: Bot, emulator: Emulator) -> None:
     emulator.fail_next("sendMessage", status=500)
     with pytest.raises(NetworkError):
@@ -192,6 +193,7 @@ async def test_confirmed_updates_are_gone_for_good(bot: Bot, emulator: Emulator)
     assert [u.message.text for u in again if u.message] == ["two"]
 
 
+@pytest.mark.slow  # waits out the bot's read timeout on a hung call
 async def test_a_late_answer_delivers_the_message_but_the_bot_times_out(
     bot: Bot, emulator: Emulator
 ) -> None:

@@ -133,6 +133,7 @@ async def test_on_time_once(run: Bot, clock: FakeClock, fake: FakeTelegram) -> N
     assert [r.status for r in reminder_rows(run.services)] == ["sent"]
 
 
+@pytest.mark.slow  # 840 ticks, about 2 s
 @pytest.mark.parametrize(
     ("day", "expected_utc"),
     [
