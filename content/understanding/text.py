@@ -95,19 +95,30 @@ def sentences(text: str) -> list[str]:
     return [s for s in (part.strip() for part in _SENTENCE.split(text)) if s]
 
 
+def _edit_limit(length: int) -> int:
+    return MAX_EDITS_LONG if length >= LONG_WORD else MAX_EDITS
+
+
 class Repairer:
     """Repairs typos against the words the model was trained on (rapidfuzz, cached)."""
 
     def __init__(self, known: set[str]) -> None:
         self.known = known
-        self._choices = sorted(w for w in known if len(w) >= MIN_REPAIR_LEN - 1 and w.isalpha())
+        choices = sorted(w for w in known if len(w) >= MIN_REPAIR_LEN - 1 and w.isalpha())
+        # Per word length, the known words close enough in length to be within the edit
+        # limit (a word n letters longer is at least n edits away): a typo is compared
+        # with a third of the vocabulary, in the same order, so the same word wins.
+        self._by_length: dict[int, list[str]] = {}
+        for n in range(MIN_REPAIR_LEN, max(map(len, choices), default=0) + MAX_EDITS_LONG + 1):
+            limit = _edit_limit(n)
+            self._by_length[n] = [w for w in choices if abs(len(w) - n) <= limit]
         self.repair = lru_cache(maxsize=20000)(self._repair)
 
     def _repair(self, word: str) -> str:
         if word in self.known or len(word) < MIN_REPAIR_LEN or not word.isalpha():
             return word
-        limit = MAX_EDITS_LONG if len(word) >= LONG_WORD else MAX_EDITS
-        found = process.extractOne(word, self._choices, scorer=OSA.distance, score_cutoff=limit)
+        choices = self._by_length.get(len(word), ())
+        found = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=_edit_limit(len(word)))
         return found[0] if found is not None else word
 
     def words(self, words: list[str]) -> list[str]:
