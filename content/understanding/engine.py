@@ -81,6 +81,10 @@ class Params:
     # times the ``moves`` model's probability: "so what do I do about it?" after why the
     # core matters is about the exercises for it, not the same answer again.
     move_share: float = 0.0
+    # A follow-up ("how long should I stay down?") may read as out of scope on its own:
+    # after an answer, out-of-scope's score shrinks by this share times the follow-up
+    # probability.
+    followup_scope_trust: float = 0.0
     injury_guard: float = 0.5  # share of flag_at at which pain words block a start
     # During a session a question the topic model cannot place ("how do I make it
     # harder?") is about the exercise in hand, unless out-of-scope is this likely.
@@ -127,6 +131,7 @@ class Understander:
         classes = models.topic.classes
         self._entry_mask = np.array([c not in knowledge.intents and c != OUT_OF_SCOPE for c in classes])
         self._label_index = {c: i for i, c in enumerate(classes)}
+        self._out_of_scope = self._label_index[OUT_OF_SCOPE]
         self._flag_none = models.flag.index(NONE)
         self._flag_urgent = models.flag.index("urgent")
         self._follows_yes = models.follows.index(YES)
@@ -279,6 +284,8 @@ class Understander:
             scores[self._label_index[context.exercise]] += bonus
         elif context.last_topic is not None and context.last_topic in self._label_index:
             self._add_followup_pull(scores, context.last_topic, bonus, s, p)
+            if s.n_words <= FOLLOWUP_WORDS:
+                scores[self._out_of_scope] *= 1.0 - p.followup_scope_trust * s.follows
         return scores
 
     def _add_followup_pull(self, scores: np.ndarray, last: str, bonus: float, s: Signals, p: Params) -> None:

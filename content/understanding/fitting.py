@@ -42,6 +42,7 @@ GRID = {
     "context_bonus": (0.3, 0.4, 0.5, 0.65, 0.8),
     "followup_bonus": (0.0, 0.2, 0.4, 0.6, 0.9),
     "move_share": (0.0, 0.25, 0.5, 0.75, 1.0),
+    "followup_scope_trust": (0.0, 0.25, 0.5, 0.75, 1.0),
     "session_decline_at": (0.2, 0.35, 0.5, 0.65, 0.8, 1.01),
 }
 FOLDS = 5
