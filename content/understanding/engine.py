@@ -24,6 +24,7 @@ from __future__ import annotations
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, fields, replace
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -158,16 +159,15 @@ class Understander:
         words = [w for ws in part_words for w in ws]
         if not words:
             return None
-        part_counts = [m.featurizer.counts(ws) for ws in part_words]
-        whole: Counter[int] = Counter()
-        for c in part_counts:
-            whole.update(c)
-        vec = m.featurizer.weigh(whole)
+        # Pairs of words never span two sentences; counted in C (Counter over a list),
+        # not by adding one Counter to another in Python.
+        part_columns = [m.featurizer.columns(ws) for ws in part_words]
+        vec = m.featurizer.weigh(Counter(chain.from_iterable(part_columns)))
         flag = m.flag.proba(*vec)
         flag_sentence = flag
         topic = m.topic.proba(*vec)
         if len(parts) > 1:
-            per_part = [m.featurizer.weigh(c) for c in part_counts]
+            per_part = [m.featurizer.weigh(Counter(c)) for c in part_columns]
             for v in per_part:
                 p = m.flag.proba(*v)
                 if p[self._flag_none] < flag_sentence[self._flag_none]:

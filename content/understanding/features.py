@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
+from itertools import chain
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -89,15 +90,17 @@ class Featurizer:
 
     def counts(self, words: list[str]) -> Counter[int]:
         """Column counts for a word list: words, character n-grams and adjacent pairs."""
-        counts: Counter[int] = Counter()
-        for w in words:
-            counts.update(self._word_columns(w))
+        return Counter(self.columns(words))
+
+    def columns(self, words: list[str]) -> list[int]:
+        """The known columns of a word list, once per occurrence (``counts`` counts them)."""
+        cols = list(chain.from_iterable(self._word_columns(w) for w in words))
         index = self.index
         for a, b in zip(words, words[1:], strict=False):
             j = index.get("b:" + a + " " + b)
             if j is not None:
-                counts[j] += 1
-        return counts
+                cols.append(j)
+        return cols
 
     def weigh(self, counts: Counter[int]) -> tuple[np.ndarray, np.ndarray]:
         """Counts as (column indices, sublinear TF-IDF weights), L2-normalised."""

@@ -71,8 +71,10 @@ def canonical_words(text: str, vocabulary: Vocabulary) -> list[str]:
     out: list[str] = []
     i = 0
     max_len = _longest_phrase(vocabulary)
+    starts = _phrase_starts(vocabulary)
     while i < len(words):
-        for size in range(min(max_len, len(words) - i), 1, -1):
+        longest = min(max_len, len(words) - i) if words[i] in starts else 1
+        for size in range(longest, 1, -1):
             repl = vocabulary.phrases.get(" ".join(words[i : i + size]))
             if repl is not None:
                 out.extend(repl.split())
@@ -88,6 +90,12 @@ def canonical_words(text: str, vocabulary: Vocabulary) -> list[str]:
 @lru_cache(maxsize=8)
 def _longest_phrase(vocabulary: Vocabulary) -> int:
     return max((len(p.split()) for p in vocabulary.phrases), default=1)
+
+
+@lru_cache(maxsize=8)
+def _phrase_starts(vocabulary: Vocabulary) -> frozenset[str]:
+    """First words of the vocabulary's phrases: only these can begin one."""
+    return frozenset(p.split()[0] for p in vocabulary.phrases)
 
 
 def sentences(text: str) -> list[str]:
@@ -127,6 +135,8 @@ class Repairer:
 
 def letters_share_non_latin(text: str) -> float:
     """Share of the message's letters that are not Latin script (0.0 when it has none)."""
+    if text.isascii():  # the common case, without a Unicode name lookup per letter
+        return 0.0
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return 0.0
