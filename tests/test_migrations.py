@@ -206,6 +206,7 @@ def test_the_newest_revision_read_from_the_files_is_alembics_head() -> None:
     assert newest_revision() == head_revision()
 
 
+@pytest.mark.slow  # two processes, started one after the other
 def test_a_start_on_a_current_schema_leaves_alembic_unloaded(tmp_path: Path) -> None:
     """Alembic and its template engine cost a serving process 8 MB it never gives back."""
     url = f"sqlite:///{tmp_path / 'current.db'}"
