@@ -28,6 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +62,10 @@ def largest_mappings(pid: int, most: int = 6) -> list[tuple[str, float]]:
     return [(name, kb / 1024) for name, kb in sizes.most_common(most)]
 
 
+def rss(label: str, st: dict[str, float]) -> str:
+    return f"{label}: RSS {st['VmRSS']:.1f} MB (anonymous {st['RssAnon']:.1f}, files {st['RssFile']:.1f})"
+
+
 def ask(emulator: Emulator, user: int, text: str, expect: str) -> None:
     mark = emulator.mark()
     emulator.send_text(user, text)
@@ -77,23 +83,27 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": TOKEN,
                "TELEGRAM_API_BASE_URL": emulator.base_url, "DATABASE_URL": f"sqlite:///{folder}/bot.db"}
 
-        def start(name: str) -> subprocess.Popen[bytes]:
+        @contextmanager
+        def running(name: str) -> Iterator[subprocess.Popen[bytes]]:
+            """The bot started (and answering /start), stopped on the way out."""
             polls = emulator.polls_started
             with (Path(folder) / f"{name}.log").open("wb") as log:
                 bot = subprocess.Popen([sys.executable, "-m", "stridecoach", "run"], env=env, stdout=log,
                                        stderr=subprocess.STDOUT)
-            emulator.wait_until_polling(polls=polls + 1, timeout=120)
-            ask(emulator, 1, "/start", "StrideCoach")
-            return bot
+            try:
+                emulator.wait_until_polling(polls=polls + 1, timeout=120)
+                ask(emulator, 1, "/start", "StrideCoach")
+                yield bot
+            finally:
+                bot.terminate()
+                bot.wait(timeout=30)
 
         # As a deployed image has them (the Dockerfile trains at build time): the bot loads
         # the models and never imports the training libraries (scikit-learn, SciPy).
         subprocess.run([sys.executable, "-m", "stridecoach", "train"], env=env, check=True, capture_output=True)
-        bot = start("first")
-        try:
+        with running("first") as bot:
             idle = status(bot.pid)
-            print(f"idle (first start on a new database, after one /start): RSS {idle['VmRSS']:.1f} MB "
-                  f"(anonymous {idle['RssAnon']:.1f}, files {idle['RssFile']:.1f})")
+            print(rss("idle (first start on a new database, after one /start)", idle))
             for name, mb in largest_mappings(bot.pid):
                 print(f"  {mb:6.1f} MB  {name}")
             started = time.monotonic()
@@ -103,19 +113,10 @@ def main() -> None:
                 ask(emulator, user, "start the calf routine", "")
                 ask(emulator, user, "stop", "")
             after = status(bot.pid)
-            print(f"after {args.runners} runners ({time.monotonic() - started:.0f} s): RSS {after['VmRSS']:.1f} MB "
-                  f"(anonymous {after['RssAnon']:.1f}, files {after['RssFile']:.1f})")
-        finally:
-            bot.terminate()
-            bot.wait(timeout=30)
-        bot = start("again")
-        try:
+            print(rss(f"after {args.runners} runners ({time.monotonic() - started:.0f} s)", after))
+        with running("again") as bot:
             again = status(bot.pid)
-            print(f"idle (started again on the same database, after one /start): RSS {again['VmRSS']:.1f} MB "
-                  f"(anonymous {again['RssAnon']:.1f}, files {again['RssFile']:.1f})")
-        finally:
-            bot.terminate()
-            bot.wait(timeout=30)
+            print(rss("idle (started again on the same database, after one /start)", again))
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     print(json.dumps({"idle_rss_mb": round(idle["VmRSS"], 1), "rss_mb_after_runners": round(after["VmRSS"], 1),
                       "idle_rss_mb_restarted": round(again["VmRSS"], 1), "runners": args.runners}))

@@ -104,18 +104,9 @@ def test_emergency_signs_are_urgent(u: Understander, text: str) -> None:
         "can I take ibuprofen before my long run",
         "is this plantar fasciitis?",
         "i'm pregnant, is the hollow body hold ok",
-    ],
-)
-def test_nerve_symptoms_medication_diagnosis_and_conditions_reach_a_professional(u: Understander, text: str) -> None:
-    assert isinstance(u.understand(text), RedFlag)
-
-
-# No example names these medicines or conditions: vocabulary.toml reads every
-# medicine and condition name as one shared word too (without it three of these
-# five were answered or declined).
-@pytest.mark.parametrize(
-    "text",
-    [
+        # No example names these medicines or conditions: vocabulary.toml reads every
+        # medicine and condition name as one shared word too (without it three of these
+        # five were answered or declined).
         "is it fine to pop a meloxicam before my long run?",
         "got prescribed celebrex, still ok to do the calf raises?",
         "i have lupus, are the jumping squats alright for me",
@@ -123,7 +114,7 @@ def test_nerve_symptoms_medication_diagnosis_and_conditions_reach_a_professional
         "anaemic at the moment, should i still do the routine",
     ],
 )
-def test_any_medicine_or_condition_reaches_a_professional(u: Understander, text: str) -> None:
+def test_nerve_symptoms_medication_diagnosis_and_conditions_reach_a_professional(u: Understander, text: str) -> None:
     assert isinstance(u.understand(text), RedFlag)
 
 
