@@ -137,6 +137,7 @@ class Understander:
         self._flag_urgent = models.flag.index("urgent")
         self._follows_yes = models.follows.index(YES)
         self._moves_yes = models.moves.index(YES)
+        self._fillers = models.vocabulary.english | models.vocabulary.fillers
         # Control classes that are not controls: anything else, and a question mid-set.
         self._not_control = [models.control.index(c) for c in (OTHER, ASKED) if c in models.control.classes]
         # Title words per entry, to tell "this one" from "toe walking" (named by its title).
@@ -176,12 +177,11 @@ class Understander:
                 asked = [v for s, v in zip(parts, per_part, strict=True) if "?" in s] or per_part[-1:]
                 topic = 0.5 * topic + 0.5 * np.mean([m.topic.proba(*v) for v in asked], axis=0)
         known = sum(1 for w in words if w in m.repairer.known)
-        fillers = m.vocabulary.english | m.vocabulary.fillers
         return Signals(
             flag, flag_sentence, topic, self._fuzzy(words), m.control.proba(*vec), len(words), known,
             REFERENCE in words, frozenset(e for e, title in self._titles.items() if title <= set(words)),
             float(m.follows.proba(*vec)[self._follows_yes]), float(m.moves.proba(*vec)[self._moves_yes]),
-            all(w in fillers for w in words),
+            all(w in self._fillers for w in words),
         )
 
     def _fuzzy(self, words: list[str]) -> np.ndarray:
