@@ -177,11 +177,12 @@ class Understander:
                 asked = [v for s, v in zip(parts, per_part, strict=True) if "?" in s] or per_part[-1:]
                 topic = 0.5 * topic + 0.5 * np.mean([m.topic.proba(*v) for v in asked], axis=0)
         known = sum(1 for w in words if w in m.repairer.known)
+        word_set = set(words)
         return Signals(
             flag, flag_sentence, topic, self._fuzzy(words), m.control.proba(*vec), len(words), known,
-            REFERENCE in words, frozenset(e for e, title in self._titles.items() if title <= set(words)),
+            REFERENCE in word_set, frozenset(e for e, title in self._titles.items() if title <= word_set),
             float(m.follows.proba(*vec)[self._follows_yes]), float(m.moves.proba(*vec)[self._moves_yes]),
-            all(w in self._fillers for w in words),
+            word_set <= self._fillers,
         )
 
     def _fuzzy(self, words: list[str]) -> np.ndarray:
