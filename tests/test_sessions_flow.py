@@ -282,6 +282,17 @@ async def test_a_question_mid_session_is_answered_then_the_set_prompt_comes_back
     assert [r.position for r in stored_sets(services)] == [0, 1]
 
 
+async def test_a_bare_no_mid_set_neither_skips_nor_stops_the_session(bot: BotHarness, services: Services) -> None:
+    # A bare "no" was read as "skip the exercise" and threw the rest of it away.
+    await start(bot)
+    await bot.send(RUNNER, "done")
+    replies = await bot.send(RUNNER, "no")
+    assert not any("Skipped" in r.text or "skipped" in r.text or "Session ended" in r.text for r in replies), replies
+    assert "Set 2 of 3" in replies[-1].text and "Jumping rope" in replies[-1].text
+    await bot.send(RUNNER, "done")
+    assert [r.position for r in stored_sets(services)] == [0, 1]
+
+
 async def test_nonsense_mid_session_lists_what_the_runner_can_say(bot: BotHarness, services: Services) -> None:
     await start(bot)
     reply = only(await bot.send(RUNNER, "qwzx blorp"))
