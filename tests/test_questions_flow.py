@@ -182,6 +182,18 @@ async def test_a_routine_answer_offers_do_it_now_which_starts_the_routine(bot: B
     assert "Let's go" in first.text and "Lower back routine" in first.text and "3 exercises" in first.text
 
 
+async def test_a_follow_up_is_read_with_the_answer_before_it(bot: BotHarness) -> None:
+    [why] = await bot.send(RUNNER, "why do runners need strong calves?")
+    assert "calf" in why.text.lower()
+    # Names nothing on its own; after that answer it asks for the routine.
+    [onward] = await bot.send(RUNNER, "cool, where do i start then")
+    assert "Calf routine" in onward.text and onward.button_texts == ["Do it now ▶️"]
+    [rope] = await bot.send(RUNNER, "how do I do jump rope")
+    assert "Jump" in rope.text
+    [more] = await bot.send(RUNNER, "and how many sets?")
+    assert "Jump" in more.text
+
+
 async def test_a_topic_answer_has_no_do_it_now(bot: BotHarness) -> None:
     [answer] = await bot.send(RUNNER, "why do calves matter for runners")
     assert "Do it now ▶️" not in answer.button_texts
