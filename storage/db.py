@@ -63,6 +63,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, SQLModel, create_engine
 
+from stridecoach.storage.direct import Connects, DirectUnit, StatementCache
 from stridecoach.storage.models import table_of
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
@@ -131,6 +132,8 @@ class Database:
         # between a worker's read of the list and its swap would be neither applied nor kept.
         self._behind_lock = threading.Lock()
         self.checkpointer: Checkpointer | None = None
+        # `unit()` runs on the DBAPI cursor with statements compiled once (SQLite only).
+        self._statements = StatementCache(self.engine.dialect) if self.dialect == "sqlite" else None
         path = sqlite_file(self.url)
         if path is not None:
             _checkpoint_off_the_loop(self.engine)
@@ -163,7 +166,7 @@ class Database:
     def flush_behind(self) -> None:
         """Apply the queued writes now (when no unit of work came along to take them)."""
         if self._behind:
-            with self.session():
+            with self.unit():
                 pass
 
     @property
@@ -210,6 +213,42 @@ class Database:
                 with self._behind_lock:
                     self._behind[:0] = behind  # not written: the next unit of work takes them
                 raise
+
+    @contextmanager
+    def unit(self) -> Iterator[Connects]:
+        """A unit of work for the hot path ("done"): commits on success, rolls back on any exception.
+
+        On SQLite it is a `DirectUnit` (storage/direct.py): Core statements compiled once
+        and run on the DBAPI cursor, begun with BEGIN IMMEDIATE, the queued writes applied
+        first, exactly as `session()` does. On PostgreSQL it is `session()` itself. Either
+        way the storage functions call `connection().execute(statement, parameters)`;
+        nothing of the ORM (`get`, `add`, `exec`) is there on SQLite.
+        """
+        if self._statements is None:
+            with self.session() as session:
+                yield session
+            return
+        pooled = self.engine.raw_connection()
+        work = DirectUnit(pooled.dbapi_connection, self._statements)
+        with self._behind_lock:
+            behind, self._behind = self._behind, []
+        try:
+            work.execute_sql("BEGIN IMMEDIATE")
+            try:
+                for statement, params in behind:
+                    work.execute(statement, params)
+                yield work
+                work.commit()
+            except BaseException:
+                pooled.rollback()
+                raise
+        except BaseException:
+            with self._behind_lock:
+                self._behind[:0] = behind  # not written: the next unit of work takes them
+            raise
+        finally:
+            work.close()
+            pooled.close()  # back to the pool
 
     def close(self) -> None:
         if self._behind:
@@ -380,7 +419,7 @@ def _insert_ignore_returning_key(dialect: str, table: Table) -> Insert:
     return insert_ignore_statement(dialect, table).returning(*table.primary_key.columns)
 
 
-def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
+def insert_ignore(session: Connects, model: type[SQLModel], values: dict[str, Any]) -> bool:
     """Insert one row unless a unique constraint already holds it; True when it was inserted.
 
     A row comes back from RETURNING only when the insert happened, on every driver.

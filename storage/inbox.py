@@ -17,6 +17,7 @@ from sqlalchemy.sql import Executable
 from sqlmodel import Session
 
 from stridecoach.storage.db import insert_ignore_statement
+from stridecoach.storage.direct import Connects
 from stridecoach.storage.models import InboxUpdate, table_of
 
 _TABLE = table_of(InboxUpdate)
@@ -70,7 +71,7 @@ def mark_handled(session: Session, *, update_ids: Sequence[int], now: datetime) 
         )
 
 
-def mark_one_handled(session: Session, *, update_id: int, now: datetime) -> None:
+def mark_one_handled(session: Connects, *, update_id: int, now: datetime) -> None:
     """The same for one update, with a statement built once (it runs in the unit of work of a "done")."""
     session.connection().execute(*mark_one_statement(update_id=update_id, now=now))
 

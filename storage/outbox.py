@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, String, bindparam, case, func, insert, select, update
+from sqlalchemy import BigInteger, String, bindparam, case, func, insert, literal, select, update
 from sqlalchemy.sql import Executable
 from sqlmodel import Session, col
 
+from stridecoach.storage.direct import Connects
 from stridecoach.storage.models import OutboxMessage, table_of
 
 # Not accepted by Telegram yet: a retried "done" re-sends it instead of advancing.
@@ -25,7 +26,9 @@ MAX_UNCERTAIN_ATTEMPTS = 2
 # The statements of every "done" are built once (SQLAlchemy Core): building them per call
 # cost more CPU than SQLite takes to run them.
 _T = table_of(OutboxMessage)
-_OPEN = _T.c.status.in_(OPEN_STATUSES)
+# A list of literals, not an expanding IN: the hot path compiles each statement once
+# (storage/direct.py), which an expanding list would defeat.
+_OPEN = _T.c.status.in_([literal(status) for status in OPEN_STATUSES])
 _INSERT = insert(_T).returning(_T.c.id)
 _SUPERSEDE = update(_T).where(_T.c.session_id == bindparam("_session_id"), _OPEN).values(status="superseded")
 _OPEN_FOR_SESSION = (
@@ -101,7 +104,7 @@ class OpenReply(NamedTuple):
 
 
 def record(
-    session: Session,
+    session: Connects,
     *,
     runner_id: int,
     chat_id: int,
@@ -127,23 +130,23 @@ def record(
     return int(new_id)
 
 
-def supersede(session: Session, *, session_id: int) -> None:
+def supersede(session: Connects, *, session_id: int) -> None:
     session.connection().execute(_SUPERSEDE, {"_session_id": session_id})
 
 
-def open_for_session(session: Session, *, session_id: int) -> OpenReply | None:
+def open_for_session(session: Connects, *, session_id: int) -> OpenReply | None:
     """The session's reply Telegram has not accepted yet, if any."""
     row = session.connection().execute(_OPEN_FOR_SESSION, {"_session_id": session_id}).first()
     return None if row is None else OpenReply(int(row[0]), str(row[1]), row[2])
 
 
-def latest_reply(session: Session, *, session_id: int) -> LatestReply | None:
+def latest_reply(session: Connects, *, session_id: int) -> LatestReply | None:
     """The session's newest reply, whatever its status (one read for a typed "done")."""
     row = session.connection().execute(_LATEST_REPLY, {"_session_id": session_id}).first()
     return None if row is None else LatestReply(int(row[0]), str(row[1]), str(row[2]), row[3], row[4])
 
 
-def last_shown_at(session: Session, *, session_id: int) -> datetime | None:
+def last_shown_at(session: Connects, *, session_id: int) -> datetime | None:
     """When the session's latest reply was accepted by Telegram (None if it was not)."""
     value: datetime | None = session.connection().execute(
         _LAST_SHOWN_AT, {"_session_id": session_id}
@@ -156,7 +159,7 @@ def get(session: Session, *, outbox_id: int) -> OutboxMessage | None:
 
 
 def mark(
-    session: Session, *, outbox_id: int, status: str, now: datetime, message_id: int | None = None
+    session: Connects, *, outbox_id: int, status: str, now: datetime, message_id: int | None = None
 ) -> None:
     """Record one attempt's outcome (only while the row is still open: a newer reply wins)."""
     session.connection().execute(*mark_statement(outbox_id=outbox_id, status=status, now=now,
@@ -202,6 +205,6 @@ def after_crash(session: Session) -> list[int]:
     return sorted(int(row[0]) for row in rows)
 
 
-def close_seen(session: Session, *, session_id: int, now: datetime) -> None:
+def close_seen(session: Connects, *, session_id: int, now: datetime) -> None:
     """The runner pressed a button of the current prompt: it reached them."""
     session.connection().execute(_CLOSE_SEEN, {"_session_id": session_id, "_now": now})

@@ -6,6 +6,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlmodel import Session, col
 
 from stridecoach.storage.db import insert_ignore
+from stridecoach.storage.direct import Connects
 from stridecoach.storage.models import (
     CompletedSet,
     Reminder,
@@ -47,7 +48,7 @@ def get_runner(session: Session, user_id: int) -> Runner | None:
 _PENDING = select(col(Runner.pending_input)).where(col(Runner.id) == bindparam("_id"))
 
 
-def pending_input(session: Session, user_id: int) -> str | None:
+def pending_input(session: Connects, user_id: int) -> str | None:
     """What typed input a feature is waiting for from this runner (None: nothing).
 
     A plain column read (no ORM object): it runs on every typed message mid-session.

@@ -27,7 +27,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlmodel import Session, col
 
 from stridecoach.domain.workout import (
@@ -42,6 +42,7 @@ from stridecoach.domain.workout import (
     Undone,
 )
 from stridecoach.storage.db import insert_ignore
+from stridecoach.storage.direct import Connects
 from stridecoach.storage.models import (
     CompletedSet,
     ProcessedUpdate,
@@ -79,6 +80,16 @@ _REPLACE_COMPLETION = (
         completed_at=bindparam("completed_at"), update_id=bindparam("update_id"),
     )
 )
+
+
+def _forget_statement(table: Table) -> Any:
+    return delete(table).where(
+        table.c.session_id == bindparam("_session_id"), table.c.position == bindparam("_position")
+    )
+
+
+# "Undo" (or a skipped set done after all): the stored row of that position goes.
+_FORGET = {model: _forget_statement(table_of(model)) for model in (CompletedSet, SkippedSet)}
 
 
 @dataclass(slots=True)
@@ -127,7 +138,7 @@ _BY_ID = _SELECT_ROWS.where(_TABLE.c.id == bindparam("_id"))
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
 
 
-def _rows(session: Session, statement: Any, params: dict[str, Any] | None = None) -> list[SessionRow]:
+def _rows(session: Connects, statement: Any, params: dict[str, Any] | None = None) -> list[SessionRow]:
     return [SessionRow(*values) for values in session.connection().execute(statement, params or {})]
 
 
@@ -135,17 +146,17 @@ class StaleSessionError(RuntimeError):
     """The session row changed under us (another writer): roll back and let the caller retry."""
 
 
-def claim_update(session: Session, *, update_id: int, now: datetime) -> bool:
+def claim_update(session: Connects, *, update_id: int, now: datetime) -> bool:
     """Record that `update_id` is being applied; False when it was applied before."""
     return insert_ignore(session, ProcessedUpdate, {"update_id": update_id, "processed_at": now})
 
 
-def get_session(session: Session, *, session_id: int) -> SessionRow | None:
+def get_session(session: Connects, *, session_id: int) -> SessionRow | None:
     found = _rows(session, _BY_ID, {"_id": session_id})
     return found[0] if found else None
 
 
-def latest_session(session: Session, *, runner_id: int) -> SessionRow | None:
+def latest_session(session: Connects, *, runner_id: int) -> SessionRow | None:
     """The runner's most recent session, whatever its status (the state machine's input)."""
     found = _rows(session, _LATEST, {"_runner_id": runner_id})
     return found[0] if found else None
@@ -157,7 +168,7 @@ def state_of(row: SessionRow | None) -> SessionState | None:
 
 
 def apply_outcome(
-    session: Session,
+    session: Connects,
     *,
     runner_id: int,
     row: SessionRow | None,
@@ -203,13 +214,13 @@ def apply_outcome(
     return row
 
 
-def _insert(session: Session, runner_id: int, state: SessionState) -> SessionRow:
+def _insert(session: Connects, runner_id: int, state: SessionState) -> SessionRow:
     values = {**state.as_columns(), "runner_id": runner_id, "prompt_message_id": None}
     new_id = session.connection().execute(_INSERT, values).scalar_one()
     return SessionRow(**{name: values[name] for name in _ROW_FIELDS if name != "id"}, id=int(new_id))
 
 
-def record_skip(session: Session, *, row: SessionRow, skipped: Skipped, now: datetime) -> bool:
+def record_skip(session: Connects, *, row: SessionRow, skipped: Skipped, now: datetime) -> bool:
     """Store one skipped set with its reason; a second skip of the same position writes nothing."""
     return insert_ignore(
         session,
@@ -227,14 +238,12 @@ def record_skip(session: Session, *, row: SessionRow, skipped: Skipped, now: dat
     )
 
 
-def _forget_position(session: Session, model: Any, row: SessionRow, position: int) -> None:
+def _forget_position(session: Connects, model: Any, row: SessionRow, position: int) -> None:
     """ "Undo" (or a skipped set done after all): the stored row for that position goes."""
-    session.exec(
-        delete(model).where(col(model.session_id) == row.id, col(model.position) == position)
-    )
+    session.connection().execute(_FORGET[model], {"_session_id": row.id, "_position": position})
 
 
-def _compare_and_swap(session: Session, row: SessionRow, state: SessionState) -> None:
+def _compare_and_swap(session: Connects, row: SessionRow, state: SessionState) -> None:
     values = state.as_columns()
     result = session.connection().execute(
         _CAS_UPDATE, {**values, "_id": row.id, "_old_version": row.version}
@@ -245,7 +254,7 @@ def _compare_and_swap(session: Session, row: SessionRow, state: SessionState) ->
         setattr(row, name, value)  # the row in hand follows what was written
 
 
-def _close_replaced(session: Session, row: SessionRow, outcome: Outcome, now: datetime) -> None:
+def _close_replaced(session: Connects, row: SessionRow, outcome: Outcome, now: datetime) -> None:
     """A Start that closed a live session first (abandoned, or its routine is gone)."""
     expired = any(isinstance(out, Expired) for out in outcome.outputs)
     unavailable = any(isinstance(out, RoutineUnavailable) for out in outcome.outputs)
@@ -269,7 +278,7 @@ def _close_replaced(session: Session, row: SessionRow, outcome: Outcome, now: da
 
 
 def record_completion(
-    session: Session,
+    session: Connects,
     *,
     row: SessionRow,
     recorded: Recorded,

@@ -261,7 +261,7 @@ def _transact_once(services: Services, unit: Unit, event: Event | None, source: 
     typed = source if isinstance(source, Typed) else None
     aimed = source if isinstance(source, Aimed) else None
     button_position = aimed.position if aimed is not None else None
-    with services.db.session() as session:
+    with services.db.unit() as session:
         if aimed is not None:
             row = workouts.get_session(session, session_id=aimed.session_id)
             if row is None or row.runner_id != runner_id:
