@@ -115,8 +115,8 @@ class Inbox:
         return len(new)
 
     def _store(self, payloads: Sequence[tuple[int, str]]) -> list[int]:
-        with self.services.db.session() as session:
-            return store.store(session, updates=payloads, now=self.services.now())
+        with self.services.db.unit() as unit:  # every update passes here: the hot path's unit of work
+            return store.store(unit, updates=payloads, now=self.services.now())
 
     async def resume(self, application: Any) -> int:
         """Queue every stored update that was never handled (after a crash or a hurried stop)."""

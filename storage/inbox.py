@@ -17,7 +17,7 @@ from sqlalchemy.sql import Executable
 from sqlmodel import Session
 
 from stridecoach.storage.db import insert_ignore_statement
-from stridecoach.storage.direct import Connects
+from stridecoach.storage.direct import Connects, DirectUnit
 from stridecoach.storage.models import InboxUpdate, table_of
 
 _TABLE = table_of(InboxUpdate)
@@ -36,21 +36,28 @@ def _store_one(dialect: str) -> Executable:
     )
 
 
-def store(session: Session, *, updates: Sequence[tuple[int, str]], now: datetime) -> list[int]:
+def store(session: Connects, *, updates: Sequence[tuple[int, str]], now: datetime) -> list[int]:
     """Store (update id, JSON payload) pairs; returns the ids that were not stored before."""
     if not updates:
         return []
-    if len(updates) == 1:
-        ((update_id, payload),) = updates
-        one = _store_one(session.get_bind().dialect.name)
-        rows = session.connection().execute(one, {"_id": update_id, "_payload": payload, "_now": now})
-        return [int(row[0]) for row in rows]
-    stmt = (
-        insert_ignore_statement(session.get_bind().dialect.name, _TABLE)
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if len(updates) == 1 or isinstance(connection, DirectUnit):
+        # One insert per update with the statement built (and, on the direct path, compiled)
+        # once: on SQLite's cursor each costs microseconds, where a multi-row insert is built
+        # and compiled again for every batch.
+        one = _store_one(dialect)
+        return [
+            int(row[0])
+            for update_id, payload in updates
+            for row in connection.execute(one, {"_id": update_id, "_payload": payload, "_now": now})
+        ]
+    stmt = (  # a server database: the batch in one round trip
+        insert_ignore_statement(dialect, _TABLE)
         .values([{"update_id": uid, "payload": payload, "received_at": now} for uid, payload in updates])
         .returning(_TABLE.c.update_id)
     )
-    return [int(row[0]) for row in session.connection().execute(stmt)]
+    return [int(row[0]) for row in connection.execute(stmt)]
 
 
 def unhandled(session: Session, *, limit: int = 10_000) -> list[tuple[int, str]]:

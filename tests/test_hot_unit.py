@@ -17,6 +17,7 @@ from sqlalchemy import exc, insert, select
 from stridecoach.content import load_library
 from stridecoach.content.model import Library
 from stridecoach.domain.workout import Done, Load, Start, transition
+from stridecoach.storage import inbox as inbox_store
 from stridecoach.storage import outbox as outbox_store
 from stridecoach.storage import workouts
 from stridecoach.storage.db import Database
@@ -146,3 +147,16 @@ def test_a_statement_the_direct_path_cannot_run_as_written_is_refused(db: Databa
         unit.connection().execute(insert(table), {"runner_id": RUNNER, "routine_id": "calf-routine"})
     with db.session() as session:
         assert len(session.scalars(select(WorkoutSession)).all()) == 1  # nothing was written
+
+
+def test_a_batch_of_updates_is_stored_once_each_and_a_repeat_is_recognised(db: Database) -> None:
+    """Every update passes the inbox's unit of work: one insert per update on SQLite's cursor,
+    one multi-row insert on PostgreSQL; a message Telegram delivers again is handled once."""
+    first = [(1, '{"update_id": 1}'), (2, '{"update_id": 2, "message": {"text": "done"}}')]
+    with db.unit() as unit:
+        assert inbox_store.store(unit, updates=first, now=AT) == [1, 2]
+    again = [(2, '{"update_id": 2, "message": {"text": "done"}}'), (3, '{"update_id": 3}'), (3, '{"update_id": 3}')]
+    with db.unit() as unit:
+        assert inbox_store.store(unit, updates=again, now=AT) == [3]  # only the new one is queued
+    with db.session() as session:
+        assert inbox_store.unhandled(session) == [*first, (3, '{"update_id": 3}')]
