@@ -33,6 +33,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from stridecoach.bot.db_calls import run_db, write_later
 from stridecoach.bot.services import Services
+from stridecoach.bot.ui.sessions import Keyboard
 from stridecoach.storage import outbox as store
 
 log = logging.getLogger(__name__)
@@ -59,15 +60,17 @@ def classify(error: TelegramError) -> str:
     return "pending"  # an HTTP error status: Telegram did not accept it
 
 
-def keyboard_json(keyboard: InlineKeyboardMarkup | None) -> str | None:
+def keyboard_json(keyboard: InlineKeyboardMarkup | Keyboard | None) -> str | None:
     """The keyboard as the Bot API's JSON (read back by `keyboard_from`).
 
-    Written out by hand for the buttons our keyboards use (text plus callback data or
-    a URL): PTB's generic `to_dict` walks every attribute and cost more than the rest
-    of recording the reply.
+    A set's `Keyboard` is plain data already. PTB's objects are written out by hand for
+    the buttons our keyboards use (text plus callback data or a URL): PTB's generic
+    `to_dict` walks every attribute and cost more than the rest of recording the reply.
     """
     if keyboard is None:
         return None
+    if isinstance(keyboard, Keyboard):
+        return keyboard.json
     rows = []
     for row in keyboard.inline_keyboard:
         buttons = []
@@ -90,7 +93,7 @@ async def show(
     bot: Any,
     chat_id: int,
     text: str,
-    keyboard: InlineKeyboardMarkup | str | None,
+    keyboard: InlineKeyboardMarkup | Keyboard | str | None,
     *,
     edit_message_id: int | None = None,
 ) -> int:
@@ -137,7 +140,7 @@ async def attempt(
     *,
     chat_id: int,
     text: str,
-    keyboard: InlineKeyboardMarkup | str | None,
+    keyboard: InlineKeyboardMarkup | Keyboard | str | None,
     edit_message_id: int | None = None,
 ) -> int | None:
     """Send one recorded reply (or edit it into `edit_message_id`) and record the outcome;

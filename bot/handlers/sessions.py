@@ -504,7 +504,7 @@ async def _deliver(
     if rest and sent is not None and step.session_id is not None and step.state is not None:
         timed_work.start_rest(context, timed_work.rest_countdown(
             step.session_id, runner_id, chat_id, sent, step.state.position, text,
-            services.now(), rest, reply.keyboard,
+            services.now(), rest, ui.markup_of(reply.keyboard),
         ))
     if (
         sent is not None
@@ -908,7 +908,7 @@ async def timer_job(context: BotContext) -> None:
             data.session_id, data.runner_id, data.chat_id, data.message_id, data.position, data.base_text,
             data.started_at, 0, data.started_at,
         )
-        keyboard = ui.set_keyboard(data.session_id, data.position, timed=False)
+        keyboard = ui.set_keyboard(data.session_id, data.position, timed=False).markup()
         if await timed_work.time_up_in_place(context, countdown, auto=auto, keyboard=keyboard):
             if auto:
                 await _auto_advance(context, data)

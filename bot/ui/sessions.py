@@ -15,8 +15,10 @@ bot/ui/progress.py).
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import assert_never
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -187,6 +189,35 @@ LABEL_UNDO_STOP = "Resume ▶️"
 
 
 @dataclass(frozen=True)
+class Keyboard:
+    """Callback buttons as plain data, row by row: (label, callback data) per button.
+
+    A set's keyboard is made for every "done": as PTB objects (each button a frozen
+    `TelegramObject`) and turned back into JSON it cost more than the rest of rendering
+    the reply. `json` is the Bot API's `reply_markup` as sent and as stored in the outbox;
+    `markup()` is PTB's object, for the calls that take one (the timers' in-place edits).
+    """
+
+    rows: tuple[tuple[tuple[str, str], ...], ...]
+
+    @cached_property  # recorded in the outbox, then sent: written once
+    def json(self) -> str:
+        return json.dumps(
+            {"inline_keyboard": [[{"text": text, "callback_data": data} for text, data in row] for row in self.rows]}
+        )
+
+    def markup(self) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in self.rows]
+        )
+
+
+def markup_of(keyboard: InlineKeyboardMarkup | Keyboard | None) -> InlineKeyboardMarkup | None:
+    """PTB's object for a reply's keyboard (for the calls that take one)."""
+    return keyboard.markup() if isinstance(keyboard, Keyboard) else keyboard
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message to send.
 
@@ -199,7 +230,7 @@ class Reply:
     """
 
     text: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: InlineKeyboardMarkup | Keyboard | None = None
     ends_session: bool = False
     notice: str | None = None
 
@@ -291,40 +322,35 @@ PLAN_WHY = {
 
 def set_keyboard(
     session_id: int, position: int, *, timed: bool, choices: Sequence[int] = ()
-) -> InlineKeyboardMarkup:
+) -> Keyboard:
     """Done / Skip / Stop, and on a timed set one timer button per hold choice
     ("Start timer ⏱ 30 s", "45 s", "60 s" for "30-60 seconds")."""
-    row = [
-        InlineKeyboardButton(LABEL_DONE, callback_data=set_callback(DONE, session_id, position)),
-        InlineKeyboardButton(LABEL_SKIP, callback_data=set_callback(SKIP, session_id, position)),
-        InlineKeyboardButton(LABEL_STOP, callback_data=set_callback(STOP, session_id, position)),
-    ]
-    rows = [row]
+    row = (
+        (LABEL_DONE, set_callback(DONE, session_id, position)),
+        (LABEL_SKIP, set_callback(SKIP, session_id, position)),
+        (LABEL_STOP, set_callback(STOP, session_id, position)),
+    )
     if timed and len(choices) > 1:
-        timers = [
-            InlineKeyboardButton(
+        timers = tuple(
+            (
                 f"{LABEL_TIMER} {seconds} s" if index == 0 else f"{seconds} s",
-                callback_data=set_callback(TIMER, session_id, position, seconds),
+                set_callback(TIMER, session_id, position, seconds),
             )
             for index, seconds in enumerate(choices)
-        ]
-        rows.insert(0, timers)
-    elif timed:
-        rows.insert(0, [InlineKeyboardButton(LABEL_TIMER, callback_data=set_callback(TIMER, session_id, position))])
-    return InlineKeyboardMarkup(rows)
+        )
+        return Keyboard((timers, row))
+    if timed:
+        return Keyboard((((LABEL_TIMER, set_callback(TIMER, session_id, position)),), row))
+    return Keyboard((row,))
 
 
 def timer_keyboard(session_id: int, position: int) -> InlineKeyboardMarkup:
     """While a timer counts down: Done / Skip / Stop, and Stop timer (no second Start timer)."""
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(LABEL_STOP_TIMER, callback_data=set_callback(STOP_TIMER, session_id, position))],
-            *set_keyboard(session_id, position, timed=False).inline_keyboard,
-        ]
-    )
+    stop_timer = ((LABEL_STOP_TIMER, set_callback(STOP_TIMER, session_id, position)),)
+    return Keyboard((stop_timer, *set_keyboard(session_id, position, timed=False).rows)).markup()
 
 
-def slot_keyboard(session_id: int, position: int, slot: SetSlot) -> InlineKeyboardMarkup:
+def slot_keyboard(session_id: int, position: int, slot: SetSlot) -> Keyboard:
     return set_keyboard(session_id, position, timed=slot.timed, choices=slot.hold_choices)
 
 
@@ -397,7 +423,7 @@ def render(
     """
     routine_title = _routine_title(library, routine_id) if routine_id else ""
     parts: list[str] = []
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: InlineKeyboardMarkup | Keyboard | None = None
     ends = False
     after_end: InlineKeyboardMarkup | None = None
     notice: str | None = None
