@@ -36,7 +36,7 @@ GRID = {
     "answer_at": (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5),
     # Commands carry out something: never below 0.3, whatever the folds prefer.
     "intent_at": (0.3, 0.4, 0.5, 0.6),
-    "flag_at": (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
+    "flag_at": (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
     "sentence_flag_at": (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01),
     "control_at": (0.2, 0.3, 0.4, 0.5, 0.6, 0.7),
     "context_bonus": (0.3, 0.4, 0.5, 0.65, 0.8),
