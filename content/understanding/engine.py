@@ -31,7 +31,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from stridecoach.content.model import Library
-from stridecoach.content.understanding.knowledge import OUT_OF_SCOPE, Knowledge
+from stridecoach.content.understanding.knowledge import OUT_OF_SCOPE, SAFETY_ID, Knowledge
 from stridecoach.content.understanding.results import (
     Command, Context, OutOfScope, Question, RedFlag, SessionControl, SmallTalk, Understanding, Unreadable,
 )
@@ -73,6 +73,10 @@ class Params:
     intent_at: float = 0.4  # carry out a command at or above this score
     flag_at: float = 0.3  # a red flag at or above this probability (whole message)
     sentence_flag_at: float = 0.6  # ... or one sentence of a longer message at or above this
+    # Both flag thresholds rise by this share of the topic model's confidence in one
+    # coaching entry (not see-a-professional): "my heels keep coming down when I walk on my
+    # toes" is about toe walking, and needs more red-flag evidence than a story of a fall.
+    flag_topic_trust: float = 0.0
     control_at: float = 0.5  # a session control at or above this probability
     context_bonus: float = 0.3  # added to the exercise or topic in context for short messages
     # ... plus this much times the follow-up model's probability that the message only
@@ -131,6 +135,7 @@ class Understander:
         self.params = params
         classes = models.topic.classes
         self._entry_mask = np.array([c not in knowledge.intents and c != OUT_OF_SCOPE for c in classes])
+        self._coaching_mask = np.array([c not in (OUT_OF_SCOPE, SAFETY_ID) for c in classes])
         self._label_index = {c: i for i, c in enumerate(classes)}
         self._out_of_scope = self._label_index[OUT_OF_SCOPE]
         self._flag_none = models.flag.index(NONE)
@@ -227,8 +232,10 @@ class Understander:
     def decide(self, s: Signals, context: Context, p: Params) -> Understanding:
         flag_score = 1.0 - float(s.flag[self._flag_none])
         sentence_score = 1.0 - float(s.flag_sentence[self._flag_none])
-        if not s.only_fillers and (flag_score >= p.flag_at or sentence_score >= p.sentence_flag_at):
-            probs = s.flag if flag_score >= p.flag_at else s.flag_sentence
+        placed = p.flag_topic_trust * float(s.topic[self._coaching_mask].max())
+        flag_at, sentence_flag_at = p.flag_at + placed, p.sentence_flag_at + placed
+        if not s.only_fillers and (flag_score >= flag_at or sentence_score >= sentence_flag_at):
+            probs = s.flag if flag_score >= flag_at else s.flag_sentence
             urgent = probs[self._flag_urgent] >= (1.0 - probs[self._flag_none]) / 2
             return RedFlag("urgent" if urgent else "professional", max(flag_score, sentence_score))
         if s.known_words == 0:
