@@ -331,7 +331,7 @@ def completed_sets(session: Session, *, session_id: int) -> list[CompletedSet]:
 
 
 def set_prompt_message(
-    session: Session, *, session_id: int, message_id: int | None, version: int
+    session: Connects, *, session_id: int, message_id: int | None, version: int
 ) -> bool:
     """Remember which message carries the session's buttons.
 

@@ -515,7 +515,7 @@ async def _deliver(
     ):
         # Remembered for /forget's clean-up; not on the "done" path, where it would cost a
         # second transaction per set (the newest prompt is then a message or two later).
-        with services.db.session() as session:
+        with services.db.unit() as session:
             workouts.set_prompt_message(
                 session, session_id=step.session_id, message_id=sent, version=step.version
             )
@@ -608,7 +608,7 @@ async def _offer_routines(update: Update, context: BotContext) -> None:
         return
     runner_id, chat_id = ids
     services = context.services
-    with services.db.session() as session:
+    with services.db.unit() as session:
         row = workouts.latest_session(session, runner_id=runner_id)
         state = workouts.state_of(row)
     if state is not None and state.live and not is_abandoned(state, services.now(), _timeout(services)):
@@ -727,7 +727,7 @@ async def _show_where(context: BotContext, chat_id: int, step: _Step, *, runner_
     )
     if sent is None or step.outbox_keyboard is None or step.session_id is None:
         return
-    with services.db.session() as session:
+    with services.db.unit() as session:
         owned = workouts.set_prompt_message(
             session, session_id=step.session_id, message_id=sent, version=step.version
         )
@@ -817,7 +817,7 @@ async def claim_session_text(update: Update, context: BotContext, text: str) -> 
 
 def _live_exercise(services: Services, runner_id: int) -> str | None:
     """The exercise of the runner's current set, if a session is live (read only)."""
-    with services.db.session() as session:
+    with services.db.unit() as session:
         state = workouts.state_of(workouts.latest_session(session, runner_id=runner_id))
     if state is None or not state.live or is_abandoned(state, services.now(), _timeout(services)):
         return None
