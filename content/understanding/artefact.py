@@ -57,7 +57,7 @@ def save(models: Models, path: Path) -> None:
     arrays: dict[str, np.ndarray] = {"idf": models.featurizer.idf}
     meta: dict[str, object] = {
         "features": sorted(models.featurizer.index, key=models.featurizer.index.__getitem__),
-        "known": sorted(models.repairer.known),
+        "known": dict(sorted(models.repairer.counts.items())),
         "pool_texts": list(models.pool_texts),
         "pool_labels": list(models.pool_labels),
         "transitions": models.transitions,
@@ -99,6 +99,6 @@ def load(path: Path, vocabulary: Vocabulary) -> Models | None:
             log.warning("ignoring unreadable model file %s (%s); training instead", path, exc)
         return None
     return Models(
-        featurizer, Repairer(set(meta["known"])), vocabulary, linear["topic"], linear["flag"], linear["control"], linear["follows"],
+        featurizer, Repairer(meta["known"]), vocabulary, linear["topic"], linear["flag"], linear["control"], linear["follows"],
         linear["moves"], meta["transitions"], tuple(meta["pool_texts"]), tuple(meta["pool_labels"]),
     )

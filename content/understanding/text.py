@@ -108,11 +108,16 @@ def _edit_limit(length: int) -> int:
 
 
 class Repairer:
-    """Repairs typos against the words the model was trained on (rapidfuzz, cached)."""
+    """Repairs typos against the words the model was trained on (rapidfuzz, cached).
 
-    def __init__(self, known: set[str]) -> None:
-        self.known = known
-        choices = sorted(w for w in known if len(w) >= MIN_REPAIR_LEN - 1 and w.isalpha())
+    Of the known words equally close to a typo, the one the examples use most wins
+    ("sotp" is one edit from "stop" and from "soup"; runners mean "stop").
+    """
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+        self.known = counts.keys()
+        choices = sorted(w for w in counts if len(w) >= MIN_REPAIR_LEN - 1 and w.isalpha())
         # Per word length, the known words close enough in length to be within the edit
         # limit (a word n letters longer is at least n edits away): a typo is compared
         # with a third of the vocabulary, in the same order, so the same word wins.
@@ -123,11 +128,14 @@ class Repairer:
         self.repair = lru_cache(maxsize=20000)(self._repair)
 
     def _repair(self, word: str) -> str:
-        if word in self.known or len(word) < MIN_REPAIR_LEN or not word.isalpha():
+        if word in self.counts or len(word) < MIN_REPAIR_LEN or not word.isalpha():
             return word
         choices = self._by_length.get(len(word), ())
-        found = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=_edit_limit(len(word)))
-        return found[0] if found is not None else word
+        found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=_edit_limit(len(word)), limit=None)
+        if not found:
+            return word
+        # fewest edits, then the commonest word, then the first in alphabetical order
+        return min(found, key=lambda f: (f[1], -self.counts[f[0]], f[2]))[0]
 
     def words(self, words: list[str]) -> list[str]:
         return [self.repair(w) for w in words]

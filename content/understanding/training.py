@@ -131,7 +131,7 @@ def train(rows: Iterable[Row], vocabulary: Vocabulary) -> Models:
     """Fit the featurizer, the five models and the transitions on ``rows`` (deterministic)."""
     rows = list(rows)
     docs = [canonical_words(r.text, vocabulary) + value_marks(r.text) for r in rows]
-    known = {w for d in docs for w in d}
+    known = Counter(w for d in docs for w in d)  # how often each word occurs: typo repair's tie-break
     featurizer = Featurizer.fit(docs)
     x = featurizer.matrix(docs)
     topic_idx = [i for i, r in enumerate(rows) if r.topic is not None]
@@ -149,7 +149,7 @@ def train(rows: Iterable[Row], vocabulary: Vocabulary) -> Models:
     moves, transitions = _moving_on(rows, x)
     pool = sorted({(" ".join(docs[i]), rows[i].topic or "") for i in topic_idx if 0 < len(docs[i]) <= MAX_POOL_WORDS})
     return Models(
-        featurizer, Repairer(known), vocabulary, topic, flag, control, follows, moves, transitions,
+        featurizer, Repairer(dict(known)), vocabulary, topic, flag, control, follows, moves, transitions,
         tuple(t for t, _ in pool), tuple(label for _, label in pool),
     )
 
