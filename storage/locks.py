@@ -19,11 +19,12 @@ SQLite serves one process per database file, so there the lock is always held.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Protocol
 
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 log = logging.getLogger(__name__)
 
@@ -54,26 +55,33 @@ class _AdvisoryXactLock:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._held = True
+        # The sends of a tick check from worker threads at the same time, and one
+        # connection serves one statement at a time: on a connection the server has ended,
+        # a second check raced the first into "invalid transaction" errors, and the send
+        # asking was neither sent nor deferred (its reminder stayed pending, uncounted).
+        self._guard = threading.Lock()
 
     def still_held(self) -> bool:
         """True while the lock's transaction is open (a round trip; resets the idle timer)."""
-        if not self._held:
-            return False
-        try:
-            self._connection.execute(text("SELECT 1"))
-        except DBAPIError as exc:
-            log.error("reminder sender lock lost: %s", exc.orig or exc)
-            self._held = False
-        return self._held
+        with self._guard:
+            if not self._held:
+                return False
+            try:
+                self._connection.execute(text("SELECT 1"))
+            except SQLAlchemyError as exc:  # the server ended the session, or the connection broke
+                log.error("reminder sender lock lost: %s", getattr(exc, "orig", None) or exc)
+                self._held = False
+            return self._held
 
     def release(self) -> None:
-        self._held = False
-        try:
-            self._connection.rollback()  # ends the transaction, and with it the lock
-        except DBAPIError:
-            self._connection.invalidate()
-        finally:
-            self._connection.close()
+        with self._guard:
+            self._held = False
+            try:
+                self._connection.rollback()  # ends the transaction, and with it the lock
+            except DBAPIError:
+                self._connection.invalidate()
+            finally:
+                self._connection.close()
 
 
 def try_sender_lock(engine: Engine, *, idle_timeout_seconds: float) -> SenderLock | None:

@@ -607,6 +607,33 @@ async def test_a_replica_skips_its_tick_while_another_holds_the_sender_lock(
         assert all(len(reminders_in(fake, runner_id)) == 1 for runner_id in range(1001, 1041))
 
 
+def test_a_lost_lock_is_reported_lost_to_a_send_that_checks_while_another_finds_out(
+    database_kind: str, settings: Settings, clock: FakeClock, fake: FakeTelegram
+) -> None:
+    # A tick's sends ask "still the sender?" from worker threads. When the server has
+    # ended the lock's session, the first check to find out leaves the connection in an
+    # "invalid transaction" state; a second check arriving before the first recorded the
+    # loss met SQLAlchemy's PendingRollbackError, and its reminder was neither sent nor
+    # deferred (reminder_tick's replica test failed under load that way). Reproduced
+    # here without threads: the connection is left in that state by a statement of ours.
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from stridecoach.storage.locks import try_sender_lock
+
+    if database_kind != "postgresql":
+        pytest.skip("the sender lock is PostgreSQL's (SQLite: one process per file)")
+    services = build_services(settings, clock=clock)
+    lock = try_sender_lock(services.db.engine, idle_timeout_seconds=60)
+    assert lock is not None and lock.still_held()
+    _terminate_sender_lock_holder(services)
+    with pytest.raises(DBAPIError):
+        lock._connection.execute(text("SELECT 1"))  # type: ignore[attr-defined]  # the first check's round trip
+    assert lock.still_held() is False
+    lock.release()
+    services.db.engine.dispose()
+
+
 async def test_a_sender_that_loses_its_lock_stops_and_the_other_replica_finishes_the_batch(
     database_kind: str, settings: Settings, clock: FakeClock, fake: FakeTelegram
 ) -> None:
