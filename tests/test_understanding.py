@@ -199,6 +199,14 @@ def test_out_of_scope_is_declined(u: Understander, text: str) -> None:
 # -- context: the current exercise, the topic answered last -------------------------
 
 
+def test_a_mid_set_question_is_about_the_exercise_in_hand_even_with_another_exercise_word(u: Understander) -> None:
+    # "hold" is the hollow body hold's word; mid-set on the double-leg raise the runner
+    # means this raise (session_bonus: without it, the hollow body hold was answered).
+    context = Context(in_session=True, exercise="double-leg-calf-raise")
+    result = u.understand("how many secs do i hold", context)
+    assert isinstance(result, Question) and result.entry_id == "double-leg-calf-raise", result
+
+
 @pytest.mark.parametrize(("text", "action"), [("pasue", "pause"), ("sotp", "stop"), ("tiemr", "timer")])
 def test_two_letters_swapped_mid_set_still_control_the_session(u: Understander, text: str, action: str) -> None:
     # Thumbs on a phone swap neighbouring letters; none of these misspellings is in any example.

@@ -90,6 +90,10 @@ class Params:
     # after an answer, out-of-scope's score shrinks by this share times the follow-up
     # probability.
     followup_scope_trust: float = 0.0
+    # Mid-set, a message of up to FOLLOWUP_WORDS words that names no other entry by its
+    # title pulls this much more toward the exercise in hand ("is it ok if I hold the
+    # table?" during the double-leg raise is not about the hollow body hold).
+    session_bonus: float = 0.0
     injury_guard: float = 0.5  # share of flag_at at which pain words block a start
     # During a session a question the topic model cannot place ("how do I make it
     # harder?") is about the exercise in hand, unless out-of-scope is this likely.
@@ -289,6 +293,8 @@ class Understander:
         if s.n_words <= FOLLOWUP_WORDS:
             bonus += p.followup_bonus * s.follows
         if context.exercise in self._label_index:
+            if s.n_words <= FOLLOWUP_WORDS and not (s.named - {context.exercise}):
+                bonus += p.session_bonus
             scores[self._label_index[context.exercise]] += bonus
         elif context.last_topic is not None and context.last_topic in self._label_index:
             self._add_followup_pull(scores, context.last_topic, bonus, s, p)

@@ -43,6 +43,7 @@ GRID = {
     "flag_topic_trust": (0.0, 0.1, 0.2, 0.3, 0.5),
     "control_at": (0.2, 0.3, 0.4, 0.5, 0.6, 0.7),
     "context_bonus": (0.3, 0.4, 0.5, 0.65, 0.8),
+    "session_bonus": (0.0, 0.15, 0.3, 0.5, 0.8),
     "followup_bonus": (0.0, 0.2, 0.4, 0.6, 0.9),
     "move_share": (0.0, 0.25, 0.5, 0.75, 1.0),
     "followup_scope_trust": (0.0, 0.25, 0.5, 0.75, 1.0),
