@@ -8,8 +8,10 @@ a machine does) and loading the saved models (every later start, and the
 Docker image). Per message: CPU time (``time.process_time``, so another
 process on the machine does not inflate it) of ``understand(text)`` over every
 labelled file in content/data/examples and tests/data/holdout (plus any given),
-"cold" (every per-word cache cleared before each message: words the bot has
-never seen) and "warm"; and a 4096-character message. Accuracy figures come
+"cold" (every per-word cache cleared before each message, as if the process had
+just started: the columns of the words the models were trained on are part of the
+loaded models and stay; any other word is computed and typo-repaired afresh) and
+"warm"; and a 4096-character message. Accuracy figures come
 from ``stridecoach eval``, not from here.
 """
 
