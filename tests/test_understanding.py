@@ -142,8 +142,8 @@ def test_ordinary_soreness_is_answered_from_the_articles(u: Understander) -> Non
 
 
 def test_soreness_after_an_exercise_is_answered_with_that_exercise(u: Understander) -> None:
-    # The topic model places it with the weighted calf raise, which raises the bar for a
-    # red flag (flag_topic_trust): without that, "ache" alone sent it to a professional.
+    # Ordinary soreness after an exercise is about that exercise; "ache" alone once sent
+    # it to a professional (flag_topic_trust, and the models since, answer it).
     result = u.understand("my calves ache after the weighted raises, is that expected")
     assert isinstance(result, Question) and result.entry_id == "weighted-calf-raise", result
 
