@@ -74,8 +74,9 @@ class Params:
     flag_at: float = 0.3  # a red flag at or above this probability (whole message)
     sentence_flag_at: float = 0.6  # ... or one sentence of a longer message at or above this
     # Both flag thresholds rise by this share of the topic model's confidence in one
-    # coaching entry (not see-a-professional): "my heels keep coming down when I walk on my
-    # toes" is about toe walking, and needs more red-flag evidence than a story of a fall.
+    # entry or command (not see-a-professional, not out of scope): "my heels keep coming
+    # down when I walk on my toes" is about toe walking, and needs more red-flag evidence
+    # than a story of a fall. Fitted together with flag_at (fitting.JOINT).
     flag_topic_trust: float = 0.0
     control_at: float = 0.5  # a session control at or above this probability
     context_bonus: float = 0.3  # added to the exercise or topic in context for short messages
@@ -139,7 +140,7 @@ class Understander:
         self.params = params
         classes = models.topic.classes
         self._entry_mask = np.array([c not in knowledge.intents and c != OUT_OF_SCOPE for c in classes])
-        self._coaching_mask = np.array([c not in (OUT_OF_SCOPE, SAFETY_ID) for c in classes])
+        self._placed_mask = np.array([c not in (OUT_OF_SCOPE, SAFETY_ID) for c in classes])
         self._label_index = {c: i for i, c in enumerate(classes)}
         self._out_of_scope = self._label_index[OUT_OF_SCOPE]
         self._flag_none = models.flag.index(NONE)
@@ -236,7 +237,7 @@ class Understander:
     def decide(self, s: Signals, context: Context, p: Params) -> Understanding:
         flag_score = 1.0 - float(s.flag[self._flag_none])
         sentence_score = 1.0 - float(s.flag_sentence[self._flag_none])
-        placed = p.flag_topic_trust * float(s.topic[self._coaching_mask].max())
+        placed = p.flag_topic_trust * float(s.topic[self._placed_mask].max())
         flag_at, sentence_flag_at = p.flag_at + placed, p.sentence_flag_at + placed
         if not s.only_fillers and (flag_score >= flag_at or sentence_score >= sentence_flag_at):
             probs = s.flag if flag_score >= flag_at else s.flag_sentence

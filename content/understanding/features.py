@@ -56,8 +56,9 @@ class Featurizer:
     def __init__(self, index: dict[str, int], idf: np.ndarray) -> None:
         self.index = index
         self.idf = idf
-        # The columns of every word the models were trained on, built once (about 0.1 s,
-        # 1-2 MB): a message's known words cost a lookup even the first time they are seen.
+        # The columns of every word the models were trained on, built once (about 0.03 s and
+        # 2.5 MB for 6,000 words): a message's known words cost a lookup even the first time
+        # the process sees them.
         self._known: dict[str, tuple[int, ...]] = {
             name[2:]: self._lookup(name[2:], _grams(name[2:])) for name in index if name.startswith("w:")
         }
