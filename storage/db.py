@@ -198,11 +198,22 @@ class Database:
         return [str(row[0]) for row in rows]
 
     @contextmanager
+    def _taking_behind(self) -> Iterator[list[tuple[Executable, dict[str, Any]]]]:
+        """The writes queued behind, taken by one unit of work; if it fails they go back
+        first in line, for the next unit of work (a queued write is never lost)."""
+        with self._behind_lock:
+            behind, self._behind = self._behind, []
+        try:
+            yield behind
+        except BaseException:
+            with self._behind_lock:
+                self._behind[:0] = behind  # not written: the next unit of work takes them
+            raise
+
+    @contextmanager
     def session(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back on any exception."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            with self._behind_lock:
-                behind, self._behind = self._behind, []
+        with Session(self.engine, expire_on_commit=False) as session, self._taking_behind() as behind:
             try:
                 if behind:
                     _apply(session, behind)
@@ -210,8 +221,6 @@ class Database:
                 session.commit()
             except BaseException:
                 session.rollback()
-                with self._behind_lock:
-                    self._behind[:0] = behind  # not written: the next unit of work takes them
                 raise
 
     @contextmanager
@@ -230,22 +239,17 @@ class Database:
             return
         pooled = self.engine.raw_connection()
         work = DirectUnit(pooled.dbapi_connection, self._statements)
-        with self._behind_lock:
-            behind, self._behind = self._behind, []
         try:
-            work.execute_sql("BEGIN IMMEDIATE")
-            try:
-                for statement, params in behind:
-                    work.execute(statement, params)
-                yield work
-                work.commit()
-            except BaseException:
-                pooled.rollback()
-                raise
-        except BaseException:
-            with self._behind_lock:
-                self._behind[:0] = behind  # not written: the next unit of work takes them
-            raise
+            with self._taking_behind() as behind:
+                work.execute_sql("BEGIN IMMEDIATE")
+                try:
+                    for statement, params in behind:
+                        work.execute(statement, params)
+                    yield work
+                    work.commit()
+                except BaseException:
+                    pooled.rollback()
+                    raise
         finally:
             work.close()
             pooled.close()  # back to the pool
