@@ -61,7 +61,7 @@ def classify(error: TelegramError) -> str:
 
 
 def keyboard_json(keyboard: InlineKeyboardMarkup | Keyboard | None) -> str | None:
-    """The keyboard as the Bot API's JSON (read back by `keyboard_from`).
+    """The keyboard as the Bot API's JSON (stored in the outbox and sent as it is).
 
     A set's `Keyboard` is plain data already. PTB's objects are written out by hand for
     the buttons our keyboards use (text plus callback data or a URL): PTB's generic
@@ -83,10 +83,6 @@ def keyboard_json(keyboard: InlineKeyboardMarkup | Keyboard | None) -> str | Non
                 buttons.append(button.to_dict())
         rows.append(buttons)
     return json.dumps({"inline_keyboard": rows})
-
-
-def keyboard_from(data: str | None, bot: Any) -> InlineKeyboardMarkup | None:
-    return None if not data else InlineKeyboardMarkup.de_json(json.loads(data), bot)
 
 
 async def show(

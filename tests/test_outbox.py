@@ -71,10 +71,16 @@ async def test_a_failed_reply_never_turns_a_retried_done_into_a_phantom_set(
 
 
 def test_a_recorded_keyboard_reads_back_as_the_same_buttons() -> None:
+    import json
+
+    from telegram import InlineKeyboardMarkup
+
     from stridecoach.bot.ui import sessions as ui
 
     keyboard = ui.set_keyboard(12, 3, timed=True)
-    assert outbox.keyboard_from(outbox.keyboard_json(keyboard), None) == keyboard.markup()
+    stored = outbox.keyboard_json(keyboard)
+    assert stored is not None
+    assert InlineKeyboardMarkup.de_json(json.loads(stored), None) == keyboard.markup()
     assert outbox.keyboard_json(None) is None
 
 
