@@ -129,6 +129,10 @@ class Signals:
     # mid-set never a control that throws work away (vocabulary.toml's [fillers]).
     only_fillers: bool = False
 
+    def names_no_entry_but(self, entry: str | None) -> bool:
+        """No entry other than ``entry`` is named by its whole title."""
+        return not (self.named - {entry})
+
 
 class Understander:
     def __init__(
@@ -246,7 +250,7 @@ class Understander:
         if s.known_words == 0:
             return OutOfScope(0.0)
         in_hand = context.exercise or context.last_topic
-        if s.refers_back and in_hand in self._label_index and not (s.named - {in_hand}):
+        if s.refers_back and in_hand in self._label_index and s.names_no_entry_but(in_hand):
             if not (context.in_session and s.control[self._not_control].sum() < p.control_at):
                 return Question(in_hand, 1.0, "answer")
         if context.in_session:
@@ -290,16 +294,17 @@ class Understander:
 
     def label_scores(self, s: Signals, context: Context, p: Params) -> np.ndarray:
         scores = (1.0 - p.fuzzy_weight) * s.topic + p.fuzzy_weight * s.fuzzy
+        brief = s.n_words <= FOLLOWUP_WORDS  # as long as a follow-up or a mid-set question
         bonus = p.context_bonus if s.n_words <= SHORT_MESSAGE_WORDS else 0.0
-        if s.n_words <= FOLLOWUP_WORDS:
+        if brief:
             bonus += p.followup_bonus * s.follows
         if context.exercise in self._label_index:
-            if s.n_words <= FOLLOWUP_WORDS and not (s.named - {context.exercise}):
+            if brief and s.names_no_entry_but(context.exercise):
                 bonus += p.session_bonus
             scores[self._label_index[context.exercise]] += bonus
         elif context.last_topic is not None and context.last_topic in self._label_index:
             self._add_followup_pull(scores, context.last_topic, bonus, s, p)
-            if s.n_words <= FOLLOWUP_WORDS:
+            if brief:
                 scores[self._out_of_scope] *= 1.0 - p.followup_scope_trust * s.follows
         return scores
 
