@@ -43,6 +43,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from stridecoach.bot import outbox
+from stridecoach.bot.application import StrideCoachApplication
 from stridecoach.bot.budgets import BROADCAST_RATE, ChatBudgets, Clock
 from stridecoach.bot.handlers import (
     common,
@@ -191,6 +192,7 @@ def build_application(
     inbox = Inbox(services)
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
+        .application_class(StrideCoachApplication)  # no persistence, no ids kept for one
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .rate_limiter(ChatBudgets(clock=telegram_clock, broadcast_rate=_broadcast_rate(settings)))

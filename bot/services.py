@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NoReturn
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -43,6 +43,10 @@ class Routes:
 
 
 KNOWN_RUNNERS_KEPT = 20_000
+# Chats whose `context.chat_data` is kept (the last topic answered, for follow-ups): about
+# 230 bytes each, so at most 2.3 MB, whatever the number of runners ever seen. A follow-up
+# comes within minutes; 10,000 other chats writing in between is far beyond this bot's peak.
+CHAT_DATA_KEPT = 10_000
 
 
 class RecentIds:
@@ -68,6 +72,39 @@ class RecentIds:
         self._ids.pop(item, None)
 
 
+class RecentChatData:
+    """`context.chat_data` for the `limit` chats whose data was used most recently
+    (every free-text message uses it).
+
+    PTB keeps a dict per chat in `Application.chat_data` for the life of the process,
+    created the first time a handler reads `context.chat_data` (the router reads the
+    last topic for every free-text message): one per runner ever seen. Its way to forget
+    one, `Application.drop_chat_data`, notes the id for a persistence we do not use, in a
+    set nothing empties. So `BotContext.chat_data` comes from here instead, and beyond
+    `limit` the chat whose data was used least recently is forgotten.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._data: dict[int, dict[Any, Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, chat_id: object) -> bool:
+        return chat_id in self._data
+
+    def of(self, chat_id: int) -> dict[Any, Any]:
+        """The chat's data (new and empty the first time); the chat is now the most recent."""
+        data = self._data.pop(chat_id, None)
+        if data is None:
+            data = {}
+        self._data[chat_id] = data
+        if len(self._data) > self.limit:
+            del self._data[next(iter(self._data))]
+        return data
+
+
 def system_clock() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -83,6 +120,8 @@ class Services:
     # A cache only, of the most recent runners (memory must not grow with every
     # runner ever seen); /forget removes the id together with the row.
     known_runners: RecentIds = field(default_factory=lambda: RecentIds(KNOWN_RUNNERS_KEPT))
+    # What handlers keep per chat in memory (`context.chat_data`), for the most recent chats.
+    chat_data: RecentChatData = field(default_factory=lambda: RecentChatData(CHAT_DATA_KEPT))
     # Per-feature scratch space that must not be persisted (e.g. the flood guard's counters).
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -100,6 +139,20 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     @property
     def routes(self) -> Routes:
         return self.application.bot_data["routes"]
+
+    @property
+    def chat_data(self) -> dict[Any, Any] | None:
+        """The chat's data, kept for the most recent chats only (`RecentChatData`).
+
+        The same dict for every update of a chat, as PTB's, while the chat stays among the
+        `CHAT_DATA_KEPT` used most recently; PTB's own `Application.chat_data` stays empty.
+        """
+        chat_id = self._chat_id  # set by PTB from the update's chat (or a job's chat_id)
+        return self.services.chat_data.of(chat_id) if chat_id is not None else None
+
+    @chat_data.setter
+    def chat_data(self, _: object) -> NoReturn:
+        raise AttributeError("chat_data cannot be replaced; change the dict it holds")
 
 
 BotApplication = Application[

@@ -195,3 +195,68 @@ def test_the_known_runner_cache_keeps_the_most_recent_runners_only() -> None:
     assert 2 in known and 3 not in known
     known.discard(2)  # /forget
     assert 2 not in known and len(known) == 2
+
+
+async def test_a_runner_keeps_their_order_after_their_lock_was_forgotten(
+    running: BotHarness, fake: FakeTelegram
+) -> None:
+    """Forgetting an idle runner's lock (memory) must not cost the order of their next burst."""
+    arrivals = Arrivals(fake)
+    await put(running, fake.make_text_update(RUNNER, "/start"))
+    await arrivals.wait(RUNNER, 1)
+    await running.app.update_queue.join()
+    processor = getattr(running.app.update_processor, "inner", running.app.update_processor)
+    assert processor.active_runners == 0  # the lock is gone
+
+    slow = fake.hold(RUNNER)
+    await put(running, fake.make_text_update(RUNNER, "/help"))
+    await put(running, fake.make_text_update(RUNNER, "/topics"))
+    await put(running, fake.make_text_update(OTHER_RUNNER, "/help"))
+    await arrivals.wait(OTHER_RUNNER, 1)
+    assert fake.held_calls[RUNNER] == 1  # /topics waits behind /help on the new lock
+    slow.set()
+    await arrivals.wait(RUNNER, 3)
+    assert fake.chat(RUNNER)[1].text == fake.last(OTHER_RUNNER).text  # /help first
+    assert fake.chat(RUNNER)[2].buttons  # then /topics
+
+
+async def test_chat_data_is_kept_for_the_most_recent_chats_only(bot: BotHarness) -> None:
+    """What a chat keeps in memory (the last topic, for follow-ups) is bounded: memory does not
+    grow with every runner ever seen, and a runner among the recent ones keeps theirs."""
+    from stridecoach.bot.services import RecentChatData
+
+    bot.services.chat_data = RecentChatData(3)
+    await bot.send(RUNNER, "how do I do jump rope")
+    for other in (OTHER_RUNNER, OTHER_RUNNER + 1):
+        await bot.send(other, "why do runners need strong calves?")
+    [more] = await bot.send(RUNNER, "and how many sets?")  # still among the 3 most recent
+    assert "Jump" in more.text
+
+    for other in (OTHER_RUNNER + 2, OTHER_RUNNER + 3, OTHER_RUNNER + 4):
+        await bot.send(other, "why do runners need strong calves?")
+    assert len(bot.services.chat_data) == 3 and RUNNER not in bot.services.chat_data
+    assert OTHER_RUNNER + 4 in bot.services.chat_data
+    assert not bot.app.chat_data  # PTB's own table, which nothing would empty, stays unused
+
+
+def test_recent_chat_data_forgets_the_chat_that_wrote_least_recently() -> None:
+    from stridecoach.bot.services import RecentChatData
+
+    kept = RecentChatData(2)
+    kept.of(1)["last_topic"] = "jump-rope"
+    kept.of(2)
+    assert kept.of(1) == {"last_topic": "jump-rope"}  # the same dict; 1 is now the most recent
+    kept.of(3)
+    assert 2 not in kept and 1 in kept and 3 in kept
+    assert kept.of(2) == {}  # a forgotten chat starts afresh
+
+
+async def test_no_id_is_kept_per_runner_for_a_persistence_the_bot_does_not_have(bot: BotHarness) -> None:
+    """PTB marks every update's chat and user for its persistence, in sets only a persistence
+    empties; the bot has none, so they would hold an id per runner ever seen."""
+    for runner in (RUNNER, OTHER_RUNNER):
+        await bot.send(runner, "/help")
+        await bot.send(runner, "how do I do jump rope")
+    assert bot.app.persistence is None
+    assert not bot.app._chat_ids_to_be_updated_in_persistence  # PTB's own names for them
+    assert not bot.app._user_ids_to_be_updated_in_persistence
