@@ -8,6 +8,7 @@ knowledge being data a coach can extend.
 from __future__ import annotations
 
 import json
+from datetime import time
 import shutil
 from pathlib import Path
 
@@ -169,6 +170,42 @@ def test_an_injury_during_an_exercise_still_reaches_a_professional(u: Understand
 def test_commands_in_words(u: Understander, text: str, intent: str) -> None:
     result = u.understand(text)
     assert isinstance(result, Command) and result.intent == intent, result
+
+
+# A request told inside a story: read whole, the story drowns it.
+NEW_BABY = (
+    "Quick update from me. The half marathon went well, I finished in just under two hours and the weather "
+    "held, which was a small miracle given the forecast. My legs were heavy for a couple of days but nothing "
+    "unusual. I'm off to my sister's in Leeds tomorrow for the week, new baby in the family, so I'll be doing "
+    "nappies instead of calf raises. Please pause the reminders for a week. I'll be back at it when I get home."
+)
+
+
+def test_a_request_inside_a_long_story_is_carried_out(u: Understander) -> None:
+    result = u.understand(NEW_BABY)
+    assert isinstance(result, Command) and result.intent == "reminders-pause", result
+    assert result.pause.days == 7, result.pause
+
+
+def test_a_request_takes_its_time_from_its_own_sentence_and_the_days_from_the_story(u: Understander) -> None:
+    text = (
+        "The kids have swimming on Tuesdays and Saturdays at 7 and I just sit on a hard bench scrolling my phone. "
+        "I would rather get the strength work done first, before the school run. "
+        "Set my sessions for those days at half six in the morning please."
+    )
+    result = u.understand(text)
+    assert isinstance(result, Command) and result.intent == "schedule", result
+    assert result.schedule.days == frozenset({1, 5}) and result.schedule.at == time(6, 30), result.schedule
+
+
+def test_a_story_that_asks_a_question_is_answered_not_carried_out(u: Understander) -> None:
+    text = (
+        "I've just started running three mornings a week and I want to fit the calf work in properly. "
+        "I was thinking of putting it on Monday and Wednesday evenings after dinner. "
+        "How many times a week should I really be doing the calf exercises?"
+    )
+    result = u.understand(text)
+    assert isinstance(result, Question) and result.entry_id == "calf-routine-guidelines", result
 
 
 def test_small_talk_is_small_talk(u: Understander) -> None:

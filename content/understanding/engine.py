@@ -7,6 +7,9 @@ Precedence, first that applies wins (docs/understanding.md):
 3. during a session, a session control -> ``SessionControl``;
 4. the topic model's best label, with rapidfuzz's lexical evidence blended in:
    a command intent -> ``Command`` (greetings and thanks -> ``SmallTalk``);
+   in a long message, one sentence confidently a request ("...new rota at work.
+   Please set my sessions for Monday and Friday at 6pm. The other days...") ->
+   that ``Command``, its values read from that sentence first;
    an entry -> ``Question`` (answer, or "did you mean" below the answer
    threshold); "out-of-scope" or too little evidence -> ``OutOfScope``.
 
@@ -33,13 +36,17 @@ from rapidfuzz import fuzz, process
 from stridecoach.content.model import Library
 from stridecoach.content.understanding.knowledge import OUT_OF_SCOPE, SAFETY_ID, Knowledge
 from stridecoach.content.understanding.results import (
-    Command, Context, OutOfScope, Question, RedFlag, SessionControl, SmallTalk, Understanding, Unreadable,
+    Command, Context, OutOfScope, PauseSlots, Question, RedFlag, ScheduleSlots, SessionControl, SmallTalk,
+    Understanding, Unreadable,
 )
 from stridecoach.content.understanding.slots import pause_slots, schedule_slots
 from stridecoach.content.understanding.text import fold, letters_share_non_latin, sentences
 from stridecoach.content.understanding.training import ASKED, NONE, OTHER, YES, Models
 
 SMALL_TALK = ("greeting", "thanks")
+# Commands one sentence of a long message cannot carry: "thanks!" closing a story is
+# not the point of it, and "can you help me understand it?" asks about the story.
+NOT_REQUESTS = (*SMALL_TALK, "help")
 # Session controls that throw work away or end it: a message that names nothing
 # ("no", "hmm") never triggers one, however the control model reads it.
 DISCARDING = frozenset({"skip-set", "skip-exercise", "back", "undo", "stop"})
@@ -95,6 +102,10 @@ class Params:
     # title pulls this much more toward the exercise in hand ("is it ok if I hold the
     # table?" during the double-leg raise is not about the hollow body hold).
     session_bonus: float = 0.0
+    # A long message is a command when one of its sentences is a request at or above
+    # this probability, though the story around it drowns it in the whole reading
+    # (1.01: never).
+    request_at: float = 1.01
     injury_guard: float = 0.5  # share of flag_at at which pain words block a start
     # During a session a question the topic model cannot place ("how do I make it
     # harder?") is about the exercise in hand, unless out-of-scope is this likely.
@@ -128,6 +139,10 @@ class Signals:
     # Only fillers and English function words ("ok and?", "no"): never a red flag, and
     # mid-set never a control that throws work away (vocabulary.toml's [fillers]).
     only_fillers: bool = False
+    # Long messages: the topic probabilities of the sentence most likely to be a request
+    # (a command other than small talk), and that sentence.
+    request: np.ndarray | None = None
+    request_text: str = ""
 
     def names_no_entry_but(self, entry: str | None) -> bool:
         """No entry other than ``entry`` is named by its whole title."""
@@ -145,6 +160,7 @@ class Understander:
         classes = models.topic.classes
         self._entry_mask = np.array([c not in knowledge.intents and c != OUT_OF_SCOPE for c in classes])
         self._placed_mask = np.array([c not in (OUT_OF_SCOPE, SAFETY_ID) for c in classes])
+        self._request_mask = np.array([c in knowledge.intents and c not in NOT_REQUESTS for c in classes])
         self._label_index = {c: i for i, c in enumerate(classes)}
         self._out_of_scope = self._label_index[OUT_OF_SCOPE]
         self._flag_none = models.flag.index(NONE)
@@ -181,6 +197,7 @@ class Understander:
         flag = m.flag.proba(*vec)
         flag_sentence = flag
         topic = m.topic.proba(*vec)
+        request, request_text = None, ""
         if len(parts) > 1:
             per_part = [m.featurizer.weigh(Counter(c)) for c in part_columns]
             for v in per_part:
@@ -188,15 +205,21 @@ class Understander:
                 if p[self._flag_none] < flag_sentence[self._flag_none]:
                     flag_sentence = p
             if len(words) > LONG_MESSAGE_WORDS:
-                asked = [v for s, v in zip(parts, per_part, strict=True) if "?" in s] or per_part[-1:]
-                topic = 0.5 * topic + 0.5 * np.mean([m.topic.proba(*v) for v in asked], axis=0)
+                part_topics = [m.topic.proba(*v) for v in per_part]
+                asking = [k for k, s in enumerate(parts) if "?" in s]
+                topic = 0.5 * topic + 0.5 * np.mean([part_topics[k] for k in asking or [-1]], axis=0)
+                i = max(range(len(parts)), key=lambda k: float(part_topics[k][self._request_mask].max()))
+                # A question asked in another sentence is what the story is for: it is
+                # answered, never overruled by a sentence that sounds like a request.
+                if not set(asking) - {i}:
+                    request, request_text = part_topics[i], parts[i]
         known = sum(1 for w in words if w in m.repairer.known)
         word_set = set(words)
         return Signals(
             flag, flag_sentence, topic, self._fuzzy(words), m.control.proba(*vec), len(words), known,
             REFERENCE in word_set, frozenset(e for e, title in self._titles.items() if title <= word_set),
             float(m.follows.proba(*vec)[self._follows_yes]), float(m.moves.proba(*vec)[self._moves_yes]),
-            word_set <= self._fillers,
+            word_set <= self._fillers, request, request_text,
         )
 
     def _fuzzy(self, words: list[str]) -> np.ndarray:
@@ -223,20 +246,35 @@ class Understander:
         if signals is None:
             return Unreadable("empty")
         result = self.decide(signals, context, self.params)
-        return self.with_slots(result, text)
+        return self.with_slots(result, text, signals)
 
-    def with_slots(self, result: Understanding, text: str) -> Understanding:
-        """A command with the values it carries, read once the intent is known (slots.py)."""
-        return self._command_slots(result, text) if isinstance(result, Command) else result
+    def with_slots(self, result: Understanding, text: str, s: Signals) -> Understanding:
+        """A command with the values it carries, read once the intent is known (slots.py).
 
-    def _command_slots(self, command: Command, text: str) -> Command:
-        if command.intent == START:
-            return replace(command, routine=self._routine(text))
-        if command.intent == SCHEDULE:
-            return replace(command, schedule=schedule_slots(text))
-        if command.intent == PAUSE:
-            return replace(command, pause=pause_slots(text))
-        return command
+        In a long message the request's own sentence is read first and the rest of the
+        message fills what it leaves out: "the kids swim Tuesdays at 7 ... set my
+        sessions for Tuesday and Thursday at half six" is at 6:30, and "I'm on earlies
+        Monday and Friday. Set my sessions for those days at 6pm" is on those days.
+        """
+        if not isinstance(result, Command):
+            return result
+        first = s.request_text if s.request is not None and self._request_label(s) == result.intent else ""
+        if result.intent == START:
+            return replace(result, routine=(self._routine(first) if first else None) or self._routine(text))
+        if result.intent == SCHEDULE:
+            whole = schedule_slots(text)
+            said = schedule_slots(first) if first else ScheduleSlots()
+            return replace(result, schedule=ScheduleSlots(said.days or whole.days, said.at or whole.at))
+        if result.intent == PAUSE:
+            length = pause_slots(first) if first else PauseSlots()
+            return replace(result, pause=length if length.named else pause_slots(text))
+        return result
+
+    def _request_label(self, s: Signals) -> str | None:
+        """The command the most request-like sentence of a long message asks for."""
+        if s.request is None:
+            return None
+        return str(self.models.topic.classes[int(np.argmax(np.where(self._request_mask, s.request, -1.0)))])
 
     def decide(self, s: Signals, context: Context, p: Params) -> Understanding:
         flag_score = 1.0 - float(s.flag[self._flag_none])
@@ -267,6 +305,12 @@ class Understander:
             scores = self.label_scores(s, context, p)
             best = int(np.argmax(scores))
         label, score = classes[best], float(scores[best])
+        if not (label in self.knowledge.intents and score >= p.intent_at) and s.request is not None:
+            asked_for = self._request_label(s)
+            request_p = float(s.request[self._label_index[asked_for]]) if asked_for else 0.0
+            # ... and only a sentence that reads as that command first of all.
+            if asked_for and request_p >= p.request_at and request_p >= float(s.request.max()):
+                label, score = asked_for, request_p
         entries = np.where(self._entry_mask, scores, -1.0)
         ranked = [classes[i] for i in np.argsort(-entries)[:MAX_ALTERNATIVES] if entries[i] >= p.suggest_at]
         if label in self.knowledge.intents and score >= p.intent_at:
