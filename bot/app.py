@@ -26,6 +26,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from types import MappingProxyType
 from typing import Any
 
+import httpx
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -213,9 +214,16 @@ def build_application(
         builder = builder.base_file_url(settings.telegram_api_file_url)
     if request is not None:
         builder = builder.request(request)
-    # getUpdates through a request that keeps the JSON Telegram sent, for the inbox to store
-    # (PTB's default for getUpdates otherwise: one HTTP connection).
-    raw_updates = RawUpdates(request if request is not None else HTTPXRequest(connection_pool_size=1))
+        updates_request = request
+    else:
+        # PTB's two default HTTP clients (256 connections for calls, one for getUpdates),
+        # sharing one TLS context: each would load the certificate authorities into a
+        # context of its own (0.8 MB each). httpx's own default context, made once.
+        tls = httpx.create_ssl_context()
+        builder = builder.request(HTTPXRequest(connection_pool_size=256, httpx_kwargs={"verify": tls}))
+        updates_request = HTTPXRequest(connection_pool_size=1, httpx_kwargs={"verify": tls})
+    # getUpdates through a request that keeps the JSON Telegram sent, for the inbox to store.
+    raw_updates = RawUpdates(updates_request)
     builder = builder.get_updates_request(raw_updates)
     application: BotApplication = builder.build()
     application.bot_data["raw_updates"] = raw_updates

@@ -96,3 +96,22 @@ async def test_text_goes_to_the_first_claimer_that_wants_it(bot: BotHarness) -> 
     # Nothing pending any more: "done" is the session's again.
     [recorded] = await bot.send(runner, "done")
     assert "set 1 done" in recorded.text.lower() or "✅" in recorded.text
+
+
+def test_telegram_is_reached_with_verified_tls_one_context_for_both_http_clients(services: Services) -> None:
+    """Without a custom request the bot talks to Telegram through PTB's HTTPX clients: calls
+    (256 connections) and getUpdates (one), which share one TLS context (one copy of the
+    certificate authorities in memory) that verifies the server's certificate and name."""
+    import ssl
+
+    from telegram.request import HTTPXRequest
+
+    application = app.build_application(services)
+    calls, updates = application.bot.request, application.bot_data["raw_updates"].inner
+    assert isinstance(calls, HTTPXRequest) and isinstance(updates, HTTPXRequest)
+    # PTB keeps what it gives httpx.AsyncClient here.
+    options = [request._client_kwargs for request in (calls, updates)]
+    assert [o["limits"].max_connections for o in options] == [256, 1]  # PTB's defaults
+    tls = options[0]["verify"]
+    assert options[1]["verify"] is tls
+    assert isinstance(tls, ssl.SSLContext) and tls.verify_mode == ssl.CERT_REQUIRED and tls.check_hostname
