@@ -91,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-content", help="validate the content files and summarise them")
     check.set_defaults(func=_check_content)
 
+    migrate = sub.add_parser("migrate", help="create or upgrade the database schema, then exit")
+    migrate.set_defaults(func=_migrate)
+
     stats = sub.add_parser("stats", help="runners, schedules, sessions and sets this week")
     stats.set_defaults(func=_stats)
     return parser
@@ -221,6 +224,32 @@ def _check_content(_args: argparse.Namespace) -> int:
     for routine in library.routines.values():
         sets = sum(step.sets for step in routine.steps)
         print(f"  {routine.id}: {len(routine.steps)} exercises, {sets} sets")
+    return 0
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    """The schema brought to the newest revision (`stridecoach run` runs this in a child
+    process when it finds the schema behind, so that it never loads Alembic itself)."""
+    import logging
+
+    from stridecoach.bot.logging_setup import configure_logging
+    from stridecoach.bot.settings import Settings
+    from stridecoach.storage.db import Database
+
+    settings = Settings()
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    configure_logging(settings.log_level, settings.log_format, secrets=[token] if len(token) >= 8 else [])
+    log = logging.getLogger("stridecoach.migrate")
+    try:
+        db = Database(settings.database_url, settings.database_options())
+        try:
+            revision = db.migrate()
+        finally:
+            db.close()
+    except Exception:  # logged through the redacting handler, not a raw traceback
+        log.exception("the database schema could not be upgraded")
+        return 1
+    log.info("database schema at revision %s", revision)
     return 0
 
 

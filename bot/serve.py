@@ -34,7 +34,7 @@ from stridecoach.bot.app import build_application
 from stridecoach.bot.inbox import inbox_of
 from stridecoach.bot.logging_setup import configure_logging
 from stridecoach.bot.receivers import AnyApplication, Receiver, retrying
-from stridecoach.bot.runtime import build_services
+from stridecoach.bot.runtime import MigrationFailed, build_services
 from stridecoach.bot.settings import Settings
 from stridecoach.bot.ui.sessions import ALREADY_RECORDED
 
@@ -91,7 +91,11 @@ def _serve(settings: Settings, use_webhook: bool) -> int:
 
 
 def _serve_locked(settings: Settings, use_webhook: bool) -> int:
-    services = build_services(settings)
+    try:
+        services = build_services(settings, migrate_apart=True)
+    except MigrationFailed as exc:
+        log.error("cannot start: the database schema could not be upgraded: %s", exc)
+        return 1
     application = build_application(services)
     receiver: Receiver
     if use_webhook:

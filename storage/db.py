@@ -181,12 +181,15 @@ class Database:
         upgrade) is left alone without importing Alembic: it and its template engine
         took 8 MB of the serving process's memory for good (docs/performance.md, "Memory").
         """
-        newest = newest_revision()
-        if self._revisions() == [newest]:
-            return newest
+        if self.schema_is_current():
+            return newest_revision()
         from stridecoach.storage.migrations import migrate
 
         return migrate(self.engine)
+
+    def schema_is_current(self) -> bool:
+        """True when the database is at the newest revision (read without importing Alembic)."""
+        return self._revisions() == [newest_revision()]
 
     def _revisions(self) -> list[str] | None:
         """The revisions recorded in `alembic_version`; None when there is no such table."""

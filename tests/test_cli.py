@@ -39,6 +39,16 @@ def test_run_without_a_token_explains_how_to_get_one(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr + result.stdout
 
 
+def test_run_on_a_database_it_cannot_upgrade_says_so_and_exits(tmp_path: Path) -> None:
+    (tmp_path / "broken.db").write_bytes(b"not a SQLite file " * 100)
+    result = _run(["run"], tmp_path, TELEGRAM_BOT_TOKEN="123456:not-a-real-token-but-long-enough",
+                  DATABASE_URL=f"sqlite:///{tmp_path / 'broken.db'}")
+    assert result.returncode == 1
+    assert "cannot start: the database schema could not be upgraded" in result.stderr
+    assert "Traceback" not in result.stderr.split("cannot start")[1]  # the last word is one clear line
+    assert "not-a-real-token" not in result.stderr
+
+
 def test_ask_prints_the_answer_a_runner_would_read(tmp_path: Path) -> None:
     result = _run(["ask", "how do I do a hollow body hold"], tmp_path)
     assert result.returncode == 0, result.stderr

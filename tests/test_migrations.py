@@ -220,6 +220,34 @@ def test_a_start_on_a_current_schema_leaves_alembic_unloaded(tmp_path: Path) -> 
     assert again.stdout.split() == [head_revision(), "False"]
 
 
+@pytest.mark.slow  # a serving start-up in a process of its own, and the migration's child
+def test_a_first_start_migrates_in_a_child_and_the_serving_process_never_loads_alembic(tmp_path: Path) -> None:
+    """The first start on a new database (or after an upgrade) migrates with Alembic in a
+    child process: the process that then serves keeps none of Alembic's 9.7 MB."""
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    start = (
+        "import sys; from stridecoach.bot.runtime import build_services; "
+        "from stridecoach.bot.settings import Settings; "
+        "services = build_services(Settings(_env_file=None, database_url=sys.argv[1]), migrate_apart=True); "
+        "print(services.db.migrate(), 'alembic' in sys.modules, 'mako' in sys.modules); services.db.close()"
+    )
+    done = subprocess.run([sys.executable, "-c", start, url], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [head_revision(), "False", "False"]
+    assert f"database schema upgraded from empty to revision {head_revision()}" in done.stderr  # the child's
+
+
+def test_a_migration_that_fails_stops_the_start(tmp_path: Path) -> None:
+    from stridecoach.bot.runtime import MigrationFailed, build_services
+    from stridecoach.bot.settings import Settings
+
+    garbage = tmp_path / "not-a-database.db"
+    garbage.write_bytes(b"not a SQLite file " * 100)
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{garbage}")  # type: ignore[call-arg]
+    with pytest.raises(MigrationFailed, match="stridecoach migrate exited with 1"):
+        build_services(settings, migrate_apart=True)
+    assert garbage.read_bytes() == b"not a SQLite file " * 100  # left as it was
+
+
 def test_every_earlier_revision_is_tested() -> None:
     assert list(REVISIONS) == _earlier_revisions()
 
