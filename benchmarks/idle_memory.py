@@ -1,7 +1,7 @@
 """The real bot process's memory: idle after start-up, then after many runners.
 
 Usage: .venv/bin/python benchmarks/idle_memory.py [--runners 1000] [--waves 1] [--parallel 8]
-                                                   [--diagnose] [--tracemalloc]
+                                                   [--diagnose] [--tracemalloc] [--trim]
 
 What runs: the real `python -m stridecoach run` (long polling, production settings,
 SQLite on disk, the understanding models loaded from the model cache as a deployed
@@ -28,7 +28,9 @@ garbage collector tracks by type, and the lengths of the bot's per-runner tables
 The wrapper imports ctypes and json (about 1 MB), so the headline figures come from
 runs without it. `--tracemalloc` also starts tracemalloc at start-up (it doubles the
 heap's bookkeeping) and prints, at each measurement, the source lines whose live
-memory grew the most since the one before.
+memory grew the most since the one before. `--trim` calls glibc's `malloc_trim(0)` after
+each measurement and prints the RSS after it (what glibc's free pages were; the later
+measurements then start from the trimmed heap).
 """
 
 from __future__ import annotations
@@ -159,7 +161,17 @@ def _record():
             record["grew_since_last"] = [
                 [str(stat.traceback[0]), round(stat.size_diff / 1024, 1), stat.count_diff] for stat in top]
         _snapshots[:] = [snapshot]
+    if os.environ.get("PROBE_TRIM"):
+        # What glibc hands back of its free pages: high-water, not retention, by definition.
+        before = _vmrss()
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        record["trim"] = [before, _vmrss()]
     return record
+
+
+def _vmrss():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
 
 
 signal.signal(signal.SIGUSR1, _report)
@@ -226,6 +238,8 @@ def describe(record: dict[str, Any]) -> list[str]:
              f"free {libc['free'] / mb:.1f}; mmapped blocks {libc['mmapped'] / mb:.1f} MB",
              f"    objects the collector tracks: {record['gc_tracked']:,}; tables: "
              + ", ".join(f"{name} {value}" for name, value in record["tables"].items())]
+    if "trim" in record:
+        lines.append(f"    malloc_trim(0): RSS {record['trim'][0]:.1f} -> {record['trim'][1]:.1f} MB")
     if "traced_mb" in record:
         lines.append(f"    tracemalloc: {record['traced_mb']:.1f} MB traced")
     for where, kb, count in record.get("grew_since_last", []):
@@ -241,11 +255,14 @@ def main() -> None:
     parser.add_argument("--diagnose", action="store_true",
                         help="report live vs allocator-held memory and the per-runner tables (adds ~1 MB)")
     parser.add_argument("--tracemalloc", action="store_true", help="with --diagnose: what grew, by source line")
+    parser.add_argument("--trim", action="store_true",
+                        help="with --diagnose: after each measurement, glibc's malloc_trim(0) and the RSS after it")
     args = parser.parse_args()
-    diagnose = args.diagnose or args.tracemalloc
+    diagnose = args.diagnose or args.tracemalloc or args.trim
     print(f"settings: the real bot process, long polling against the emulator, SQLite on disk, "
           f"{args.waves} wave(s) of {args.runners} new runners each asking a question and starting and "
-          f"stopping a session, {args.parallel} at a time; diagnose {diagnose}, tracemalloc {args.tracemalloc}; "
+          f"stopping a session, {args.parallel} at a time; diagnose {diagnose}, tracemalloc {args.tracemalloc}, "
+          f"trim {args.trim}; "
           f"load average {os.getloadavg()[0]:.1f}")
     records: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as folder, Emulator(token=TOKEN, max_poll_seconds=10) as emulator:
@@ -255,6 +272,8 @@ def main() -> None:
                "PROBE_REPORT": str(report)}
         if args.tracemalloc:
             env["PROBE_TRACEMALLOC"] = "1"
+        if args.trim:
+            env["PROBE_TRIM"] = "1"
         command = [sys.executable, "-c", PROBE] if diagnose else [sys.executable, "-m", "stridecoach", "run"]
 
         @contextmanager
