@@ -590,6 +590,20 @@ async def test_free_wording_pauses_through_the_understanding_step(
     assert stored(services).paused_until is not None  # type: ignore[union-attr]
 
 
+async def test_a_pause_asked_inside_a_long_story_pauses(bot: BotHarness, services: Services) -> None:
+    # The request is one sentence of five; read whole, the story drowns it.
+    await schedule(bot, zone="Berlin")  # today is Monday 2 March
+    story = (
+        "Quick update from me. The half marathon went well, I finished in just under two hours and the "
+        "weather held. My legs were heavy for a couple of days but nothing unusual. I'm off to my sister's "
+        "tomorrow for the week, new baby in the family, so I'll be doing nappies instead of calf raises. "
+        "Please pause the reminders for a week. I'll be back at it when I get home."
+    )
+    [paused] = await bot.send(RUNNER, story)
+    assert "paused until <b>Mon 9 Mar</b>" in paused.text
+    assert stored(services).paused_until is not None  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(("text", "mask", "at"), [("mon wed at 1900", 0b101, "19:00"), ("every weekday 0630", 0b11111, "06:30")])
 async def test_a_terse_days_and_time_message_sets_the_schedule(
     bot: BotHarness, services: Services, text: str, mask: int, at: str
