@@ -195,8 +195,10 @@ def _train(_args: argparse.Namespace) -> int:
     from stridecoach.content.understanding.artefact import path_for
 
     understander = default_understander()
-    print(f"trained on {len(understander.knowledge.labelled)} labelled lines and the content; saved models: "
-          f"{path_for(understander.fingerprint) or 'caching is off'}")
+    # Saved models that are current are loaded without reading the labelled lines.
+    labelled = understander.knowledge.labelled
+    done = f"trained on {len(labelled)} labelled lines and the content" if labelled else "the saved models are current"
+    print(f"{done}; saved models: {path_for(understander.fingerprint) or 'caching is off'}")
     return 0
 
 

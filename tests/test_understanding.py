@@ -8,8 +8,8 @@ knowledge being data a coach can extend.
 from __future__ import annotations
 
 import json
-from datetime import time
 import shutil
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from stridecoach.content.understanding import (
     FITTED_FILE, Command, Context, OutOfScope, Question, RedFlag, SessionControl, SmallTalk, Understander,
     Unreadable, build_understander, data_fingerprint, default_understander,
 )
+from stridecoach.content.understanding import _build, artefact
 from stridecoach.content.understanding.fitting import read_fingerprint
 from stridecoach.content.understanding.knowledge import UNDERSTANDING_DIR
 
@@ -397,3 +398,14 @@ def test_no_held_out_set_is_trained_on() -> None:
         lines = messages(path)
         shared = lines & trained
         assert len(shared) < 0.25 * len(lines), (path.name, sorted(shared)[:10])
+
+
+def test_served_from_saved_models_without_holding_the_labelled_lines(u: Understander) -> None:
+    # The labelled lines (7 MB in memory) are read only to train; saved models are keyed
+    # by a hash of every data file, so changed examples always mean training.
+    saved = artefact.path_for(u.fingerprint)
+    assert saved is not None and saved.exists(), "the test session saves the packaged models"
+    served = _build.__wrapped__(DATA_DIR, u.fingerprint, load_library())
+    assert served.knowledge.labelled == ()
+    for text, context in [("how many sets of jump rope?", Context()), ("done", IN_SESSION), (NEW_BABY, Context())]:
+        assert served.understand(text, context) == u.understand(text, context)

@@ -9,6 +9,7 @@ thresholds fitted on held-out folds (``fitted.toml``, written by
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 import logging
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +18,9 @@ from stridecoach.content.loader import DATA_DIR, load_library
 from stridecoach.content.model import Library
 from stridecoach.content.understanding import artefact
 from stridecoach.content.understanding.engine import Params, Understander
-from stridecoach.content.understanding.knowledge import EXAMPLES_DIR, UNDERSTANDING_DIR, KnowledgeError, load_knowledge
+from stridecoach.content.understanding.knowledge import (
+    EXAMPLES_DIR, UNDERSTANDING_DIR, KnowledgeError, load_knowledge, read_examples,
+)
 from stridecoach.content.understanding.results import (
     Command, Context, OutOfScope, Question, RedFlag, SessionControl, SmallTalk, Understanding, Unreadable,
 )
@@ -57,12 +60,15 @@ def build_understander(library: Library, data_dir: Path | None = None) -> Unders
 
 @lru_cache(maxsize=4)
 def _build(root: Path, fingerprint: str, library: Library) -> Understander:
-    knowledge = load_knowledge(root, library)
+    # The labelled examples are read only to train: saved models are keyed by a hash of
+    # every data file, so changed examples always mean training, and reading them then.
+    knowledge = load_knowledge(root, library, labelled=False)
     # Only the packaged content is saved: a folder of a coach's drafts (or a test's)
     # trains in memory and never pushes the packaged models out of the cache.
     saved = artefact.path_for(fingerprint) if root.resolve() == DATA_DIR.resolve() else None
     models = artefact.load(saved, knowledge.vocabulary) if saved is not None else None
     if models is None:
+        knowledge = replace(knowledge, labelled=read_examples(root, library, set(knowledge.intents), set(knowledge.controls)))
         rows = base_rows(library, knowledge) + [labelled_row(line) for line in knowledge.labelled]
         models = train(rows, knowledge.vocabulary)
         if saved is not None:

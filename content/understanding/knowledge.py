@@ -161,8 +161,12 @@ def read_labelled(path: Path, library: Library, intents: set[str], controls: set
     return out
 
 
-def load_knowledge(data_dir: Path, library: Library) -> Knowledge:
-    """Read content/data/understanding/*.toml and content/data/examples/*.jsonl."""
+def load_knowledge(data_dir: Path, library: Library, *, labelled: bool = True) -> Knowledge:
+    """Read content/data/understanding/*.toml and content/data/examples/*.jsonl.
+
+    Without ``labelled`` the example files are not read: serving from saved models
+    never needs them (only training does), and held in memory they cost about 7 MB.
+    """
     folder = data_dir / UNDERSTANDING_DIR
     intents_raw = _read_toml(folder / "intents.toml")
     intents = _named_lists(folder / "intents.toml", intents_raw, "intent")
@@ -184,12 +188,18 @@ def load_knowledge(data_dir: Path, library: Library) -> Knowledge:
     benign += _strings(folder / "red_flags.toml", "benign.replies", flags_raw.get("benign", {}).get("replies", []))
     oos_path = folder / "out_of_scope.toml"
     out_of_scope = _strings(oos_path, "examples", _read_toml(oos_path).get("examples"))
-    labelled: list[Labelled] = []
-    for path in sorted((data_dir / EXAMPLES_DIR).glob("*.jsonl")):
-        labelled += read_labelled(path, library, set(intents), set(controls))
+    lines = read_examples(data_dir, library, set(intents), set(controls)) if labelled else ()
     return Knowledge(
         vocabulary=_vocabulary(folder / "vocabulary.toml"), intents=intents, routine_words=routine_words,
         controls=controls, session_questions=session_questions, red_flags=red_flags, benign=benign,
         out_of_scope=out_of_scope,
-        labelled=tuple(labelled),
+        labelled=lines,
     )
+
+
+def read_examples(data_dir: Path, library: Library, intents: set[str], controls: set[str]) -> tuple[Labelled, ...]:
+    """Every labelled line of content/data/examples/*.jsonl, checked against the library."""
+    lines: list[Labelled] = []
+    for path in sorted((data_dir / EXAMPLES_DIR).glob("*.jsonl")):
+        lines += read_labelled(path, library, intents, controls)
+    return tuple(lines)
