@@ -21,6 +21,7 @@ from stridecoach.content.understanding import (
 )
 from stridecoach.content.understanding import _build, artefact
 from stridecoach.content.understanding.fitting import read_fingerprint
+from stridecoach.content.understanding.results import PauseSlots, ScheduleSlots
 from stridecoach.content.understanding.knowledge import UNDERSTANDING_DIR
 
 IN_SESSION = Context(in_session=True, exercise="single-leg-calf-raise")
@@ -182,30 +183,39 @@ NEW_BABY = (
 )
 
 
-def test_a_request_inside_a_long_story_is_carried_out(u: Understander) -> None:
-    result = u.understand(NEW_BABY)
-    assert isinstance(result, Command) and result.intent == "reminders-pause", result
-    assert result.pause.days == 7, result.pause
+# Two times in the story; the request's own sentence names the one it means.
+SWIMMING = (
+    "The kids have swimming on Tuesdays and Saturdays at 7 and I just sit on a hard bench scrolling my phone. "
+    "I would rather get the strength work done first, before the school run. "
+    "Set my sessions for those days at half six in the morning please."
+)
+# Days named in passing; the question is what the story is for.
+PLANNING = (
+    "I've just started running three mornings a week and I want to fit the calf work in properly. "
+    "I was thinking of putting it on Monday and Wednesday evenings after dinner. "
+    "How many times a week should I really be doing the calf exercises?"
+)
 
 
-def test_a_request_takes_its_time_from_its_own_sentence_and_the_days_from_the_story(u: Understander) -> None:
-    text = (
-        "The kids have swimming on Tuesdays and Saturdays at 7 and I just sit on a hard bench scrolling my phone. "
-        "I would rather get the strength work done first, before the school run. "
-        "Set my sessions for those days at half six in the morning please."
-    )
+@pytest.mark.parametrize(
+    ("text", "intent", "values"),
+    [
+        (NEW_BABY, "reminders-pause", {"pause": PauseSlots(days=7)}),
+        # the time from the request's own sentence, the days from the story
+        (SWIMMING, "schedule", {"schedule": ScheduleSlots(frozenset({1, 5}), time(6, 30))}),
+    ],
+    ids=["pause", "schedule"],
+)
+def test_a_request_inside_a_long_story_is_carried_out_with_its_values(
+    u: Understander, text: str, intent: str, values: dict[str, object]
+) -> None:
     result = u.understand(text)
-    assert isinstance(result, Command) and result.intent == "schedule", result
-    assert result.schedule.days == frozenset({1, 5}) and result.schedule.at == time(6, 30), result.schedule
+    assert isinstance(result, Command) and result.intent == intent, result
+    assert {name: getattr(result, name) for name in values} == values
 
 
 def test_a_story_that_asks_a_question_is_answered_not_carried_out(u: Understander) -> None:
-    text = (
-        "I've just started running three mornings a week and I want to fit the calf work in properly. "
-        "I was thinking of putting it on Monday and Wednesday evenings after dinner. "
-        "How many times a week should I really be doing the calf exercises?"
-    )
-    result = u.understand(text)
+    result = u.understand(PLANNING)
     assert isinstance(result, Question) and result.entry_id == "calf-routine-guidelines", result
 
 
