@@ -94,6 +94,10 @@ class RecentChatData:
     def __contains__(self, chat_id: object) -> bool:
         return chat_id in self._data
 
+    def forget(self, chat_id: int) -> None:
+        """The chat's data dropped (/forget: nothing about the runner stays, in memory either)."""
+        self._data.pop(chat_id, None)
+
     def of(self, chat_id: int) -> dict[Any, Any]:
         """The chat's data (new and empty the first time); the chat is now the most recent."""
         data = self._data.pop(chat_id, None)

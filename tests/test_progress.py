@@ -318,6 +318,8 @@ async def test_forget_confirmed_deletes_everything_about_that_runner_only(
 ) -> None:
     await _walk_back_routine(bot, clock)
     await _walk_back_routine(bot, clock, OTHER_RUNNER)
+    await bot.send(RUNNER, "how many sets of jump rope?")  # the topic is remembered for a follow-up
+    assert RUNNER in services.chat_data
     await bot.send(RUNNER, "/session")
     await bot.press(RUNNER, "Calf routine")  # a live session with buttons
     prompt = bot.fake.last(RUNNER)
@@ -326,6 +328,7 @@ async def test_forget_confirmed_deletes_everything_about_that_runner_only(
     await bot.send(RUNNER, "/forget")
     (done,) = await bot.press(RUNNER, "Yes, delete everything")
     assert done.text.startswith("Done: everything I stored about you is deleted.")
+    assert RUNNER not in services.chat_data  # nor the topic answered last, kept in memory
     assert bot.fake.messages[(RUNNER, prompt.message_id)].buttons == []
     with services.db.session() as session:
         assert session.exec(select(CompletedSet).where(CompletedSet.runner_id == RUNNER)).all() == []
