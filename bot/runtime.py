@@ -44,6 +44,12 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, migrate_a
     revision = db.migrate()  # on the serving path now a check only: the schema is current
     log.info("database ready (%s, schema revision %s)", db.dialect, revision)
     services = Services(settings=settings, db=db, library=library, understander=understander, clock=clock)
+    settle_garbage_collector()
+    return services
+
+
+def settle_garbage_collector() -> None:
+    """The collector's settings for serving, once everything long-lived is loaded."""
     # What is loaded now (libraries, content, the understanding models: about 140,000
     # objects) lives as long as the process: keep it out of the cyclic garbage collector's
     # full passes, which otherwise walked all of it and held the event loop for up to a
@@ -54,7 +60,6 @@ def build_services(settings: Settings, *, clock: Clock = system_clock, migrate_a
     # of the process's CPU went to the collector. Reference counting frees nearly all of
     # them anyway; the collector is only for cycles.
     gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
-    return services
 
 
 def _migrate_in_child(database_url: str) -> None:
