@@ -161,14 +161,13 @@ def reminders_received(emulator: Emulator) -> dict[int, int]:
     return {runner_id: len(emulator.messages(runner_id)) for runner_id in RUNNERS}
 
 
-def in_flight_window(database_url: str, emulator: Emulator) -> set[int]:
-    """Runners whose reminder Telegram has taken while its row is still pending."""
+def pending_reminders(database_url: str) -> set[int]:
+    """Runners whose reminder row is still pending: not yet recorded as sent."""
     db = Database(database_url)
     with db.session() as session:
         pending = set(session.exec(select(Reminder.runner_id).where(Reminder.status == "pending")).all())
     db.close()
-    received = {runner_id for runner_id, count in reminders_received(emulator).items() if count}
-    return {int(r) for r in pending} & received
+    return {int(r) for r in pending}
 
 
 def reminder_statuses(database_url: str) -> dict[str, int]:
@@ -196,9 +195,12 @@ def test_two_replicas_send_each_reminder_once_even_when_the_sender_is_killed(
     sent_at_kill = sum(reminders_received(emulator).values())
     assert sent_at_kill < len(RUNNERS), "the batch finished before the kill; nothing was tested"
     # Sends overlap: the ones Telegram took and the killed sender had not recorded yet
-    # are the in-flight window, where a reminder may come twice (taken before the
-    # survivor's next tick, TICK_SECONDS away, can send anything).
-    unrecorded_at_kill = in_flight_window(pg_url, emulator)
+    # are the in-flight window, where a reminder may come twice. Which of the pending rows
+    # Telegram took cannot be read at the kill: a request the killed sender had already
+    # written is recorded by the emulator a moment later (CI saw one so, 2026-11-30), so
+    # the window is every row still pending at the kill; a row recorded as sent never
+    # goes out again.
+    unrecorded_at_kill = pending_reminders(pg_url)
 
     # The survivor takes the lock at its next tick and finishes the batch.
     wait_until(emulator, lambda: all(reminders_received(emulator).values()), 90, "every runner reminded", *logs)
@@ -206,9 +208,8 @@ def test_two_replicas_send_each_reminder_once_even_when_the_sender_is_killed(
 
     received = reminders_received(emulator)
     doubled = [runner_id for runner_id, count in received.items() if count > 1]
-    # Only messages in flight at the kill (accepted by Telegram, not yet marked sent), plus
-    # any send that timed out and was tried once more.
-    assert len(doubled) <= len(unrecorded_at_kill) + timed_out_sends(*logs), (doubled, unrecorded_at_kill)
+    # Only messages in flight at the kill (pending, not yet marked sent), plus any send that
+    # timed out and was tried once more.
     assert not set(doubled) - unrecorded_at_kill or timed_out_sends(*logs), (doubled, unrecorded_at_kill)
     assert max(received.values()) <= 2
     assert set(reminder_statuses(pg_url)) <= {"sent", "unconfirmed"}
