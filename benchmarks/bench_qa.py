@@ -36,6 +36,7 @@ from stridecoach.content.understanding import artefact, build_understander  # no
 from stridecoach.content.understanding.engine import Understander  # noqa: E402
 from stridecoach.content.understanding.features import _char_grams  # noqa: E402
 
+STARTUP = "--startup-only"  # the child process that measures start-up alone
 FILES = sorted((DATA_DIR / "examples").glob("*.jsonl")) + sorted((ROOT / "tests" / "data" / "holdout").glob("*.jsonl"))
 
 
@@ -110,8 +111,6 @@ def main(extra: list[str]) -> None:
     cold = _time(u, [long_text] * 20, cold=True)
     print(f"4096-character message: cold p50 {_percentile(cold, 50):.2f} ms, max {max(cold):.2f} ms")
 
-
-STARTUP = "--startup-only"
 
 if __name__ == "__main__":
     if sys.argv[1:] == [STARTUP]:

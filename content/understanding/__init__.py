@@ -9,8 +9,8 @@ thresholds fitted on held-out folds (``fitted.toml``, written by
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 import logging
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
