@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, NoReturn
+from typing import Any, Generic, NoReturn, TypeVar
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -42,6 +42,9 @@ class Routes:
     intents: Mapping[str, IntentHandler]
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
 KNOWN_RUNNERS_KEPT = 20_000
 # Chats whose `context.chat_data` is kept (the last topic answered, for follow-ups): about
 # 230 bytes each, so at most 2.3 MB, whatever the number of runners ever seen. A follow-up
@@ -49,32 +52,42 @@ KNOWN_RUNNERS_KEPT = 20_000
 CHAT_DATA_KEPT = 10_000
 
 
-class RecentIds:
-    """A set of ids that forgets the least recently added ones beyond `limit`."""
+class _Recent(Generic[K, V]):
+    """A dict that forgets the entries used least recently beyond `limit` (its insertion
+    order is the order of use: an entry used again moves to the end)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._ids: dict[int, None] = {}
+        self._items: dict[K, V] = {}
 
-    def __contains__(self, item: object) -> bool:
-        return item in self._ids
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._items)
+
+    def _use(self, key: K, make: Callable[[], V]) -> V:
+        """The entry for `key` (made the first time), now the most recently used."""
+        value = self._items.pop(key) if key in self._items else make()
+        self._items[key] = value
+        if len(self._items) > self.limit:
+            del self._items[next(iter(self._items))]
+        return value
+
+    def discard(self, key: K) -> None:
+        self._items.pop(key, None)
+
+
+class RecentIds(_Recent[int, None]):
+    """A set of ids that forgets the least recently added ones beyond `limit`."""
 
     def add(self, item: int) -> None:
-        self._ids.pop(item, None)
-        self._ids[item] = None
-        if len(self._ids) > self.limit:
-            del self._ids[next(iter(self._ids))]
-
-    def discard(self, item: int) -> None:
-        self._ids.pop(item, None)
+        self._use(item, lambda: None)
 
 
-class RecentChatData:
+class RecentChatData(_Recent[int, dict[Any, Any]]):
     """`context.chat_data` for the `limit` chats whose data was used most recently
-    (every free-text message uses it).
+    (every free-text message uses it); `discard` drops a chat's (/forget).
 
     PTB keeps a dict per chat in `Application.chat_data` for the life of the process,
     created the first time a handler reads `context.chat_data` (the router reads the
@@ -84,29 +97,9 @@ class RecentChatData:
     `limit` the chat whose data was used least recently is forgotten.
     """
 
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._data: dict[int, dict[Any, Any]] = {}
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __contains__(self, chat_id: object) -> bool:
-        return chat_id in self._data
-
-    def forget(self, chat_id: int) -> None:
-        """The chat's data dropped (/forget: nothing about the runner stays, in memory either)."""
-        self._data.pop(chat_id, None)
-
     def of(self, chat_id: int) -> dict[Any, Any]:
         """The chat's data (new and empty the first time); the chat is now the most recent."""
-        data = self._data.pop(chat_id, None)
-        if data is None:
-            data = {}
-        self._data[chat_id] = data
-        if len(self._data) > self.limit:
-            del self._data[next(iter(self._data))]
-        return data
+        return self._use(chat_id, dict)
 
 
 def system_clock() -> datetime:

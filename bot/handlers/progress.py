@@ -221,7 +221,7 @@ async def forget_answer(update: Update, context: BotContext) -> None:
         live_prompt = row.prompt_message_id if row is not None and row.status in ("active", "paused") else None
         runners.delete_runner_data(session, runner_id)
     services.known_runners.discard(runner_id)
-    services.chat_data.forget(chat_id)  # the topic answered last, for follow-ups
+    services.chat_data.discard(chat_id)  # the topic answered last, for follow-ups
     if live_prompt is not None:
         await strip_buttons(context, chat_id, live_prompt)
     log.info("runner data deleted on request (/forget)")
