@@ -56,7 +56,7 @@ def save(models: Models, path: Path) -> None:
     """Write atomically: a crash never leaves half a file under the final name."""
     arrays: dict[str, np.ndarray] = {"idf": models.featurizer.idf}
     meta: dict[str, object] = {
-        "features": sorted(models.featurizer.index, key=models.featurizer.index.__getitem__),
+        "features": models.featurizer.names,
         "known": dict(sorted(models.repairer.counts.items())),
         "pool_texts": list(models.pool_texts),
         "pool_labels": list(models.pool_labels),
@@ -84,7 +84,8 @@ def load(path: Path, vocabulary: Vocabulary) -> Models | None:
     try:
         with np.load(path) as data:
             meta = json.loads(bytes(data["meta"]).decode())
-            featurizer = Featurizer({n: i for i, n in enumerate(meta["features"])}, data["idf"])
+            # looked up by hash: the 52,000 names are not kept (features.HashedNames)
+            featurizer = Featurizer(meta.pop("features"), data["idf"], by_hash=True)
             linear = {
                 name: LinearModel(
                     tuple(meta[f"{name}_classes"]),

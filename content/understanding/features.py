@@ -10,6 +10,7 @@ and serving can never disagree.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from itertools import chain
@@ -27,11 +28,13 @@ MIN_DF = 2
 MAX_CACHED_WORDS = 50000  # bounds the per-word cache: memory does not grow with traffic
 
 
-def _grams(word: str) -> tuple[str, ...]:
+def _gram_list(word: str) -> list[str]:
     padded = f" {word} "
-    return tuple(
-        "c:" + padded[i : i + n] for n in range(CHAR_MIN, CHAR_MAX + 1) for i in range(len(padded) - n + 1)
-    )
+    return ["c:" + padded[i : i + n] for n in range(CHAR_MIN, CHAR_MAX + 1) for i in range(len(padded) - n + 1)]
+
+
+def _grams(word: str) -> tuple[str, ...]:
+    return tuple(_gram_list(word))
 
 
 _char_grams = lru_cache(maxsize=50000)(_grams)
@@ -50,19 +53,73 @@ def raw_features(words: list[str]) -> Counter[str]:
     return counts
 
 
-class Featurizer:
-    """A fitted vocabulary with IDF weights; sublinear TF, L2-normalised rows."""
+# Python's own string hash (SipHash, 64 bits, seeded per process): computed in this process
+# at load time, never saved. A name of its own so that a test can make names collide.
+_hash = hash
 
-    def __init__(self, index: dict[str, int], idf: np.ndarray) -> None:
-        self.index = index
+
+class HashedNames:
+    """Feature names looked up by their hash, without keeping the names.
+
+    The saved models' 52,000 feature names cost about 7 MB as Python strings and a dict;
+    a sorted array of their hashes and a parallel array of their columns cost 0.6 MB.
+    Looking a name up hashes it and searches the sorted hashes. Two known names with
+    the same hash would make one of them unreachable, so ``of`` refuses such a set (the
+    caller keeps the dict). A name the models never saw is only mistaken for a known one
+    if its 64-bit hash equals one of theirs: about 3 in 10^15 per lookup for 52,000
+    names, and the seed changes with every process, so it would not repeat.
+    """
+
+    def __init__(self, hashes: np.ndarray, columns: np.ndarray) -> None:
+        self._hashes = hashes  # sorted, int64
+        self._columns = columns  # the column of each hash, int32
+
+    @classmethod
+    def of(cls, names: list[str]) -> HashedNames | None:
+        """The names' hashes (column i is ``names[i]``), or None when two of them collide."""
+        hashes = np.fromiter(map(_hash, names), dtype=np.int64, count=len(names))
+        order = np.argsort(hashes, kind="stable")
+        hashes = hashes[order]
+        if len(hashes) == 0 or bool(np.any(hashes[1:] == hashes[:-1])):
+            return None
+        return cls(hashes, order.astype(np.int32))
+
+    def find(self, names: list[str]) -> list[int]:
+        """The columns of the known names among ``names``, in their order (repeats kept)."""
+        if not names:
+            return []
+        wanted = np.fromiter(map(_hash, names), dtype=np.int64, count=len(names))
+        at = np.minimum(np.searchsorted(self._hashes, wanted), len(self._hashes) - 1)
+        hit = self._hashes[at] == wanted
+        return self._columns[at[hit]].tolist()
+
+    @property
+    def nbytes(self) -> int:
+        return self._hashes.nbytes + self._columns.nbytes
+
+
+class Featurizer:
+    """A fitted vocabulary with IDF weights; sublinear TF, L2-normalised rows.
+
+    Trained, it looks feature names up in a dict of them (``index``); loaded from saved
+    models (``by_hash``), by their hashes (``HashedNames``), and the names are dropped.
+    A word's columns are kept as ``array("i")`` (4 bytes a column, not a tuple of int
+    objects): the known words' columns, and the cache of the others, cost a third.
+    """
+
+    def __init__(self, names: list[str], idf: np.ndarray, *, by_hash: bool = False) -> None:
+        """Column i is ``names[i]``. ``by_hash``: look names up by hash and keep no dict of
+        them (saved models being served), unless two names' hashes collide."""
+        self._hashed = HashedNames.of(names) if by_hash else None
+        self.index: dict[str, int] | None = None if self._hashed else {name: i for i, name in enumerate(names)}
         self.idf = idf
         # The columns of every word the models were trained on, built once (about 0.03 s and
-        # 2.5 MB for 6,000 words): a message's known words cost a lookup even the first time
+        # 1 MB for 6,500 words): a message's known words cost a lookup even the first time
         # the process sees them.
-        self._known: dict[str, tuple[int, ...]] = {
-            name[2:]: self._lookup(name[2:], _grams(name[2:])) for name in index if name.startswith("w:")
+        self._known: dict[str, array[int]] = {
+            name[2:]: array("i", self._find([name, *_gram_list(name[2:])])) for name in names if name.startswith("w:")
         }
-        self._cache: dict[str, tuple[int, ...]] = {}  # other words, as they come
+        self._cache: dict[str, array[int]] = {}  # other words, as they come
 
     @classmethod
     def fit(cls, docs: Iterable[list[str]]) -> Featurizer:
@@ -74,26 +131,35 @@ class Featurizer:
         # A feature seen in one example only cannot generalise; dropping them
         # halves the columns and the training time. Whole words always stay.
         names = sorted(name for name, count in df.items() if count >= MIN_DF or name.startswith("w:"))
-        index = {name: i for i, name in enumerate(names)}
         idf = np.array([math.log((1 + n) / (1 + df[name])) + 1.0 for name in names])
-        for name, i in index.items():
+        for i, name in enumerate(names):
             if name.startswith("c:"):
                 idf[i] *= CHAR_WEIGHT
-        return cls(index, idf)
+        return cls(names, idf)
 
     @property
     def size(self) -> int:
-        return len(self.index)
+        return len(self.idf)
 
-    def _lookup(self, word: str, grams: tuple[str, ...]) -> tuple[int, ...]:
-        index = self.index
-        return tuple(j for j in (index.get(n) for n in ("w:" + word, *grams)) if j is not None)
+    @property
+    def names(self) -> list[str]:
+        """The feature names in column order (to save them); a served featurizer has dropped them."""
+        if self.index is None:
+            raise ValueError("the feature names were dropped when the models were loaded")
+        return sorted(self.index, key=self.index.__getitem__)
 
-    def _word_columns(self, word: str) -> tuple[int, ...]:
+    def _find(self, names: list[str]) -> list[int]:
+        """The columns of the known names among ``names``, in their order."""
+        if self._hashed is not None:
+            return self._hashed.find(names)
+        index = self.index or {}
+        return [j for j in map(index.get, names) if j is not None]
+
+    def _word_columns(self, word: str) -> array[int]:
         """Known columns of one word (itself and its character n-grams), cached per word."""
         cols = self._known.get(word) or self._cache.get(word)
         if cols is None:
-            cols = self._lookup(word, _char_grams(word))
+            cols = array("i", self._find(["w:" + word, *_char_grams(word)]))
             if len(self._cache) < MAX_CACHED_WORDS:
                 self._cache[word] = cols
         return cols
@@ -105,11 +171,8 @@ class Featurizer:
     def columns(self, words: list[str]) -> list[int]:
         """The known columns of a word list, once per occurrence (``counts`` counts them)."""
         cols = list(chain.from_iterable(self._word_columns(w) for w in words))
-        index = self.index
-        for a, b in zip(words, words[1:], strict=False):
-            j = index.get("b:" + a + " " + b)
-            if j is not None:
-                cols.append(j)
+        if len(words) > 1:
+            cols += self._find(["b:" + a + " " + b for a, b in zip(words, words[1:], strict=False)])
         return cols
 
     def weigh(self, counts: Counter[int]) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,103 @@
+"""Saved models, as the serving process loads them, read messages as the models just trained.
+
+Loading keeps less than training (the feature names are looked up by hash and dropped,
+content/understanding/features.py); what a message is read as must not change. Models
+trained here on a few rows, saved and loaded back, are compared on messages with known
+words, typos, unknown words and word pairs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stridecoach.content.understanding import artefact, features
+from stridecoach.content.understanding.text import Vocabulary
+from stridecoach.content.understanding.training import ASKED, NONE, OTHER, Models, Row, train
+
+VOCABULARY = Vocabulary(words={}, phrases={}, foreign=frozenset(), english=frozenset())
+ROWS = [
+    Row("how many sets of jump rope", "jump-rope", NONE, OTHER),
+    Row("jump rope for beginners", "jump-rope", NONE, OTHER),
+    Row("how long should i skip rope", "jump-rope", NONE, OTHER),
+    Row("calf raises without weights", "calf-raise", NONE, OTHER),
+    Row("how many calf raises a day", "calf-raise", NONE, OTHER),
+    Row("single leg calf raise form", "calf-raise", NONE, OTHER),
+    Row("what is the weather like", "out-of-scope", NONE, OTHER),
+    Row("best pizza in town", "out-of-scope", NONE, OTHER),
+    Row("sharp pain in my calf when i run", None, "professional", OTHER),
+    Row("chest pain and dizzy", None, "urgent", OTHER),
+    Row("my calf hurts a lot", None, "professional", OTHER),
+    Row("done", None, NONE, "done"),
+    Row("finished that set", None, NONE, "done"),
+    Row("skip this one", None, NONE, "skip"),
+    Row("how many reps again", None, NONE, ASKED),
+]
+MESSAGES = [
+    "how many sets of jump rope?",  # known words and a known pair
+    "calf raisess without weigths",  # typos: unknown words, known character n-grams
+    "zebra quokka xylophone",  # nothing the models know
+    "sharp pain in my calf",
+    "done",
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def trained() -> Models:
+    return train(ROWS, VOCABULARY)
+
+
+def _saved_and_loaded(models: Models, folder: Path) -> Models:
+    path = folder / "models.npz"
+    artefact.save(models, path)
+    loaded = artefact.load(path, VOCABULARY)
+    assert loaded is not None
+    return loaded
+
+
+def _assert_read_alike(trained: Models, loaded: Models) -> None:
+    for text in MESSAGES:
+        words = trained.words(text)
+        assert loaded.featurizer.columns(words) == trained.featurizer.columns(words), text
+        vec, loaded_vec = trained.featurizer.vector(words), loaded.featurizer.vector(words)
+        assert np.array_equal(vec[0], loaded_vec[0]) and np.allclose(vec[1], loaded_vec[1]), text
+        for name in ("topic", "flag", "control"):
+            p, q = getattr(trained, name).proba(*vec), getattr(loaded, name).proba(*loaded_vec)
+            assert np.allclose(p, q, atol=1e-5), (text, name)  # the weights are saved in float32
+            assert int(p.argmax()) == int(q.argmax()), (text, name)
+
+
+def test_loaded_models_read_every_message_as_the_trained_ones(trained: Models, tmp_path: Path) -> None:
+    loaded = _saved_and_loaded(trained, tmp_path)
+    assert loaded.featurizer.index is None, "the loaded featurizer keeps no dict of feature names"
+    _assert_read_alike(trained, loaded)
+    words = trained.words("how many sets of jump rope")
+    assert loaded.topic.classes[int(loaded.topic.proba(*loaded.featurizer.vector(words)).argmax())] == "jump-rope"
+
+
+def test_a_message_of_unknown_words_has_no_features(trained: Models, tmp_path: Path) -> None:
+    loaded = _saved_and_loaded(trained, tmp_path)
+    assert loaded.featurizer.columns(["zebra", "quokka"]) == []
+    assert trained.featurizer.columns(["zebra", "quokka"]) == []
+
+
+def test_names_whose_hashes_collide_are_kept_and_read_alike(
+    trained: Models, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A hash that many names share (their length): looking names up by hash would make
+    # all but one of each length unreachable, so the loaded featurizer keeps the names.
+    monkeypatch.setattr(features, "_hash", len)
+    assert features.HashedNames.of(["w:ab", "w:cd"]) is None
+    loaded = _saved_and_loaded(trained, tmp_path)
+    assert loaded.featurizer.index is not None
+    _assert_read_alike(trained, loaded)
+
+
+def test_saved_again_after_loading_is_refused_not_written_wrong(trained: Models, tmp_path: Path) -> None:
+    loaded = _saved_and_loaded(trained, tmp_path)
+    with pytest.raises(ValueError, match="dropped"):
+        artefact.save(loaded, tmp_path / "again.npz")
+    assert not (tmp_path / "again.npz").exists()
