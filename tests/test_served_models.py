@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from stridecoach.content.understanding import artefact, features
+from stridecoach.content.understanding.classifier import LinearModel
 from stridecoach.content.understanding.text import Vocabulary
 from stridecoach.content.understanding.training import ASKED, NONE, OTHER, Models, Row, train
 
@@ -66,7 +67,7 @@ def _assert_read_alike(trained: Models, loaded: Models) -> None:
         assert np.array_equal(vec[0], loaded_vec[0]) and np.allclose(vec[1], loaded_vec[1]), text
         for name in ("topic", "flag", "control"):
             p, q = getattr(trained, name).proba(*vec), getattr(loaded, name).proba(*loaded_vec)
-            assert np.allclose(p, q, atol=1e-5), (text, name)  # the weights are saved in float32
+            assert np.allclose(p, q, atol=1e-4), (text, name)  # the weights are saved in int16 steps
             assert int(p.argmax()) == int(q.argmax()), (text, name)
 
 
@@ -101,3 +102,16 @@ def test_saved_again_after_loading_is_refused_not_written_wrong(trained: Models,
     with pytest.raises(ValueError, match="dropped"):
         artefact.save(loaded, tmp_path / "again.npz")
     assert not (tmp_path / "again.npz").exists()
+
+
+def test_weights_saved_in_steps_are_within_half_a_step_of_each_rows_largest() -> None:
+    coef = np.array([[0.5, -2.0, 1e-6], [0.0, 0.0, 0.0], [3e-9, 1e-3, -7.25]])
+    model = LinearModel(("a", "b", "c"), coef, np.zeros(3))
+    quantized = model.quantized()
+    assert quantized.coef.dtype == np.int16 and quantized.scale is not None
+    largest = np.abs(coef).max(axis=1, keepdims=True)
+    assert np.all(np.abs(quantized.weights() - coef) <= largest / 65534 * 1.0001)
+    assert np.all(quantized.weights()[1] == 0), "a row of zeros stays zeros"
+    for idx, val in [(np.array([0, 2]), np.array([0.6, 0.8])), (np.array([1]), np.array([1.0])), (np.array([], dtype=np.int64), np.array([]))]:
+        assert np.allclose(quantized.proba(idx, val), model.proba(idx, val), atol=1e-5)
+        assert int(quantized.proba(idx, val).argmax()) == int(model.proba(idx, val).argmax())
