@@ -91,7 +91,7 @@ def test_names_whose_hashes_collide_are_kept_and_read_alike(
     # A hash that many names share (their length): looking names up by hash would make
     # all but one of each length unreachable, so the loaded featurizer keeps the names.
     monkeypatch.setattr(features, "_hash", len)
-    assert features.HashedNames.of(["w:ab", "w:cd"]) is None
+    assert features.HashedNames.of(["w:ab", "w:cd"], 2) is None
     loaded = _saved_and_loaded(trained, tmp_path)
     assert loaded.featurizer.index is not None
     _assert_read_alike(trained, loaded)
@@ -115,3 +115,11 @@ def test_weights_saved_in_steps_are_within_half_a_step_of_each_rows_largest() ->
     for idx, val in [(np.array([0, 2]), np.array([0.6, 0.8])), (np.array([1]), np.array([1.0])), (np.array([], dtype=np.int64), np.array([]))]:
         assert np.allclose(quantized.proba(idx, val), model.proba(idx, val), atol=1e-5)
         assert int(quantized.proba(idx, val).argmax()) == int(model.proba(idx, val).argmax())
+
+
+@pytest.mark.parametrize("slice_chars", [1, 3, 7, 1 << 14])
+def test_saved_names_read_back_in_order_whatever_the_slice(slice_chars: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    names = ["w:calf", "b:jump rope", "c: ca", "w:a", "c:lf "] * 3
+    monkeypatch.setattr(features.SavedNames, "SLICE", slice_chars)
+    assert list(features.SavedNames(features.SavedNames.join(names))) == names
+    assert list(features.SavedNames("")) == []

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from stridecoach.content.understanding.classifier import LinearModel
-from stridecoach.content.understanding.features import Featurizer
+from stridecoach.content.understanding.features import Featurizer, SavedNames
 from stridecoach.content.understanding.text import Repairer, Vocabulary
 from stridecoach.content.understanding.training import Models
 
@@ -54,9 +54,12 @@ def path_for(fingerprint: str) -> Path | None:
 
 def save(models: Models, path: Path) -> None:
     """Write atomically: a crash never leaves half a file under the final name."""
-    arrays: dict[str, np.ndarray] = {"idf": models.featurizer.idf}
+    # The feature names as one text, a name a line (features.SavedNames), not in the JSON
+    arrays: dict[str, np.ndarray] = {
+        "idf": models.featurizer.idf,
+        "features": np.frombuffer(SavedNames.join(models.featurizer.names).encode(), dtype=np.uint8),
+    }
     meta: dict[str, object] = {
-        "features": models.featurizer.names,
         "known": dict(sorted(models.repairer.counts.items())),
         "pool_texts": list(models.pool_texts),
         "pool_labels": list(models.pool_labels),
@@ -87,7 +90,7 @@ def load(path: Path, vocabulary: Vocabulary) -> Models | None:
         with np.load(path) as data:
             meta = json.loads(bytes(data["meta"]).decode())
             # looked up by hash: the 52,000 names are not kept (features.HashedNames)
-            featurizer = Featurizer(meta.pop("features"), data["idf"], by_hash=True)
+            featurizer = Featurizer(SavedNames(bytes(data["features"]).decode()), data["idf"], by_hash=True)
             linear = {
                 name: LinearModel(
                     tuple(meta[f"{name}_classes"]),
@@ -104,5 +107,11 @@ def load(path: Path, vocabulary: Vocabulary) -> Models | None:
         return None
     return Models(
         featurizer, Repairer(meta["known"]), vocabulary, linear["topic"], linear["flag"], linear["control"], linear["follows"],
-        linear["moves"], meta["transitions"], tuple(meta["pool_texts"]), tuple(meta["pool_labels"]),
+        linear["moves"], meta["transitions"], tuple(meta["pool_texts"]), _one_string_per_label(meta["pool_labels"]),
     )
+
+
+def _one_string_per_label(labels: list[str]) -> tuple[str, ...]:
+    """The pool's 5,600 labels as the 37 strings they repeat (JSON made a string of each: 0.3 MB)."""
+    strings: dict[str, str] = {}
+    return tuple(strings.setdefault(label, label) for label in labels)

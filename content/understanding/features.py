@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import chain
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -75,9 +75,9 @@ class HashedNames:
         self._columns = columns  # the column of each hash, int32
 
     @classmethod
-    def of(cls, names: list[str]) -> HashedNames | None:
-        """The names' hashes (column i is ``names[i]``), or None when two of them collide."""
-        hashes = np.fromiter(map(_hash, names), dtype=np.int64, count=len(names))
+    def of(cls, names: Iterable[str], count: int) -> HashedNames | None:
+        """The ``count`` names' hashes (column i is the i-th name), or None when two of them collide."""
+        hashes = np.fromiter(map(_hash, names), dtype=np.int64, count=count)
         order = np.argsort(hashes, kind="stable")
         hashes = hashes[order]
         if len(hashes) == 0 or bool(np.any(hashes[1:] == hashes[:-1])):
@@ -98,6 +98,32 @@ class HashedNames:
         return self._hashes.nbytes + self._columns.nbytes
 
 
+class SavedNames:
+    """The feature names as saved: one text, a name a line, split a slice at a time.
+
+    Loading never holds all 52,000 names as strings at once: freed together once looked
+    up, they left pymalloc's arenas holding about 3 MB of free blocks among live ones.
+    """
+
+    SLICE = 1 << 14  # characters split at a time (about 1,500 names)
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def __iter__(self) -> Iterator[str]:
+        text, start = self._text, 0
+        while start < len(text):
+            end = text.find("\n", start + self.SLICE)
+            end = len(text) if end < 0 else end
+            yield from text[start:end].split("\n")
+            start = end + 1
+
+    @staticmethod
+    def join(names: list[str]) -> str:
+        assert not any("\n" in name for name in names), "a feature name is one line"
+        return "\n".join(names)
+
+
 class Featurizer:
     """A fitted vocabulary with IDF weights; sublinear TF, L2-normalised rows.
 
@@ -107,10 +133,11 @@ class Featurizer:
     objects): the known words' columns, and the cache of the others, cost a third.
     """
 
-    def __init__(self, names: list[str], idf: np.ndarray, *, by_hash: bool = False) -> None:
-        """Column i is ``names[i]``. ``by_hash``: look names up by hash and keep no dict of
-        them (saved models being served), unless two names' hashes collide."""
-        self._hashed = HashedNames.of(names) if by_hash else None
+    def __init__(self, names: Iterable[str], idf: np.ndarray, *, by_hash: bool = False) -> None:
+        """Column i is the i-th of ``names`` (iterated more than once: a list, or ``SavedNames``).
+        ``by_hash``: look names up by hash and keep no dict of them (saved models being
+        served), unless two names' hashes collide."""
+        self._hashed = HashedNames.of(names, len(idf)) if by_hash else None
         self.index: dict[str, int] | None = None if self._hashed else {name: i for i, name in enumerate(names)}
         self.idf = idf
         # The columns of every word the models were trained on, built once (about 0.03 s and
