@@ -6,11 +6,11 @@ What runs: a new Python process (this script runs itself again with `--steps`) t
 imports what `python -m stridecoach run` imports, one group at a time, in the order
 that makes each group's figure its own (NumPy before what imports it, pydantic before
 SQLModel...), then builds what the serving process builds: the content, the
-understanding step (the knowledge read from content/data, then the saved models
-loaded from STRIDECOACH_MODEL_CACHE, as a deployed image has them), the services on
-a database at the newest revision, the Application; last, what a first start adds
-when it migrates a new database (Alembic, Mako). After each step it reads VmRSS,
-RssAnon and RssFile from /proc/self/status (Linux).
+understanding step (the knowledge read from content/data without the labelled lines,
+which only training reads, then the saved models loaded from STRIDECOACH_MODEL_CACHE,
+as a deployed image has them), the services on a database at the newest revision, the
+Application; last, what a first start adds when it migrates a new database (Alembic,
+Mako). After each step it reads VmRSS, RssAnon and RssFile from /proc/self/status (Linux).
 
 Then a second fresh process imports everything the bot imports in one go, with an
 import hook that charges each module the RSS its own body added (the modules it
@@ -47,12 +47,13 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("rapidfuzz", "import rapidfuzz.process, rapidfuzz.fuzz"),
     ("our modules (stridecoach.bot.serve and all it imports)", "from stridecoach.bot.serve import serve"),
     ("the content library loaded", "from stridecoach.content.loader import default_library; library = default_library()"),
-    ("the understanding step's knowledge (content/data, labelled lines)",
+    # As the serving process reads it: without the labelled lines, which only training reads.
+    ("the understanding step's knowledge (content/data/understanding, no labelled lines)",
      "from stridecoach.content.loader import DATA_DIR\n"
      "from stridecoach.content.understanding import data_fingerprint, artefact\n"
      "from stridecoach.content.understanding.knowledge import load_knowledge\n"
-     "knowledge = load_knowledge(DATA_DIR, library)"),
-    ("the understanding step's saved models loaded (weights, feature index, known words)",
+     "knowledge = load_knowledge(DATA_DIR, library, labelled=False)"),
+    ("the understanding step's saved models loaded (int16 weights, hashed feature index, known words)",
      "models = artefact.load(artefact.path_for(data_fingerprint(DATA_DIR)), knowledge.vocabulary)\n"
      "assert models is not None, 'no saved models: run stridecoach train with the same STRIDECOACH_MODEL_CACHE'"),
     # The two loads above again, as the bot does them (the same library object, so the
