@@ -89,8 +89,8 @@ class HashedNames:
         if not names:
             return []
         wanted = np.fromiter(map(_hash, names), dtype=np.int64, count=len(names))
-        at = np.minimum(np.searchsorted(self._hashes, wanted), len(self._hashes) - 1)
-        hit = self._hashes[at] == wanted
+        at = self._hashes.searchsorted(wanted)
+        hit = self._hashes.take(at, mode="clip") == wanted  # past the last hash: compared with the last
         return self._columns[at[hit]].tolist()
 
     @property
