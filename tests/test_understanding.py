@@ -54,6 +54,21 @@ def test_a_red_flag_wins_in_a_session_too(u: Understander, context: Context) -> 
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "stop the session, i think i tore something",
+        "im done, ankle rolled",
+        "next set, but my knee is swelling up",
+        "undo, i fell over",
+    ],
+)
+def test_an_injury_told_with_a_session_word_reaches_a_professional(u: Understander, text: str) -> None:
+    # The control word is the runner's reaction to the injury, not what the message is
+    # about; a fitted trust in the control reading once let all four through as controls.
+    assert isinstance(u.understand(text, IN_SESSION), RedFlag)
+
+
+@pytest.mark.parametrize(
     "text, entry",
     [
         ("can I do the calf exercises in the middle of my run?", "calf-routine-guidelines"),
@@ -303,7 +318,9 @@ def test_a_follow_up_that_moves_on_gets_what_the_answer_leads_to(u: Understander
     # same answer again; on its own the message names nothing to answer.
     result = u.understand(text, Context(last_topic=last))
     assert isinstance(result, Question) and result.entry_id in onward, result
-    assert not (isinstance(alone := u.understand(text), Question) and alone.decision == "answer")
+    # The answer before it is what decides it, or at least what makes it sure.
+    alone = u.understand(text)
+    assert not (isinstance(alone, Question) and alone.decision == "answer" and alone.confidence >= result.confidence)
 
 
 def test_a_question_that_stands_alone_is_not_pulled_to_the_last_answer(u: Understander) -> None:
