@@ -192,7 +192,7 @@ class Understander:
             return None
         # Pairs of words never span two sentences; counted in C (Counter over a list),
         # not by adding one Counter to another in Python.
-        part_columns = [m.featurizer.columns(ws) for ws in part_words]
+        part_columns = m.featurizer.part_columns(part_words)
         vec = m.featurizer.weigh(Counter(chain.from_iterable(part_columns)))
         flag = m.flag.proba(*vec)
         flag_sentence = flag

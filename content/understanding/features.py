@@ -13,7 +13,7 @@ import math
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from itertools import chain
+from itertools import chain, islice
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -92,6 +92,15 @@ class HashedNames:
         at = self._hashes.searchsorted(wanted)
         hit = self._hashes.take(at, mode="clip") == wanted  # past the last hash: compared with the last
         return self._columns[at[hit]].tolist()
+
+    def find_each(self, names: list[str]) -> list[int]:
+        """The column of each of ``names``, -1 for a name the models never saw."""
+        if not names:
+            return []
+        wanted = np.fromiter(map(_hash, names), dtype=np.int64, count=len(names))
+        at = self._hashes.searchsorted(wanted)
+        hit = self._hashes.take(at, mode="clip") == wanted
+        return np.where(hit, self._columns.take(at, mode="clip"), -1).tolist()
 
     @property
     def nbytes(self) -> int:
@@ -182,14 +191,32 @@ class Featurizer:
         index = self.index or {}
         return [j for j in map(index.get, names) if j is not None]
 
-    def _word_columns(self, word: str) -> array[int]:
-        """Known columns of one word (itself and its character n-grams), cached per word."""
-        cols = self._known.get(word) or self._cache.get(word)
-        if cols is None:
-            cols = array("i", self._find(["w:" + word, *_char_grams(word)]))
+    def _find_each(self, names: list[str]) -> list[int]:
+        """The column of each of ``names``, -1 for an unknown one."""
+        if self._hashed is not None:
+            return self._hashed.find_each(names)
+        index = self.index or {}
+        return [index.get(name, -1) for name in names]
+
+    def _words_columns(self, words: Iterable[str]) -> dict[str, array[int]]:
+        """Known columns of each word (itself and its character n-grams), cached per word;
+        the words not seen yet are looked up together, in one search."""
+        found: dict[str, array[int]] = {}
+        new: list[str] = []
+        for word in words:
+            cols = self._known.get(word) or self._cache.get(word)
+            if cols is None:
+                new.append(word)
+            else:
+                found[word] = cols
+        names = [["w:" + word, *_char_grams(word)] for word in new]
+        columns = iter(self._find_each(list(chain.from_iterable(names))))
+        for word, its_names in zip(new, names, strict=True):
+            cols = array("i", [j for j in islice(columns, len(its_names)) if j >= 0])
+            found[word] = cols
             if len(self._cache) < MAX_CACHED_WORDS:
                 self._cache[word] = cols
-        return cols
+        return found
 
     def counts(self, words: list[str]) -> Counter[int]:
         """Column counts for a word list: words, character n-grams and adjacent pairs."""
@@ -197,10 +224,21 @@ class Featurizer:
 
     def columns(self, words: list[str]) -> list[int]:
         """The known columns of a word list, once per occurrence (``counts`` counts them)."""
-        cols = list(chain.from_iterable(self._word_columns(w) for w in words))
-        if len(words) > 1:
-            cols += self._find(["b:" + a + " " + b for a, b in zip(words, words[1:], strict=False)])
-        return cols
+        return self.part_columns([words])[0]
+
+    def part_columns(self, parts: list[list[str]]) -> list[list[int]]:
+        """``columns`` of each part (a message's sentences). Everything not cached yet (new
+        words, every word pair) is looked up in one search for the whole message: a search
+        per sentence cost a 4096-character message about 0.3 ms."""
+        by_word = self._words_columns({w for words in parts for w in words})
+        pairs = [["b:" + a + " " + b for a, b in zip(words, words[1:], strict=False)] for words in parts]
+        pair_columns = iter(self._find_each(list(chain.from_iterable(pairs))))
+        result = []
+        for words, its_pairs in zip(parts, pairs, strict=True):
+            cols = list(chain.from_iterable(by_word[w] for w in words))
+            cols += [j for j in islice(pair_columns, len(its_pairs)) if j >= 0]
+            result.append(cols)
+        return result
 
     def weigh(self, counts: Counter[int]) -> tuple[np.ndarray, np.ndarray]:
         """Counts as (column indices, sublinear TF-IDF weights), L2-normalised."""
