@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, islice
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -84,22 +84,13 @@ class HashedNames:
             return None
         return cls(hashes, order.astype(np.int32))
 
-    def find(self, names: list[str]) -> list[int]:
-        """The columns of the known names among ``names``, in their order (repeats kept)."""
-        if not names:
-            return []
-        wanted = np.fromiter(map(_hash, names), dtype=np.int64, count=len(names))
-        at = self._hashes.searchsorted(wanted)
-        hit = self._hashes.take(at, mode="clip") == wanted  # past the last hash: compared with the last
-        return self._columns[at[hit]].tolist()
-
     def find_each(self, names: list[str]) -> list[int]:
         """The column of each of ``names``, -1 for a name the models never saw."""
         if not names:
             return []
         wanted = np.fromiter(map(_hash, names), dtype=np.int64, count=len(names))
         at = self._hashes.searchsorted(wanted)
-        hit = self._hashes.take(at, mode="clip") == wanted
+        hit = self._hashes.take(at, mode="clip") == wanted  # past the last hash: compared with the last
         return np.where(hit, self._columns.take(at, mode="clip"), -1).tolist()
 
     @property
@@ -152,9 +143,7 @@ class Featurizer:
         # The columns of every word the models were trained on, built once (about 0.03 s and
         # 1 MB for 6,500 words): a message's known words cost a lookup even the first time
         # the process sees them.
-        self._known: dict[str, array[int]] = {
-            name[2:]: array("i", self._find([name, *_gram_list(name[2:])])) for name in names if name.startswith("w:")
-        }
+        self._known = self._look_up([name[2:] for name in names if name.startswith("w:")], _gram_list)
         self._cache: dict[str, array[int]] = {}  # other words, as they come
 
     @classmethod
@@ -184,13 +173,6 @@ class Featurizer:
             raise ValueError("the feature names were dropped when the models were loaded")
         return sorted(self.index, key=self.index.__getitem__)
 
-    def _find(self, names: list[str]) -> list[int]:
-        """The columns of the known names among ``names``, in their order."""
-        if self._hashed is not None:
-            return self._hashed.find(names)
-        index = self.index or {}
-        return [j for j in map(index.get, names) if j is not None]
-
     def _find_each(self, names: list[str]) -> list[int]:
         """The column of each of ``names``, -1 for an unknown one."""
         if self._hashed is not None:
@@ -198,9 +180,18 @@ class Featurizer:
         index = self.index or {}
         return [index.get(name, -1) for name in names]
 
+    def _look_up(self, words: list[str], grams: Callable[[str], Sequence[str]]) -> dict[str, array[int]]:
+        """Known columns of each word (itself and its character n-grams), in one search."""
+        names = [["w:" + word, *grams(word)] for word in words]
+        columns = iter(self._find_each(list(chain.from_iterable(names))))
+        return {
+            word: array("i", [j for j in islice(columns, len(its_names)) if j >= 0])
+            for word, its_names in zip(words, names, strict=True)
+        }
+
     def _words_columns(self, words: Iterable[str]) -> dict[str, array[int]]:
-        """Known columns of each word (itself and its character n-grams), cached per word;
-        the words not seen yet are looked up together, in one search."""
+        """Known columns of each word, cached per word; the words not seen yet are looked
+        up together."""
         found: dict[str, array[int]] = {}
         new: list[str] = []
         for word in words:
@@ -209,10 +200,7 @@ class Featurizer:
                 new.append(word)
             else:
                 found[word] = cols
-        names = [["w:" + word, *_char_grams(word)] for word in new]
-        columns = iter(self._find_each(list(chain.from_iterable(names))))
-        for word, its_names in zip(new, names, strict=True):
-            cols = array("i", [j for j in islice(columns, len(its_names)) if j >= 0])
+        for word, cols in self._look_up(new, _char_grams).items():
             found[word] = cols
             if len(self._cache) < MAX_CACHED_WORDS:
                 self._cache[word] = cols
