@@ -270,16 +270,17 @@ class _Search:
         on a narrow peak of the folds' objective is one that the next batch of wording moves
         (flag_at swung between 0.15 and 0.3 with each batch), a plateau is not.
         """
-        values_a = GRID[a]
-        values_b = GRID[b] if b else (None,)
-        cands = [[replace(self.best, **_move(a, va), **(_move(b, vb) if b and vb is not None else {}))
-                  for vb in values_b] for va in values_a]
+        def at(va: float, vb: float | None) -> Params:
+            return replace(self.best, **_move(a, va), **(_move(b, vb) if b is not None and vb is not None else {}))
+
+        values_b: tuple[float | None, ...] = GRID[b] if b is not None else (None,)
+        cands = [[at(va, vb) for vb in values_b] for va in GRID[a]]
         raw = [[self.raw(c) for c in row] for row in cands]
-        cells = [(i, j) for i in range(len(values_a)) for j in range(len(values_b))]
-        smooth = {cell: _smoothed(raw, *cell) for cell in cells}
-        here = next((cell for cell in cells if cands[cell[0]][cell[1]] == self.best), None)
+        smooth = {(i, j): _smoothed(raw, i, j) for i, row in enumerate(cands) for j in range(len(row))}
+        # Where the search stands now, judged the same way (off the grid: its own score).
+        here = next((cell for cell in smooth if cands[cell[0]][cell[1]] == self.best), None)
         here_score = smooth[here] if here is not None else self.raw(self.best)
-        top = max(cells, key=lambda cell: (smooth[cell], -cells.index(cell)))
+        top = max(smooth, key=smooth.__getitem__)  # the first of equals, in grid order
         if smooth[top] > here_score + 1e-9:
             self.best = cands[top[0]][top[1]]
 
