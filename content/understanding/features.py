@@ -93,10 +93,6 @@ class HashedNames:
         hit = self._hashes.take(at, mode="clip") == wanted  # past the last hash: compared with the last
         return np.where(hit, self._columns.take(at, mode="clip"), -1).tolist()
 
-    @property
-    def nbytes(self) -> int:
-        return self._hashes.nbytes + self._columns.nbytes
-
 
 class SavedNames:
     """The feature names as saved: one text, a name a line, split a slice at a time.
