@@ -3,9 +3,12 @@
 Usage: .venv/bin/python benchmarks/idle_memory.py [--runners 1000] [--waves 1] [--parallel 8]
                                                    [--diagnose] [--tracemalloc] [--trim]
 
-What runs: the real `python -m stridecoach run` (long polling, production settings,
-SQLite on disk, the understanding models loaded from the model cache as a deployed
-image has them) against the HTTP Bot API emulator (bot/testing/emulator.py), nothing
+What runs: the real bot process as the image runs it (the Dockerfile's CMD, read from
+the Dockerfile, with this interpreter; the image's HEALTH_PORT served; bytecode never
+written, PYTHONDONTWRITEBYTECODE=1, so the .pyc files the image compiles at build time
+are compiled here first, at the optimization level of the CMD; long polling, production
+settings, SQLite on disk, the understanding models loaded from the model cache as a
+deployed image has them) against the HTTP Bot API emulator (bot/testing/emulator.py), nothing
 else in its process: unlike benchmarks/bench_sessions.py, whose one process also holds
 the fake Bot API and the simulated runners, this measures what an operator's process
 uses. RSS is read from /proc/<pid>/status (Linux).
@@ -21,8 +24,8 @@ imported) and measured idle once more. The last line is one JSON object.
 Whether memory that grew is held by live objects or only by the allocators (freed
 blocks in pymalloc's arenas, free chunks in glibc's heap: a high-water mark, not
 retention), `--diagnose` tells: the bot is started through a small wrapper
-(`PROBE` below: it runs `python -m stridecoach run` unchanged, after installing a
-SIGUSR1 handler) that reports, at each measurement, pymalloc's bytes in live blocks
+(`PROBE` below: it runs `python -m stridecoach run` unchanged, with the CMD's interpreter
+flags, after installing a SIGUSR1 handler) that reports, at each measurement, pymalloc's bytes in live blocks
 against its arenas, glibc's bytes in use against free, the number of objects the
 garbage collector tracks by type, and the lengths of the bot's per-runner tables.
 The wrapper imports ctypes and json (about 1 MB), so the headline figures come from
@@ -40,8 +43,10 @@ import collections
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from collections.abc import Iterator
@@ -180,6 +185,37 @@ runpy.run_module("stridecoach", run_name="__main__", alter_sys=True)
 """
 
 
+def image_command() -> tuple[list[str], list[str]]:
+    """The Dockerfile's CMD as (interpreter flags, arguments after `-m`), e.g. (["-OO"], ["stridecoach", "run"])."""
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    cmd = json.loads([line for line in lines if line.startswith("CMD ")][-1][len("CMD "):])
+    if cmd[0] != "python" or "-m" not in cmd:
+        raise SystemExit(f"the Dockerfile's CMD is not `python [flags] -m module ...`: {cmd}")
+    at = cmd.index("-m")
+    return cmd[1:at], cmd[at + 1:]
+
+
+def compile_as_the_image(flags: list[str]) -> None:
+    """The .pyc files the image compiles at build time, for the CMD's optimization level.
+
+    The image never writes bytecode (PYTHONDONTWRITEBYTECODE=1): without them each start
+    would compile every module from source, which is neither the image's time nor its memory.
+    """
+    level = 2 if "-OO" in flags else 1 if "-O" in flags else 0
+    # The interpreter's own library comes with its .pyc files (at every level), as in the image.
+    folders = [sysconfig.get_paths()["purelib"],
+               *(str(ROOT / name) for name in ("stridecoach", "bot", "domain", "content", "storage"))]
+    # check=False: a package's test data that does not compile is no concern of the bot's.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "2", "-o", str(level), *folders],
+                   check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def free_port() -> int:
+    with socket.socket() as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        return int(probe_socket.getsockname()[1])
+
+
 def status(pid: int) -> dict[str, float]:
     """VmRSS, RssAnon and RssFile in MB."""
     fields = {}
@@ -259,7 +295,11 @@ def main() -> None:
                         help="with --diagnose: after each measurement, glibc's malloc_trim(0) and the RSS after it")
     args = parser.parse_args()
     diagnose = args.diagnose or args.tracemalloc or args.trim
-    print(f"settings: the real bot process, long polling against the emulator, SQLite on disk, "
+    flags, module = image_command()
+    compile_as_the_image(flags)
+    print(f"settings: the real bot process as the image runs it ({' '.join(['python', *flags, '-m', *module])}, "
+          f"HEALTH_PORT served, .pyc compiled, PYTHONDONTWRITEBYTECODE=1), long polling against the emulator, "
+          f"SQLite on disk, "
           f"{args.waves} wave(s) of {args.runners} new runners each asking a question and starting and "
           f"stopping a session, {args.parallel} at a time; diagnose {diagnose}, tracemalloc {args.tracemalloc}, "
           f"trim {args.trim}; "
@@ -269,12 +309,13 @@ def main() -> None:
         report = Path(folder) / "probe.jsonl"
         env = {**os.environ, "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": TOKEN,
                "TELEGRAM_API_BASE_URL": emulator.base_url, "DATABASE_URL": f"sqlite:///{folder}/bot.db",
-               "PROBE_REPORT": str(report)}
+               "PROBE_REPORT": str(report), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
+               "HEALTH_PORT": str(free_port())}
         if args.tracemalloc:
             env["PROBE_TRACEMALLOC"] = "1"
         if args.trim:
             env["PROBE_TRIM"] = "1"
-        command = [sys.executable, "-c", PROBE] if diagnose else [sys.executable, "-m", "stridecoach", "run"]
+        command = [sys.executable, *flags, *(["-c", PROBE] if diagnose else ["-m", *module])]
 
         @contextmanager
         def running(name: str) -> Iterator[subprocess.Popen[bytes]]:
