@@ -117,7 +117,8 @@ def webhook_config_problem(settings: Settings) -> str | None:
 
 def public_webhook_url(settings: Settings) -> str:
     """WEBHOOK_URL as given; when it has no path, WEBHOOK_PATH is appended."""
-    assert settings.webhook_url
+    if not settings.webhook_url:
+        raise ValueError("WEBHOOK_URL is not set")
     parts = urlsplit(settings.webhook_url)
     if parts.path in ("", "/"):
         parts = parts._replace(path="/" + settings.webhook_path.strip("/"))

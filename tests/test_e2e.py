@@ -9,7 +9,9 @@ is stopped (killed if need be) when the test ends.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -36,6 +38,8 @@ RUNNER = 4242
 WAIT = 15.0  # seconds: the longest any single step may take
 SESSIONS_MODULE = ROOT / "bot" / "handlers" / "sessions.py"
 BACK_ROUTINE_SETS = 8  # glute engagement test 1 + hollow body hold 6 + hip mobility twist 1
+# The bot as the image runs it (the Dockerfile's CMD): with -OO, no docstrings and no asserts.
+SERVE = [sys.executable, "-OO", "-m", "stridecoach", "run"]
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -121,11 +125,19 @@ def emulator() -> Iterator[Emulator]:
 
 @pytest.fixture
 def bot(emulator: Emulator, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
-    process = BotProcess([sys.executable, "-m", "stridecoach", "run"], bot_env(emulator, database_url), tmp_path)
+    process = BotProcess(SERVE, bot_env(emulator, database_url), tmp_path)
     try:
         yield process
     finally:
         process.kill()
+
+
+def test_the_scenarios_run_the_bot_as_the_image_and_compose_do() -> None:
+    """The end-to-end scenarios start the bot with the image's own command (and compose's)."""
+    cmd = [line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD ")]
+    compose = re.findall(r"^  command: (\[.*\])$", (ROOT / "deploy" / "compose.yaml").read_text(), re.M)
+    assert json.loads(cmd[-1][len("CMD "):]) == ["python", *SERVE[1:]]
+    assert [json.loads(found) for found in compose] == [["python", *SERVE[1:], "--webhook"]]
 
 
 # ---------------------------------------------------------------------- the runner's moves

@@ -32,7 +32,7 @@ from stridecoach.bot.testing.harness import VirtualClock
 from stridecoach.bot.ui import sessions as sessions_ui
 from stridecoach.bot.webhook import SECRET_HEADER, WebhookReceiver, webhook_config_problem
 from tests.test_e2e import RUNNER as E2E_RUNNER
-from tests.test_e2e import TOKEN, WAIT, BotProcess, bot_env, clean_env, say
+from tests.test_e2e import SERVE, TOKEN, WAIT, BotProcess, bot_env, clean_env, say
 
 SECRET = "s3cret-TOKEN_for_tests"
 RUNNER = 4242
@@ -403,7 +403,7 @@ def test_run_webhook_process_end_to_end(emulator: Emulator, tmp_path: Path) -> N
         emulator, tmp_path / "hook.db", WEBHOOK_URL=f"http://127.0.0.1:{port}", WEBHOOK_PORT=str(port),
         WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_SECRET_TOKEN=SECRET,
     )
-    bot = BotProcess([sys.executable, "-m", "stridecoach", "run", "--webhook"], env, tmp_path)
+    bot = BotProcess([*SERVE, "--webhook"], env, tmp_path)  # as deploy/compose.yaml runs it
     bot.start()
     try:
         emulator.wait_for(lambda: emulator.telegram.webhook_url, 20, "setWebhook")

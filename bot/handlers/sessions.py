@@ -323,7 +323,8 @@ def _transact_once(services: Services, unit: Unit, event: Event | None, source: 
             prefix = _expire_if_abandoned(session, row, state, services, now)
             if prefix:
                 state = workouts.state_of(row)
-        assert event is not None
+        if event is None:  # every path to here has an event: a typed "done" or a button's
+            raise ValueError("a session step without an event")
         outcome = transition(
             state, event, library, now, button_position=button_position, abandon_after=timeout
         )

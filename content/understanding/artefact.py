@@ -67,7 +67,8 @@ def save(models: Models, path: Path) -> None:
     }
     for name in _MODELS:
         model: LinearModel = getattr(models, name).quantized()
-        assert model.scale is not None  # quantized: int16 steps and their scale
+        if model.scale is None:  # quantized: int16 steps and their scale
+            raise ValueError(f"the {name} model was not quantized")
         arrays[f"{name}_coef"] = model.coef
         arrays[f"{name}_scale"] = model.scale
         arrays[f"{name}_intercept"] = model.intercept

@@ -116,7 +116,8 @@ class SavedNames:
 
     @staticmethod
     def join(names: list[str]) -> str:
-        assert not any("\n" in name for name in names), "a feature name is one line"
+        if any("\n" in name for name in names):
+            raise ValueError("a feature name is one line")
         return "\n".join(names)
 
 

@@ -61,7 +61,8 @@ def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
+    if head is None:
+        raise RuntimeError("no migration in storage/migrations/versions")
     return head
 
 
@@ -106,7 +107,8 @@ def migrate(engine: Engine) -> str:
             log.info("adopted a database made before Alembic (version %d) as revision %s", legacy, before)
         command.upgrade(alembic_config(connection), "head")
         after = current_revision(connection)
-    assert after is not None
+    if after is None:
+        raise RuntimeError("the database has no schema revision after the upgrade")
     if after != before:
         log.info("database schema upgraded from %s to revision %s", before or "empty", after)
     return after
