@@ -2,7 +2,8 @@
 
 Usage: .venv/bin/python benchmarks/import_memory.py [--packages 25]
 
-What runs: a new Python process (this script runs itself again with `--steps`) that
+What runs: a new Python process (this script runs itself again with `--steps`, with the
+interpreter flags of the Dockerfile's CMD, as the image runs the bot) that
 imports what `python -m stridecoach run` imports, one group at a time, in the order
 that makes each group's figure its own (NumPy before what imports it, pydantic before
 SQLModel...), then builds what the serving process builds: the content, the
@@ -152,14 +153,23 @@ def run_packages(count: int) -> None:
                       "packages": own.most_common(count)}), flush=True)
 
 
+def image_flags() -> list[str]:
+    """The interpreter flags of the Dockerfile's CMD (`python -OO -m stridecoach run`: ["-OO"])."""
+    cmd = [line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD ")][-1]
+    words = json.loads(cmd[len("CMD "):])
+    return words[1:words.index("-m")]
+
+
 def child(*args: str) -> list[dict[str, object]]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, __file__, *args], env=env, check=True, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, *image_flags(), __file__, *args], env=env, check=True,
+                          capture_output=True, text=True)
     return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # No docstring under -OO, as this script runs itself again with the image's flags.
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--packages", type=int, default=25, help="how many packages to list")
     parser.add_argument("--steps", metavar="FOLDER", help=argparse.SUPPRESS)
     parser.add_argument("--charge", type=int, help=argparse.SUPPRESS)
@@ -171,7 +181,8 @@ def main() -> None:
         run_packages(args.charge)
         return
     cache = os.environ.get("STRIDECOACH_MODEL_CACHE", "(default)")
-    print(f"settings: a fresh interpreter per part, {sys.version.split()[0]}, STRIDECOACH_MODEL_CACHE={cache}; "
+    print(f"settings: a fresh interpreter per part, {sys.version.split()[0]} with the flags of the image's CMD "
+          f"({' '.join(image_flags()) or 'none'}), STRIDECOACH_MODEL_CACHE={cache}; "
           f"load average {os.getloadavg()[0]:.1f}")
     # As a deployed image has them: the models trained once, the bot loads them.
     subprocess.run([sys.executable, "-m", "stridecoach", "train"], env={**os.environ, "PYTHONPATH": str(ROOT)},
