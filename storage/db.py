@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, event
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
@@ -417,8 +417,12 @@ def insert_ignore_statement(dialect: str, table: Table) -> Insert:
     ``RETURNING`` and count the rows that come back: ``rowcount`` after
     ON CONFLICT DO NOTHING is -1 on psycopg 3.
     """
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing()
+    if dialect == "postgresql":
+        # Imported here: a process on SQLite never loads the PostgreSQL dialect (2 MB).
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
 
 
 @lru_cache(maxsize=32)

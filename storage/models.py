@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Table, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Table, Text, UniqueConstraint, event, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -213,15 +213,22 @@ class Schedule(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
 
 
+PENDING = text("status = 'pending'")
+# reclaim_pending reads the few pending rows, oldest first, however long the history: an
+# index of the pending rows only, on both databases (migration 0009). PostgreSQL's WHERE is
+# given when the index is created on PostgreSQL (`_pending_only_on_postgresql` below):
+# naming `postgresql_where` here would load the PostgreSQL dialect (2 MB) into every
+# process, on SQLite too, as SQLAlchemy loads a dialect to check its options.
+PENDING_DUE_INDEX = Index("ix_reminder_pending_due", "due_at", sqlite_where=PENDING)
+
+
 class Reminder(SQLModel, table=True):
     """Each reminder owed, recorded before it is sent."""
 
     __table_args__ = (
         # Also serves every lookup by runner (a runner's reminders, /forget).
         UniqueConstraint("runner_id", "due_at", name="uq_reminder_runner_due"),
-        # reclaim_pending reads the few pending rows, oldest first, however long the history.
-        Index("ix_reminder_pending_due", "due_at", postgresql_where=text("status = 'pending'"),
-              sqlite_where=text("status = 'pending'")),
+        PENDING_DUE_INDEX,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -230,6 +237,13 @@ class Reminder(SQLModel, table=True):
     kind: str = "scheduled"  # scheduled | snooze
     status: str = "pending"  # pending | sent | dropped | skipped | failed | unconfirmed
     sent_at: datetime | None = Field(default=None, sa_column=_utc_column())
+
+
+@event.listens_for(PENDING_DUE_INDEX, "before_create")
+def _pending_only_on_postgresql(index: Index, connection: Any, **_: Any) -> None:
+    """The index's WHERE for PostgreSQL, once a PostgreSQL connection creates it."""
+    if connection.dialect.name == "postgresql":
+        index.dialect_kwargs["postgresql_where"] = PENDING
 
 
 class ReminderSender(SQLModel, table=True):

@@ -37,8 +37,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import BigInteger, String, bindparam, func, update
-from sqlalchemy.dialects import postgresql
+# ARRAY: the generic type, which the PostgreSQL dialect compiles as its own; naming
+# sqlalchemy.dialects.postgresql.ARRAY would load that dialect (2 MB) on SQLite too.
+from sqlalchemy import ARRAY, BigInteger, String, bindparam, func, update
 from sqlmodel import Session, col, select
 
 from stridecoach.domain.schedule import (
@@ -519,8 +520,8 @@ def _advance(session: Session, next_at: list[dict[str, Any]]) -> None:
 
 
 _ADVANCES = select(
-    func.unnest(bindparam("runner_ids", type_=postgresql.ARRAY(BigInteger))).label("runner_id"),
-    func.unnest(bindparam("next_ats", type_=postgresql.ARRAY(UTCDateTime()))).label("next_at"),
+    func.unnest(bindparam("runner_ids", type_=ARRAY(BigInteger))).label("runner_id"),
+    func.unnest(bindparam("next_ats", type_=ARRAY(UTCDateTime()))).label("next_at"),
 ).subquery("advance")
 _ADVANCE = (
     update(_SCHEDULE)
@@ -631,10 +632,10 @@ def _insert_reminders(session: Session, owed: list[_Owed]) -> dict[tuple[int, da
 
 # The rows of a reminder insert on PostgreSQL: four arrays unnested side by side.
 _REMINDER_ROWS = select(
-    func.unnest(bindparam("runner_ids", type_=postgresql.ARRAY(BigInteger))),
-    func.unnest(bindparam("due_ats", type_=postgresql.ARRAY(UTCDateTime()))),
-    func.unnest(bindparam("kinds", type_=postgresql.ARRAY(String))),
-    func.unnest(bindparam("statuses", type_=postgresql.ARRAY(String))),
+    func.unnest(bindparam("runner_ids", type_=ARRAY(BigInteger))),
+    func.unnest(bindparam("due_ats", type_=ARRAY(UTCDateTime()))),
+    func.unnest(bindparam("kinds", type_=ARRAY(String))),
+    func.unnest(bindparam("statuses", type_=ARRAY(String))),
 )
 
 

@@ -202,6 +202,52 @@ def test_a_fresh_database_gets_the_models_schema_and_migrating_again_changes_not
         db.close()
 
 
+def _pending_due_index(db: Database) -> str:
+    """ix_reminder_pending_due as the database holds it: its CREATE INDEX statement."""
+    query = (
+        "SELECT sql FROM sqlite_master WHERE name = 'ix_reminder_pending_due'" if db.dialect == "sqlite" else
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_reminder_pending_due'"
+        " AND schemaname = current_schema()"
+    )
+    with db.engine.connect() as conn:
+        return str(conn.execute(text(query)).scalar_one())
+
+
+def test_the_pending_reminders_index_holds_only_pending_rows_from_the_migrations_and_the_models(
+    database_url: str,
+) -> None:
+    """Alembic's compare leaves partial indexes' WHERE out: the index is read back instead.
+    The models give PostgreSQL's WHERE only when the index is created there (storage/models.py)."""
+    db = Database(database_url)
+    try:
+        db.migrate()
+        migrated = _pending_due_index(db)
+        reminder = SQLModel.metadata.tables["reminder"]
+        with db.engine.begin() as conn:
+            reminder.drop(conn)
+            reminder.create(conn)  # the table and its indexes as the models describe them
+        from_models = _pending_due_index(db)
+    finally:
+        db.close()
+    assert "WHERE" in migrated and "'pending'" in migrated
+    assert from_models == migrated
+
+
+@pytest.mark.slow  # a serving start-up in a process of its own
+def test_a_serving_process_on_sqlite_never_loads_the_postgresql_dialect(tmp_path: Path) -> None:
+    """SQLAlchemy's PostgreSQL dialect costs a process 2 MB: only PostgreSQL loads it."""
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    start = (
+        "import sys; from stridecoach.bot.runtime import build_services; "
+        "from stridecoach.bot.settings import Settings; from stridecoach.bot.app import build_application; "
+        "services = build_services(Settings(_env_file=None, database_url=sys.argv[1]), migrate_apart=True); "
+        "build_application(services); services.db.close(); "
+        "print('sqlalchemy.dialects.postgresql' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", start, url], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False"]
+
+
 def test_the_newest_revision_read_from_the_files_is_alembics_head() -> None:
     assert newest_revision() == head_revision()
 
