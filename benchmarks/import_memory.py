@@ -41,7 +41,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("pydantic", "import pydantic"),
     ("SQLAlchemy (core, ORM, SQLite and PostgreSQL dialects) and SQLModel",
      "import sqlalchemy.orm, sqlalchemy.dialects.sqlite, sqlalchemy.dialects.postgresql, sqlmodel"),
-    ("pydantic-settings (and python-dotenv)", "import pydantic_settings"),
+    ("python-dotenv (the settings' .env file)", "import dotenv"),
     ("httpx and ssl (PTB's HTTP client)", "import httpx, ssl"),
     ("python-telegram-bot: telegram (every Bot API type)", "import telegram"),
     ("python-telegram-bot: telegram.ext (with tornado, APScheduler)", "import telegram.ext"),

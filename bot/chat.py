@@ -125,8 +125,7 @@ def run_chat(database_url: str | None = None, files_dir: Path | None = None) -> 
 async def _chat(database_url: str | None, files_dir: Path | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite:///{Path(tmp) / 'chat.db'}"
-        # pydantic-settings accepts _env_file at run time; its signature does not show it.
-        settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, database_url=url)
         terminal = TerminalChat(files_dir)
         print(
             "StrideCoach chat: type as you would in Telegram (/start to begin, Ctrl-D to quit).\n"

@@ -3,22 +3,34 @@
 Every knob an operator can turn lives here and in `.env.example`; nothing else
 reads os.environ. The token is a SecretStr so that it never shows up in a repr,
 a log line or an error message.
+
+A setting is named by its field in upper case (any case is read) and comes from, first
+to last: the arguments given to `Settings(...)`, the environment, the .env file
+(`_env_file`, read by python-dotenv), the default here. pydantic checks each, and a bad one
+raises pydantic's ValidationError titled "Settings" (bot/cli.py prints it a line per
+setting). This is what pydantic-settings did for us, read in a few lines: its import
+cost the serving process 1.6 MB (docs/performance.md, "Idle memory under 100 MB").
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import os
+from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from stridecoach.storage.db import DatabaseOptions
 
 DEFAULT_DATABASE_URL = "sqlite:///data/stridecoach.db"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore", validate_default=True)
+
+    def __init__(self, _env_file: str | Path | None = ".env", **values: Any) -> None:
+        super().__init__(**{**_configured(type(self), _env_file), **values})
 
     telegram_bot_token: SecretStr | None = None
     # PTB appends the token to base_url, e.g. "http://127.0.0.1:8081/bot".
@@ -38,7 +50,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
 
-    admin_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    admin_user_ids: frozenset[int] = frozenset()
 
     # Reminders (issue 4): owed reminders older than the grace window are dropped.
     reminder_grace_minutes: int = Field(default=60, ge=0)
@@ -98,3 +110,13 @@ class Settings(BaseSettings):
             return None
         return value
 
+
+def _configured(model: type[BaseModel], env_file: str | Path | None) -> dict[str, str]:
+    """What the .env file and the environment set, by field name; the environment wins."""
+    in_file = dotenv_values(env_file, encoding="utf-8") if env_file is not None and Path(env_file).is_file() else {}
+    found: dict[str, str] = {}
+    for source in (in_file, os.environ):
+        for name, value in source.items():
+            if value is not None and name.lower() in model.model_fields:  # a bare `NAME` line sets nothing
+                found[name.lower()] = value
+    return found

@@ -81,7 +81,7 @@ def migrated_database_url(database_url: str, database_kind: str, sqlite_template
 
 @pytest.fixture
 def settings(migrated_database_url: str) -> Settings:
-    return Settings(_env_file=None, database_url=migrated_database_url, telegram_bot_token=None)  # type: ignore[call-arg]
+    return Settings(_env_file=None, database_url=migrated_database_url, telegram_bot_token=None)
 
 
 @pytest.fixture

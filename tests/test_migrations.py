@@ -288,7 +288,7 @@ def test_a_migration_that_fails_stops_the_start(tmp_path: Path) -> None:
 
     garbage = tmp_path / "not-a-database.db"
     garbage.write_bytes(b"not a SQLite file " * 100)
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{garbage}")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{garbage}")
     with pytest.raises(MigrationFailed, match="stridecoach migrate exited with 1"):
         build_services(settings, migrate_apart=True)
     assert garbage.read_bytes() == b"not a SQLite file " * 100  # left as it was

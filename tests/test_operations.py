@@ -28,7 +28,7 @@ ADMIN = 1001
 @pytest.fixture
 def settings(migrated_database_url: str) -> Settings:
     # The shared fixture, plus an operator and the default flood limits spelled out.
-    return Settings(  # type: ignore[call-arg]
+    return Settings(
         _env_file=None, database_url=migrated_database_url, telegram_bot_token=None,
         admin_user_ids=frozenset({ADMIN}), flood_max_messages=20, flood_window_seconds=10,
     )
@@ -208,5 +208,5 @@ def test_env_example_documents_every_setting_and_loads() -> None:
     text = (root / ".env.example").read_text()
     documented = set(re.findall(r"^#? ?([A-Z_]+)=", text, re.MULTILINE))
     assert documented == {name.upper() for name in Settings.model_fields}
-    loaded = Settings(_env_file=root / ".env.example")  # type: ignore[call-arg]
+    loaded = Settings(_env_file=root / ".env.example")
     assert loaded.flood_max_messages == 20 and loaded.health_port is None

@@ -243,7 +243,7 @@ async def test_restart_after_the_grace_window_drops_and_logs(
 
 
 async def test_the_grace_window_is_configurable(migrated_database_url: str, clock: FakeClock, fake: FakeTelegram) -> None:
-    settings = Settings(_env_file=None, database_url=migrated_database_url, reminder_grace_minutes=180)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=migrated_database_url, reminder_grace_minutes=180)
     async with Bot(settings, clock, fake) as bot:
         add_schedule(bot.services, 1)
         clock.set(MON_18_BERLIN + timedelta(minutes=150))
@@ -255,7 +255,7 @@ async def test_a_backlog_longer_than_the_grace_window_is_spread_and_sent_late_ne
 ) -> None:
     # 1 reminder a second, ticks every minute: 48 a tick. 150 runners due at once need four
     # ticks, the last one 3 minutes after the due minute, beyond a 2-minute grace window.
-    settings = Settings(_env_file=None, database_url=migrated_database_url, reminder_send_rate=1.0,  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=migrated_database_url, reminder_send_rate=1.0,
                         reminder_grace_minutes=2)
     async with Bot(settings, clock, fake) as bot:
         runner_ids = range(3001, 3151)
@@ -279,7 +279,7 @@ async def test_a_backlog_longer_than_the_grace_window_is_spread_and_sent_late_ne
 async def test_after_downtime_longer_than_the_grace_window_the_backlog_is_still_dropped(
     migrated_database_url: str, clock: FakeClock, fake: FakeTelegram
 ) -> None:
-    settings = Settings(_env_file=None, database_url=migrated_database_url, reminder_grace_minutes=30)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=migrated_database_url, reminder_grace_minutes=30)
     async with Bot(settings, clock, fake) as bot:
         add_schedule(bot.services, 1)
         clock.set(MON_18_BERLIN - timedelta(minutes=5))
@@ -481,7 +481,7 @@ async def test_pacer_saves_no_burst_credit_while_idle() -> None:
 async def test_a_tick_claims_no_more_than_it_can_send_before_the_next(
     migrated_database_url: str, clock: FakeClock, fake: FakeTelegram
 ) -> None:
-    settings = Settings(_env_file=None, database_url=migrated_database_url, reminder_send_rate=1.0,  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=migrated_database_url, reminder_send_rate=1.0,
                         reminder_tick_seconds=10.0)
     async with Bot(settings, clock, fake) as bot:
         for runner_id in range(1, 21):
@@ -669,7 +669,7 @@ async def test_a_sender_that_loses_its_lock_stops_and_the_other_replica_finishes
 async def test_paid_broadcast_is_asked_for_only_when_the_operator_turns_it_on(
     migrated_database_url: str, clock: FakeClock, fake: FakeTelegram, paid: bool
 ) -> None:
-    settings = Settings(_env_file=None, database_url=migrated_database_url,  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=migrated_database_url,
                         reminder_paid_broadcast=paid, reminder_send_rate=100.0)
     async with Bot(settings, clock, fake) as bot:
         add_schedule(bot.services, 1)

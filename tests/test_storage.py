@@ -111,7 +111,7 @@ def test_postgresql_urls_use_psycopg_3_with_the_pool_from_the_settings() -> None
     from stridecoach.storage.db import normalise_url, redacted_url
 
     assert normalise_url("postgres://u:pw@db:5432/coach") == "postgresql+psycopg://u:pw@db:5432/coach"
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None, database_url="postgresql://u:pw@db:5432/coach?sslmode=verify-full&connect_timeout=5",
         database_pool_size=7, database_max_overflow=3, database_pool_timeout=4.5,
     )

@@ -52,7 +52,7 @@ def webhook_settings(port: int, **extra: Any) -> Settings:
         "webhook_port": port,
         **extra,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 class WebhookBot:
@@ -383,7 +383,7 @@ async def test_only_post_reaches_the_webhook(webhook_bot: WebhookBot) -> None:
      ({"webhook_url": "x.example", "webhook_secret_token": "ok"}, "not an http")],
 )
 def test_webhook_settings_are_checked_before_start(values: dict[str, str], expected: str) -> None:
-    problem = webhook_config_problem(Settings(_env_file=None, **values))  # type: ignore[call-arg]
+    problem = webhook_config_problem(Settings(_env_file=None, **values))
     assert problem is not None and expected in problem
 
 
