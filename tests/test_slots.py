@@ -25,6 +25,16 @@ MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
         ("weekdays 18:00", {MON, TUE, WED, THU, FRI}, time(18, 0)),
         ("saturdays at noon please", {SAT}, time(12, 0)),
         ("mon to fri at half past 6", {MON, TUE, WED, THU, FRI}, time(6, 30)),
+        ("remind me sundays 8 o'clock at night", {SUN}, time(20, 0)),
+        ("Book me in Tuesday, Thursday and Saturday at 4 in the arvo", {TUE, THU, SAT}, time(16, 0)),
+        ("can reminders go off at 5 past 6 in the morning on weekdays", {MON, TUE, WED, THU, FRI}, time(6, 5)),
+        ("pls schedule wk days @ 5:30am before work", {MON, TUE, WED, THU, FRI}, time(5, 30)),
+        ("scheduel for thrusday at 5pm", {THU}, time(17, 0)),  # a misspelt day is still that day
+        # the part of the day said away from the clock moves a 12-hour time into it
+        ("could you remind me Friday evenings at 7", {FRI}, time(19, 0)),
+        ("weekday mornings at half six", {MON, TUE, WED, THU, FRI}, time(6, 30)),
+        ("remind me at 7 on mondays, I'm on night shift", {MON}, time(7, 0)),
+        ("remind me at midday on mondays", {MON}, time(12, 0)),
     ],
 )
 def test_days_and_time_are_read_anywhere(text: str, days: set[int], at: time) -> None:
@@ -56,6 +66,8 @@ def test_missing_values_stay_missing(text: str, expected: ScheduleSlots) -> None
         ("take a fortnight off reminders", PauseSlots(days=14)),
         ("mute them a couple of weeks, on holiday", PauseSlots(days=14)),
         ("mute everything for 2 years, retiring from running", PauseSlots(days=730)),
+        ("mute me for 48 hours", PauseSlots(days=2)),  # hours: whole days, rounded up
+        ("pause for 12 hrs", PauseSlots(days=1)),
         ("pause my reminders", PauseSlots()),
     ],
 )

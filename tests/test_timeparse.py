@@ -50,6 +50,9 @@ MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
         ("6 in the morning", time(6)),
         ("7 in the evening", time(19)),
         ("seven pm", time(19)),
+        ("twenty past five", time(5, 20)),
+        ("twenty-five to 7", time(6, 35)),
+        ("4 in the arvo", time(16)),
     ],
 )
 def test_times(text: str, expected: time) -> None:

@@ -15,13 +15,14 @@ local date and its own wording.
 from __future__ import annotations
 
 import re
+from datetime import time
 
 from stridecoach.content.understanding.results import PauseSlots, ScheduleSlots
-from stridecoach.content.understanding.timeparse import DAY_NAMES, parse_days, parse_time_of_day
+from stridecoach.content.understanding.timeparse import DAY_NAMES, day_name_typo, parse_days, parse_time_of_day
 
 __all__ = ["pause_slots", "schedule_slots", "value_marks"]
 
-_GROUPS = r"every\s*day|daily|each day|week\s*days?|work(?:ing)?\s*days|week\s*ends?"
+_GROUPS = r"every\s*day|daily|each day|(?:week|wk)\s*days?|work(?:ing)?\s*days|week\s*ends?"
 _DAY_TOKEN = r"(?:" + "|".join(sorted(map(re.escape, DAY_NAMES), key=len, reverse=True)) + "|" + _GROUPS + r")"
 # From the first day word to the last, with the joins a list or a range uses between them.
 # Each repetition of the join consumes one character or one whole word, and no two
@@ -31,14 +32,20 @@ _JOIN = r"(?:[\s,/&+\-–]|\b(?:and|or|to|through|thru|till|until|except|for|but
 _DAY_SPAN = re.compile(rf"\b{_DAY_TOKEN}\b(?:{_JOIN}{_DAY_TOKEN}\b)*")
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _HOUR = rf"(?:\d{{1,2}}(?!\d)|(?:{_NUMBER_WORDS})\b)"
-_PERIOD = r"(?:am|pm|a\.m\.|p\.m\.|o'?clock|in (?:the )?(?:morning|afternoon|evening)|at night|tonight)"
+_PERIOD_WORDS = r"in (?:the )?(?:morning|afternoon|evening|arvo)|at night|tonight"
+_PERIOD = rf"(?:am|pm|a\.m\.|p\.m\.|o'?clock(?:\s+(?:{_PERIOD_WORDS}))?|{_PERIOD_WORDS})"
+# "past"/"to" with minutes in digits or words: "5 past 6", "twenty past five", "ten to 7".
+_MINUTES = r"(?:half|quarter|\d{1,2}|five|ten|twenty(?:[- ]?five)?)"
+# The part of the day said away from the clock ("friday evenings at 7"): a time without
+# am/pm of its own takes it. Not "night shift": a nurse on nights may mean the morning.
+_DAY_PART = re.compile(r"\b(?:(?P<am>mornings?)|afternoons?|arvos?|evenings?|tonight|nights?(?! ?shifts?))\b")
 # A candidate time: an optional lead ("at 7"), the clock, an optional period ("in the evening").
 _TIME = re.compile(
     rf"(?P<lead>\b(?:at|@|around|about|by)\s+)?"
-    rf"(?P<clock>\b(?:half past|quarter past|quarter to|half)\s+{_HOUR}"
+    rf"(?P<clock>\b(?:{_MINUTES}\s+(?:past|after|to|before)|half)\s+{_HOUR}"
     rf"|\b\d{{1,2}}[:.h]\d{{2}}(?!\d)|\b(?:[01]\d|2[0-3])[0-5]\d\b|\b{_HOUR}|\bnoon\b|\bmidday\b|\bmidnight\b)"
     rf"(?P<period>\s*{_PERIOD})?"
-    r"(?!\s*(?:min|sec|rep|set|day|week|kg|kilo|lb|pound|x\b|times))"
+    r"(?!\s*(?:min|sec|hour|hr|rep|set|day|week|kg|kilo|lb|pound|x\b|times))"
 )
 
 
@@ -58,6 +65,9 @@ _COUNT = {w: i for i, w in enumerate(_NUMBER_WORDS.split("|"), start=1)} | {
 _COUNT_WORD = r"\d{1,9}|a couple of|couple of|a couple|a few|few|an?|" + _NUMBER_WORDS
 _UNIT = r"days?|nights?|weeks?|wks?|fortnights?|months?|years?|yrs?"
 _UNIT_DAYS = {"day": 1, "night": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30, "year": 365, "yr": 365}
+# "mute me for 48 hours": whole days, rounded up. Read only once the intent is a pause:
+# as a mark for the models, "I sit 8 hours a day" would look like a pause's length.
+_HOURS = re.compile(r"\b(?P<count>\d{1,3})\s*(?:hours?|hrs?)\b")
 _DURATION = re.compile(rf"\b(?P<count>{_COUNT_WORD})\s+(?P<unit>{_UNIT})\b")
 _END_DAY = "tomorrow|" + "|".join(sorted(map(re.escape, DAY_NAMES), key=len, reverse=True))
 _UNTIL_WORD = r"until|till|til|'til|untill|to|through"
@@ -76,13 +86,15 @@ def _clean(text: str) -> str:
 
 def schedule_slots(text: str) -> ScheduleSlots:
     """The days and the time named anywhere in ``text`` (either may be missing)."""
-    s = _clean(text)
+    s = _DAY_TYPO.sub(lambda m: day_name_typo(m[0]) or m[0], _clean(text))
     at = None
     for match in _TIME.finditer(s):
         if not _is_time(match):
             continue
         at = parse_time_of_day(re.sub(r"\bin (?!the )", "in the ", match[0]))
         if at is not None:
+            if not match["period"] and re.fullmatch(r"\D*\d{1,2}(?:[:.]\d{2})?", match["clock"]):
+                at = _in_part_of_day(at, s)
             s = s[: match.start()] + " " + s[match.end():]  # "at 7" is not a day list's "7"
             break
     days: frozenset[int] | None = None
@@ -94,12 +106,24 @@ def schedule_slots(text: str) -> ScheduleSlots:
     return ScheduleSlots(days, at)
 
 
-def pause_slots(text: str, *, whole: bool = False) -> PauseSlots:
+_DAY_TYPO = re.compile(r"\b[a-z]{4,}days?\b")
+
+
+def _in_part_of_day(at: time, text: str) -> time:
+    """A 12-hour clock time moved into the afternoon or evening the text names elsewhere."""
+    part = _DAY_PART.search(text)
+    if part is None or part["am"] or not 1 <= at.hour <= 11:
+        return at
+    return at.replace(hour=at.hour + 12)
+
+
+def pause_slots(text: str, *, whole: bool = False, hours: bool = True) -> PauseSlots:
     """How long a pause lasts: a duration ("for a week") or the day it ends ("until Monday").
 
     With ``whole`` the text must be nothing but that ("for 3 days", "till next monday"):
     the "pause ..." words claimed before the understanding step, where "no, I did it for
-    2 weeks" must not pause anything.
+    2 weeks" must not pause anything. ``hours`` reads "48 hours" as 2 days (not for the
+    models' marks, see ``_HOURS``).
     """
     s = _clean(text)
     duration = _WHOLE_DURATION.fullmatch(s) if whole else _DURATION.search(s)
@@ -107,6 +131,8 @@ def pause_slots(text: str, *, whole: bool = False) -> PauseSlots:
         count_word = duration["count"] or "a"
         count = int(count_word) if count_word.isdigit() else _COUNT[count_word]
         return PauseSlots(days=count * _UNIT_DAYS[duration["unit"].rstrip("s")])
+    if hours and not whole and (in_hours := _HOURS.search(s)):
+        return PauseSlots(days=max(1, -(-int(in_hours["count"]) // 24)))
     if not whole and "fortnight" in s:
         return PauseSlots(days=14)
     until = _WHOLE_UNTIL.fullmatch(s) if whole else _UNTIL.search(s)
@@ -132,6 +158,6 @@ def value_marks(text: str) -> list[str]:
     marks = [DAYS_MARK] if named.days else []
     if named.at is not None:
         marks.append(TIME_MARK)
-    if pause_slots(text).named:
+    if pause_slots(text, hours=False).named:
         marks.append(LENGTH_MARK)
     return marks

@@ -35,7 +35,10 @@ _PERIODS = {
     "am": "am", "a.m.": "am", "a.m": "am", "in the morning": "am", "morning": "am",
     "pm": "pm", "p.m.": "pm", "p.m": "pm", "in the afternoon": "pm", "afternoon": "pm",
     "in the evening": "pm", "evening": "pm", "night": "pm", "tonight": "pm",
+    "in the arvo": "pm", "arvo": "pm",  # Australian: the afternoon
 }  # fmt: skip
+# Minutes said as words before "past" or "to": "twenty past five", "five to seven".
+_MINUTE_WORDS = ((re.compile(r"\btwenty[- ]?five\b"), "25"), (re.compile(r"\btwenty\b"), "20"))
 _PERIOD_RE = re.compile(
     r"\s*(" + "|".join(re.escape(p) for p in sorted(_PERIODS, key=len, reverse=True)) + r")$"
 )
@@ -89,7 +92,7 @@ def parse_time_of_day(text: str) -> time | None:
 
     Accepts "7", "07:30", "7.30", "730", "19:00", "19h30", "7pm", "7 pm", "7:15pm",
     "7pm-ish", "around 7pm", "noon", "midnight", "half past 6", "quarter to 7",
-    "6 in the morning", "seven pm".
+    "6 in the morning", "seven pm", "twenty past five", "4 in the arvo".
 
     Args:
         text: What the runner typed.
@@ -109,6 +112,8 @@ def parse_time_of_day(text: str) -> time | None:
     if m := _PERIOD_RE.search(s):
         period = _PERIODS[m[1]]
         s = s[: m.start()].strip()
+    for pattern, digits in _MINUTE_WORDS:
+        s = pattern.sub(digits, s)
     s = re.sub(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", lambda w: str(_NUMBER_WORDS[w[1]]), s)
     parts = _clock(s) or _past_to(s)
     if parts is None:
@@ -140,6 +145,7 @@ _GROUPS = {
     "every day": frozenset(range(7)), "everyday": frozenset(range(7)), "daily": frozenset(range(7)),
     "each day": frozenset(range(7)), "all days": frozenset(range(7)), "all week": frozenset(range(7)),
     "7 days": frozenset(range(7)), "weekdays": frozenset(range(5)), "weekday": frozenset(range(5)),
+    "wk days": frozenset(range(5)), "wkdays": frozenset(range(5)), "wkday": frozenset(range(5)),
     "workdays": frozenset(range(5)), "work days": frozenset(range(5)), "working days": frozenset(range(5)),
     "weekends": frozenset({5, 6}), "weekend": frozenset({5, 6}),
 }  # fmt: skip
@@ -173,6 +179,19 @@ def _day(word: str) -> int | None:
         if hit is not None:
             return _FULL_NAMES[hit[0]]
     return None
+
+
+def day_name_typo(word: str) -> str | None:
+    """The day a misspelt day name means ("thrusday" -> "thursday"), or None.
+
+    Only words ending in "day(s)", at most one edit from a day's name when shorter than
+    eight letters and two from eight on: "midday", "today" and "holiday" stay words.
+    """
+    if word in _DAY_WORDS or not word.rstrip("s").endswith("day") or len(word) < 6:
+        return None
+    stem = word[:-1] if word.endswith("s") else word
+    hit = process.extractOne(stem, _FULL_NAMES.keys(), scorer=OSA.distance, score_cutoff=1 if len(stem) < 8 else 2)
+    return None if hit is None else hit[0]
 
 
 def _span(start: int, end: int) -> frozenset[int]:
