@@ -23,7 +23,7 @@ from stridecoach.content.understanding import (
 from stridecoach.content.understanding import _build, artefact
 from stridecoach.content.understanding.fitting import read_fingerprint
 from stridecoach.content.understanding.results import PauseSlots, ScheduleSlots
-from stridecoach.content.understanding.knowledge import UNDERSTANDING_DIR
+from stridecoach.content.understanding.knowledge import UNDERSTANDING_DIR, KnowledgeError, load_knowledge
 
 IN_SESSION = Context(in_session=True, exercise="single-leg-calf-raise")
 
@@ -278,6 +278,16 @@ def test_two_letters_swapped_mid_set_still_control_the_session(u: Understander, 
     assert isinstance(result, SessionControl) and result.action == action, result
 
 
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [("⏸️", "pause"), ("▶️", "resume"), ("⏹", "stop"), ("⏱️", "timer"), ("✅", "done"), ("🔁", "repeat")],
+)
+def test_an_emoji_for_a_control_controls_the_session(u: Understander, text: str, action: str) -> None:
+    # vocabulary.toml's [symbols] reads each as its word; folding to ASCII would leave nothing.
+    result = u.understand(text, IN_SESSION)
+    assert isinstance(result, SessionControl) and result.action == action, result
+
+
 def test_session_controls_only_count_in_a_session(u: Understander) -> None:
     text = "skip the rest of this exercise, I have no barbell"
     assert u.understand(text, IN_SESSION) == SessionControl("skip-exercise", u.understand(text, IN_SESSION).score)
@@ -400,6 +410,17 @@ def test_a_coach_adds_an_exercise_file_and_it_is_answered(tmp_path: Path) -> Non
     understander = build_understander(load_library(data), data)
     result = understander.understand("how do i do eccentric heel drops?")
     assert isinstance(result, Question) and result.entry_id == "heel-drop", result
+
+
+@pytest.mark.parametrize("symbol", ["a", "7", "✅✅", "ok"])
+def test_a_symbol_entry_must_be_one_symbol(tmp_path: Path, symbol: str) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("*.jsonl"))
+    path = data / "understanding" / "vocabulary.toml"
+    words = path.read_text(encoding="utf-8").split("\n[symbols]\n")[0]  # [symbols] is the file's last table
+    path.write_text(words + f'\n[symbols]\n"{symbol}" = "done"\n', encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"vocabulary\.toml: field 'symbols\."):
+        load_knowledge(data, load_library(data), labelled=False)
 
 
 def test_the_fitted_thresholds_are_current() -> None:

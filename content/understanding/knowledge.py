@@ -111,7 +111,23 @@ def _vocabulary(path: Path) -> Vocabulary:
     english = _strings(path, "languages.english", languages.get("english", []))
     foreign = [w for key, ws in languages.items() if key != "english" for w in _strings(path, f"languages.{key}", ws)]
     fillers = _strings(path, "fillers.words", raw.get("fillers", {}).get("words", []))
-    return Vocabulary(maps["words"], maps["phrases"], frozenset(foreign), frozenset(english), frozenset(fillers))
+    return Vocabulary(
+        maps["words"], maps["phrases"], frozenset(foreign), frozenset(english), frozenset(fillers), _symbols(path, raw)
+    )
+
+
+def _symbols(path: Path, raw: dict[str, Any]) -> dict[str, str]:
+    """[symbols]: one character (an emoji's variation selector aside) that is not a letter or digit -> words."""
+    value = raw.get("symbols", {})
+    if not isinstance(value, dict) or not all(isinstance(v, str) and v.strip() for v in value.values()):
+        raise KnowledgeError(f"{path}: field 'symbols': must map symbols to words")
+    out: dict[str, str] = {}
+    for key, word in value.items():
+        symbol = key.replace("\ufe0f", "")
+        if len(symbol) != 1 or symbol.isalnum():
+            raise KnowledgeError(f"{path}: field 'symbols.{key}': one emoji or symbol, not a letter or digit")
+        out[symbol] = word.lower()
+    return out
 
 
 def _labelled_line(path: Path, n: int, raw: Any, known: set[str], intents: set[str], controls: set[str]) -> Labelled:

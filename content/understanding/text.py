@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz import process
@@ -46,6 +46,9 @@ class Vocabulary:
     # Replies and fillers that say nothing alone ("ok", "so", "yeah", "no"): see
     # vocabulary.toml's [fillers] for what a message of only these cannot do.
     fillers: frozenset[str] = frozenset()
+    # Emoji and symbols that say a word ("✅" done, "⏸️" pause): read as that word, since
+    # folding to ASCII drops them and a runner mid-set often answers with one.
+    symbols: dict[str, str] = field(default_factory=dict)
 
     def __hash__(self) -> int:  # dict fields: hash by identity, one per process
         return id(self)
@@ -66,7 +69,9 @@ def fold(text: str) -> str:
 
 
 def canonical_words(text: str, vocabulary: Vocabulary) -> list[str]:
-    """Folded words with the vocabulary's phrases and words mapped to canonical forms."""
+    """Folded words with the vocabulary's symbols, phrases and words mapped to canonical forms."""
+    if vocabulary.symbols:
+        text = text.translate(_symbol_table(vocabulary))
     words = fold(text).split()
     out: list[str] = []
     i = 0
@@ -85,6 +90,12 @@ def canonical_words(text: str, vocabulary: Vocabulary) -> list[str]:
             out.extend(vocabulary.words.get(word, word).split())
             i += 1
     return [w for w in out if w]
+
+
+@lru_cache(maxsize=8)
+def _symbol_table(vocabulary: Vocabulary) -> dict[int, str]:
+    """``str.translate``'s table: each symbol becomes its word, with spaces around it."""
+    return {ord(symbol): f" {word} " for symbol, word in vocabulary.symbols.items()}
 
 
 @lru_cache(maxsize=8)
