@@ -131,6 +131,12 @@ def test_emergency_signs_are_urgent(u: Understander, text: str) -> None:
         "i have lupus, are the jumping squats alright for me",
         "fibromyalgia here, can i do the back routine",
         "anaemic at the moment, should i still do the routine",
+        # Nor these (the broader medical vocabulary of the seventh session: without it all
+        # four were answered as questions about the exercise).
+        "just started rosuvastatin, fine to keep doing calf raises?",
+        "taking anastrozole, are the jumping squats alright",
+        "my pulmonologist wants me active, which calf exercises should i start with",
+        "i'm on dialysis, is the calf routine ok",
     ],
 )
 def test_nerve_symptoms_medication_diagnosis_and_conditions_reach_a_professional(u: Understander, text: str) -> None:
