@@ -43,10 +43,11 @@ RUN /opt/venv/bin/pip install --no-deps . \
  && cd / \
  && /opt/venv/bin/python -c "import stridecoach.bot.cli, psycopg; from stridecoach.storage.migrations import head_revision; head_revision()" \
  && STRIDECOACH_MODEL_CACHE=/opt/models /opt/venv/bin/python -m stridecoach train
-# The bot serves with `python -OO` (CMD below) and never writes bytecode
-# (PYTHONDONTWRITEBYTECODE): its .pyc files without docstrings are compiled here, next to
-# the ones pip compiled, or every start would compile each module from source.
-RUN /opt/venv/bin/python -m compileall -q -o 2 /opt/venv/lib
+# The bot serves with `python -X no_debug_ranges -OO` (CMD below) and never writes
+# bytecode (PYTHONDONTWRITEBYTECODE): its .pyc files, without docstrings and without
+# column positions, are compiled here next to the ones pip compiled (which other commands
+# use), or every start would compile each module from source.
+RUN /opt/venv/bin/python -X no_debug_ranges -m compileall -q -o 2 /opt/venv/lib
 
 
 FROM python:3.11-slim
@@ -57,8 +58,10 @@ RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home stri
  && chown stridecoach:stridecoach /data
 
 COPY --from=build /opt/venv /opt/venv
-# The standard library's .pyc files for `python -OO` too (already there ones are kept).
-RUN python -m compileall -q -o 2 -x '/(test|tests|idle_test)/' "$(python -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')"
+# The standard library's .pyc files for the CMD too (-f: any the base image has are
+# compiled again, without column positions).
+RUN python -X no_debug_ranges -m compileall -q -f -o 2 -x '/(test|tests|idle_test)/' \
+        "$(python -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')"
 # The understanding models trained at build time: start-up loads, never trains.
 COPY --from=build /opt/models /opt/models
 
@@ -84,6 +87,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 STOPSIGNAL SIGTERM
 # -OO: the docstrings stay out of memory (about 9 MB of an idle process; nothing the bot
 # runs reads them), and so do `assert` statements, which in this code only narrow types
-# for mypy (docs/performance.md, "Idle memory under 100 MB"). Other commands
-# (`stridecoach migrate`, `stats`, the health check) run as usual.
-CMD ["python", "-OO", "-m", "stridecoach", "run"]
+# for mypy. -X no_debug_ranges: the code keeps line numbers but not the column positions
+# that draw ^^^ under a traceback's line (1 MB). docs/performance.md, "Idle memory under
+# 100 MB". Other commands (`stridecoach migrate`, `stats`, the health check) run as usual.
+CMD ["python", "-X", "no_debug_ranges", "-OO", "-m", "stridecoach", "run"]

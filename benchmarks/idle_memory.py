@@ -5,8 +5,8 @@ Usage: .venv/bin/python benchmarks/idle_memory.py [--runners 1000] [--waves 1] [
 
 What runs: the real bot process as the image runs it (the Dockerfile's CMD, read from
 the Dockerfile, with this interpreter; the image's HEALTH_PORT served; bytecode never
-written, PYTHONDONTWRITEBYTECODE=1, so the .pyc files the image compiles at build time
-are compiled here first, at the optimization level of the CMD; long polling, production
+written, PYTHONDONTWRITEBYTECODE=1, and the .pyc files compiled as the image build
+compiles them: benchmarks/image_process.py; long polling, production
 settings, SQLite on disk, the understanding models loaded from the model cache as a
 deployed image has them) against the HTTP Bot API emulator (bot/testing/emulator.py), nothing
 else in its process: unlike benchmarks/bench_sessions.py, whose one process also holds
@@ -46,7 +46,6 @@ import signal
 import socket
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 from collections.abc import Iterator
@@ -58,6 +57,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from image_process import bytecode_as_the_image, image_command  # noqa: E402  (benchmarks/)
 from stridecoach.bot.testing.emulator import Emulator  # noqa: E402
 
 TOKEN = "123456:benchmark-token"
@@ -185,31 +185,6 @@ runpy.run_module("stridecoach", run_name="__main__", alter_sys=True)
 """
 
 
-def image_command() -> tuple[list[str], list[str]]:
-    """The Dockerfile's CMD as (interpreter flags, arguments after `-m`), e.g. (["-OO"], ["stridecoach", "run"])."""
-    lines = (ROOT / "Dockerfile").read_text().splitlines()
-    cmd = json.loads([line for line in lines if line.startswith("CMD ")][-1][len("CMD "):])
-    if cmd[0] != "python" or "-m" not in cmd:
-        raise SystemExit(f"the Dockerfile's CMD is not `python [flags] -m module ...`: {cmd}")
-    at = cmd.index("-m")
-    return cmd[1:at], cmd[at + 1:]
-
-
-def compile_as_the_image(flags: list[str]) -> None:
-    """The .pyc files the image compiles at build time, for the CMD's optimization level.
-
-    The image never writes bytecode (PYTHONDONTWRITEBYTECODE=1): without them each start
-    would compile every module from source, which is neither the image's time nor its memory.
-    """
-    level = 2 if "-OO" in flags else 1 if "-O" in flags else 0
-    # The interpreter's own library comes with its .pyc files (at every level), as in the image.
-    folders = [sysconfig.get_paths()["purelib"],
-               *(str(ROOT / name) for name in ("stridecoach", "bot", "domain", "content", "storage"))]
-    # check=False: a package's test data that does not compile is no concern of the bot's.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "2", "-o", str(level), *folders],
-                   check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
 def free_port() -> int:
     with socket.socket() as probe_socket:
         probe_socket.bind(("127.0.0.1", 0))
@@ -296,9 +271,9 @@ def main() -> None:
     args = parser.parse_args()
     diagnose = args.diagnose or args.tracemalloc or args.trim
     flags, module = image_command()
-    compile_as_the_image(flags)
+    bytecode = bytecode_as_the_image(flags)
     print(f"settings: the real bot process as the image runs it ({' '.join(['python', *flags, '-m', *module])}, "
-          f"HEALTH_PORT served, .pyc compiled, PYTHONDONTWRITEBYTECODE=1), long polling against the emulator, "
+          f"HEALTH_PORT served, .pyc files as the image has them, PYTHONDONTWRITEBYTECODE=1), long polling against the emulator, "
           f"SQLite on disk, "
           f"{args.waves} wave(s) of {args.runners} new runners each asking a question and starting and "
           f"stopping a session, {args.parallel} at a time; diagnose {diagnose}, tracemalloc {args.tracemalloc}, "
@@ -309,8 +284,8 @@ def main() -> None:
         report = Path(folder) / "probe.jsonl"
         env = {**os.environ, "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": TOKEN,
                "TELEGRAM_API_BASE_URL": emulator.base_url, "DATABASE_URL": f"sqlite:///{folder}/bot.db",
-               "PROBE_REPORT": str(report), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
-               "HEALTH_PORT": str(free_port())}
+               "PROBE_REPORT": str(report), "PYTHONUNBUFFERED": "1", "HEALTH_PORT": str(free_port()),
+               **bytecode}
         if args.tracemalloc:
             env["PROBE_TRACEMALLOC"] = "1"
         if args.trim:

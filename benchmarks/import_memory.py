@@ -3,7 +3,8 @@
 Usage: .venv/bin/python benchmarks/import_memory.py [--packages 25]
 
 What runs: a new Python process (this script runs itself again with `--steps`, with the
-interpreter flags of the Dockerfile's CMD, as the image runs the bot) that
+interpreter flags of the Dockerfile's CMD and the .pyc files compiled as the image has them:
+benchmarks/image_process.py) that
 imports what `python -m stridecoach run` imports, one group at a time, in the order
 that makes each group's figure its own (NumPy before what imports it, pydantic before
 SQLModel...), then builds what the serving process builds: the content, the
@@ -31,6 +32,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from image_process import bytecode_as_the_image, image_command  # benchmarks/
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -153,16 +156,10 @@ def run_packages(count: int) -> None:
                       "packages": own.most_common(count)}), flush=True)
 
 
-def image_flags() -> list[str]:
-    """The interpreter flags of the Dockerfile's CMD (`python -OO -m stridecoach run`: ["-OO"])."""
-    cmd = [line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD ")][-1]
-    words = json.loads(cmd[len("CMD "):])
-    return words[1:words.index("-m")]
-
-
 def child(*args: str) -> list[dict[str, object]]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, *image_flags(), __file__, *args], env=env, check=True,
+    flags, _ = image_command()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **bytecode_as_the_image(flags)}
+    done = subprocess.run([sys.executable, *flags, __file__, *args], env=env, check=True,
                           capture_output=True, text=True)
     return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
 
@@ -182,7 +179,8 @@ def main() -> None:
         return
     cache = os.environ.get("STRIDECOACH_MODEL_CACHE", "(default)")
     print(f"settings: a fresh interpreter per part, {sys.version.split()[0]} with the flags of the image's CMD "
-          f"({' '.join(image_flags()) or 'none'}), STRIDECOACH_MODEL_CACHE={cache}; "
+          f"({' '.join(image_command()[0]) or 'none'}; .pyc files as the image has them), "
+          f"STRIDECOACH_MODEL_CACHE={cache}; "
           f"load average {os.getloadavg()[0]:.1f}")
     # As a deployed image has them: the models trained once, the bot loads them.
     subprocess.run([sys.executable, "-m", "stridecoach", "train"], env={**os.environ, "PYTHONPATH": str(ROOT)},

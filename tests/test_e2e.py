@@ -39,7 +39,7 @@ WAIT = 15.0  # seconds: the longest any single step may take
 SESSIONS_MODULE = ROOT / "bot" / "handlers" / "sessions.py"
 BACK_ROUTINE_SETS = 8  # glute engagement test 1 + hollow body hold 6 + hip mobility twist 1
 # The bot as the image runs it (the Dockerfile's CMD): with -OO, no docstrings and no asserts.
-SERVE = [sys.executable, "-OO", "-m", "stridecoach", "run"]
+SERVE = [sys.executable, "-X", "no_debug_ranges", "-OO", "-m", "stridecoach", "run"]
 
 
 def clean_env(**extra: str) -> dict[str, str]:
