@@ -33,8 +33,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from image_process import bytecode_as_the_image, image_command  # benchmarks/
-
 ROOT = Path(__file__).resolve().parent.parent
 
 # (label, statements): run in order in one interpreter, figures after each.
@@ -42,8 +40,9 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("the interpreter", ""),
     ("NumPy (with its OpenBLAS library)", "import numpy"),
     ("pydantic", "import pydantic"),
-    ("SQLAlchemy (core, ORM, SQLite and PostgreSQL dialects) and SQLModel",
-     "import sqlalchemy.orm, sqlalchemy.dialects.sqlite, sqlalchemy.dialects.postgresql, sqlmodel"),
+    # Not the PostgreSQL dialect: a process on SQLite never loads it (storage/models.py).
+    ("SQLAlchemy (core, ORM, the SQLite dialect) and SQLModel",
+     "import sqlalchemy.orm, sqlalchemy.dialects.sqlite, sqlmodel"),
     ("python-dotenv (the settings' .env file)", "import dotenv"),
     ("httpx and ssl (PTB's HTTP client)", "import httpx, ssl"),
     ("python-telegram-bot: telegram (every Bot API type)", "import telegram"),
@@ -157,6 +156,9 @@ def run_packages(count: int) -> None:
 
 
 def child(*args: str) -> list[dict[str, object]]:
+    # Imported here, not at the top: the fresh interpreters measured must not load it (hashlib).
+    from image_process import bytecode_as_the_image, image_command  # benchmarks/
+
     flags, _ = image_command()
     env = {**os.environ, "PYTHONPATH": str(ROOT), **bytecode_as_the_image(flags)}
     done = subprocess.run([sys.executable, *flags, __file__, *args], env=env, check=True,
@@ -177,6 +179,8 @@ def main() -> None:
     if args.charge:
         run_packages(args.charge)
         return
+    from image_process import image_command  # benchmarks/
+
     cache = os.environ.get("STRIDECOACH_MODEL_CACHE", "(default)")
     print(f"settings: a fresh interpreter per part, {sys.version.split()[0]} with the flags of the image's CMD "
           f"({' '.join(image_command()[0]) or 'none'}; .pyc files as the image has them), "
