@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # scipy is imported to train only: about 19 MB a serving proc
 
 CHAR_MIN, CHAR_MAX = 3, 5  # character n-grams within a word: typo-tolerant evidence
 CHAR_WEIGHT = 0.6  # character evidence counts a little less than whole words
-MIN_DF = 2
+MIN_DF = 3
 MAX_CACHED_WORDS = 50000  # bounds the per-word cache: memory does not grow with traffic
 
 
