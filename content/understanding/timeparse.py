@@ -174,11 +174,14 @@ def _day(word: str) -> int | None:
     """One day word, with typo tolerance for full names ("wednsday", "thrusday")."""
     if word in _DAY_WORDS:
         return _DAY_WORDS[word]
-    if len(word) >= 6:
-        hit = process.extractOne(word, _FULL_NAMES.keys(), scorer=OSA.distance, score_cutoff=2)
-        if hit is not None:
-            return _FULL_NAMES[hit[0]]
-    return None
+    name = _nearest_full_name(word, 2) if len(word) >= 6 else None
+    return None if name is None else _FULL_NAMES[name]
+
+
+def _nearest_full_name(word: str, max_edits: int) -> str | None:
+    """The full day name within ``max_edits`` edits (adjacent swaps count one) of ``word``."""
+    hit = process.extractOne(word, _FULL_NAMES.keys(), scorer=OSA.distance, score_cutoff=max_edits)
+    return None if hit is None else hit[0]
 
 
 def day_name_typo(word: str) -> str | None:
@@ -190,8 +193,7 @@ def day_name_typo(word: str) -> str | None:
     if word in _DAY_WORDS or not word.rstrip("s").endswith("day") or len(word) < 6:
         return None
     stem = word[:-1] if word.endswith("s") else word
-    hit = process.extractOne(stem, _FULL_NAMES.keys(), scorer=OSA.distance, score_cutoff=1 if len(stem) < 8 else 2)
-    return None if hit is None else hit[0]
+    return _nearest_full_name(stem, 1 if len(stem) < 8 else 2)
 
 
 def _span(start: int, end: int) -> frozenset[int]:
