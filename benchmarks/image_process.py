@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -34,6 +35,15 @@ def image_command() -> tuple[list[str], list[str]]:
     return cmd[1:at], cmd[at + 1:]
 
 
+def image_compile_exclusions() -> str:
+    """One `compileall -x` pattern: every folder name the Dockerfile's compileall runs exclude."""
+    patterns = re.findall(r"-x '/\(([^)]*)\)/'", (ROOT / "Dockerfile").read_text())
+    if not patterns:
+        raise SystemExit("the Dockerfile's compileall runs have no `-x '/(name|...)/'` exclusion")
+    names = sorted({name for pattern in patterns for name in pattern.split("|")})
+    return "/(" + "|".join(names) + ")/"
+
+
 def bytecode_as_the_image(flags: list[str]) -> dict[str, str]:
     """Environment variables for a process run with `flags`: its .pyc files compiled as in the image."""
     key = hashlib.sha256(" ".join([sys.version, *flags]).encode()).hexdigest()[:12]
@@ -46,7 +56,7 @@ def bytecode_as_the_image(flags: list[str]) -> dict[str, str]:
     # Up-to-date files are skipped: only the first run (or a changed module) compiles.
     # check=False: a package's test data that does not compile is no concern of the bot's.
     subprocess.run([sys.executable, *options, "-m", "compileall", "-q", "-j", "2", "-o", str(level),
-                    "-x", r"/(tests?|idle_test|scipy|sklearn|narwhals|pip|setuptools)/", *folders],
+                    "-x", image_compile_exclusions(), *folders],
                    env={**os.environ, "PYTHONPYCACHEPREFIX": str(prefix)},
                    check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return env
