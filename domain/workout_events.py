@@ -230,7 +230,8 @@ EVENT_TYPES: tuple[type, ...] = (
 # --- parser -----------------------------------------------------------------
 
 # Emoji that mean "done". Replaced by the word before anything else is stripped.
-_DONE_EMOJI = ("✅", "✔", "☑", "👍", "👌")
+# Every symbol vocabulary.toml reads as "done" or "ok" is here (a test checks it).
+_DONE_EMOJI = ("✅", "✔", "☑", "✓", "👍", "👌")
 
 # Exact phrases (after normalisation: lower case, no apostrophes, no
 # punctuation, single spaces). Exact matching keeps the parser predictable:

@@ -232,3 +232,19 @@ def test_asks_position_only_for_position_questions() -> None:
 )
 def test_a_load_named_in_passing_is_read(text: str, load: Load | None) -> None:
     assert load_in(text) == load
+
+
+def test_every_symbol_read_as_done_or_ok_counts_a_set() -> None:
+    # The session's parser keeps its own "done" emoji (the domain does not import content);
+    # a symbol vocabulary.toml reads as "done" or "ok" must count the set here too, or a
+    # runner's ✓ mid-set would be read by the slower understanding step instead.
+    from stridecoach.content import load_library
+    from stridecoach.content.loader import DATA_DIR
+    from stridecoach.content.understanding.knowledge import load_knowledge
+
+    symbols = load_knowledge(DATA_DIR, load_library(), labelled=False).vocabulary.symbols
+    done_like = [symbol for symbol, word in symbols.items() if word in ("done", "ok")]
+    assert done_like, "vocabulary.toml reads some symbols as done"
+    for symbol in done_like:
+        assert isinstance(parse_session_text(symbol), Done), symbol
+        assert isinstance(parse_session_text(f"{symbol}\ufe0f"), Done), symbol
