@@ -141,6 +141,7 @@ def _eval(args: argparse.Namespace) -> int:
     from stridecoach.content import load_library
     from stridecoach.content.evaluation import evaluate_file, format_report
     from stridecoach.content.understanding import KnowledgeError, build_understander, default_understander
+    from stridecoach.content.understanding.fitting import Report
 
     library = load_library()
     if args.cv:
@@ -155,6 +156,7 @@ def _eval(args: argparse.Namespace) -> int:
         print("Name labelled .jsonl files to score, or pass --cv.", file=sys.stderr)
         return 2
     understander = build_understander(library)
+    together = Report()
     for path in args.files:
         try:
             report = evaluate_file(understander, library, path)
@@ -167,6 +169,12 @@ def _eval(args: argparse.Namespace) -> int:
             return 2
         print(f"== {path}")
         print(format_report(report, misses=not args.quiet))
+        together.absorb(report)
+    if len(args.files) > 1:
+        # Each file was scored on its own (a line's context is the line before it in its
+        # file); the figures over all of them are these counts summed.
+        print(f"== all {len(args.files)} files together")
+        print(format_report(together, misses=False))
     return 0
 
 

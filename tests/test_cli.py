@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -79,6 +80,24 @@ def test_eval_reports_accuracy_and_misses(tmp_path: Path) -> None:
     result = _run(["eval", str(DEV_SET)], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "%" in result.stdout
+
+
+def test_eval_of_several_files_adds_them_up(tmp_path: Path) -> None:
+    # The README's "all held-out sets together" figures are what this prints.
+    lines = {
+        "a.jsonl": [("how many sets of jump rope?", "question", ["jump-rope"]),
+                    ("how long do I hold the hollow body hold?", "question", ["hollow-body-hold"])],
+        "b.jsonl": [("which running shoes are best for a marathon?", "offtopic", []),
+                    ("why do runners need strong calves?", "question", ["why-calf-strength"])],
+    }
+    for name, rows in lines.items():
+        (tmp_path / name).write_text("".join(json.dumps({"q": q, "kind": k, "ids": ids}) + "\n" for q, k, ids in rows))
+    result = _run(["eval", "--quiet", "a.jsonl", "b.jsonl"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("== ") == 3
+    together = result.stdout.split("== all 2 files together")[1]
+    assert re.search(r"question\s+\d+ / 3\b", together), together
+    assert re.search(r"offtopic\s+\d+ / 1\b", together), together
 
 
 def test_chat_talks_to_the_real_handlers_with_buttons_pressed_by_prefix(tmp_path: Path) -> None:

@@ -164,6 +164,16 @@ class Report:
         if verdict != "ok":
             self.misses.append((line, verdict, result))
 
+    def absorb(self, other: Report) -> None:
+        """Add another report's counts to this one (several files, each scored on its own)."""
+        for kind, counts in other.by_kind.items():
+            self.by_kind.setdefault(kind, Counter()).update(counts)
+        for entry, (ok, total) in other.by_entry.items():
+            tally = self.by_entry.setdefault(entry, [0, 0])
+            tally[0] += ok
+            tally[1] += total
+        self.misses.extend(other.misses)
+
     def rate(self, kinds: frozenset[str] | set[str]) -> tuple[int, int]:
         ok = sum(c["ok"] for k, c in self.by_kind.items() if k in kinds)
         total = sum(sum(c.values()) for k, c in self.by_kind.items() if k in kinds)
