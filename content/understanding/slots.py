@@ -30,6 +30,8 @@ _DAY_TOKEN = r"(?:" + "|".join(sorted(map(re.escape, DAY_NAMES), key=len, revers
 # (an earlier `\s*(?:...)\s*` form backtracked exponentially on "mon , , , ... x").
 _JOIN = r"(?:[\s,/&+\-–]|\b(?:and|or|to|through|thru|till|until|except|for|but|not|on)\b)+"
 _DAY_SPAN = re.compile(rf"\b{_DAY_TOKEN}\b(?:{_JOIN}{_DAY_TOKEN}\b)*")
+# Words ending in "day(s)" that may be a misspelt day name ("thrusday"): day_name_typo decides.
+_DAY_TYPO = re.compile(r"\b[a-z]{4,}days?\b")
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _HOUR = rf"(?:\d{{1,2}}(?!\d)|(?:{_NUMBER_WORDS})\b)"
 _PERIOD_WORDS = r"in (?:the )?(?:morning|afternoon|evening|arvo)|at night|tonight"
@@ -104,9 +106,6 @@ def schedule_slots(text: str) -> ScheduleSlots:
         found = [d for d in parsed if d]
         days = frozenset().union(*found) if found else None
     return ScheduleSlots(days, at)
-
-
-_DAY_TYPO = re.compile(r"\b[a-z]{4,}days?\b")
 
 
 def _in_part_of_day(at: time, text: str) -> time:
