@@ -373,6 +373,24 @@ def test_fillers_alone_raise_no_alarm(u: Understander, text: str, context: Conte
     assert not isinstance(u.understand(text, context), RedFlag)
 
 
+# The same weight fell on a sentence of only "and..." inside a longer message: "ok. and...
+# how many sets of calf raises" was sent for urgent help, and "right. and... done" paused
+# the session. Each sentence is read for red flags, so a filler sentence must say nothing.
+@pytest.mark.parametrize(
+    ("text", "context", "expected"),
+    [
+        ("ok. and... how many sets of calf raises", Context(), Question),
+        ("and... what about jump rope, how long?", Context(), Question),
+        ("right. and... done", IN_SESSION, SessionControl),
+        ("ugh. and. done.", IN_SESSION, SessionControl),
+    ],
+)
+def test_a_sentence_of_fillers_raises_no_alarm_in_a_longer_message(
+    u: Understander, text: str, context: Context, expected: type
+) -> None:
+    assert isinstance(u.understand(text, context), expected)
+
+
 # -- odd input -------------------------------------------------------------------
 
 

@@ -200,7 +200,9 @@ class Understander:
         request, request_text = None, ""
         if len(parts) > 1:
             per_part = [m.featurizer.weigh(Counter(c)) for c in part_columns]
-            for v in per_part:
+            for v, ws in zip(per_part, part_words, strict=True):
+                if set(ws) <= self._fillers:
+                    continue  # "and..." or "ok." alone says nothing about symptoms
                 p = m.flag.proba(*v)
                 if p[self._flag_none] < flag_sentence[self._flag_none]:
                     flag_sentence = p
