@@ -201,8 +201,8 @@ class Understander:
         if len(parts) > 1:
             per_part = [m.featurizer.weigh(Counter(c)) for c in part_columns]
             for v, ws in zip(per_part, part_words, strict=True):
-                if set(ws) <= self._fillers:
-                    continue  # "and..." or "ok." alone says nothing about symptoms
+                if len(ws) == 1 and ws[0] in self._fillers:
+                    continue  # "and..." or "ok." alone says nothing about symptoms ("Is it ok for me?" does)
                 p = m.flag.proba(*v)
                 if p[self._flag_none] < flag_sentence[self._flag_none]:
                     flag_sentence = p
