@@ -339,6 +339,22 @@ def test_a_follow_up_that_moves_on_gets_what_the_answer_leads_to(u: Understander
     assert not (isinstance(alone, Question) and alone.decision == "answer" and alone.confidence >= result.confidence)
 
 
+@pytest.mark.parametrize(
+    ("text", "last", "onward"),
+    [
+        ("what about calves then", "back-routine", {"calf-routine"}),
+        ("is there a version for the back", "calf-routine", {"back-routine"}),
+        ("now the back side of it?", "injury-prevention", {"back-routine", "low-back-pain-causes"}),
+    ],
+)
+def test_a_follow_up_that_moves_on_goes_where_its_words_point(u: Understander, text: str, last: str, onward: set[str]) -> None:
+    # Where follow-ups after an answer usually go (after the calf routine: how often) is
+    # split by what the message says: "a version for the back" after the calf routine is
+    # the back routine, not the calf routine's guidelines.
+    result = u.understand(text, Context(last_topic=last))
+    assert isinstance(result, Question) and result.decision == "answer" and result.entry_id in onward, result
+
+
 def test_a_question_that_stands_alone_is_not_pulled_to_the_last_answer(u: Understander) -> None:
     result = u.understand("why do weak calves lead to shin splints?", Context(last_topic="hollow-body-hold"))
     assert isinstance(result, Question) and result.entry_id == "why-calf-strength", result

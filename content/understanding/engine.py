@@ -94,6 +94,10 @@ class Params:
     # times the ``moves`` model's probability: "so what do I do about it?" after why the
     # core matters is about the exercises for it, not the same answer again.
     move_share: float = 0.0
+    # How the handed-on pull is split among those topics: 0 by how often follow-ups went
+    # to each, 1 by that times the topic model's reading of the message ("and one for
+    # the calves?" after the back routine goes to the calf routine, not to how often).
+    move_by_text: float = 0.0
     # A follow-up ("how long should I stay down?") may read as out of scope on its own:
     # after an answer, out-of-scope's score shrinks by this share times the follow-up
     # probability.
@@ -356,12 +360,17 @@ class Understander:
 
     def _add_followup_pull(self, scores: np.ndarray, last: str, bonus: float, s: Signals, p: Params) -> None:
         """The pull toward the topic answered last, part of it handed on where follow-ups move."""
-        onward = self.models.transitions.get(last, {})
+        transitions = self.models.transitions.get(last, {})
+        onward = [(self._label_index[t], share) for t, share in transitions.items() if t in self._label_index]
         handed_on = bonus * p.move_share * s.moves if onward else 0.0
         scores[self._label_index[last]] += bonus - handed_on
-        for target, share in onward.items():
-            if target in self._label_index:
-                scores[self._label_index[target]] += handed_on * share
+        if not onward:
+            return
+        targets = np.array([i for i, _ in onward])
+        shares = np.array([share for _, share in onward])
+        said = shares * s.topic[targets]
+        by_text = said / said.sum() if said.sum() > 0 else shares
+        scores[targets] += handed_on * ((1.0 - p.move_by_text) * shares + p.move_by_text * by_text)
 
     def _routine(self, text: str) -> str | None:
         """The routine a start names ("let's do the back routine"), from intents.toml's word lists."""

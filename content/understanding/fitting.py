@@ -53,6 +53,7 @@ GRID = {
     "request_at": (0.5, 0.6, 0.7, 0.8, 0.9, 1.01),
     "followup_bonus": (0.0, 0.2, 0.4, 0.6, 0.9),
     "move_share": (0.0, 0.25, 0.5, 0.75, 1.0),
+    "move_by_text": (0.0, 0.25, 0.5, 0.75, 1.0),
     # From 0.5: the folds cannot value it (every value from 0 to 1 scored 10.500-10.501
     # on them, so a fit could stay at 0), while on the held-out sets 0 cost 27-37 of 8,077
     # answers (at 1: 36 more follow-ups answered, 3 of 832 declines and 2 figurative lost).
