@@ -391,7 +391,7 @@ def test_fillers_alone_raise_no_alarm(u: Understander, text: str, context: Conte
 
 # The same weight fell on a sentence of only "and..." inside a longer message: "ok. and...
 # how many sets of calf raises" was sent for urgent help, and "right. and... done" paused
-# the session. Each sentence is read for red flags, so a filler sentence must say nothing.
+# the session. Each sentence is read for red flags; a sentence of one filler word says nothing.
 @pytest.mark.parametrize(
     ("text", "context", "expected"),
     [

@@ -95,8 +95,9 @@ class Params:
     # core matters is about the exercises for it, not the same answer again.
     move_share: float = 0.0
     # How the handed-on pull is split among those topics: 0 by how often follow-ups went
-    # to each, 1 by that times the topic model's reading of the message ("and one for
-    # the calves?" after the back routine goes to the calf routine, not to how often).
+    # to each, 1 by that times the topic model's reading of the message ("is there a
+    # version for the back" after the calf routine is the back routine, not the calf
+    # routine's guidelines, where most follow-ups after it go).
     move_by_text: float = 0.0
     # A follow-up ("how long should I stay down?") may read as out of scope on its own:
     # after an answer, out-of-scope's score shrinks by this share times the follow-up
@@ -369,7 +370,8 @@ class Understander:
         targets = np.array([i for i, _ in onward])
         shares = np.array([share for _, share in onward])
         said = shares * s.topic[targets]
-        by_text = said / said.sum() if said.sum() > 0 else shares
+        total = float(said.sum())
+        by_text = said / total if total > 0 else shares
         scores[targets] += handed_on * ((1.0 - p.move_by_text) * shares + p.move_by_text * by_text)
 
     def _routine(self, text: str) -> str | None:
