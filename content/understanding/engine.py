@@ -179,6 +179,13 @@ class Understander:
         self._titles = {e.id: frozenset(models.words(e.title)) for e in library.all_entries() if e.title.strip()}
         self._pool = [" ".join(sorted(t.split())) for t in models.pool_texts]
         self._pool_label = np.array([self._label_index[label] for label in models.pool_labels], dtype=np.int64)
+        # Per topic answered, where its follow-ups moved on to: label indices and shares,
+        # fixed with the models, so a follow-up does not rebuild them.
+        self._onward = {
+            last: (np.array([self._label_index[t] for t in kept]), np.array([onward[t] for t in kept]))
+            for last, onward in models.transitions.items()
+            if (kept := [t for t in onward if t in self._label_index])
+        }
 
     # -- signals ------------------------------------------------------------
 
@@ -361,14 +368,12 @@ class Understander:
 
     def _add_followup_pull(self, scores: np.ndarray, last: str, bonus: float, s: Signals, p: Params) -> None:
         """The pull toward the topic answered last, part of it handed on where follow-ups move."""
-        transitions = self.models.transitions.get(last, {})
-        onward = [(self._label_index[t], share) for t, share in transitions.items() if t in self._label_index]
+        onward = self._onward.get(last)
         handed_on = bonus * p.move_share * s.moves if onward else 0.0
         scores[self._label_index[last]] += bonus - handed_on
         if not onward:
             return
-        targets = np.array([i for i, _ in onward])
-        shares = np.array([share for _, share in onward])
+        targets, shares = onward
         said = shares * s.topic[targets]
         total = float(said.sum())
         by_text = said / total if total > 0 else shares
