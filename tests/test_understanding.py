@@ -463,6 +463,25 @@ def test_a_symbol_entry_must_be_one_symbol(tmp_path: Path, symbol: str) -> None:
         load_knowledge(data, load_library(data), labelled=False)
 
 
+@pytest.mark.parametrize(
+    ("word_list", "refused"),
+    [
+        ('[words]\nvyvanse = "vyvanse medicinename"\nwarfarin = "warfarin medicinename"\n', r"field 'words\.warfarin': already given"),
+        ('[words]\nvyvanse = "vyvanse medicinename"\n[fillers]\nwords = ["um"]\n', r"field 'fillers': a word list has only"),
+    ],
+)
+def test_a_word_list_beside_the_vocabulary_is_checked(tmp_path: Path, word_list: str, refused: str) -> None:
+    # A word already mapped in another file would silently win or lose by file order;
+    # a table other than [words] and [phrases] would be ignored. Both are refused by name.
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("*.jsonl"))
+    lists = data / "understanding" / "vocabulary"
+    lists.mkdir(exist_ok=True)
+    (lists / "new.toml").write_text(word_list, encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"new\.toml: " + refused):
+        load_knowledge(data, load_library(data), labelled=False)
+
+
 def test_the_fitted_thresholds_are_current() -> None:
     fitted = read_fingerprint(DATA_DIR / UNDERSTANDING_DIR / FITTED_FILE)
     assert fitted == data_fingerprint(DATA_DIR), "content/data changed: run `stridecoach fit` (make fit)"

@@ -18,6 +18,9 @@ from stridecoach.content.understanding.text import Vocabulary
 
 UNDERSTANDING_DIR = "understanding"
 EXAMPLES_DIR = "examples"
+# Open word lists kept beside vocabulary.toml (medical names, symptoms in everyday words):
+# read as if they were its [words] and [phrases]; a key may be given in one file only.
+VOCABULARY_DIR = "vocabulary"
 OUT_OF_SCOPE = "out-of-scope"
 SAFETY_ID = "see-a-professional"
 TIERS = ("urgent", "professional")
@@ -97,7 +100,28 @@ def _named_lists(path: Path, raw: dict[str, Any], table: str) -> dict[str, tuple
 
 
 def _vocabulary(path: Path) -> Vocabulary:
+    """vocabulary.toml, plus the word lists of VOCABULARY_DIR beside it (each a [words] and a [phrases] table)."""
     raw = _read_toml(path)
+    maps = _word_maps(path, raw)
+    for extra in sorted((path.parent / VOCABULARY_DIR).glob("*.toml")):
+        extra_raw = _read_toml(extra)
+        if other := sorted(set(extra_raw) - {"words", "phrases"}):
+            raise KnowledgeError(f"{extra}: field '{other[0]}': a word list has only [words] and [phrases]")
+        for table, more in _word_maps(extra, extra_raw).items():
+            if twice := sorted(more.keys() & maps[table].keys()):
+                raise KnowledgeError(f"{extra}: field '{table}.{twice[0]}': already given in another vocabulary file")
+            maps[table] |= more
+    languages = raw.get("languages", {})
+    english = _strings(path, "languages.english", languages.get("english", []))
+    foreign = [w for key, ws in languages.items() if key != "english" for w in _strings(path, f"languages.{key}", ws)]
+    fillers = _strings(path, "fillers.words", raw.get("fillers", {}).get("words", []))
+    return Vocabulary(
+        maps["words"], maps["phrases"], frozenset(foreign), frozenset(english), frozenset(fillers), _symbols(path, raw)
+    )
+
+
+def _word_maps(path: Path, raw: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """[words] (one word -> canonical words) and [phrases] (two words or more -> canonical words)."""
     maps: dict[str, dict[str, str]] = {}
     for table in ("words", "phrases"):
         value = raw.get(table, {})
@@ -107,13 +131,7 @@ def _vocabulary(path: Path) -> Vocabulary:
     for phrase in maps["phrases"]:
         if len(phrase.split()) < 2:
             raise KnowledgeError(f"{path}: field 'phrases.{phrase}': a phrase has two words or more")
-    languages = raw.get("languages", {})
-    english = _strings(path, "languages.english", languages.get("english", []))
-    foreign = [w for key, ws in languages.items() if key != "english" for w in _strings(path, f"languages.{key}", ws)]
-    fillers = _strings(path, "fillers.words", raw.get("fillers", {}).get("words", []))
-    return Vocabulary(
-        maps["words"], maps["phrases"], frozenset(foreign), frozenset(english), frozenset(fillers), _symbols(path, raw)
-    )
+    return maps
 
 
 def _symbols(path: Path, raw: dict[str, Any]) -> dict[str, str]:
