@@ -109,6 +109,7 @@ def test_imperatives_start_a_session(u: Understander, text: str, routine: str | 
         "my foot suddenly flops and drags when i walk",
         "feeling lightheaded, had to sit down on the floor",  # near-fainting (red-flags.md)
         "got really dizzy on the last set",
+        "felt woozy on the last rep, should i keep going",  # symptoms.toml: woozy is dizzy (was declined)
     ],
 )
 def test_emergency_signs_are_urgent(u: Understander, text: str) -> None:
@@ -137,6 +138,14 @@ def test_emergency_signs_are_urgent(u: Understander, text: str) -> None:
         "taking anastrozole, are the jumping squats alright",
         "my pulmonologist wants me active, which calf exercises should i start with",
         "i'm on dialysis, is the calf routine ok",
+        # Nor these: the open word lists of vocabulary/medical.toml (without them, all six
+        # were answered as questions about the exercise or declined).
+        "just started flecainide, any problem with the calf routine?",
+        "cardioversion on friday, can i keep doing calf raises till then",
+        "amiodarone and the weighted raises, fine?",
+        "my sjogrens flares up sometimes, how many sets should i do",
+        "angioplasty in spring, can i start the back routine",
+        "dysautonomia, toe walking ok?",
     ],
 )
 def test_nerve_symptoms_medication_diagnosis_and_conditions_reach_a_professional(u: Understander, text: str) -> None:
@@ -167,10 +176,27 @@ def test_ordinary_soreness_is_answered_from_the_articles(u: Understander) -> Non
 
 
 def test_soreness_after_an_exercise_is_answered_with_that_exercise(u: Understander) -> None:
-    # Ordinary soreness after an exercise is about that exercise; "ache" alone once sent
-    # it to a professional (flag_topic_trust, and the models since, answer it).
-    result = u.understand("my calves ache after the weighted raises, is that expected")
+    # Ordinary soreness after an exercise is about that exercise. "My calves ache after
+    # ..." sits on the red-flag line (the examples' claudication, "my calves ache after a
+    # few hundred yards of walking and ease when I stop", is a red flag) and since the
+    # tenth session's word lists is sent to a professional: the rate below guards soreness
+    # as a whole (docs/understanding.md, the tenth session).
+    result = u.understand("my calves are sore after the weighted raises, is that expected")
     assert isinstance(result, Question) and result.entry_id == "weighted-calf-raise", result
+
+
+def test_ordinary_soreness_in_runners_own_words_rarely_alarms(u: Understander) -> None:
+    # Every held-out line of ordinary soreness the articles answer (never trained on): at
+    # most one false alarm in 20, the issue's target for harmless messages with symptom words.
+    lines = [
+        json.loads(raw)
+        for path in sorted((Path(__file__).parent / "data" / "holdout").glob("*.jsonl"))
+        for raw in path.read_text(encoding="utf-8").splitlines()
+    ]
+    soreness = [line for line in lines if line["kind"] == "symptom"]
+    alarms = [line["q"] for line in soreness if isinstance(u.understand(line["q"]), RedFlag)]
+    assert len(soreness) > 1000
+    assert len(alarms) * 20 <= len(soreness), (len(alarms), len(soreness), alarms[:5])
 
 
 def test_an_injury_during_an_exercise_still_reaches_a_professional(u: Understander) -> None:
@@ -466,8 +492,8 @@ def test_a_symbol_entry_must_be_one_symbol(tmp_path: Path, symbol: str) -> None:
 @pytest.mark.parametrize(
     ("word_list", "refused"),
     [
-        ('[words]\nvyvanse = "vyvanse medicinename"\nwarfarin = "warfarin medicinename"\n', r"field 'words\.warfarin': already given"),
-        ('[words]\nvyvanse = "vyvanse medicinename"\n[fillers]\nwords = ["um"]\n', r"field 'fillers': a word list has only"),
+        ('[words]\nzorvaprofen = "zorvaprofen medicinename"\nwarfarin = "warfarin medicinename"\n', r"field 'words\.warfarin': already given"),
+        ('[words]\nzorvaprofen = "zorvaprofen medicinename"\n[fillers]\nwords = ["um"]\n', r"field 'fillers': a word list has only"),
     ],
 )
 def test_a_word_list_beside_the_vocabulary_is_checked(tmp_path: Path, word_list: str, refused: str) -> None:

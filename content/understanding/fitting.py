@@ -46,7 +46,11 @@ GRID = {
     "flag_topic_trust": (0.0, 0.1, 0.2, 0.3, 0.5),
     "control_at": (0.2, 0.3, 0.4, 0.5, 0.6, 0.7),
     "context_bonus": (0.3, 0.4, 0.5, 0.65, 0.8),
-    "session_bonus": (0.0, 0.15, 0.3, 0.5, 0.8),
+    # From 0.5: the folds barely value it (the tenth session's vocabulary moved the fit from
+    # 0.8 to 0.3), while on the held-out sets 0.3 answered 3 fewer of 1,199 mid-set questions
+    # than 0.5 or 0.8, and "can i hold my phone while i do this" during toe walking got the
+    # hollow body hold (docs/understanding.md, the tenth session).
+    "session_bonus": (0.5, 0.8),
     # One sentence of a story carries a command only when it reads as that command more
     # likely than not, whatever the folds prefer: at 0.3 the fit let "so i play netball
     # on weekends and run on weekdays." schedule the runner's week (0.39).
