@@ -177,10 +177,10 @@ def test_ordinary_soreness_is_answered_from_the_articles(u: Understander) -> Non
 
 def test_soreness_after_an_exercise_is_answered_with_that_exercise(u: Understander) -> None:
     # Ordinary soreness after an exercise is about that exercise. "My calves ache after
-    # ..." sits on the red-flag line (the examples' claudication, "my calves ache after a
-    # few hundred yards of walking and ease when I stop", is a red flag) and since the
-    # tenth session's word lists is sent to a professional: the rate below guards soreness
-    # as a whole (docs/understanding.md, the tenth session).
+    # ..." sits on the red-flag line (the examples' claudication, "buttock and calf ache
+    # every time I walk uphill, stops when I rest", is a red flag) and since the tenth
+    # session's word lists is sent to a professional: the next test guards soreness as a
+    # whole (docs/understanding.md, the tenth session).
     result = u.understand("my calves are sore after the weighted raises, is that expected")
     assert isinstance(result, Question) and result.entry_id == "weighted-calf-raise", result
 
