@@ -72,6 +72,7 @@ from stridecoach.bot.polling import PollingReceiver  # noqa: E402
 from stridecoach.bot.runtime import build_services  # noqa: E402
 from stridecoach.bot.settings import Settings  # noqa: E402
 from stridecoach.bot.testing.fake_telegram import FakeRequest, FakeTelegram, SentMessage  # noqa: E402
+from stridecoach.bot.testing.ports import free_port  # noqa: E402
 from stridecoach.bot.webhook import SECRET_HEADER, WebhookReceiver  # noqa: E402
 
 from stage_profile import StageProfile  # noqa: E402  (benchmarks/, beside this file)
@@ -152,14 +153,6 @@ class TelegramDelivering:
             if name.strip().lower() == "content-length":
                 length = int(value)
         return status, await reader.readexactly(length)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rss_mb() -> float:

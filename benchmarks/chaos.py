@@ -33,7 +33,6 @@ import argparse
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -47,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from stridecoach.bot.settings import Settings  # noqa: E402
 from stridecoach.bot.testing.emulator import Emulator  # noqa: E402
+from stridecoach.bot.testing.ports import free_port  # noqa: E402
 
 TOKEN = "123456:CHAOStokenCHAOStokenCHAOStoken"
 SECRET = "chaos-secret-token-0123456789"
@@ -256,12 +256,6 @@ def kill_loop(kills_wanted: int, runners_n: int, seed: int, workdir: Path) -> No
     print(f"  exit code after SIGTERM: {code}; wall time {elapsed:.0f} s")
     for line in details:
         print(f"  mismatch: {line}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def webhook_backlog(backlog: int, workdir: Path) -> None:

@@ -43,7 +43,6 @@ import collections
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -59,6 +58,7 @@ sys.path.insert(0, str(ROOT))
 
 from image_process import bytecode_as_the_image, image_command  # noqa: E402  (benchmarks/)
 from stridecoach.bot.testing.emulator import Emulator  # noqa: E402
+from stridecoach.bot.testing.ports import free_port  # noqa: E402
 
 TOKEN = "123456:benchmark-token"
 
@@ -183,12 +183,6 @@ signal.signal(signal.SIGUSR1, _report)
 sys.argv = ["stridecoach", "run"]
 runpy.run_module("stridecoach", run_name="__main__", alter_sys=True)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe_socket:
-        probe_socket.bind(("127.0.0.1", 0))
-        return int(probe_socket.getsockname()[1])
 
 
 def status(pid: int) -> dict[str, float]:

@@ -46,7 +46,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -64,6 +63,7 @@ sys.path.insert(0, str(ROOT))
 
 from stridecoach.bot.settings import Settings  # noqa: E402
 from stridecoach.bot.testing.emulator import Emulator  # noqa: E402
+from stridecoach.bot.testing.ports import free_port  # noqa: E402
 
 TOKEN = "123456:SLOWtokenSLOWtokenSLOWtokenSLOW"
 SECRET = "slow-connections-secret-0123456789"
@@ -75,12 +75,6 @@ ADMITTED_ATTACKER = "127.0.0.2"
 OUTSIDE_ATTACKERS = [f"127.0.0.{n}" for n in range(3, 251)]
 ALLOWED_NETWORKS = f"{TELEGRAM}/32,{ADMITTED_ATTACKER}/32"
 PHASES = {"outside": OUTSIDE_ATTACKERS, "admitted": [ADMITTED_ATTACKER]}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from stridecoach.bot.testing.emulator import Emulator
+from stridecoach.bot.testing.ports import free_port
 from tests.test_e2e import (
     RUNNER,
     TOKEN,
@@ -28,7 +29,6 @@ from tests.test_e2e import (
     sessions_feature_ready,
     start_and_wait,
 )
-from tests.test_webhook import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTAINER_CHECK = ROOT.parent / "shared" / "tools" / "container-check"

@@ -15,8 +15,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from stridecoach.bot.testing.emulator import SECRET_HEADER, Emulator
+from stridecoach.bot.testing.ports import free_port
 from tests.test_e2e import ROOT, TOKEN, clean_env
-from tests.test_webhook import free_port
 
 USER = 4242
 

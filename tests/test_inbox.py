@@ -24,8 +24,9 @@ from stridecoach.bot.testing import FakeTelegram
 from stridecoach.bot.testing.emulator import Emulator
 from stridecoach.bot.testing.fake_telegram import FakeRequest
 from stridecoach.bot.testing.harness import VirtualClock
+from stridecoach.bot.testing.ports import free_port
 from tests.test_e2e import TOKEN, BotProcess, bot_env, start_and_wait
-from tests.test_webhook import SECRET, free_port
+from tests.test_webhook import SECRET
 
 RUNNER = 4242
 

@@ -18,9 +18,9 @@ from stridecoach.bot.testing.harness import BotHarness, FakeClock
 from stridecoach.bot.ui.common import SLOW_DOWN
 from stridecoach.storage.db import Database
 from stridecoach.storage.models import CompletedSet, Runner, Schedule, WorkoutSession
+from stridecoach.bot.testing.ports import free_port
 from tests.conftest import OTHER_RUNNER, RUNNER
 from tests.test_e2e import TOKEN, BotProcess, bot_env, clean_env, say, start_and_wait
-from tests.test_webhook import free_port
 
 ADMIN = 1001
 

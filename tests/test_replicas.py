@@ -24,9 +24,9 @@ from stridecoach.storage import runners, schedules
 from stridecoach.storage.db import Database
 from stridecoach.storage.locks import sender_lock_holders
 from stridecoach.storage.models import Reminder, Schedule
+from stridecoach.bot.testing.ports import free_port
 from tests import databases
 from tests.test_e2e import TOKEN, BotProcess, Stored, bot_env
-from tests.test_webhook import free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import logging
-import os
-import random
-import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -32,6 +28,7 @@ from stridecoach.bot.testing import FakeTelegram
 from stridecoach.bot.testing.emulator import Emulator
 from stridecoach.bot.testing.fake_telegram import FakeRequest, SentMessage
 from stridecoach.bot.testing.harness import VirtualClock
+from stridecoach.bot.testing.ports import free_port
 from stridecoach.bot.ui import sessions as sessions_ui
 from stridecoach.bot.webhook import SECRET_HEADER, WebhookReceiver, webhook_config_problem
 from tests.test_e2e import RUNNER as E2E_RUNNER
@@ -39,38 +36,6 @@ from tests.test_e2e import SERVE, TOKEN, WAIT, BotProcess, bot_env, clean_env, s
 
 SECRET = "s3cret-TOKEN_for_tests"
 RUNNER = 4242
-
-
-def _ephemeral_floor() -> int:
-    """The lowest port the kernel hands to outgoing connections (Linux; 32768 elsewhere)."""
-    try:
-        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
-
-
-# Ports for the servers the tests start: below the ephemeral range, a block per
-# pytest-xdist worker, from a random place in it (another test run on the machine starts
-# elsewhere). Binding port 0 drew from the range outgoing connections use too: between the
-# probe closing and the server binding, an outgoing connection took the port once in CI
-# ("Address already in use"). Here none can, and the workers never probe the same port.
-_PORT_BLOCK = 500
-_worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-_block_start = max(2048, min(_ephemeral_floor(), 32768) - _PORT_BLOCK * (_worker + 1))
-_turns = itertools.count(random.randrange(_PORT_BLOCK))
-
-
-def free_port() -> int:
-    """A free port no other test worker and no outgoing connection will be given."""
-    for _ in range(_PORT_BLOCK):
-        port = _block_start + next(_turns) % _PORT_BLOCK
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue  # a server of an earlier test, or something else on the machine
-            return port
-    raise RuntimeError(f"no free port in worker {_worker}'s block")
 
 
 def webhook_settings(port: int, **extra: Any) -> Settings:

@@ -22,8 +22,9 @@ from stridecoach.bot.services import Services
 from stridecoach.bot.testing import FakeTelegram
 from stridecoach.bot.webhook import HealthCheck, start_health_server, webhook_config_problem
 from stridecoach.bot.webhook_admission import Admission, client_ip, parse_allowed_networks
+from stridecoach.bot.testing.ports import free_port
 from tests.test_e2e import TOKEN, clean_env
-from tests.test_webhook import SECRET, WebhookBot, free_port, gets_no_answer, webhook_settings
+from tests.test_webhook import SECRET, WebhookBot, gets_no_answer, webhook_settings
 
 TELEGRAM = "127.0.0.1"  # plays Telegram: the address the allowlist names
 STRANGER = "127.0.0.2"  # another host
