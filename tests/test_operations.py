@@ -15,10 +15,10 @@ from stridecoach.bot.handlers.operations import FloodGuard
 from stridecoach.bot.settings import Settings
 from stridecoach.bot.testing.emulator import Emulator
 from stridecoach.bot.testing.harness import BotHarness, FakeClock
+from stridecoach.bot.testing.ports import free_port
 from stridecoach.bot.ui.common import SLOW_DOWN
 from stridecoach.storage.db import Database
 from stridecoach.storage.models import CompletedSet, Runner, Schedule, WorkoutSession
-from stridecoach.bot.testing.ports import free_port
 from tests.conftest import OTHER_RUNNER, RUNNER
 from tests.test_e2e import TOKEN, BotProcess, bot_env, clean_env, say, start_and_wait
 

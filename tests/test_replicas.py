@@ -20,11 +20,11 @@ from sqlalchemy import func, text
 from sqlmodel import select
 
 from stridecoach.bot.testing.emulator import Emulator, _post_update
+from stridecoach.bot.testing.ports import free_port
 from stridecoach.storage import runners, schedules
 from stridecoach.storage.db import Database
 from stridecoach.storage.locks import sender_lock_holders
 from stridecoach.storage.models import Reminder, Schedule
-from stridecoach.bot.testing.ports import free_port
 from tests import databases
 from tests.test_e2e import TOKEN, BotProcess, Stored, bot_env
 
