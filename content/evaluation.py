@@ -129,6 +129,7 @@ def format_report(report: Report, *, misses: bool = True) -> str:
         f"false alarms per 20 harmless messages with symptom words: {s['false_alarms_per_20']}",
         f"commands carried out:      {_pct(s['commands'])}",
         f"session controls:          {_pct(s['session_controls'])}",
+        f"questions started as a workout: {report.count('started-question')}",
         "",
         "per kind (ok / total):",
     ]

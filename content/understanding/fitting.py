@@ -115,7 +115,7 @@ def outcome(line: Labelled, result: Understanding) -> str:
             return "intent"
         return "ok" if slots_match(line.slots, result) else "slots"
     if isinstance(result, Command) and line.kind != "command":
-        return "executed-question"
+        return "started-question" if starts_a_workout(result) else "executed-question"
     if line.kind == "ambiguous":
         return "ok" if isinstance(result, Question | OutOfScope) else "intent"
     if line.kind == "offtopic" or (line.kind == "figurative" and not line.ids):
@@ -126,6 +126,11 @@ def outcome(line: Labelled, result: Understanding) -> str:
     if isinstance(result, Question) and result.decision == "answer":
         return "ok" if result.entry_id in line.ids else "wrong-entry"
     return "not-answered"
+
+
+def starts_a_workout(result: Command) -> bool:
+    """A start the shell carries out at once: one that names its routine (without, it offers the chooser)."""
+    return result.intent == "start-session" and result.routine is not None
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -178,6 +183,10 @@ class Report:
             tally[0] += ok
             tally[1] += total
         self.misses.extend(other.misses)
+
+    def count(self, verdict: str) -> int:
+        """Lines of every kind with this verdict ("started-question")."""
+        return sum(c[verdict] for c in self.by_kind.values())
 
     def rate(self, kinds: frozenset[str] | set[str]) -> tuple[int, int]:
         ok = sum(c["ok"] for k, c in self.by_kind.items() if k in kinds)
