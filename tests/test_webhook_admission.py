@@ -20,9 +20,9 @@ import pytest
 from stridecoach.bot import webhook
 from stridecoach.bot.services import Services
 from stridecoach.bot.testing import FakeTelegram
+from stridecoach.bot.testing.ports import free_port
 from stridecoach.bot.webhook import HealthCheck, start_health_server, webhook_config_problem
 from stridecoach.bot.webhook_admission import Admission, client_ip, parse_allowed_networks
-from stridecoach.bot.testing.ports import free_port
 from tests.test_e2e import TOKEN, clean_env
 from tests.test_webhook import SECRET, WebhookBot, gets_no_answer, webhook_settings
 
