@@ -75,6 +75,9 @@ def test_an_injury_told_with_a_session_word_reaches_a_professional(u: Understand
         ("can I do the calf exercises in the middle of my run?", "calf-routine-guidelines"),
         ("what's in the back routine?", "back-routine"),
         ("how long does the calf workout take?", "calf-routine-guidelines"),
+        ("explain the back routine", "back-routine"),
+        # There is no one-exercise session: being walked through one exercise is a question.
+        ("walk me through the hollow body hold", "hollow-body-hold"),
     ],
 )
 def test_questions_about_routines_are_answered_not_started(u: Understander, text: str, entry: str) -> None:
@@ -90,6 +93,10 @@ def test_questions_about_routines_are_answered_not_started(u: Understander, text
         ("let's do the back routine", "back-routine"),
         ("ok lets go, calves", "calf-routine"),
         ("start a session", None),
+        # Being taken through a whole routine is the guided session (docs/understanding.md,
+        # "Content files"), not its description.
+        ("talk me through the back session set by set", "back-routine"),
+        ("guide me through the calf exercises one at a time", "calf-routine"),
     ],
 )
 def test_imperatives_start_a_session(u: Understander, text: str, routine: str | None) -> None:
@@ -110,8 +117,8 @@ def _held_out_lines() -> list[dict[str, str]]:
 def test_held_out_questions_rarely_start_a_workout(u: Understander) -> None:
     # Every held-out line that is not a command (never trained on), read in its context as
     # `stridecoach eval` reads it: a question carried out as a start puts a session the
-    # runner never asked for in their history. At most one in 1,000 (6 of 13,431 in the
-    # eleventh session: docs/understanding.md).
+    # runner never asked for in their history. At most one in 1,000 (11 of 13,620 in the
+    # twelfth session: docs/understanding.md).
     library = load_library()
     report = Report()
     for path in sorted((Path(__file__).parent / "data" / "holdout").glob("*.jsonl")):
@@ -398,6 +405,16 @@ def test_a_follow_up_that_moves_on_goes_where_its_words_point(u: Understander, t
     # the back routine, not the calf routine's guidelines.
     result = u.understand(text, Context(last_topic=last))
     assert isinstance(result, Question) and result.decision == "answer" and result.entry_id in onward, result
+
+
+@pytest.mark.parametrize("text", ["lets go then", "let's do it", "start calf routine"])
+def test_a_go_ahead_right_after_a_routine_is_described_starts_it(u: Understander, text: str) -> None:
+    # The routine's answer ends by saying how to start it. The follow-up model reads "lets
+    # go then" as following that answer; reading such follow-ups in context before any
+    # command would have answered the routine again (measured and refused in the twelfth
+    # session: docs/understanding.md).
+    result = u.understand(text, Context(last_topic="calf-routine"))
+    assert isinstance(result, Command) and result.intent == "start-session", result
 
 
 def test_a_question_that_stands_alone_is_not_pulled_to_the_last_answer(u: Understander) -> None:
