@@ -105,13 +105,14 @@ def test_imperatives_start_a_session(u: Understander, text: str, routine: str | 
     assert result.routine == routine
 
 
+def _held_out_files() -> list[Path]:
+    """The held-out sets, tests/data/holdout/*.jsonl (never trained on)."""
+    return sorted((Path(__file__).parent / "data" / "holdout").glob("*.jsonl"))
+
+
 def _held_out_lines() -> list[dict[str, str]]:
-    """Every line of tests/data/holdout (never trained on)."""
-    return [
-        json.loads(raw)
-        for path in sorted((Path(__file__).parent / "data" / "holdout").glob("*.jsonl"))
-        for raw in path.read_text(encoding="utf-8").splitlines()
-    ]
+    """Every line of the held-out sets."""
+    return [json.loads(raw) for path in _held_out_files() for raw in path.read_text(encoding="utf-8").splitlines()]
 
 
 def test_held_out_questions_rarely_start_a_workout(u: Understander) -> None:
@@ -121,7 +122,7 @@ def test_held_out_questions_rarely_start_a_workout(u: Understander) -> None:
     # twelfth session: docs/understanding.md).
     library = load_library()
     report = Report()
-    for path in sorted((Path(__file__).parent / "data" / "holdout").glob("*.jsonl")):
+    for path in _held_out_files():
         report.absorb(evaluate_file(u, library, path))
     asked = sum(sum(c.values()) for kind, c in report.by_kind.items() if kind not in ("command", "session", "safety"))
     assert asked > 10000
@@ -561,7 +562,7 @@ def test_no_held_out_set_is_trained_on() -> None:
 
     examples = DATA_DIR / "examples"
     trained = set().union(*(messages(p) for p in examples.glob("*.jsonl")))
-    held_out = sorted((Path(__file__).parent / "data" / "holdout").glob("*.jsonl"))
+    held_out = _held_out_files()
     assert held_out, "tests/data/holdout holds the held-out sets"
     for path in held_out:
         assert not (examples / path.name).exists(), path.name
