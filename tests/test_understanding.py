@@ -25,6 +25,7 @@ from stridecoach.content.understanding import _build, artefact
 from stridecoach.content.understanding.fitting import Report, read_fingerprint
 from stridecoach.content.understanding.results import PauseSlots, ScheduleSlots
 from stridecoach.content.understanding.knowledge import UNDERSTANDING_DIR, KnowledgeError, load_knowledge
+from tests.labelled import held_out_files, held_out_lines
 
 IN_SESSION = Context(in_session=True, exercise="single-leg-calf-raise")
 
@@ -105,16 +106,6 @@ def test_imperatives_start_a_session(u: Understander, text: str, routine: str | 
     assert result.routine == routine
 
 
-def _held_out_files() -> list[Path]:
-    """The held-out sets, tests/data/holdout/*.jsonl (never trained on)."""
-    return sorted((Path(__file__).parent / "data" / "holdout").glob("*.jsonl"))
-
-
-def _held_out_lines() -> list[dict[str, str]]:
-    """Every line of the held-out sets."""
-    return [json.loads(raw) for path in _held_out_files() for raw in path.read_text(encoding="utf-8").splitlines()]
-
-
 def test_held_out_questions_rarely_start_a_workout(u: Understander) -> None:
     # Every held-out line that is not a command (never trained on), read in its context as
     # `stridecoach eval` reads it: a question carried out as a start puts a session the
@@ -122,7 +113,7 @@ def test_held_out_questions_rarely_start_a_workout(u: Understander) -> None:
     # twelfth session: docs/understanding.md).
     library = load_library()
     report = Report()
-    for path in _held_out_files():
+    for path in held_out_files():
         report.absorb(evaluate_file(u, library, path))
     asked = sum(sum(c.values()) for kind, c in report.by_kind.items() if kind not in ("command", "session", "safety"))
     assert asked > 10000
@@ -220,7 +211,7 @@ def test_soreness_after_an_exercise_is_answered_with_that_exercise(u: Understand
 def test_ordinary_soreness_in_runners_own_words_rarely_alarms(u: Understander) -> None:
     # Every held-out line of ordinary soreness the articles answer (never trained on): at
     # most one false alarm in 20, the issue's target for harmless messages with symptom words.
-    soreness = [line for line in _held_out_lines() if line["kind"] == "symptom"]
+    soreness = [line for line in held_out_lines() if line["kind"] == "symptom"]
     alarms = [line["q"] for line in soreness if isinstance(u.understand(line["q"]), RedFlag)]
     assert len(soreness) > 1000
     assert len(alarms) * 20 <= len(soreness), (len(alarms), len(soreness), alarms[:5])
@@ -562,7 +553,7 @@ def test_no_held_out_set_is_trained_on() -> None:
 
     examples = DATA_DIR / "examples"
     trained = set().union(*(messages(p) for p in examples.glob("*.jsonl")))
-    held_out = _held_out_files()
+    held_out = held_out_files()
     assert held_out, "tests/data/holdout holds the held-out sets"
     for path in held_out:
         assert not (examples / path.name).exists(), path.name
