@@ -25,7 +25,7 @@ from stridecoach.content.understanding import _build, artefact
 from stridecoach.content.understanding.fitting import Report, read_fingerprint
 from stridecoach.content.understanding.results import PauseSlots, ScheduleSlots
 from stridecoach.content.understanding.knowledge import UNDERSTANDING_DIR, KnowledgeError, load_knowledge
-from tests.labelled import held_out_files, held_out_lines
+from tests.labelled import held_out_files, held_out_lines, labelled_texts
 
 IN_SESSION = Context(in_session=True, exercise="single-leg-calf-raise")
 
@@ -472,6 +472,13 @@ def test_nothing_to_read_is_unreadable(u: Understander, text: str) -> None:
 @pytest.mark.parametrize("text", ["¿cuántas series de saltos de cuerda debo hacer?", "как укрепить икры", "ふくらはぎ"])
 def test_other_languages_get_english_only(u: Understander, text: str) -> None:
     assert u.understand(text) == Unreadable("foreign")
+
+
+def test_a_phone_keyboards_curly_apostrophes_read_as_straight_ones(u: Understander) -> None:
+    # iPhones type ’ by default: "I’m 20 weeks" must be read as "I'm 20 weeks" is.
+    typed = [t for t in labelled_texts() if "'" in t]
+    assert len(typed) > 1000
+    assert [t for t in typed if u.understand(t.replace("'", "\u2019")) != u.understand(t)] == []
 
 
 def test_gibberish_is_out_of_scope_even_mid_session(u: Understander) -> None:

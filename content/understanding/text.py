@@ -62,9 +62,12 @@ def fold(text: str) -> str:
     once per sentence and once whole, and skipping the passes that cannot match halves
     the cost (tests/test_text.py checks the result against the plain chain of rewrites).
     """
+    # Apostrophes first: folding to ASCII would drop a phone keyboard's curly one, and
+    # "it’s", "don’t" would read as "its", "dont" instead of as "it's", "don't".
+    text = text.translate(_APOSTROPHES)
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    text = text.lower().translate(_APOSTROPHES)
+    text = text.lower()
     if "w/" in text:
         for pattern, repl in _SHORTHAND:
             text = pattern.sub(repl, text)
