@@ -31,7 +31,12 @@ URGENT_LEAD = (
     "This could be serious: please get urgent medical help now (call your local emergency number "
     "or go to an emergency department). Don't train until you've been checked."
 )
-ENGLISH_ONLY = "Sorry, I only understand English. Please ask me in English."
+# A message the bot cannot read may be about a medical sign it cannot see: the reply
+# points to a professional too, as every red flag's does (docs/understanding.md).
+ENGLISH_ONLY = (
+    "Sorry, I only understand English. Please ask me in English. If it's about pain, an "
+    "injury or a health problem, please see a doctor or physical therapist."
+)
 EMPTY = "That message looks empty. Ask me something, for example: calf raises without weights?"
 
 

@@ -132,6 +132,13 @@ async def test_odd_text_gets_one_short_friendly_reply(bot: BotHarness, text: str
     assert "<script>" not in replies[0].text
 
 
+async def test_a_message_in_another_language_is_pointed_to_a_professional_too(bot: BotHarness) -> None:
+    # The bot cannot read it, so it cannot rule out a medical sign ("I am four months pregnant").
+    [reply] = await bot.send(RUNNER, "je suis enceinte de 4 mois, est-ce que je peux faire les squats sautés?")
+    assert "only understand English" in reply.text
+    assert "doctor or physical therapist" in reply.text
+
+
 async def test_unknown_command_and_junk_arguments(bot: BotHarness) -> None:
     [reply] = await bot.send(RUNNER, "/frobnicate <b>now</b>")
     assert "/frobnicate" in reply.text and "/help" in reply.text
