@@ -175,6 +175,20 @@ def test_nerve_symptoms_medication_diagnosis_and_conditions_reach_a_professional
     assert isinstance(u.understand(text), RedFlag)
 
 
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        # vocabulary/medical_languages.toml: a medical word of another language in an English message
+        ("estoy embarazada, can i do the jump rope?", "professional"),
+        ("ich bin schwanger, is the hollow hold ok for me?", "professional"),
+        ("dolor de pecho on the hills, should i keep going?", "urgent"),
+    ],
+)
+def test_a_medical_word_in_another_language_reaches_a_professional(u: Understander, text: str, tier: str) -> None:
+    result = u.understand(text)
+    assert isinstance(result, RedFlag) and result.tier == tier, result
+
+
 def test_a_symptom_at_the_end_of_a_long_story_is_caught(u: Understander) -> None:
     story = (
         "Morning coach! Quick update on my training: I did the calf routine three times this week, "
