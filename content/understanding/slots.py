@@ -153,7 +153,7 @@ DAYS_MARK, TIME_MARK, LENGTH_MARK = "§d", "§t", "§l"
 
 # What every value above is built on: a digit, a day's name, a number word, or a word
 # with "day", "week", "night"... in it. About two thirds of the sentences of runners'
-# stories have none, and this one search costs a sixth of running the grammars on them
+# stories have none, and this one search costs a fifth of running the grammars on them
 # (value_marks reads every sentence of every message). tests/test_slots.py checks that
 # the grammars find nothing in a text without one.
 MAY_NAME_A_VALUE = re.compile(
