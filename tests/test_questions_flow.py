@@ -189,6 +189,14 @@ async def test_a_routine_answer_offers_do_it_now_which_starts_the_routine(bot: B
     assert "Let's go" in first.text and "Lower back routine" in first.text and "3 exercises" in first.text
 
 
+async def test_a_go_ahead_after_a_routine_answer_starts_that_routine(bot: BotHarness) -> None:
+    [answer] = await bot.send(RUNNER, "what exercises are in the back routine?")
+    assert "hollow body" in answer.text.lower()
+    # Names no routine: the one just described, not the chooser.
+    replies = await bot.send(RUNNER, "ok lets go then")
+    assert "Let's go" in replies[-1].text and "Lower back routine" in replies[-1].text
+
+
 async def test_a_follow_up_is_read_with_the_answer_before_it(bot: BotHarness) -> None:
     [why] = await bot.send(RUNNER, "why do runners need strong calves?")
     assert "calf" in why.text.lower()

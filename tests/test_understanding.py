@@ -421,6 +421,24 @@ def test_a_go_ahead_right_after_a_routine_is_described_starts_it(u: Understander
     # session: docs/understanding.md).
     result = u.understand(text, Context(last_topic="calf-routine"))
     assert isinstance(result, Command) and result.intent == "start-session", result
+    assert result.routine == "calf-routine"  # the one just described, not the chooser
+
+
+@pytest.mark.parametrize(
+    ("text", "last", "routine"),
+    [
+        ("lets go then", "back-routine", "back-routine"),  # names none: the routine answered last
+        ("ok start the calf one now", "back-routine", "calf-routine"),  # names another: that one
+        ("lets go then", "toe-walking", None),  # after an exercise's answer: the chooser
+        ("lets go then", None, None),
+    ],
+)
+def test_a_start_that_names_no_routine_takes_the_routine_answered_last(
+    u: Understander, text: str, last: str | None, routine: str | None
+) -> None:
+    result = u.understand(text, Context(last_topic=last))
+    assert isinstance(result, Command) and result.intent == "start-session", result
+    assert result.routine == routine
 
 
 def test_a_question_that_stands_alone_is_not_pulled_to_the_last_answer(u: Understander) -> None:

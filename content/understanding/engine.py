@@ -260,21 +260,26 @@ class Understander:
         if signals is None:
             return Unreadable("empty")
         result = self.decide(signals, context, self.params)
-        return self.with_slots(result, text, signals)
+        return self.with_slots(result, text, signals, context)
 
-    def with_slots(self, result: Understanding, text: str, s: Signals) -> Understanding:
+    def with_slots(self, result: Understanding, text: str, s: Signals, context: Context) -> Understanding:
         """A command with the values it carries, read once the intent is known (slots.py).
 
         In a long message the request's own sentence is read first and the rest of the
         message fills what it leaves out: "the kids swim Tuesdays at 7 ... set my
         sessions for Tuesday and Thursday at half six" is at 6:30, and "I'm on earlies
         Monday and Friday. Set my sessions for those days at 6pm" is on those days.
+        A go-ahead that names no routine right after a routine's answer ("lets go then") is
+        that routine: the answer ends by saying how to start it.
         """
         if not isinstance(result, Command):
             return result
         first = s.request_text if s.request is not None and self._request_label(s) == result.intent else ""
         if result.intent == START:
-            return replace(result, routine=(self._routine(first) if first else None) or self._routine(text))
+            named = (self._routine(first) if first else None) or self._routine(text)
+            if named is None and self._go_ahead(text) and context.last_topic in self.knowledge.routine_words:
+                named = context.last_topic  # names none: the routine just answered
+            return replace(result, routine=named)
         if result.intent == SCHEDULE:
             whole = schedule_slots(text)
             said = schedule_slots(first) if first else ScheduleSlots()
@@ -380,10 +385,19 @@ class Understander:
         scores[targets] += handed_on * ((1.0 - p.move_by_text) * shares + p.move_by_text * by_text)
 
     def _routine(self, text: str) -> str | None:
-        """The routine a start names ("let's do the back routine"), from intents.toml's word lists."""
-        words = set(self.models.words(text))
-        named = [r for r, ws in self.knowledge.routine_words.items() if words & ws]
+        """The routine a start names ("let's do the back routine"); None if none or several."""
+        named = self._routines(text)
         return named[0] if len(named) == 1 else None
+
+    def _go_ahead(self, text: str) -> bool:
+        """A start that names no routine and is not asked ("lets go then", not "all in one go?"):
+        a question is never carried out, so one read as a start gets the chooser, not a session."""
+        return "?" not in text and not self._routines(text)
+
+    def _routines(self, text: str) -> list[str]:
+        """Every routine whose words (intents.toml's word lists) the text uses."""
+        words = set(self.models.words(text))
+        return [r for r, ws in self.knowledge.routine_words.items() if words & ws]
 
     def unreadable(self, text: str) -> bool:
         """Not English, or no words at all (what ``understand`` answers with ``Unreadable``)."""

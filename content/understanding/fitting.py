@@ -84,7 +84,8 @@ MISSED_FLAG_COST = 8.0
 def context_of(line: Labelled, before: Labelled | None = None) -> Context:
     """The context a line is judged in.
 
-    Session lines: the exercise being done. Follow-ups: the topic they follow.
+    Session lines: the exercise being done. Follow-ups, and any line that names the
+    answer it came right after (`previous`, "lets go then" after a routine): that topic.
     Any other line is read as if it came right after the line before it in its
     file was answered: in a real chat most messages arrive with a last topic
     that has nothing to do with them, and the fitted context bonus must not
@@ -92,7 +93,7 @@ def context_of(line: Labelled, before: Labelled | None = None) -> Context:
     """
     if line.kind in ("session", "session-question") or (line.kind == "safety" and line.exercise):
         return Context(in_session=True, exercise=line.exercise)
-    if line.kind == "followup":
+    if line.kind == "followup" or line.previous is not None:
         return Context(last_topic=line.previous)
     if before is not None and before.ids and before.kind in ANSWERED_KINDS and before.source == line.source:
         return Context(last_topic=before.ids[0])
@@ -235,7 +236,7 @@ class Held:
         if self.signals is None:
             return Unreadable("empty")
         u = self.understander
-        return u.with_slots(u.decide(self.signals, self.context, params), self.line.text, self.signals)
+        return u.with_slots(u.decide(self.signals, self.context, params), self.line.text, self.signals, self.context)
 
 
 def folds_by_file(lines: tuple[Labelled, ...], k: int = FOLDS) -> list[set[str]]:
