@@ -6,7 +6,7 @@ import pytest
 
 from stridecoach.content.understanding import Question
 
-from stridecoach.bot.testing.harness import BotHarness
+from stridecoach.bot.testing.harness import BotHarness, FakeClock
 from stridecoach.bot.ui.common import MAX_MESSAGE_LENGTH, split_message
 from tests.conftest import RUNNER
 
@@ -195,6 +195,14 @@ async def test_a_go_ahead_after_a_routine_answer_starts_that_routine(bot: BotHar
     # Names no routine: the one just described, not the chooser.
     replies = await bot.send(RUNNER, "ok lets go then")
     assert "Let's go" in replies[-1].text and "Lower back routine" in replies[-1].text
+
+
+async def test_a_go_ahead_long_after_the_answer_offers_the_routines(bot: BotHarness, clock: FakeClock) -> None:
+    await bot.send(RUNNER, "what exercises are in the back routine?")
+    clock.advance(hours=20)  # the next day the answer is no longer what the runner means
+    [offer] = await bot.send(RUNNER, "ok lets go then")
+    assert "Let's go" not in offer.text
+    assert any("Calf" in b for b in offer.button_texts) and any("back" in b.lower() for b in offer.button_texts)
 
 
 async def test_a_follow_up_is_read_with_the_answer_before_it(bot: BotHarness) -> None:

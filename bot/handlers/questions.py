@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram import Update
 
@@ -15,12 +16,19 @@ from stridecoach.content.understanding import Command, Question, RedFlag, SmallT
 log = logging.getLogger(__name__)
 
 
-LAST_TOPIC = "last_topic"  # chat_data key: the entry answered last, for follow-ups
+LAST_TOPIC = "last_topic"  # chat_data key: (the entry answered last, when), for follow-ups
+# A follow-up comes while the answer is on the screen: past this, a message is read on its
+# own ("lets go then" tomorrow offers the routines instead of starting the one read today).
+FOLLOW_UP_WINDOW = timedelta(minutes=30)
 
 
 def last_topic(context: BotContext) -> str | None:
+    """The entry answered last, if it was answered within FOLLOW_UP_WINDOW."""
     value = context.chat_data.get(LAST_TOPIC) if context.chat_data is not None else None
-    return value if isinstance(value, str) else None
+    if not (isinstance(value, tuple) and len(value) == 2):
+        return None
+    entry_id, answered_at = value
+    return entry_id if context.services.now() - answered_at <= FOLLOW_UP_WINDOW else None
 
 
 async def send_reply(update: Update, context: BotContext, result: Understanding) -> None:
@@ -36,7 +44,7 @@ async def send_reply(update: Update, context: BotContext, result: Understanding)
             entry = library.get(entry_id)
             assert entry is not None
             if context.chat_data is not None:
-                context.chat_data[LAST_TOPIC] = entry_id
+                context.chat_data[LAST_TOPIC] = (entry_id, context.services.now())
             await send_text(update, context, ui.render_answer(entry), ui.answer_keyboard(library, entry))
         case Question(alternatives=alternatives) if alternatives:
             await send_text(update, context, ui.DID_YOU_MEAN, ui.did_you_mean_keyboard(library, list(alternatives)))
