@@ -133,8 +133,8 @@ async def test_odd_text_gets_one_short_friendly_reply(bot: BotHarness, text: str
 
 
 async def test_a_message_in_another_language_is_pointed_to_a_professional_too(bot: BotHarness) -> None:
-    # The bot cannot read it, so it cannot rule out a medical sign ("I am four months pregnant").
-    [reply] = await bot.send(RUNNER, "je suis enceinte de 4 mois, est-ce que je peux faire les squats sautés?")
+    # The bot cannot read it, so it cannot rule out a medical sign ("I am five months pregnant").
+    [reply] = await bot.send(RUNNER, "bonjour, je suis enceinte de cinq mois, est-ce que je peux encore faire la corde à sauter?")
     assert "only understand English" in reply.text
     assert "doctor or physical therapist" in reply.text
 
