@@ -276,9 +276,12 @@ class Understander:
             return result
         first = s.request_text if s.request is not None and self._request_label(s) == result.intent else ""
         if result.intent == START:
-            named = (self._routine(first) if first else None) or self._routine(text)
-            if named is None and self._go_ahead(text) and context.last_topic in self.knowledge.routine_words:
-                named = context.last_topic  # names none: the routine just answered
+            in_text = self._routines(text)
+            named = (self._routine(first) if first else None) or _only(in_text)
+            # A go-ahead that names none and is not asked ("lets go then", not "all in one go?"):
+            # a question is never carried out, so one read as a start gets the chooser.
+            if named is None and not in_text and "?" not in text and context.last_topic in self.knowledge.routine_words:
+                named = context.last_topic  # the routine just answered
             return replace(result, routine=named)
         if result.intent == SCHEDULE:
             whole = schedule_slots(text)
@@ -386,13 +389,7 @@ class Understander:
 
     def _routine(self, text: str) -> str | None:
         """The routine a start names ("let's do the back routine"); None if none or several."""
-        named = self._routines(text)
-        return named[0] if len(named) == 1 else None
-
-    def _go_ahead(self, text: str) -> bool:
-        """A start that names no routine and is not asked ("lets go then", not "all in one go?"):
-        a question is never carried out, so one read as a start gets the chooser, not a session."""
-        return "?" not in text and not self._routines(text)
+        return _only(self._routines(text))
 
     def _routines(self, text: str) -> list[str]:
         """Every routine whose words (intents.toml's word lists) the text uses."""
@@ -413,3 +410,8 @@ class Understander:
         foreign = sum(1 for w in words if w in vocab.foreign and w not in vocab.english)
         english = sum(1 for w in words if w in vocab.english)
         return foreign / len(words) >= FOREIGN_SHARE and english <= 1
+
+
+def _only(named: list[str]) -> str | None:
+    """The one routine named, or None when none or several are."""
+    return named[0] if len(named) == 1 else None
