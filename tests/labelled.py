@@ -24,7 +24,12 @@ def held_out_lines() -> list[dict[str, str]]:
     return [json.loads(raw) for path in held_out_files() for raw in path.read_text(encoding="utf-8").splitlines()]
 
 
+def texts_of(path: Path) -> list[str]:
+    """The text of every line of one labelled file."""
+    return [json.loads(raw)["q"] for raw in path.read_text(encoding="utf-8").splitlines() if raw.strip()]
+
+
 def labelled_texts() -> list[str]:
     """The text of every labelled line, trained on or held out."""
     files = [*sorted((DATA_DIR / "examples").glob("*.jsonl")), *held_out_files()]
-    return [json.loads(raw)["q"] for path in files for raw in path.read_text(encoding="utf-8").splitlines() if raw.strip()]
+    return [text for path in files for text in texts_of(path)]

@@ -8,7 +8,6 @@ knowledge being data a coach can extend.
 from __future__ import annotations
 
 import dataclasses
-import json
 import shutil
 from datetime import time
 from pathlib import Path
@@ -25,7 +24,7 @@ from stridecoach.content.understanding import _build, artefact
 from stridecoach.content.understanding.fitting import Report, read_fingerprint
 from stridecoach.content.understanding.results import PauseSlots, ScheduleSlots
 from stridecoach.content.understanding.knowledge import UNDERSTANDING_DIR, KnowledgeError, load_knowledge
-from tests.labelled import held_out_files, held_out_lines, labelled_texts
+from tests.labelled import held_out_files, held_out_lines, labelled_texts, texts_of
 
 IN_SESSION = Context(in_session=True, exercise="single-leg-calf-raise")
 
@@ -588,7 +587,7 @@ def test_no_held_out_set_is_trained_on() -> None:
     training examples is not.
     """
     def messages(path: Path) -> set[str]:
-        return {" ".join(json.loads(line)["q"].lower().split()) for line in path.read_text().splitlines() if line.strip()}
+        return {" ".join(text.lower().split()) for text in texts_of(path)}
 
     examples = DATA_DIR / "examples"
     trained = set().union(*(messages(p) for p in examples.glob("*.jsonl")))
