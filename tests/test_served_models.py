@@ -8,6 +8,11 @@ words, typos, unknown words and word pairs.
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +82,28 @@ def test_loaded_models_read_every_message_as_the_trained_ones(trained: Models, t
     _assert_read_alike(trained, loaded)
     words = trained.words("how many sets of jump rope")
     assert loaded.topic.classes[int(loaded.topic.proba(*loaded.featurizer.vector(words)).argmax())] == "jump-rope"
+
+
+# Trains ROWS (argv[1], as JSON) and saves the models to argv[2], in a process of its own.
+_TRAIN_AND_SAVE = """
+import json, sys
+from pathlib import Path
+from stridecoach.content.understanding import artefact
+from stridecoach.content.understanding.text import Vocabulary
+from stridecoach.content.understanding.training import Row, train
+rows = [Row(*r) for r in json.loads(sys.argv[1])]
+empty = Vocabulary(words={}, phrases={}, foreign=frozenset(), english=frozenset())
+artefact.save(train(rows, empty), Path(sys.argv[2]))
+"""
+
+
+def test_training_again_in_another_process_saves_the_same_bytes(tmp_path: Path) -> None:
+    """A rebuilt artefact is the same file, whatever order the process hashes strings in."""
+    rows = json.dumps([dataclasses.astuple(r) for r in ROWS])
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", _TRAIN_AND_SAVE, rows, str(tmp_path / f"{seed}.npz")], env=env, check=True)
+    assert (tmp_path / "1.npz").read_bytes() == (tmp_path / "2.npz").read_bytes()
 
 
 def test_a_message_of_unknown_words_has_no_features(trained: Models, tmp_path: Path) -> None:
