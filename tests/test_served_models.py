@@ -13,10 +13,13 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stridecoach.content.understanding import artefact, features
 from stridecoach.content.understanding.classifier import LinearModel
@@ -150,3 +153,21 @@ def test_saved_names_read_back_in_order_whatever_the_slice(slice_chars: int, mon
     monkeypatch.setattr(features.SavedNames, "SLICE", slice_chars)
     assert list(features.SavedNames(features.SavedNames.join(names))) == names
     assert list(features.SavedNames("")) == []
+
+
+_SENTENCE = st.lists(st.sampled_from(["calf", "raises", "sharp", "pain", "my", "done", "rope", "zebra", "skip", "a"]), max_size=6)
+
+
+@given(parts=st.lists(_SENTENCE, min_size=1, max_size=5))
+@settings(max_examples=200, deadline=None)
+def test_every_sentence_read_together_as_each_read_alone(trained: Models, parts: list[list[str]]) -> None:
+    # A long message is scored in one product: the whole message in row 0, then each
+    # sentence; what each row says must be what that text read on its own says.
+    f = trained.featurizer
+    part_columns = f.part_columns(parts)
+    idx, rows = f.weigh_parts(part_columns)
+    alone = [f.weigh(Counter(c for cols in part_columns for c in cols))] + [f.weigh(Counter(c)) for c in part_columns]
+    for model in (trained.topic, trained.flag, trained.topic.quantized(), trained.flag.quantized()):
+        together = model.proba_rows(idx, rows)
+        for row, vec in zip(together, alone, strict=True):
+            assert np.allclose(row, model.proba(*vec), atol=1e-12)

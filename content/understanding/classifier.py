@@ -45,6 +45,17 @@ class LinearModel:
         exp = np.exp(logits)
         return exp / exp.sum()
 
+    def proba_rows(self, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Class probabilities for several messages over the same columns ``idx``: one row each."""
+        if not len(idx):
+            return np.tile(self.proba(idx, np.zeros(0)), (len(values), 1))
+        if self.scale is not None:
+            values = values * self.scale[idx]
+        logits = values @ self.coef[idx] + self.intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
     def proba_matrix(self, x: csr_matrix) -> np.ndarray:
         logits = x @ self.weights() + self.intercept
         logits = logits - logits.max(axis=1, keepdims=True)

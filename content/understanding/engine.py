@@ -27,7 +27,6 @@ from __future__ import annotations
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, fields, replace
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -202,24 +201,28 @@ class Understander:
         words = [w for ws in part_words for w in ws]
         if not words:
             return None
-        # Pairs of words never span two sentences; counted in C (Counter over a list),
-        # not by adding one Counter to another in Python.
+        # Pairs of words never span two sentences.
         part_columns = m.featurizer.part_columns(part_words)
-        vec = m.featurizer.weigh(Counter(chain.from_iterable(part_columns)))
-        flag = m.flag.proba(*vec)
-        flag_sentence = flag
-        topic = m.topic.proba(*vec)
+        long = len(words) > LONG_MESSAGE_WORDS
         request, request_text = None, ""
-        if len(parts) > 1:
-            per_part = [m.featurizer.weigh(Counter(c)) for c in part_columns]
-            for v, ws in zip(per_part, part_words, strict=True):
+        if len(parts) == 1:
+            vec = m.featurizer.weigh(Counter(part_columns[0]))
+            flag = flag_sentence = m.flag.proba(*vec)
+            topic = m.topic.proba(*vec)
+        else:  # row 0 the whole message, then one row per sentence (features.weigh_parts)
+            idx, rows = m.featurizer.weigh_parts(part_columns)
+            vec = (idx, rows[0])
+            flags = m.flag.proba_rows(idx, rows)
+            flag = flag_sentence = flags[0]
+            for p, ws in zip(flags[1:], part_words, strict=True):
                 if len(ws) == 1 and ws[0] in self._fillers:
                     continue  # "and..." or "ok." alone says nothing about symptoms ("Is it ok for me?" does)
-                p = m.flag.proba(*v)
                 if p[self._flag_none] < flag_sentence[self._flag_none]:
                     flag_sentence = p
-            if len(words) > LONG_MESSAGE_WORDS:
-                part_topics = [m.topic.proba(*v) for v in per_part]
+            topics = m.topic.proba_rows(idx, rows if long else rows[:1])
+            topic = topics[0]
+            if long:
+                part_topics = topics[1:]
                 asking = [k for k, s in enumerate(parts) if "?" in s]
                 topic = 0.5 * topic + 0.5 * np.mean([part_topics[k] for k in asking or [-1]], axis=0)
                 i = max(range(len(parts)), key=lambda k: float(part_topics[k][self._request_mask].max()))

@@ -242,6 +242,27 @@ class Featurizer:
         norm = float(np.sqrt(values @ values))
         return idx, values / norm if norm > 0 else values
 
+    def weigh_parts(self, part_columns: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """The whole message and each of its parts weighed at once, over the same columns.
+
+        Returns the union of the parts' columns and a matrix of weights over them: row 0
+        the whole message (as ``weigh`` of all the columns), then one row per part (as
+        ``weigh`` of its own, zeros elsewhere). A long message scores every sentence in one
+        product per model instead of a gather and a softmax per sentence.
+        """
+        sizes = [len(c) for c in part_columns]
+        flat = np.fromiter(chain.from_iterable(part_columns), dtype=np.int64, count=sum(sizes))
+        idx, at = np.unique(flat, return_inverse=True)
+        n = len(part_columns)
+        where = np.repeat(np.arange(1, n + 1), sizes) * len(idx) + at
+        tf = np.bincount(where, minlength=(n + 1) * len(idx)).reshape(n + 1, len(idx)).astype(np.float64)
+        tf[0] = tf[1:].sum(axis=0)
+        values = np.log(tf, out=np.full_like(tf, -1.0), where=tf > 0) + 1.0  # sublinear TF; 0 where absent
+        values *= self.idf[idx]
+        norms = np.sqrt(np.einsum("ij,ij->i", values, values))
+        np.divide(values, norms[:, None], out=values, where=norms[:, None] > 0)
+        return idx, values
+
     def vector(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The message as (column indices, weights); unknown features are dropped."""
         return self.weigh(self.counts(words))
