@@ -197,6 +197,14 @@ async def test_a_go_ahead_after_a_routine_answer_starts_that_routine(bot: BotHar
     assert "Let's go" in replies[-1].text and "Lower back routine" in replies[-1].text
 
 
+async def test_asking_about_the_other_routine_after_one_is_described_answers_it(bot: BotHarness) -> None:
+    await bot.send(RUNNER, "what exercises are in the back routine?")
+    # A question about the calf routine, not a go-ahead: described, with the offer to start it.
+    [answer] = await bot.send(RUNNER, "and the calf one?")
+    assert "Let's go" not in answer.text
+    assert "Calf routine" in answer.text and answer.button_texts == ["Do it now ▶️"]
+
+
 async def test_a_go_ahead_long_after_the_answer_offers_the_routines(bot: BotHarness, clock: FakeClock) -> None:
     await bot.send(RUNNER, "what exercises are in the back routine?")
     clock.advance(hours=20)  # the next day the answer is no longer what the runner means

@@ -111,6 +111,11 @@ class Params:
     # (1.01: never).
     request_at: float = 1.01
     injury_guard: float = 0.5  # share of flag_at at which pain words block a start
+    # Right after an answer, a short message that reads as a follow-up moving on to another
+    # topic ("and the calf one?" after the back routine) asks about it: a command needs this
+    # much more, times the follow-up and moving-on probabilities. A go-ahead ("lets go
+    # then") follows up without moving on, so it still starts the routine just answered.
+    followup_command_guard: float = 0.0
     # During a session a question the topic model cannot place ("how do I make it
     # harder?") is about the exercise in hand, unless out-of-scope is this likely.
     session_decline_at: float = 0.5
@@ -324,13 +329,14 @@ class Understander:
         classes = self.models.topic.classes
         plain = self.label_scores(s, Context(), p)
         best = int(np.argmax(plain))
-        if classes[best] in self.knowledge.intents and plain[best] >= p.intent_at:
+        intent_at = p.intent_at + self._asked_onward(s, context) * p.followup_command_guard
+        if classes[best] in self.knowledge.intents and plain[best] >= intent_at:
             scores = plain  # a command: the context only helps choose between entries
         else:
             scores = self.label_scores(s, context, p)
             best = int(np.argmax(scores))
         label, score = classes[best], float(scores[best])
-        if not (label in self.knowledge.intents and score >= p.intent_at) and s.request is not None:
+        if not (label in self.knowledge.intents and score >= intent_at) and s.request is not None:
             asked_for = self._request_label(s)
             request_p = float(s.request[self._label_index[asked_for]]) if asked_for else 0.0
             # ... and only a sentence that reads as that command first of all.
@@ -338,7 +344,7 @@ class Understander:
                 label, score = asked_for, request_p
         entries = np.where(self._entry_mask, scores, -1.0)
         ranked = [classes[i] for i in np.argsort(-entries)[:MAX_ALTERNATIVES] if entries[i] >= p.suggest_at]
-        if label in self.knowledge.intents and score >= p.intent_at:
+        if label in self.knowledge.intents and score >= intent_at:
             if label in SMALL_TALK:
                 return SmallTalk("greeting" if label == "greeting" else "thanks")
             if label == START and flag_score >= p.injury_guard * p.flag_at:
@@ -354,6 +360,13 @@ class Understander:
         if score >= p.suggest_at and ranked:
             return Question(None, score, "did-you-mean", tuple(ranked))
         return OutOfScope(score, tuple(ranked))
+
+    @staticmethod
+    def _asked_onward(s: Signals, context: Context) -> float:
+        """How much a message reads as a follow-up moving on from the answer just given."""
+        if context.in_session or context.last_topic is None or s.n_words > FOLLOWUP_WORDS:
+            return 0.0
+        return s.follows * s.moves
 
     def _about_exercise_in_hand(self, s: Signals, context: Context, p: Params) -> bool:
         """Mid-session, a message nothing else claimed is about the current exercise."""

@@ -63,6 +63,9 @@ GRID = {
     # answers (at 1: 36 more follow-ups answered, 3 of 832 declines and 2 figurative lost).
     "followup_scope_trust": (0.5, 0.75, 1.0),
     "session_decline_at": (0.2, 0.35, 0.5, 0.65, 0.8, 1.01),
+    # Right after an answer, how much more a follow-up that moves on needs to be a command
+    # ("and the calf one?" after the back routine asks about it: engine.Params).
+    "followup_command_guard": (0.0, 0.25, 0.5, 0.75),
 }
 # Searched together, over every pair of their GRID values: the topic's trust raises the
 # flag threshold, so a trust above 0 only pays with a lower threshold under it, a move
