@@ -33,3 +33,26 @@ def test_the_search_stays_put_when_no_neighbourhood_beats_its_own() -> None:
     start = search.best
     search.sweep("flag_at")
     assert search.best == start
+
+
+class _ScoredBy(fitting._Search):
+    """A search scored on one parameter only: ``objective`` maps its value to the score."""
+
+    def __init__(self, name: str, objective: dict[float, float]) -> None:
+        super().__init__([])
+        self.name, self.objective = name, objective
+
+    def raw(self, params: Params) -> float:
+        return self.objective.get(getattr(params, self.name), 0.0)
+
+
+def test_a_floor_holds_even_where_the_folds_prefer_a_value_below_it() -> None:
+    # move_by_text's grid starts at 0.75 (fitting.GRID): the folds preferring 0, its
+    # default, must not leave it there.
+    search = _ScoredBy("move_by_text", {0.0: 1.0, 0.75: 0.2, 1.0: 0.1})
+    for _ in range(2):
+        for name in fitting.GRID:
+            search.sweep(name)
+    assert search.best.move_by_text == 0.75
+    for name, values in fitting.GRID.items():
+        assert getattr(search.best, name) in values, name

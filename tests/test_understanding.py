@@ -168,6 +168,10 @@ def test_emergency_signs_are_urgent(u: Understander, text: str) -> None:
         "my sjogrens flares up sometimes, how many sets should i do",
         "angioplasty in spring, can i start the back routine",
         "dysautonomia, toe walking ok?",
+        # Pregnancy told without the word (the fourteenth session's blind examples: before
+        # them, both were answered as questions about the routines).
+        "my due date is in april, can i keep doing the back routine",
+        "the midwife says keep active, which calf exercises are ok",
     ],
 )
 def test_nerve_symptoms_medication_diagnosis_and_conditions_reach_a_professional(u: Understander, text: str) -> None:

@@ -57,15 +57,25 @@ GRID = {
     "request_at": (0.5, 0.6, 0.7, 0.8, 0.9, 1.01),
     "followup_bonus": (0.0, 0.2, 0.4, 0.6, 0.9),
     "move_share": (0.0, 0.25, 0.5, 0.75, 1.0),
-    "move_by_text": (0.0, 0.25, 0.5, 0.75, 1.0),
+    # From 0.75: the folds barely value it (the fourteenth session's data moved the fit from
+    # 1.0 to 0.25, and to 0.5 when 0.5 was the lowest allowed), while on the 93 held-out
+    # sets 0.25 answered 10 and 13 fewer than 0.75 and 1.0; at 0.5 "what about calves then"
+    # after the back routine got why calf strength matters instead of the calf routine, and
+    # "now the back side of it?" after injury prevention the hip twist instead of the back
+    # routine (docs/understanding.md, the fourteenth session).
+    "move_by_text": (0.75, 1.0),
     # From 0.5: the folds cannot value it (every value from 0 to 1 scored 10.500-10.501
     # on them, so a fit could stay at 0), while on the held-out sets 0 cost 27-37 of 8,077
     # answers (at 1: 36 more follow-ups answered, 3 of 832 declines and 2 figurative lost).
     "followup_scope_trust": (0.5, 0.75, 1.0),
     "session_decline_at": (0.2, 0.35, 0.5, 0.65, 0.8, 1.01),
     # Right after an answer, how much more a follow-up that moves on needs to be a command
-    # ("and the calf one?" after the back routine asks about it: engine.Params).
-    "followup_command_guard": (0.0, 0.25, 0.5, 0.75),
+    # ("and the calf one?" after the back routine asks about it: engine.Params). From 0.25:
+    # the folds hold few such follow-ups, and one batch of data moved the fit from 0.5 to 0,
+    # while on the held-out sets 0.5 answered 7 more follow-ups than 0 (4 of them questions
+    # started as a workout) and carried out 2 fewer go-aheads (docs/understanding.md, the
+    # fourteenth session).
+    "followup_command_guard": (0.25, 0.5, 0.75),
 }
 # Searched together, over every pair of their GRID values: the topic's trust raises the
 # flag threshold, so a trust above 0 only pays with a lower threshold under it, a move
@@ -286,13 +296,23 @@ def _smoothed(raw: list[list[float]], i: int, j: int) -> float:
     return sum(cells) / len(cells)
 
 
+def _on_grid(params: Params) -> Params:
+    """Each searched value moved to its nearest GRID value (the first of two as near).
+
+    The search starts here: from a default off the grid (0 under a floor) it could stay
+    off it, since a move must beat where it stands, and a floor would not hold.
+    """
+    near = {name: min(values, key=lambda v: abs(v - getattr(params, name))) for name, values in GRID.items()}
+    return replace(params, **{name: v for name, v in near.items() if v != getattr(params, name)})
+
+
 class _Search:
     """Coordinate search over GRID on held-out signals, each score computed once."""
 
     def __init__(self, held: list[Held]) -> None:
         self.held = held
         self.scores: dict[Params, float] = {}
-        self.best = Params()
+        self.best = _on_grid(Params())
 
     def raw(self, params: Params) -> float:
         if params not in self.scores:
